@@ -1,0 +1,28 @@
+// Leveled logging with a replaceable sink. Default sink writes to stderr.
+// Thread-safe: the sink is called under a mutex so lines never interleave.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace wzp::log {
+
+enum class Level : int { error = 0, warn = 1, info = 2, debug = 3, trace = 4 };
+
+using Sink = std::function<void(Level, std::string_view component, std::string_view message)>;
+
+void set_level(Level level) noexcept;
+Level level() noexcept;
+bool enabled(Level level) noexcept;
+/// Replace the sink; an empty function restores the stderr sink.
+void set_sink(Sink sink);
+void write(Level level, std::string_view component, std::string_view message);
+std::string_view level_name(Level level) noexcept;
+
+}  // namespace wzp::log
+
+#define WZP_LOG(lvl, component, msg)                                                     \
+  do {                                                                                   \
+    if (::wzp::log::enabled(::wzp::log::Level::lvl)) ::wzp::log::write(::wzp::log::Level::lvl, component, msg); \
+  } while (0)
