@@ -1,0 +1,392 @@
+/*
+ * wzp.h — the libwzp C ABI (WarzonePhone voice protocol SDK).
+ *
+ * This is the only public header. It is valid C99 and C++.
+ *
+ * Conventions
+ * -----------
+ *  - Every fallible call returns an int status: WZP_OK (0) or a negative WZP_ERR_* code.
+ *    wzp_strerror(code) gives the code's name; wzp_last_error() gives a detail message for
+ *    the last failing call made *on the calling thread* (thread-local; valid until the next
+ *    failing call on that thread).
+ *  - Objects are opaque handles created by wzp_X_new/from_... and released by wzp_X_free
+ *    (free functions accept NULL). Config structs begin with `size_t struct_size` and are
+ *    filled with defaults by wzp_X_config_init(), so fields can be added later without
+ *    breaking callers compiled against an older header.
+ *  - Buffers are caller-owned with explicit lengths. Anything the library allocates for the
+ *    caller (strings, byte buffers) is released with wzp_free().
+ *  - Fixed sizes are exported as macros and as functions (for FFIs).
+ *  - Threading: unless a function says otherwise, distinct handles may be used from distinct
+ *    threads concurrently, and one handle must not be used from two threads at once.
+ *    Identity handles are immutable after creation and may be shared between threads for
+ *    read-only calls.
+ *  - No C++ exception ever crosses this ABI; out-of-memory is reported as WZP_ERR_NO_MEMORY.
+ */
+#ifndef WZP_H
+#define WZP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define WZP_API __declspec(dllexport)
+#else
+#define WZP_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Version                                                                    */
+/* ------------------------------------------------------------------------- */
+
+#define WZP_VERSION_MAJOR 0
+#define WZP_VERSION_MINOR 1
+#define WZP_VERSION_PATCH 0
+#define WZP_VERSION_STRING "0.1.0"
+
+/** The library's version string, e.g. "0.1.0". Never NULL. Thread-safe. */
+WZP_API const char *wzp_version(void);
+/** The version as (MAJOR << 16) | (MINOR << 8) | PATCH. Thread-safe. */
+WZP_API uint32_t wzp_version_number(void);
+
+/* ------------------------------------------------------------------------- */
+/* Status codes                                                               */
+/* ------------------------------------------------------------------------- */
+
+enum wzp_status {
+  WZP_OK = 0,
+  WZP_ERR_INVALID_ARGUMENT = -1,   /* NULL where a value is required, bad enum, bad length */
+  WZP_ERR_BUFFER_TOO_SMALL = -2,   /* output buffer too small; *out_len holds the size needed */
+  WZP_ERR_NO_MEMORY = -3,
+  WZP_ERR_INTERNAL = -4,           /* a bug or an unexpected library failure */
+  WZP_ERR_INVALID_STATE = -5,      /* call not valid in the object's current state */
+  WZP_ERR_TIMEOUT = -6,
+  WZP_ERR_WOULD_BLOCK = -7,        /* nothing available right now (non-blocking calls) */
+  WZP_ERR_NOT_FOUND = -8,
+  WZP_ERR_IO = -9,                 /* file or socket error */
+  WZP_ERR_INVALID_HEX = -10,       /* odd length or a non-hex character */
+  WZP_ERR_INVALID_LENGTH = -11,    /* decoded value has the wrong length (e.g. seed != 32 bytes) */
+  WZP_ERR_MNEMONIC_WORD_COUNT = -12,
+  WZP_ERR_MNEMONIC_UNKNOWN_WORD = -13,
+  WZP_ERR_MNEMONIC_CHECKSUM = -14,
+  WZP_ERR_MNEMONIC_ENTROPY_LENGTH = -15, /* valid BIP39 but not 24 words */
+  WZP_ERR_FINGERPRINT_TOO_SHORT = -16,
+  WZP_ERR_BAD_SIGNATURE = -20,     /* a handshake signature did not verify */
+  WZP_ERR_WEAK_KEY = -21,          /* low-order / all-zero Diffie-Hellman result */
+  WZP_ERR_UNEXPECTED_MESSAGE = -22,/* a valid signal, but not the one expected now */
+  WZP_ERR_DECRYPT_FAILED = -30,    /* bad key, tampered data or wrong header */
+  WZP_ERR_REPLAY = -31,            /* duplicate or too old media packet */
+  WZP_ERR_REKEY_FAILED = -32,
+  WZP_ERR_MALFORMED = -40,         /* a binary wire structure does not parse */
+  WZP_ERR_JSON = -41,              /* a signal's JSON is not a valid SignalMessage */
+  WZP_ERR_TOO_LARGE = -42,         /* over a size cap (signal 1 MiB, datagram size) */
+  WZP_ERR_TRANSPORT = -50,
+  WZP_ERR_TLS = -51,
+  WZP_ERR_CLOSED = -52,            /* the connection or object is closed */
+  WZP_ERR_AUTH_REJECTED = -60,
+  WZP_ERR_AUTH_UNAVAILABLE = -61,
+  WZP_ERR_ACL_DENIED = -62,
+  WZP_ERR_ROOM_FULL = -63,
+  WZP_ERR_HANDSHAKE_FAILED = -64
+};
+
+/** The code's stable name, e.g. "WZP_ERR_BAD_SIGNATURE"; "WZP_ERR_UNKNOWN" for unknown codes.
+ *  Never NULL; static storage. Thread-safe. */
+WZP_API const char *wzp_strerror(int code);
+/** Detail message of the last failing call on this thread ("" if none). Thread-local storage,
+ *  valid until the next failing call on this thread. */
+WZP_API const char *wzp_last_error(void);
+/** Release memory the library allocated for the caller. NULL is ignored. Thread-safe. */
+WZP_API void wzp_free(void *ptr);
+
+/* ------------------------------------------------------------------------- */
+/* Sizes                                                                      */
+/* ------------------------------------------------------------------------- */
+
+#define WZP_SEED_BYTES 32
+#define WZP_PUBLIC_KEY_BYTES 32
+#define WZP_SIGNATURE_BYTES 64
+#define WZP_FINGERPRINT_BYTES 16
+#define WZP_FINGERPRINT_STR_LEN 39   /* "xxxx:xxxx:...": 39 characters, plus NUL = 40 */
+#define WZP_ROOM_HASH_LEN 32         /* lowercase hex characters, plus NUL = 33 */
+#define WZP_SESSION_KEY_BYTES 32
+#define WZP_SESSION_ID_BYTES 4
+#define WZP_AEAD_TAG_BYTES 16
+#define WZP_MEDIA_HEADER_BYTES 12
+#define WZP_QUALITY_REPORT_BYTES 4
+#define WZP_MAX_SIGNAL_BYTES 1048576 /* largest signal JSON a peer accepts */
+
+WZP_API size_t wzp_seed_bytes(void);
+WZP_API size_t wzp_public_key_bytes(void);
+WZP_API size_t wzp_signature_bytes(void);
+WZP_API size_t wzp_fingerprint_bytes(void);
+WZP_API size_t wzp_fingerprint_str_len(void);
+WZP_API size_t wzp_room_hash_len(void);
+WZP_API size_t wzp_session_key_bytes(void);
+WZP_API size_t wzp_aead_tag_bytes(void);
+WZP_API size_t wzp_media_header_bytes(void);
+WZP_API size_t wzp_max_signal_bytes(void);
+
+/* ------------------------------------------------------------------------- */
+/* Identity                                                                   */
+/* ------------------------------------------------------------------------- */
+
+/** An identity: a 32-byte seed and the Ed25519 / X25519 keys derived from it (featherChat's
+ *  derivation: the same seed or mnemonic gives the same keys and fingerprint). Secrets are
+ *  wiped when the handle is freed. Immutable: safe to share between threads. */
+typedef struct wzp_identity wzp_identity;
+
+/** A new identity from 32 random bytes of the OS CSPRNG. Errors: INVALID_ARGUMENT, NO_MEMORY. */
+WZP_API int wzp_identity_new_random(wzp_identity **out);
+/** From a raw 32-byte seed. Errors: INVALID_ARGUMENT (NULL). */
+WZP_API int wzp_identity_from_seed(const uint8_t seed[WZP_SEED_BYTES], wzp_identity **out);
+/** From 64 hex digits (no prefix, no separators, either case).
+ *  Errors: INVALID_HEX (odd length, bad character), INVALID_LENGTH (not 32 bytes). */
+WZP_API int wzp_identity_from_hex(const char *hex, wzp_identity **out);
+/** From a 24-word BIP39 English mnemonic (NFKD-normalised, any Unicode white space between words).
+ *  Errors: MNEMONIC_WORD_COUNT, MNEMONIC_UNKNOWN_WORD, MNEMONIC_CHECKSUM,
+ *  MNEMONIC_ENTROPY_LENGTH (a valid 12..21-word mnemonic), INVALID_ARGUMENT (not UTF-8). */
+WZP_API int wzp_identity_from_mnemonic(const char *words, wzp_identity **out);
+WZP_API void wzp_identity_free(wzp_identity *identity);
+
+/** Copy out the seed (a secret: wipe it when done). */
+WZP_API int wzp_identity_seed(const wzp_identity *identity, uint8_t out[WZP_SEED_BYTES]);
+/** Ed25519 identity public key. */
+WZP_API int wzp_identity_public_key(const wzp_identity *identity, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+/** X25519 static public key (featherChat compatibility; calls use ephemeral keys). */
+WZP_API int wzp_identity_x25519_public_key(const wzp_identity *identity, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+/** Fingerprint: SHA-256(Ed25519 public key)[0..16]. */
+WZP_API int wzp_identity_fingerprint(const wzp_identity *identity, uint8_t out[WZP_FINGERPRINT_BYTES]);
+/** Fingerprint display form "xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx" into buf (>= 40 bytes).
+ *  Errors: BUFFER_TOO_SMALL. */
+WZP_API int wzp_identity_fingerprint_str(const wzp_identity *identity, char *buf, size_t buf_len);
+/** The 24-word mnemonic of the seed, allocated; release with wzp_free (it is a secret). */
+WZP_API int wzp_identity_mnemonic(const wzp_identity *identity, char **out);
+/** Ed25519-sign msg with the identity key (deterministic, RFC 8032). */
+WZP_API int wzp_identity_sign(const wzp_identity *identity, const uint8_t *msg, size_t msg_len,
+                              uint8_t sig[WZP_SIGNATURE_BYTES]);
+/** Verify an Ed25519 signature (libsodium's strict rules). Returns WZP_OK or WZP_ERR_BAD_SIGNATURE. */
+WZP_API int wzp_verify(const uint8_t public_key[WZP_PUBLIC_KEY_BYTES], const uint8_t *msg, size_t msg_len,
+                       const uint8_t *sig, size_t sig_len);
+
+/** Parse a fingerprint leniently (every non-hex character is ignored; more than 16 bytes are
+ *  truncated, as the reference does). Errors: INVALID_HEX (odd digit count), FINGERPRINT_TOO_SHORT. */
+WZP_API int wzp_fingerprint_parse(const char *text, uint8_t out[WZP_FINGERPRINT_BYTES]);
+/** Format a fingerprint in display form into buf (>= 40 bytes). Errors: BUFFER_TOO_SMALL. */
+WZP_API int wzp_fingerprint_format(const uint8_t fingerprint[WZP_FINGERPRINT_BYTES], char *buf, size_t buf_len);
+
+/** Room-name hash used as the QUIC SNI: lowercase hex of SHA-256("featherchat-group:" || name)[0..16].
+ *  name is UTF-8 of name_len bytes, hashed as given. out must hold 33 bytes (NUL-terminated). */
+WZP_API int wzp_hash_room_name(const char *name, size_t name_len, char out[WZP_ROOM_HASH_LEN + 1]);
+
+/* ------------------------------------------------------------------------- */
+/* Media session (per-call AEAD)                                              */
+/* ------------------------------------------------------------------------- */
+
+typedef enum wzp_session_mode {
+  /** libwzp's session: one key per direction (no nonce reuse), the 16-bit media sequence number
+   *  extended to a 64-bit packet index for the nonce, anti-replay checked after authentication.
+   *  Works under loss and reordering. Used between libwzp peers (negotiated). */
+  WZP_SESSION_V2 = 0,
+  /** The reference implementation's session, bit for bit: one nonce space shared by both
+   *  directions and implicit counters (packets must arrive exactly once, in order). For
+   *  interoperability tests and known-answer vectors only. */
+  WZP_SESSION_REFERENCE = 1
+} wzp_session_mode;
+
+typedef enum wzp_role {
+  WZP_ROLE_CALLER = 0, /* the side that opened the connection and sent the CallOffer */
+  WZP_ROLE_CALLEE = 1
+} wzp_role;
+
+typedef struct wzp_session_config {
+  size_t struct_size;     /* sizeof(wzp_session_config); set by wzp_session_config_init */
+  wzp_session_mode mode;  /* default WZP_SESSION_V2 */
+  wzp_role role;          /* default WZP_ROLE_CALLER */
+} wzp_session_config;
+
+/** A media session: AEAD state for one call. Not thread-safe (one thread per handle). */
+typedef struct wzp_session wzp_session;
+
+WZP_API void wzp_session_config_init(wzp_session_config *config);
+/** A session from a 32-byte key (normally made by the handshake). config may be NULL (defaults). */
+WZP_API int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config *config,
+                            wzp_session **out);
+WZP_API void wzp_session_free(wzp_session *session);
+/** The 4-byte session id: SHA-256(current key)[0..4]. */
+WZP_API int wzp_session_id(const wzp_session *session, uint8_t out[WZP_SESSION_ID_BYTES]);
+/** Encrypt plaintext with header as associated data. seq is the media header's sequence number
+ *  (V2: it selects the nonce; REFERENCE: ignored, the implicit counter is used). out receives
+ *  pt_len + 16 bytes; *out_len is set to the size written (or needed, with BUFFER_TOO_SMALL).
+ *  Errors: BUFFER_TOO_SMALL, REKEY_FAILED (V2: packet limit reached without a rekey). */
+WZP_API int wzp_session_seal(wzp_session *session, const uint8_t *header, size_t header_len, uint16_t seq,
+                             const uint8_t *pt, size_t pt_len, uint8_t *out, size_t out_cap, size_t *out_len);
+/** Decrypt and authenticate. Errors: DECRYPT_FAILED (bad tag, key, header; too short),
+ *  REPLAY (V2: duplicate or older than the 1024-packet window), BUFFER_TOO_SMALL. */
+WZP_API int wzp_session_open(wzp_session *session, const uint8_t *header, size_t header_len, uint16_t seq,
+                             const uint8_t *ct, size_t ct_len, uint8_t *out, size_t out_cap, size_t *out_len);
+/** Start a rekey: make a fresh X25519 key pair and return its public half (send it to the peer).
+ *  secret may be NULL (random); a fixed secret is for known-answer tests only. */
+WZP_API int wzp_session_rekey_begin(wzp_session *session, const uint8_t *secret,
+                                    uint8_t out_public[WZP_PUBLIC_KEY_BYTES]);
+/** Finish a rekey with the peer's public value: both sides install the same new key.
+ *  Errors: INVALID_STATE (no rekey begun), WEAK_KEY (low-order peer value, V2 only). */
+WZP_API int wzp_session_rekey_complete(wzp_session *session, const uint8_t peer_public[WZP_PUBLIC_KEY_BYTES]);
+/** The reference's rekey trigger: packet_count - last_rekey_at >= 65536 (saturating). 1 or 0. */
+WZP_API int wzp_rekey_due(uint64_t last_rekey_at, uint64_t packet_count);
+
+/** The reference's 12-byte AEAD nonce: session_id || BE32(counter) || direction || 00 00 00. */
+WZP_API int wzp_reference_nonce(const uint8_t session_id[WZP_SESSION_ID_BYTES], uint32_t counter,
+                                uint8_t direction, uint8_t out[12]);
+/** Raw ChaCha20-Poly1305 (IETF) seal, the primitive under every session (for interop checks).
+ *  out receives pt_len + 16 bytes. */
+WZP_API int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                          const uint8_t *pt, size_t pt_len, uint8_t *out, size_t out_cap, size_t *out_len);
+/** Raw ChaCha20-Poly1305 (IETF) open. Errors: DECRYPT_FAILED, BUFFER_TOO_SMALL. */
+WZP_API int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                          const uint8_t *ct, size_t ct_len, uint8_t *out, size_t out_cap, size_t *out_len);
+
+/** The reference's 16-bit anti-replay window (1024 packets). Not thread-safe. */
+typedef struct wzp_replay_window wzp_replay_window;
+WZP_API int wzp_replay_window_new(wzp_replay_window **out);
+WZP_API void wzp_replay_window_free(wzp_replay_window *window);
+/** WZP_OK if seq is new (and records it), WZP_ERR_REPLAY if duplicate or too old. */
+WZP_API int wzp_replay_window_check(wzp_replay_window *window, uint16_t seq);
+
+/* ------------------------------------------------------------------------- */
+/* Call handshake (CallOffer / CallAnswer)                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct wzp_handshake_config {
+  size_t struct_size;
+  /** Ephemeral X25519 secret (32 bytes) or NULL for a random one. Known-answer tests only. */
+  const uint8_t *ephemeral_secret;
+  /** Session mode of the resulting session; default WZP_SESSION_V2. */
+  wzp_session_mode session_mode;
+} wzp_handshake_config;
+
+WZP_API void wzp_handshake_config_init(wzp_handshake_config *config);
+
+/** Caller side: makes the signed CallOffer, then verifies the CallAnswer and derives the session. */
+typedef struct wzp_caller wzp_caller;
+/** identity is copied; config may be NULL. */
+WZP_API int wzp_caller_new(const wzp_identity *identity, const wzp_handshake_config *config, wzp_caller **out);
+WZP_API void wzp_caller_free(wzp_caller *caller);
+/** The CallOffer SignalMessage as compact JSON (allocated; wzp_free). Offers GOOD, DEGRADED,
+ *  CATASTROPHIC. */
+WZP_API int wzp_caller_offer_json(wzp_caller *caller, char **out_json);
+/** Consume the CallAnswer JSON: verify its signature, derive the session (out, caller role).
+ *  Errors: JSON (not a SignalMessage), UNEXPECTED_MESSAGE (not a CallAnswer), BAD_SIGNATURE,
+ *  WEAK_KEY, INVALID_STATE (answer already accepted). */
+WZP_API int wzp_caller_accept_answer(wzp_caller *caller, const char *json, size_t json_len, wzp_session **out);
+
+/** Callee side: verify a CallOffer, answer it, derive the session. */
+typedef struct wzp_callee wzp_callee;
+WZP_API int wzp_callee_new(const wzp_identity *identity, const wzp_handshake_config *config, wzp_callee **out);
+WZP_API void wzp_callee_free(wzp_callee *callee);
+/** Consume the CallOffer JSON; on success *out_answer_json (wzp_free) is the CallAnswer to send
+ *  and *out_session the session (callee role). Errors: JSON, UNEXPECTED_MESSAGE, BAD_SIGNATURE,
+ *  WEAK_KEY, INVALID_STATE (an offer was already accepted). */
+WZP_API int wzp_callee_accept_offer(wzp_callee *callee, const char *json, size_t json_len, char **out_answer_json,
+                                    wzp_session **out_session);
+
+/** After a successful handshake: the peer's identity public key and fingerprint. */
+WZP_API int wzp_session_peer_public_key(const wzp_session *session, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+WZP_API int wzp_session_peer_fingerprint(const wzp_session *session, uint8_t out[WZP_FINGERPRINT_BYTES]);
+/** After a successful handshake: the chosen quality profile's name ("GOOD", "DEGRADED",
+ *  "CATASTROPHIC", or "custom"), static storage. NULL for sessions made by wzp_session_new. */
+WZP_API const char *wzp_session_profile(const wzp_session *session);
+
+/* ------------------------------------------------------------------------- */
+/* Signal messages (JSON) and stream framing                                  */
+/* ------------------------------------------------------------------------- */
+
+/** Validate a SignalMessage JSON text (what the reference accepts). On success *out_variant
+ *  (optional, may be NULL) points at the variant's name in static storage, e.g. "CallOffer".
+ *  Errors: JSON with the reason in wzp_last_error(). */
+WZP_API int wzp_signal_validate(const char *json, size_t json_len, const char **out_variant);
+/** Decode and re-encode a SignalMessage to its canonical compact form (byte-exact with the
+ *  reference's encoder). Allocated; wzp_free. Errors: JSON. */
+WZP_API int wzp_signal_canonical(const char *json, size_t json_len, char **out_json);
+/** Frame a signal for a stream: BE32(len) || json. Allocated; wzp_free. Errors: TOO_LARGE. */
+WZP_API int wzp_signal_frame(const char *json, size_t json_len, uint8_t **out, size_t *out_len);
+/** Unframe one complete stream: returns the JSON (allocated, NUL-terminated; wzp_free) and its length.
+ *  Errors: MALFORMED (truncated), TOO_LARGE (declared length over 1 MiB). */
+WZP_API int wzp_signal_unframe(const uint8_t *frame, size_t frame_len, char **out_json, size_t *out_len);
+
+/* ------------------------------------------------------------------------- */
+/* Media header and packets                                                   */
+/* ------------------------------------------------------------------------- */
+
+typedef enum wzp_codec {
+  WZP_CODEC_OPUS24K = 0,
+  WZP_CODEC_OPUS16K = 1,
+  WZP_CODEC_OPUS6K = 2,
+  WZP_CODEC_CODEC2_3200 = 3,
+  WZP_CODEC_CODEC2_1200 = 4,
+  WZP_CODEC_COMFORT_NOISE = 5
+} wzp_codec;
+
+/** The 12-byte media header, field by field. */
+typedef struct wzp_media_header {
+  uint8_t version;            /* 0 or 1 (senders write 0) */
+  uint8_t is_repair;          /* 1 for FEC repair packets */
+  uint8_t codec;              /* wzp_codec */
+  uint8_t has_quality_report; /* 1 if a 4-byte quality report trails the payload */
+  uint8_t fec_ratio_code;     /* 7-bit code: ratio * 63.5 */
+  uint16_t seq;
+  uint32_t timestamp;         /* ms since stream start */
+  uint8_t fec_block;
+  uint8_t fec_symbol;
+  uint8_t reserved;
+  uint8_t csrc_count;
+} wzp_media_header;
+
+typedef struct wzp_quality_report {
+  uint8_t loss_pct;          /* loss percent = value / 255 * 100 */
+  uint8_t rtt_4ms;           /* rtt in 4 ms units */
+  uint8_t jitter_ms;
+  uint8_t bitrate_cap_kbps;
+} wzp_quality_report;
+
+/** Encode a header into 12 bytes. Errors: INVALID_ARGUMENT (codec > 5). */
+WZP_API int wzp_media_header_encode(const wzp_media_header *header, uint8_t out[WZP_MEDIA_HEADER_BYTES]);
+/** Decode 12+ bytes (only the first 12 are read). Errors: MALFORMED (short, codec 6..15). */
+WZP_API int wzp_media_header_decode(const uint8_t *data, size_t len, wzp_media_header *out);
+/** The 7-bit FEC ratio code of a ratio, and back. */
+WZP_API uint8_t wzp_fec_ratio_encode(float ratio);
+WZP_API float wzp_fec_ratio_decode(uint8_t code);
+
+/** Parse a media datagram: header, payload (a view into data) and optional quality report
+ *  (*out_has_report set to 0/1). Errors: MALFORMED. */
+WZP_API int wzp_media_packet_parse(const uint8_t *data, size_t len, wzp_media_header *out_header,
+                                   const uint8_t **out_payload, size_t *out_payload_len,
+                                   wzp_quality_report *out_report, int *out_has_report);
+/** Build a media datagram (header || payload || report if header->has_quality_report).
+ *  report may be NULL only if has_quality_report is 0. Errors: INVALID_ARGUMENT, BUFFER_TOO_SMALL. */
+WZP_API int wzp_media_packet_build(const wzp_media_header *header, const uint8_t *payload, size_t payload_len,
+                                   const wzp_quality_report *report, uint8_t *out, size_t out_cap,
+                                   size_t *out_len);
+
+/** A TrunkFrame (a relay's batch of media packets): build and parse. */
+typedef struct wzp_trunk_entry {
+  uint8_t session_tag[2];
+  const uint8_t *payload;
+  size_t payload_len;
+} wzp_trunk_entry;
+/** Encode count entries. Errors: INVALID_ARGUMENT (> 65535 entries or payload), BUFFER_TOO_SMALL. */
+WZP_API int wzp_trunk_frame_build(const wzp_trunk_entry *entries, size_t count, uint8_t *out, size_t out_cap,
+                                  size_t *out_len);
+/** Decode into entries[0..cap) (payloads point into data); *out_count = number of entries in the
+ *  frame. Errors: MALFORMED, BUFFER_TOO_SMALL (cap < count; *out_count holds the count). */
+WZP_API int wzp_trunk_frame_parse(const uint8_t *data, size_t len, wzp_trunk_entry *entries, size_t cap,
+                                  size_t *out_count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WZP_H */
