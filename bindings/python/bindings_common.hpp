@@ -1,0 +1,40 @@
+// Shared helpers of the binding files: raising WzpError and handle ownership.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <wzp.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace wzp_py {
+
+namespace py = pybind11;
+
+/// Raise wzp.WzpError for a failed status (never returns).
+[[noreturn]] void raise_status(int rc);
+/// Raise if rc != WZP_OK.
+inline void check(int rc) {
+  if (rc != WZP_OK) raise_status(rc);
+}
+
+inline std::string_view view(const py::bytes& b) { return std::string_view(b); }
+inline const uint8_t* data_of(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+inline py::bytes to_bytes(const uint8_t* p, size_t n) { return py::bytes(reinterpret_cast<const char*>(p), n); }
+/// Take ownership of a library-allocated string (released with wzp_free).
+std::string take_string(char* s);
+/// Require an exact length for a bytes argument (ValueError otherwise).
+std::string_view exact(const py::bytes& b, size_t n, const char* what);
+
+template <class T, void (*Free)(T*)>
+struct Deleter {
+  void operator()(T* p) const noexcept { Free(p); }
+};
+
+void bind_core(py::module_& m);
+void bind_identity(py::module_& m);
+void bind_session(py::module_& m);
+void bind_wire(py::module_& m);
+
+}  // namespace wzp_py

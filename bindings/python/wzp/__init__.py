@@ -1,0 +1,52 @@
+"""libwzp — the WarzonePhone (WZP) voice protocol SDK.
+
+Identity, the CallOffer/CallAnswer handshake, media session crypto and the wire formats,
+all implemented in C++ behind libwzp's C ABI. Every failing call raises :class:`WzpError`.
+
+>>> import wzp
+>>> alice = wzp.Identity.generate()
+>>> len(alice.fingerprint_str)
+39
+"""
+from ._errors import WzpError
+from ._wzp import (
+    AEAD_TAG_BYTES,
+    FINGERPRINT_BYTES,
+    MAX_SIGNAL_BYTES,
+    MEDIA_HEADER_BYTES,
+    PUBLIC_KEY_BYTES,
+    SEED_BYTES,
+    SESSION_KEY_BYTES,
+    SIGNATURE_BYTES,
+    Callee,
+    Caller,
+    Identity,
+    MediaHeader,
+    QualityReport,
+    ReplayWindow,
+    Session,
+    aead_open,
+    aead_seal,
+    build_media_packet,
+    fec_ratio_decode,
+    fec_ratio_encode,
+    fingerprint_format,
+    fingerprint_parse,
+    hash_room_name,
+    parse_media_packet,
+    reference_nonce,
+    rekey_due,
+    signal_canonical,
+    signal_frame,
+    signal_unframe,
+    signal_validate,
+    strerror,
+    trunk_frame_build,
+    trunk_frame_parse,
+    verify,
+    version,
+)
+
+__version__ = version()
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,17 @@
+"""The exception raised by every libwzp call that fails."""
+
+
+class WzpError(Exception):
+    """A libwzp call failed.
+
+    Attributes:
+        code: the negative WZP_ERR_* status code.
+        name: the status name, e.g. ``"WZP_ERR_BAD_SIGNATURE"``.
+        message: the library's detail message.
+    """
+
+    def __init__(self, code: int, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}" if message else name)
+        self.code = code
+        self.name = name
+        self.message = message

@@ -1,0 +1,60 @@
+// Helpers shared by every C ABI adapter: error reporting into the thread-local
+// detail message, exception fences, and allocation of caller-owned buffers.
+#pragma once
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "wzp.h"
+
+namespace wzp::capi {
+
+/// Record a detail message for wzp_last_error() and return the code.
+int fail(Errc code, std::string_view message);
+inline int fail(const Error& error) { return fail(error.code, error.message); }
+
+/// Run body (returning int) behind an exception fence: nothing escapes the ABI.
+template <class Body>
+int guarded(Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail(Errc::no_memory, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(Errc::internal, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(Errc::internal, "internal error: unknown exception");
+  }
+}
+
+/// Copy text into a malloc'ed NUL-terminated string owned by the caller (wzp_free).
+int give_string(std::string_view text, char** out);
+/// Copy bytes into a malloc'ed buffer owned by the caller (wzp_free).
+int give_bytes(ByteView bytes, uint8_t** out, size_t* out_len);
+/// Copy bytes into a caller buffer; BUFFER_TOO_SMALL sets *out_len to the size needed.
+int copy_out(ByteView bytes, uint8_t* out, size_t out_cap, size_t* out_len);
+/// Copy a string with its NUL into a caller buffer of buf_len bytes.
+int copy_c_string(std::string_view text, char* buf, size_t buf_len);
+
+inline int null_argument(const char* what) {
+  return fail(Errc::invalid_argument, std::string(what) + " must not be NULL");
+}
+
+/// Size of a caller's config struct, accepting older (shorter) layouts.
+template <class Config>
+bool config_has(const Config* config, size_t field_offset, size_t field_size) {
+  return config != nullptr && config->struct_size >= field_offset + field_size;
+}
+
+}  // namespace wzp::capi
+
+#define WZP_CAPI_REQUIRE(ptr) \
+  do {                        \
+    if ((ptr) == nullptr) return ::wzp::capi::null_argument(#ptr); \
+  } while (0)
