@@ -10,6 +10,10 @@ namespace wzp::crypto::hkdf {
 
 Prk extract(ByteView salt, ByteView ikm) {
   ensure_init();
+  // HMAC zero-pads short keys, so "no salt" is the same as 32 zero bytes (and
+  // libsodium wants a non-null key pointer).
+  static constexpr uint8_t kNoSalt[32] = {};
+  if (salt.empty()) salt = ByteView(kNoSalt, sizeof kNoSalt);
   Prk prk;
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, salt.data(), salt.size());
