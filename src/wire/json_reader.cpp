@@ -94,6 +94,11 @@ Result<Value> parse(std::string_view text) {
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
     return json_error("invalid JSON: byte-order mark at the start");
   }
+  // A NUL byte is never valid JSON, but nlohmann's lexer takes it for the end
+  // of input and would accept "value\0garbage".
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return json_error("invalid JSON: NUL byte at offset " + std::to_string(nul));
+  }
   TreeBuilder builder;
   bool ok = false;
   try {
