@@ -10,8 +10,11 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
-// Render a byte the way Rust's char Debug does for the ASCII range; other
-// bytes are shown as \u{..} escapes of the byte value.
+// Render a byte the way the reference does: the hex crate turns the byte into
+// the char U+0000..U+00FF and formats it with Rust's char Debug. That escapes
+// \0 \t \n \r \' \\ and every non-printable char (categories Cc, Cf, Zs
+// except ' ') as \u{..}; printable chars are written as UTF-8, so byte 0xE9
+// shows as 'é' and byte 0xA0 (no-break space) as '\u{a0}'.
 std::string debug_char(unsigned char c) {
   switch (c) {
     case '\n': return "\\n";
@@ -23,6 +26,10 @@ std::string debug_char(unsigned char c) {
     default: break;
   }
   if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
+  const bool printable = c > 0xa0 && c != 0xad;  // 0x7f-0x9f are Cc, 0xa0 Zs, 0xad Cf
+  if (printable) {  // U+00A1..U+00FF as two UTF-8 bytes
+    return {static_cast<char>(0xc0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3f))};
+  }
   static const char digits[] = "0123456789abcdef";
   std::string out = "\\u{";
   if (c >= 16) out += digits[c >> 4];
