@@ -25,14 +25,14 @@ int give_identity(Result<crypto::Seed> seed, wzp_identity** out) {
 extern "C" {
 
 int wzp_identity_new_random(wzp_identity** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::random(), out);
   });
 }
 
 int wzp_identity_from_seed(const uint8_t seed[WZP_SEED_BYTES], wzp_identity** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(seed);
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::from_bytes(ByteView(seed, WZP_SEED_BYTES)), out);
@@ -40,7 +40,7 @@ int wzp_identity_from_seed(const uint8_t seed[WZP_SEED_BYTES], wzp_identity** ou
 }
 
 int wzp_identity_from_hex(const char* hex, wzp_identity** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(hex);
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::from_hex(hex), out);
@@ -48,7 +48,7 @@ int wzp_identity_from_hex(const char* hex, wzp_identity** out) {
 }
 
 int wzp_identity_from_mnemonic(const char* words, wzp_identity** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(words);
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::from_mnemonic(words), out);
@@ -86,14 +86,14 @@ int wzp_identity_fingerprint(const wzp_identity* identity, uint8_t out[WZP_FINGE
 }
 
 int wzp_identity_fingerprint_str(const wzp_identity* identity, char* buf, size_t buf_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(identity);
     return capi::copy_c_string(identity->identity.fingerprint().to_display(), buf, buf_len);
   });
 }
 
 int wzp_identity_mnemonic(const wzp_identity* identity, char** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(identity);
     std::string words = identity->seed.to_mnemonic();
     int rc = capi::give_string(words, out);
@@ -124,7 +124,7 @@ int wzp_verify(const uint8_t public_key[WZP_PUBLIC_KEY_BYTES], const uint8_t* ms
 }
 
 int wzp_fingerprint_parse(const char* text, uint8_t out[WZP_FINGERPRINT_BYTES]) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(text);
     WZP_CAPI_REQUIRE(out);
     auto fp = crypto::Fingerprint::parse(text);
@@ -135,7 +135,7 @@ int wzp_fingerprint_parse(const char* text, uint8_t out[WZP_FINGERPRINT_BYTES]) 
 }
 
 int wzp_fingerprint_format(const uint8_t fingerprint[WZP_FINGERPRINT_BYTES], char* buf, size_t buf_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(fingerprint);
     ByteArray<WZP_FINGERPRINT_BYTES> bytes{};
     std::memcpy(bytes.data(), fingerprint, bytes.size());
@@ -144,7 +144,7 @@ int wzp_fingerprint_format(const uint8_t fingerprint[WZP_FINGERPRINT_BYTES], cha
 }
 
 int wzp_hash_room_name(const char* name, size_t name_len, char out[WZP_ROOM_HASH_LEN + 1]) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     if (name == nullptr && name_len != 0) return capi::null_argument("name");
     WZP_CAPI_REQUIRE(out);
     return capi::copy_c_string(crypto::hash_room_name(std::string_view(name, name_len)), out, WZP_ROOM_HASH_LEN + 1);

@@ -87,7 +87,7 @@ void wzp_session_config_init(wzp_session_config* config) {
 }
 
 int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config* config, wzp_session** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(out);
     wzp_session_config cfg;
@@ -124,7 +124,7 @@ int wzp_session_id(const wzp_session* session, uint8_t out[WZP_SESSION_ID_BYTES]
 
 int wzp_session_seal(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq, const uint8_t* pt,
                      size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(session);
     if (header == nullptr && header_len != 0) return capi::null_argument("header");
     if (pt == nullptr && pt_len != 0) return capi::null_argument("pt");
@@ -147,7 +147,7 @@ int wzp_session_seal(wzp_session* session, const uint8_t* header, size_t header_
 
 int wzp_session_open(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq, const uint8_t* ct,
                      size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(session);
     if (header == nullptr && header_len != 0) return capi::null_argument("header");
     if (ct == nullptr && ct_len != 0) return capi::null_argument("ct");
@@ -169,7 +169,7 @@ int wzp_session_open(wzp_session* session, const uint8_t* header, size_t header_
 }
 
 int wzp_session_rekey_begin(wzp_session* session, const uint8_t* secret, uint8_t out_public[WZP_PUBLIC_KEY_BYTES]) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(session);
     WZP_CAPI_REQUIRE(out_public);
     std::optional<crypto::X25519Secret> fixed;
@@ -181,7 +181,7 @@ int wzp_session_rekey_begin(wzp_session* session, const uint8_t* secret, uint8_t
 }
 
 int wzp_session_rekey_complete(wzp_session* session, const uint8_t peer_public[WZP_PUBLIC_KEY_BYTES]) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(session);
     WZP_CAPI_REQUIRE(peer_public);
     auto peer = array_of<32>(peer_public);
@@ -211,7 +211,7 @@ int wzp_reference_nonce(const uint8_t session_id[WZP_SESSION_ID_BYTES], uint32_t
 
 int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len, const uint8_t* pt,
                   size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(nonce);
     if (aad == nullptr && aad_len != 0) return capi::null_argument("aad");
@@ -228,7 +228,7 @@ int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t*
 
 int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len, const uint8_t* ct,
                   size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(nonce);
     if (aad == nullptr && aad_len != 0) return capi::null_argument("aad");
@@ -243,7 +243,7 @@ int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t*
 }
 
 int wzp_replay_window_new(wzp_replay_window** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(out);
     *out = std::make_unique<wzp_replay_window>().release();
     return WZP_OK;
@@ -267,7 +267,7 @@ void wzp_handshake_config_init(wzp_handshake_config* config) {
 }
 
 int wzp_caller_new(const wzp_identity* identity, const wzp_handshake_config* config, wzp_caller** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(identity);
     WZP_CAPI_REQUIRE(out);
     if (int rc = check_handshake_config(config); rc != WZP_OK) return rc;
@@ -281,14 +281,14 @@ int wzp_caller_new(const wzp_identity* identity, const wzp_handshake_config* con
 void wzp_caller_free(wzp_caller* caller) { std::unique_ptr<wzp_caller> owned(caller); }
 
 int wzp_caller_offer_json(wzp_caller* caller, char** out_json) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(caller);
     return capi::give_string(caller->offer_json, out_json);
   });
 }
 
 int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_t json_len, wzp_session** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(caller);
     WZP_CAPI_REQUIRE(out);
     auto message = decode_signal(json, json_len);
@@ -301,7 +301,7 @@ int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_t json_l
 }
 
 int wzp_callee_new(const wzp_identity* identity, const wzp_handshake_config* config, wzp_callee** out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(identity);
     WZP_CAPI_REQUIRE(out);
     if (int rc = check_handshake_config(config); rc != WZP_OK) return rc;
@@ -314,7 +314,7 @@ void wzp_callee_free(wzp_callee* callee) { std::unique_ptr<wzp_callee> owned(cal
 
 int wzp_callee_accept_offer(wzp_callee* callee, const char* json, size_t json_len, char** out_answer_json,
                             wzp_session** out_session) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(callee);
     WZP_CAPI_REQUIRE(out_answer_json);
     WZP_CAPI_REQUIRE(out_session);

@@ -63,7 +63,7 @@ Result<wire::SignalMessage> decode(const char* json, size_t json_len) {
 extern "C" {
 
 int wzp_signal_validate(const char* json, size_t json_len, const char** out_variant) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     auto message = decode(json, json_len);
     if (!message) return fail(message.error());
     if (out_variant != nullptr) *out_variant = wire::variant_name(*message).data();
@@ -72,7 +72,7 @@ int wzp_signal_validate(const char* json, size_t json_len, const char** out_vari
 }
 
 int wzp_signal_canonical(const char* json, size_t json_len, char** out_json) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     auto message = decode(json, json_len);
     if (!message) return fail(message.error());
     return capi::give_string(wire::encode_json(*message), out_json);
@@ -80,7 +80,7 @@ int wzp_signal_canonical(const char* json, size_t json_len, char** out_json) {
 }
 
 int wzp_signal_frame(const char* json, size_t json_len, uint8_t** out, size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     if (json == nullptr && json_len != 0) return capi::null_argument("json");
     auto frame = wire::frame_signal(std::string_view(json ? json : "", json_len));
     if (!frame) return fail(frame.error());
@@ -89,7 +89,7 @@ int wzp_signal_frame(const char* json, size_t json_len, uint8_t** out, size_t* o
 }
 
 int wzp_signal_unframe(const uint8_t* frame, size_t frame_len, char** out_json, size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     if (frame == nullptr && frame_len != 0) return capi::null_argument("frame");
     WZP_CAPI_REQUIRE(out_len);
     wire::FrameReader reader;
@@ -110,7 +110,7 @@ int wzp_media_header_encode(const wzp_media_header* header, uint8_t out[WZP_MEDI
 }
 
 int wzp_media_header_decode(const uint8_t* data, size_t len, wzp_media_header* out) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     if (data == nullptr && len != 0) return capi::null_argument("data");
     WZP_CAPI_REQUIRE(out);
     auto header = wire::decode_media_header(ByteView(data, len));
@@ -125,7 +125,7 @@ float wzp_fec_ratio_decode(uint8_t code) { return wire::decode_fec_ratio(code); 
 
 int wzp_media_packet_parse(const uint8_t* data, size_t len, wzp_media_header* out_header, const uint8_t** out_payload,
                            size_t* out_payload_len, wzp_quality_report* out_report, int* out_has_report) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     if (data == nullptr && len != 0) return capi::null_argument("data");
     auto packet = wire::parse_media_packet(ByteView(data, len));
     if (!packet) return fail(packet.error());
@@ -143,7 +143,7 @@ int wzp_media_packet_parse(const uint8_t* data, size_t len, wzp_media_header* ou
 
 int wzp_media_packet_build(const wzp_media_header* header, const uint8_t* payload, size_t payload_len,
                            const wzp_quality_report* report, uint8_t* out, size_t out_cap, size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(header);
     if (payload == nullptr && payload_len != 0) return capi::null_argument("payload");
     if (int rc = check_codec(header->codec); rc != WZP_OK) return rc;
@@ -163,7 +163,7 @@ int wzp_media_packet_build(const wzp_media_header* header, const uint8_t* payloa
 
 int wzp_trunk_frame_build(const wzp_trunk_entry* entries, size_t count, uint8_t* out, size_t out_cap,
                           size_t* out_len) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     if (entries == nullptr && count != 0) return capi::null_argument("entries");
     if (count > 0xFFFF) return fail(Errc::invalid_argument, "a trunk frame holds at most 65535 entries");
     wire::TrunkFrame frame;
@@ -180,7 +180,7 @@ int wzp_trunk_frame_build(const wzp_trunk_entry* entries, size_t count, uint8_t*
 }
 
 int wzp_trunk_frame_parse(const uint8_t* data, size_t len, wzp_trunk_entry* entries, size_t cap, size_t* out_count) {
-  return guarded([&] {
+  return guarded([&]() -> int {
     if (data == nullptr && len != 0) return capi::null_argument("data");
     WZP_CAPI_REQUIRE(out_count);
     auto frame = wire::decode_trunk_frame(ByteView(data, len));

@@ -28,6 +28,14 @@ void key(std::string& out, std::string_view name, bool first = false) {
   out += "\":";
 }
 
+constexpr std::string_view kMediaSessionKey = "wzp_media_session";
+
+void append_media_session_extension(std::string& out, const std::optional<uint32_t>& version) {
+  if (!version) return;
+  key(out, kMediaSessionKey);
+  out += std::to_string(*version);
+}
+
 void fields(std::string& out, const CallOffer& m) {
   key(out, "identity_pub", true);
   json::append_byte_array(out, m.identity_pub);
@@ -42,6 +50,7 @@ void fields(std::string& out, const CallOffer& m) {
     append_json(out, m.supported_profiles[i]);
   }
   out += ']';
+  append_media_session_extension(out, m.media_session_version);
 }
 void fields(std::string& out, const CallAnswer& m) {
   key(out, "identity_pub", true);
@@ -52,6 +61,7 @@ void fields(std::string& out, const CallAnswer& m) {
   json::append_byte_array(out, m.signature);
   key(out, "chosen_profile");
   append_json(out, m.chosen_profile);
+  append_media_session_extension(out, m.media_session_version);
 }
 void fields(std::string& out, const IceCandidate& m) {
   key(out, "candidate", true);
@@ -123,6 +133,20 @@ Status byte_array(const json::Value& v, std::string_view where, T& out) {
   return json::to_byte_array(v, where, out);
 }
 
+// The libwzp extension field, read only from the object form; a malformed value
+// is ignored like any unknown field would be by a reference peer.
+std::optional<uint32_t> media_session_extension(const json::Value& v) {
+  const auto* object = std::get_if<json::Object>(&v.data);
+  if (object == nullptr) return std::nullopt;
+  for (const auto& member : *object) {
+    if (member.key != kMediaSessionKey) continue;
+    const auto* n = std::get_if<uint64_t>(&member.value.data);
+    if (n != nullptr && *n <= UINT32_MAX) return static_cast<uint32_t>(*n);
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Result<SignalMessage> decode_call_offer(const json::Value& v) {
   static constexpr std::array<json::FieldSpec, 4> kFields{
       {{"identity_pub"}, {"ephemeral_pub"}, {"signature"}, {"supported_profiles"}}};
@@ -143,6 +167,7 @@ Result<SignalMessage> decode_call_offer(const json::Value& v) {
     if (!profile) return std::move(profile).error();
     m.supported_profiles.push_back(*profile);
   }
+  m.media_session_version = media_session_extension(v);
   return SignalMessage{std::move(m)};
 }
 
@@ -160,6 +185,7 @@ Result<SignalMessage> decode_call_answer(const json::Value& v) {
   auto profile = quality_profile_from_json(*f[3], "CallAnswer.chosen_profile");
   if (!profile) return std::move(profile).error();
   m.chosen_profile = *profile;
+  m.media_session_version = media_session_extension(v);
   return SignalMessage{std::move(m)};
 }
 

@@ -36,6 +36,10 @@ struct CallOffer {
   ByteArray<32> ephemeral_pub{};
   Bytes signature;
   std::vector<QualityProfile> supported_profiles;
+  /// libwzp extension "wzp_media_session": the media session version the sender
+  /// supports (2 = libwzp's v2 session). Emitted last and only when set; a
+  /// reference peer ignores the unknown field.
+  std::optional<uint32_t> media_session_version;
   friend bool operator==(const CallOffer&, const CallOffer&) = default;
 };
 /// Callee -> caller: as CallOffer (label "call-answer") with the chosen profile.
@@ -44,6 +48,9 @@ struct CallAnswer {
   ByteArray<32> ephemeral_pub{};
   Bytes signature;
   QualityProfile chosen_profile;
+  /// libwzp extension "wzp_media_session" (see CallOffer): set when the callee
+  /// agrees to the v2 media session.
+  std::optional<uint32_t> media_session_version;
   friend bool operator==(const CallAnswer&, const CallAnswer&) = default;
 };
 struct IceCandidate {
