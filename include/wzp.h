@@ -385,6 +385,258 @@ WZP_API int wzp_trunk_frame_build(const wzp_trunk_entry *entries, size_t count, 
 WZP_API int wzp_trunk_frame_parse(const uint8_t *data, size_t len, wzp_trunk_entry *entries, size_t cap,
                                   size_t *out_count);
 
+
+/* ------------------------------------------------------------------------- */
+/* Live calls: events shared by relays and clients                            */
+/* ------------------------------------------------------------------------- */
+
+/** Application close codes libwzp sends in QUIC CONNECTION_CLOSE frames (the reference sends
+ *  0 "normal close" for everything; a reference peer treats every code the same way).
+ *  The close reason string always says why in words. */
+enum wzp_close_code {
+  WZP_CLOSE_NORMAL = 0x0,              /* hangup / leave: "normal close" */
+  WZP_CLOSE_AUTH_REJECTED = 0x101,     /* featherChat said the token is not valid */
+  WZP_CLOSE_AUTH_UNAVAILABLE = 0x102,  /* the auth server could not be reached or answered nonsense */
+  WZP_CLOSE_AUTH_REQUIRED = 0x103,     /* the relay requires an AuthToken as the first signal */
+  WZP_CLOSE_IDENTITY_MISMATCH = 0x104, /* token fingerprint differs from the handshake identity */
+  WZP_CLOSE_HANDSHAKE_FAILED = 0x201,  /* bad signature, wrong message, weak key */
+  WZP_CLOSE_TIMEOUT = 0x202,           /* a phase deadline passed (auth, handshake) */
+  WZP_CLOSE_MALFORMED_SIGNAL = 0x203,  /* a signal stream did not frame or parse */
+  WZP_CLOSE_ACL_DENIED = 0x301,        /* the room's access list does not admit this fingerprint */
+  WZP_CLOSE_ROOM_FULL = 0x302,         /* the room holds its maximum of participants */
+  WZP_CLOSE_SERVER_FULL = 0x303,       /* the relay holds its maximum of sessions */
+  WZP_CLOSE_SHUTDOWN = 0x401           /* the relay is stopping */
+};
+
+/** Who ended a connection. */
+typedef enum wzp_close_origin {
+  WZP_CLOSED_BY_PEER = 0,      /* the peer sent an application close (code/reason are the peer's) */
+  WZP_CLOSED_LOCALLY = 1,      /* this side closed (hangup, stop, or a local rejection) */
+  WZP_CLOSED_IDLE = 2,         /* nothing heard from the peer for the idle timeout */
+  WZP_CLOSED_TRANSPORT = 3     /* a QUIC/TLS error (code is the transport error code) */
+} wzp_close_origin;
+
+typedef enum wzp_event_type {
+  WZP_EVENT_NONE = 0,
+  WZP_EVENT_STATE = 1,    /* client: its state changed (state) */
+  WZP_EVENT_JOINED = 2,   /* client: joined its room; relay: a participant joined (room, fingerprint) */
+  WZP_EVENT_LEFT = 3,     /* relay: a participant left its room (close_* fields say why) */
+  WZP_EVENT_REJECTED = 4, /* relay: a connection was refused before joining (close_* fields say why) */
+  WZP_EVENT_MEDIA = 5,    /* client: a media datagram arrived (data) */
+  WZP_EVENT_SIGNAL = 6,   /* client: a signal arrived after the handshake (data = JSON) */
+  WZP_EVENT_CLOSED = 7    /* client: the connection ended (close_* fields say why) */
+} wzp_event_type;
+
+typedef enum wzp_client_state {
+  WZP_CLIENT_IDLE = 0,
+  WZP_CLIENT_CONNECTING = 1,     /* QUIC + TLS handshake */
+  WZP_CLIENT_AUTHENTICATING = 2, /* AuthToken sent */
+  WZP_CLIENT_HANDSHAKING = 3,    /* CallOffer sent, waiting for the CallAnswer */
+  WZP_CLIENT_JOINED = 4,         /* in the room: media and signals flow */
+  WZP_CLIENT_CLOSED = 5
+} wzp_client_state;
+
+/** One event. Pointers inside are owned by the event: after wzp_*_next_event() release them
+ *  with wzp_event_clear(); inside a callback they are valid only during the call. */
+typedef struct wzp_event {
+  size_t struct_size;
+  wzp_event_type type;
+  uint64_t connection_id;   /* relay: the connection; client: 0 */
+  wzp_client_state state;   /* STATE, CLOSED */
+  const char *room;         /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; else NULL */
+  const char *fingerprint;  /* JOINED/LEFT/REJECTED (relay): the participant's handshake fingerprint (display
+                               form) or NULL if not known yet */
+  const uint8_t *data;      /* MEDIA: datagram bytes; SIGNAL: JSON text (NUL-terminated); else NULL */
+  size_t data_len;
+  uint64_t close_code;      /* LEFT, REJECTED, CLOSED: wzp_close_code (or QUIC transport code) */
+  wzp_close_origin close_origin;
+  const char *close_reason; /* LEFT, REJECTED, CLOSED: why, in words; else NULL */
+} wzp_event;
+
+/** Zero an event and set its struct_size (call before the first next_event). */
+WZP_API void wzp_event_init(wzp_event *event);
+/** Release what an event owns and re-initialise it. NULL is ignored. */
+WZP_API void wzp_event_clear(wzp_event *event);
+/** The event type's name, e.g. "JOINED". Static storage. */
+WZP_API const char *wzp_event_type_name(int type);
+/** The client state's name, e.g. "JOINED". Static storage. */
+WZP_API const char *wzp_client_state_name(int state);
+/** The close code's name, e.g. "WZP_CLOSE_ACL_DENIED" ("WZP_CLOSE_UNKNOWN" otherwise). Static storage. */
+WZP_API const char *wzp_close_code_name(uint64_t code);
+
+/** Event callback: runs on the relay's or client's event-loop thread. It must return quickly and
+ *  must not call wzp_relay_free / wzp_client_free / *_stop on its own handle. When a callback is
+ *  set, events are delivered to it instead of the queue. */
+typedef void (*wzp_event_cb)(const wzp_event *event, void *user_data);
+
+/* ------------------------------------------------------------------------- */
+/* Relay                                                                      */
+/* ------------------------------------------------------------------------- */
+
+/** An SFU relay: accepts QUIC connections, authenticates tokens with featherChat (optional),
+ *  runs the call handshake as callee, admits clients to rooms (SNI = room) under an optional
+ *  access list, and forwards every media datagram to the other members of the room.
+ *  All relay calls are thread-safe, except wzp_relay_free (call it once, from a thread that is
+ *  not the relay's own callback). */
+typedef struct wzp_relay wzp_relay;
+
+typedef struct wzp_relay_config {
+  size_t struct_size;
+  const char *listen_host;       /* default "0.0.0.0"; "::" or "::1" for IPv6 */
+  uint16_t listen_port;          /* default 4433; 0 picks a free port (see wzp_relay_port) */
+  const wzp_identity *identity;  /* relay identity (copied); NULL: identity_file or a random one */
+  const char *identity_file;     /* seed file (64 hex characters); created with a random seed if absent */
+  const char *cert_file;         /* PEM certificate; NULL (with key_file NULL): self-signed ECDSA P-256 */
+  const char *key_file;          /* PEM private key */
+  const char *auth_url;          /* featherChat token validation URL; NULL: no authentication */
+  uint32_t auth_timeout_ms;      /* whole auth POST; default 5000 */
+  int allow_identity_mismatch;   /* 0 (default): the token's fingerprint must equal the handshake identity's;
+                                    1: accept any (reference clients with throwaway identities) */
+  uint32_t max_sessions;         /* connections at once, authenticating ones included; default 100 */
+  uint32_t max_room_size;        /* participants per room; 0 (default) unlimited */
+  uint32_t phase_timeout_ms;     /* deadline for the AuthToken and for the CallOffer; default 10000 */
+  uint32_t idle_timeout_ms;      /* QUIC idle timeout; default 30000 */
+  int acl_enabled;               /* default 0 (open) */
+  const char *acl_file;          /* "room fingerprint..." per line; implies acl_enabled */
+  size_t event_queue_capacity;   /* default 1024; oldest events are dropped (and counted) beyond it */
+  wzp_event_cb callback;         /* optional; see wzp_event_cb */
+  void *user_data;
+} wzp_relay_config;
+
+typedef struct wzp_relay_stats {
+  size_t struct_size;
+  uint64_t connections_accepted;
+  uint64_t sessions_active;          /* connections held now, authenticating included */
+  uint64_t participants;             /* joined, over all rooms */
+  uint64_t rooms;
+  uint64_t auth_ok, auth_rejected, auth_unavailable;
+  uint64_t handshakes_ok, handshakes_failed;
+  uint64_t rejected_acl, rejected_full, rejected_timeout, rejected_malformed, rejected_identity;
+  uint64_t datagrams_received, datagrams_forwarded, datagrams_malformed, datagrams_dropped;
+  uint64_t bytes_forwarded;
+  uint64_t events_dropped;
+} wzp_relay_stats;
+
+WZP_API void wzp_relay_config_init(wzp_relay_config *config);
+/** Validate the config, load identity/cert/ACL files. Nothing listens yet.
+ *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key). */
+WZP_API int wzp_relay_new(const wzp_relay_config *config, wzp_relay **out);
+/** Bind the UDP socket and start the event-loop thread. Errors: IO (bind), INVALID_STATE (started). */
+WZP_API int wzp_relay_start(wzp_relay *relay);
+/** Close every connection (WZP_CLOSE_SHUTDOWN), stop the thread. Idempotent. */
+WZP_API int wzp_relay_stop(wzp_relay *relay);
+/** Stop (if running) and release. NULL is ignored. */
+WZP_API void wzp_relay_free(wzp_relay *relay);
+/** The bound UDP port (after start). */
+WZP_API int wzp_relay_port(const wzp_relay *relay, uint16_t *out_port);
+/** The relay identity's fingerprint in display form (buf >= 40 bytes). */
+WZP_API int wzp_relay_fingerprint(const wzp_relay *relay, char *buf, size_t buf_len);
+/** SHA-256 of the relay's TLS certificate (DER), for clients that pin it. */
+WZP_API int wzp_relay_cert_sha256(const wzp_relay *relay, uint8_t out[32]);
+WZP_API int wzp_relay_stats_get(const wzp_relay *relay, wzp_relay_stats *out);
+
+/** Access list. Room names are as the relay sees them (normally the hashed SNI); fingerprints
+ *  are compared as strings with the authenticated token fingerprint. */
+WZP_API int wzp_relay_acl_set_enabled(wzp_relay *relay, int enabled);
+WZP_API int wzp_relay_acl_allow(wzp_relay *relay, const char *room, const char *fingerprint);
+WZP_API int wzp_relay_acl_revoke(wzp_relay *relay, const char *room, const char *fingerprint);
+/** Replace the whole access list from a file (see wzp_relay_config.acl_file). Errors: IO, INVALID_ARGUMENT. */
+WZP_API int wzp_relay_acl_load_file(wzp_relay *relay, const char *path);
+
+/** The rooms and their participants as JSON (allocated; wzp_free):
+ *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,
+ *    "remote":"127.0.0.1:5555"}]}] */
+WZP_API int wzp_relay_rooms_json(const wzp_relay *relay, char **out_json);
+
+/** Wait up to timeout_ms (0: poll, negative: forever) for the next event.
+ *  Errors: TIMEOUT (none arrived), CLOSED (relay freed or stopped and queue empty). */
+WZP_API int wzp_relay_next_event(wzp_relay *relay, wzp_event *event, int timeout_ms);
+/** A file descriptor that is readable while events are queued (do not read or close it). */
+WZP_API int wzp_relay_event_fd(const wzp_relay *relay);
+
+/* ------------------------------------------------------------------------- */
+/* Client                                                                     */
+/* ------------------------------------------------------------------------- */
+
+/** A client connection to a relay room: QUIC, optional AuthToken, the handshake as caller,
+ *  then media datagrams and signals. All client calls are thread-safe, except wzp_client_free. */
+typedef struct wzp_client wzp_client;
+
+typedef struct wzp_client_config {
+  size_t struct_size;
+  const char *relay_host;        /* IPv4 or IPv6 literal, required */
+  uint16_t relay_port;           /* required */
+  const char *room;              /* room name; NULL: SNI "default" */
+  int raw_room;                  /* 0 (default): SNI = wzp_hash_room_name(room); 1: room is sent as is */
+  const char *token;             /* featherChat token sent as the first signal; NULL: none */
+  const wzp_identity *identity;  /* copied; NULL: a random identity */
+  wzp_session_mode session_mode; /* preferred media session; default V2 (falls back if the relay can't) */
+  const uint8_t *pin_cert_sha256;       /* 32 bytes; NULL: accept any certificate (as the reference) */
+  const uint8_t *pin_relay_fingerprint; /* 16 bytes; NULL: accept any relay identity (as the reference) */
+  uint32_t handshake_timeout_ms; /* connect + auth + CallAnswer deadline; default 10000 */
+  uint32_t idle_timeout_ms;      /* default 30000 */
+  size_t event_queue_capacity;   /* default 1024 */
+  wzp_event_cb callback;
+  void *user_data;
+} wzp_client_config;
+
+typedef struct wzp_client_stats {
+  size_t struct_size;
+  uint64_t rtt_us;               /* smoothed RTT */
+  uint64_t min_rtt_us;
+  uint64_t datagrams_sent, datagrams_received, datagrams_lost, datagrams_dropped;
+  uint64_t signals_sent, signals_received;
+  uint64_t bytes_sent, bytes_received;
+  uint64_t events_dropped;
+} wzp_client_stats;
+
+WZP_API void wzp_client_config_init(wzp_client_config *config);
+WZP_API int wzp_client_new(const wzp_client_config *config, wzp_client **out);
+/** Start connecting (returns at once); progress arrives as STATE events, then JOINED or CLOSED.
+ *  Errors: INVALID_STATE (already connecting), IO. */
+WZP_API int wzp_client_connect(wzp_client *client);
+/** Block until JOINED (WZP_OK) or closed (WZP_ERR_CLOSED, with the close reason in
+ *  wzp_last_error()), or timeout (WZP_ERR_TIMEOUT). Does not consume events. */
+WZP_API int wzp_client_wait_joined(wzp_client *client, int timeout_ms);
+WZP_API wzp_client_state wzp_client_get_state(const wzp_client *client);
+/** Send one media datagram (a media packet as the relay forwards it).
+ *  Errors: INVALID_STATE (not joined), TOO_LARGE (over the datagram limit), CLOSED. */
+WZP_API int wzp_client_send_media(wzp_client *client, const uint8_t *data, size_t len);
+/** Send one signal (SignalMessage JSON, validated first). Errors: JSON, INVALID_STATE, CLOSED. */
+WZP_API int wzp_client_send_signal(wzp_client *client, const char *json, size_t json_len);
+/** Send Hangup{reason} and close with WZP_CLOSE_NORMAL. reason: "Normal", "Busy", "Declined",
+ *  "Timeout" or "Error" (NULL: "Normal"). Idempotent. */
+WZP_API int wzp_client_hangup(wzp_client *client, const char *reason);
+WZP_API int wzp_client_stats_get(const wzp_client *client, wzp_client_stats *out);
+/** The relay's identity fingerprint learned in the handshake (display form, buf >= 40). */
+WZP_API int wzp_client_relay_fingerprint(const wzp_client *client, char *buf, size_t buf_len);
+/** The SNI the client sends. (buf >= 254) */
+WZP_API int wzp_client_sni(const wzp_client *client, char *buf, size_t buf_len);
+WZP_API int wzp_client_next_event(wzp_client *client, wzp_event *event, int timeout_ms);
+WZP_API int wzp_client_event_fd(const wzp_client *client);
+/** Hang up (if connected) and release. NULL is ignored. */
+WZP_API void wzp_client_free(wzp_client *client);
+
+/* ------------------------------------------------------------------------- */
+/* Logging                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef enum wzp_log_level {
+  WZP_LOG_ERROR = 0,
+  WZP_LOG_WARN = 1,
+  WZP_LOG_INFO = 2,
+  WZP_LOG_DEBUG = 3,
+  WZP_LOG_TRACE = 4
+} wzp_log_level;
+
+/** Log sink: level, component ("relay", "client", "quic", ...), message (NUL-terminated).
+ *  Called from any library thread, one call at a time. */
+typedef void (*wzp_log_cb)(int level, const char *component, const char *message, void *user_data);
+/** Process-wide log level (default WZP_LOG_INFO). Thread-safe. */
+WZP_API void wzp_log_set_level(int level);
+/** Process-wide sink; NULL restores the default (stderr). Thread-safe. */
+WZP_API void wzp_log_set_callback(wzp_log_cb callback, void *user_data);
+
 #ifdef __cplusplus
 }
 #endif
