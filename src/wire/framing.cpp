@@ -55,7 +55,9 @@ Result<std::string> FrameReader::finish() {
     return make_error(Errc::malformed, "signal stream ended after " + std::to_string(payload_.size()) +
                                            " of " + std::to_string(length_) + " declared bytes");
   }
-  return std::move(payload_);
+  std::string payload = std::move(payload_);
+  error_ = make_error(Errc::invalid_state, "signal frame already taken by finish()");
+  return payload;
 }
 
 Result<SignalMessage> decode_signal_frame(ByteView stream) {

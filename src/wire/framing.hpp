@@ -47,8 +47,9 @@ class FrameReader {
   /// True once the prefix and all declared bytes have arrived.
   bool complete() const noexcept { return have_length_ && payload_.size() == length_; }
 
-  /// End of stream: the JSON text (call once; it is moved out). Errors: the sticky feed error, or
-  /// Errc::malformed if the stream ended inside the prefix or the payload.
+  /// End of stream: the JSON text. Errors: the sticky feed error;
+  /// Errc::malformed if the stream ended inside the prefix or the payload;
+  /// Errc::invalid_state once the text has been taken (call it once).
   Result<std::string> finish();
 
  private:

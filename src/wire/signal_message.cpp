@@ -36,13 +36,19 @@ void append_media_session_extension(std::string& out, const std::optional<uint32
   out += std::to_string(*version);
 }
 
-void fields(std::string& out, const CallOffer& m) {
+// The key material shared by CallOffer and CallAnswer, in declaration order.
+void handshake_keys(std::string& out, const ByteArray<32>& identity_pub, const ByteArray<32>& ephemeral_pub,
+                    const Bytes& signature) {
   key(out, "identity_pub", true);
-  json::append_byte_array(out, m.identity_pub);
+  json::append_byte_array(out, identity_pub);
   key(out, "ephemeral_pub");
-  json::append_byte_array(out, m.ephemeral_pub);
+  json::append_byte_array(out, ephemeral_pub);
   key(out, "signature");
-  json::append_byte_array(out, m.signature);
+  json::append_byte_array(out, signature);
+}
+
+void fields(std::string& out, const CallOffer& m) {
+  handshake_keys(out, m.identity_pub, m.ephemeral_pub, m.signature);
   key(out, "supported_profiles");
   out += '[';
   for (size_t i = 0; i < m.supported_profiles.size(); ++i) {
@@ -53,12 +59,7 @@ void fields(std::string& out, const CallOffer& m) {
   append_media_session_extension(out, m.media_session_version);
 }
 void fields(std::string& out, const CallAnswer& m) {
-  key(out, "identity_pub", true);
-  json::append_byte_array(out, m.identity_pub);
-  key(out, "ephemeral_pub");
-  json::append_byte_array(out, m.ephemeral_pub);
-  key(out, "signature");
-  json::append_byte_array(out, m.signature);
+  handshake_keys(out, m.identity_pub, m.ephemeral_pub, m.signature);
   key(out, "chosen_profile");
   append_json(out, m.chosen_profile);
   append_media_session_extension(out, m.media_session_version);
@@ -128,11 +129,8 @@ Status lookup(const json::Value& v, std::string_view name, const std::array<json
   return json::struct_fields(v, name, specs, out);
 }
 
-template <class T>
-Status byte_array(const json::Value& v, std::string_view where, T& out) {
-  return json::to_byte_array(v, where, out);
-}
-
+// CallOffer and CallAnswer: three key fields, then the profile field, which
+// `decode_profiles` turns into the message.
 // The libwzp extension field, read only from the object form; a malformed value
 // is ignored like any unknown field would be by a reference peer.
 std::optional<uint32_t> media_session_extension(const json::Value& v) {
@@ -147,46 +145,50 @@ std::optional<uint32_t> media_session_extension(const json::Value& v) {
   return std::nullopt;
 }
 
-Result<SignalMessage> decode_call_offer(const json::Value& v) {
-  static constexpr std::array<json::FieldSpec, 4> kFields{
-      {{"identity_pub"}, {"ephemeral_pub"}, {"signature"}, {"supported_profiles"}}};
+template <class T, class DecodeProfiles>
+Result<SignalMessage> decode_handshake_message(const json::Value& v, std::string_view variant,
+                                               std::string_view profile_field, DecodeProfiles decode_profiles) {
+  const std::array<json::FieldSpec, 4> specs{{{"identity_pub"}, {"ephemeral_pub"}, {"signature"}, {profile_field}}};
   std::array<const json::Value*, 4> f{};
-  WZP_TRY(lookup(v, "CallOffer", kFields, f));
-  CallOffer m;
-  WZP_TRY(byte_array(*f[0], "CallOffer.identity_pub", m.identity_pub));
-  WZP_TRY(byte_array(*f[1], "CallOffer.ephemeral_pub", m.ephemeral_pub));
-  auto signature = json::to_bytes(*f[2], "CallOffer.signature");
+  WZP_TRY(lookup(v, variant, specs, f));
+  const std::string name(variant);
+  T m;
+  WZP_TRY(json::to_byte_array(*f[0], name + ".identity_pub", m.identity_pub));
+  WZP_TRY(json::to_byte_array(*f[1], name + ".ephemeral_pub", m.ephemeral_pub));
+  auto signature = json::to_bytes(*f[2], name + ".signature");
   if (!signature) return std::move(signature).error();
   m.signature = std::move(*signature);
-  const auto* profiles = std::get_if<json::Array>(&f[3]->data);
-  if (!profiles) return json_error("CallOffer.supported_profiles: invalid type: " +
-                                   std::string(json::type_name(*f[3])) + ", expected a sequence");
-  m.supported_profiles.reserve(profiles->size());
-  for (const auto& item : *profiles) {
-    auto profile = quality_profile_from_json(item, "CallOffer.supported_profiles[]");
-    if (!profile) return std::move(profile).error();
-    m.supported_profiles.push_back(*profile);
-  }
+  WZP_TRY(decode_profiles(*f[3], name + "." + std::string(profile_field), m));
   m.media_session_version = media_session_extension(v);
   return SignalMessage{std::move(m)};
 }
 
+Result<SignalMessage> decode_call_offer(const json::Value& v) {
+  return decode_handshake_message<CallOffer>(
+      v, "CallOffer", "supported_profiles", [](const json::Value& list, const std::string& where, CallOffer& m) {
+        const auto* profiles = std::get_if<json::Array>(&list.data);
+        if (!profiles) {
+          return Status(json_error(where + ": invalid type: " + std::string(json::type_name(list)) +
+                                   ", expected a sequence"));
+        }
+        m.supported_profiles.reserve(profiles->size());
+        for (const auto& item : *profiles) {
+          auto profile = quality_profile_from_json(item, where + "[]");
+          if (!profile) return Status(std::move(profile).error());
+          m.supported_profiles.push_back(*profile);
+        }
+        return Status{};
+      });
+}
+
 Result<SignalMessage> decode_call_answer(const json::Value& v) {
-  static constexpr std::array<json::FieldSpec, 4> kFields{
-      {{"identity_pub"}, {"ephemeral_pub"}, {"signature"}, {"chosen_profile"}}};
-  std::array<const json::Value*, 4> f{};
-  WZP_TRY(lookup(v, "CallAnswer", kFields, f));
-  CallAnswer m;
-  WZP_TRY(byte_array(*f[0], "CallAnswer.identity_pub", m.identity_pub));
-  WZP_TRY(byte_array(*f[1], "CallAnswer.ephemeral_pub", m.ephemeral_pub));
-  auto signature = json::to_bytes(*f[2], "CallAnswer.signature");
-  if (!signature) return std::move(signature).error();
-  m.signature = std::move(*signature);
-  auto profile = quality_profile_from_json(*f[3], "CallAnswer.chosen_profile");
-  if (!profile) return std::move(profile).error();
-  m.chosen_profile = *profile;
-  m.media_session_version = media_session_extension(v);
-  return SignalMessage{std::move(m)};
+  return decode_handshake_message<CallAnswer>(
+      v, "CallAnswer", "chosen_profile", [](const json::Value& value, const std::string& where, CallAnswer& m) {
+        auto profile = quality_profile_from_json(value, where);
+        if (!profile) return Status(std::move(profile).error());
+        m.chosen_profile = *profile;
+        return Status{};
+      });
 }
 
 // A variant with a single string field.
@@ -208,7 +210,7 @@ Result<SignalMessage> decode_rekey(const json::Value& v) {
   std::array<const json::Value*, 2> f{};
   WZP_TRY(lookup(v, "Rekey", kFields, f));
   Rekey m;
-  WZP_TRY(byte_array(*f[0], "Rekey.new_ephemeral_pub", m.new_ephemeral_pub));
+  WZP_TRY(json::to_byte_array(*f[0], "Rekey.new_ephemeral_pub", m.new_ephemeral_pub));
   auto signature = json::to_bytes(*f[1], "Rekey.signature");
   if (!signature) return std::move(signature).error();
   m.signature = std::move(*signature);

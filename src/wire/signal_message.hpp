@@ -133,7 +133,9 @@ Result<SignalMessage> decode_json(std::string_view text);
 /// Decode from an already parsed value (for wrappers embedding a message).
 Result<SignalMessage> decode_json_value(const json::Value& value);
 
-// JSON forms of the nested types, as they appear inside messages.
+// JSON forms of the nested types, as they appear inside messages. The
+// *_from_json decoders follow serde like decode_json (object or array form,
+// unknown keys ignored) and fail with Errc::json, naming `where` in the message.
 void append_json(std::string& out, const QualityProfile& profile);
 void append_json(std::string& out, const QualityReport& report);
 std::string encode_json(const QualityProfile& profile);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/hex.hpp"
+
 namespace wzp::wire {
 
 size_t trunk_frame_size(const TrunkFrame& frame) noexcept {
@@ -58,31 +60,12 @@ Result<TrunkFrame> decode_trunk_frame(ByteView data) {
   return frame;
 }
 
-namespace {
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
-SessionTag session_tag_from_hex(std::string_view session_id_hex) noexcept {
+SessionTag session_tag_from_hex(std::string_view session_id_hex) {
   SessionTag tag{0, 0};
   for (size_t i = 0; i < tag.size(); ++i) {
-    const std::string_view pair = session_id_hex.substr(std::min(2 * i, session_id_hex.size()), 2);
-    int value = 0;
-    for (char c : pair) {
-      const int digit = hex_digit(c);
-      if (digit < 0) {
-        value = 0;
-        break;
-      }
-      value = value * 16 + digit;
-    }
-    tag[i] = static_cast<uint8_t>(value);
+    std::string pair(session_id_hex.substr(std::min(2 * i, session_id_hex.size()), 2));
+    if (pair.size() == 1) pair.insert(pair.begin(), '0');  // a lone last digit is its own value
+    if (const auto byte = from_hex(pair); byte.ok() && byte->size() == 1) tag[i] = (*byte)[0];
   }
   return tag;
 }

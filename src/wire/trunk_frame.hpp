@@ -47,7 +47,7 @@ Result<TrunkFrame> decode_trunk_frame(ByteView data);
 /// The relay's trunk tag for a session: its hex label parsed two characters at
 /// a time into the first two bytes, zero-padded when the label is shorter.
 /// A pair that is not valid hex gives 0.
-SessionTag session_tag_from_hex(std::string_view session_id_hex) noexcept;
+SessionTag session_tag_from_hex(std::string_view session_id_hex);
 
 /// Batches entries for one receiver (wire §6.2, relay §7.6). The caller flushes
 /// on its own 5 ms timer.

@@ -120,6 +120,9 @@ TEST(Framing, CompleteBeforeFinAndEmptyPayload) {
   ASSERT_TRUE(reader.feed(unhex("0000000622486f6c6422")).ok());
   EXPECT_TRUE(reader.complete());
   EXPECT_EQ(*reader.finish(), "\"Hold\"");
+  auto again = reader.finish();
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::invalid_state);
 
   FrameReader empty;
   ASSERT_TRUE(empty.feed(unhex("00000000")).ok());
