@@ -36,6 +36,8 @@ class RoomRegistry {
   void acl_revoke(const std::string& room, const std::string& fingerprint);
   /// Forget the room's entry: it becomes unrestricted for authenticated users.
   void acl_clear_room(const std::string& room);
+  /// Forget every entry.
+  void acl_clear() { acl_.clear(); }
   bool is_authorized(const std::string& room, const std::optional<std::string>& fingerprint) const;
 
   /// Join: Errc::acl_denied "not authorized for room R", or Errc::room_full when the room

@@ -45,7 +45,10 @@ from ._wzp import (
     trunk_frame_parse,
     verify,
     version,
+    log_set_level,
 )
+
+from .live import Client, Event, Relay
 
 __version__ = version()
 

@@ -1,0 +1,259 @@
+// Low-level bindings of the relay and the client (wzp._wzp._Relay / _Client).
+// The Python classes wzp.Relay and wzp.Client in live.py wrap them.
+#include <optional>
+#include <string>
+
+#include "bindings_common.hpp"
+#include "py_handles.hpp"
+
+namespace wzp_py {
+namespace {
+
+using RelayHandle = Handle<wzp_relay, wzp_relay_free>;
+using ClientHandle = Handle<wzp_client, wzp_client_free>;
+
+py::object opt_str(const char* s) { return s ? py::object(py::str(s)) : py::object(py::none()); }
+
+py::dict event_dict(const wzp_event& ev) {
+  py::dict d;
+  d["type"] = wzp_event_type_name(ev.type);
+  d["connection_id"] = ev.connection_id;
+  d["state"] = wzp_client_state_name(ev.state);
+  d["room"] = opt_str(ev.room);
+  d["fingerprint"] = opt_str(ev.fingerprint);
+  d["data"] = ev.data ? to_bytes(ev.data, ev.data_len) : py::bytes();
+  bool closing = ev.type == WZP_EVENT_LEFT || ev.type == WZP_EVENT_REJECTED || ev.type == WZP_EVENT_CLOSED;
+  d["close_code"] = closing ? py::object(py::int_(ev.close_code)) : py::object(py::none());
+  d["close_code_name"] = closing ? opt_str(wzp_close_code_name(ev.close_code)) : py::object(py::none());
+  static const char* origins[] = {"peer", "local", "idle", "transport"};
+  d["close_origin"] = closing && ev.close_origin <= WZP_CLOSED_TRANSPORT ? py::object(py::str(origins[ev.close_origin]))
+                                                                          : py::object(py::none());
+  d["close_reason"] = opt_str(ev.close_reason);
+  return d;
+}
+
+// Waits with the GIL released; returns a dict, or None on timeout. Raises for CLOSED.
+template <class Next>
+py::object next_event(Next next, std::optional<double> timeout) {
+  int ms = timeout ? static_cast<int>(*timeout * 1000.0) : -1;
+  wzp_event ev;
+  wzp_event_init(&ev);
+  int rc;
+  {
+    py::gil_scoped_release release;
+    rc = next(&ev, ms);
+  }
+  if (rc == WZP_ERR_TIMEOUT) return py::none();
+  check(rc);
+  py::dict d = event_dict(ev);
+  wzp_event_clear(&ev);
+  return std::move(d);
+}
+
+template <class T>
+T get_or(const py::dict& d, const char* key, T fallback) {
+  if (!d.contains(key) || d[key].is_none()) return fallback;
+  return d[key].cast<T>();
+}
+
+std::optional<std::string> get_str(const py::dict& d, const char* key) {
+  if (!d.contains(key) || d[key].is_none()) return std::nullopt;
+  return d[key].cast<std::string>();
+}
+
+}  // namespace
+
+void bind_live(py::module_& m) {
+  py::class_<RelayHandle, std::shared_ptr<RelayHandle>>(m, "_Relay")
+      .def(py::init([](const py::dict& cfg) {
+        wzp_relay_config c;
+        wzp_relay_config_init(&c);
+        auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
+        auto identity_file = get_str(cfg, "identity_file");
+        auto cert = get_str(cfg, "cert_file"), key = get_str(cfg, "key_file");
+        auto auth = get_str(cfg, "auth_url"), acl = get_str(cfg, "acl_file");
+        c.listen_host = host.c_str();
+        c.listen_port = get_or<uint16_t>(cfg, "port", 0);
+        std::shared_ptr<Identity> identity;
+        if (cfg.contains("identity") && !cfg["identity"].is_none()) {
+          identity = cfg["identity"].cast<std::shared_ptr<Identity>>();
+          c.identity = identity->get();
+        }
+        c.identity_file = identity_file ? identity_file->c_str() : nullptr;
+        c.cert_file = cert ? cert->c_str() : nullptr;
+        c.key_file = key ? key->c_str() : nullptr;
+        c.auth_url = auth ? auth->c_str() : nullptr;
+        c.auth_timeout_ms = get_or<uint32_t>(cfg, "auth_timeout_ms", c.auth_timeout_ms);
+        c.allow_identity_mismatch = get_or<bool>(cfg, "allow_identity_mismatch", false) ? 1 : 0;
+        c.max_sessions = get_or<uint32_t>(cfg, "max_sessions", c.max_sessions);
+        c.max_room_size = get_or<uint32_t>(cfg, "max_room_size", 0);
+        c.phase_timeout_ms = get_or<uint32_t>(cfg, "phase_timeout_ms", c.phase_timeout_ms);
+        c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
+        c.acl_enabled = get_or<bool>(cfg, "acl_enabled", false) ? 1 : 0;
+        c.acl_file = acl ? acl->c_str() : nullptr;
+        c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
+        wzp_relay* h = nullptr;
+        check(wzp_relay_new(&c, &h));
+        return std::make_shared<RelayHandle>(h);
+      }))
+      .def("start", [](RelayHandle& r) {
+        int rc;
+        {
+          py::gil_scoped_release release;
+          rc = wzp_relay_start(r.get());
+        }
+        check(rc);
+      })
+      .def("stop", [](RelayHandle& r) {
+        int rc;
+        {
+          py::gil_scoped_release release;
+          rc = wzp_relay_stop(r.get());
+        }
+        check(rc);
+      })
+      .def_property_readonly("port", [](const RelayHandle& r) {
+        uint16_t port = 0;
+        check(wzp_relay_port(r.get(), &port));
+        return port;
+      })
+      .def_property_readonly("fingerprint", [](const RelayHandle& r) {
+        char buf[WZP_FINGERPRINT_STR_LEN + 1];
+        check(wzp_relay_fingerprint(r.get(), buf, sizeof buf));
+        return std::string(buf);
+      })
+      .def_property_readonly("cert_sha256", [](const RelayHandle& r) {
+        uint8_t out[32];
+        check(wzp_relay_cert_sha256(r.get(), out));
+        return to_bytes(out, sizeof out);
+      })
+      .def("stats", [](const RelayHandle& r) {
+        wzp_relay_stats s;
+        s.struct_size = sizeof s;
+        check(wzp_relay_stats_get(r.get(), &s));
+        py::dict d;
+#define WZP_STAT(name) d[#name] = s.name
+        WZP_STAT(connections_accepted); WZP_STAT(sessions_active); WZP_STAT(participants); WZP_STAT(rooms);
+        WZP_STAT(auth_ok); WZP_STAT(auth_rejected); WZP_STAT(auth_unavailable); WZP_STAT(handshakes_ok);
+        WZP_STAT(handshakes_failed); WZP_STAT(rejected_acl); WZP_STAT(rejected_full); WZP_STAT(rejected_timeout);
+        WZP_STAT(rejected_malformed); WZP_STAT(rejected_identity); WZP_STAT(datagrams_received);
+        WZP_STAT(datagrams_forwarded); WZP_STAT(datagrams_malformed); WZP_STAT(datagrams_dropped);
+        WZP_STAT(bytes_forwarded); WZP_STAT(events_dropped);
+#undef WZP_STAT
+        return d;
+      })
+      .def("rooms_json", [](const RelayHandle& r) {
+        char* out = nullptr;
+        check(wzp_relay_rooms_json(r.get(), &out));
+        return take_string(out);
+      })
+      .def("acl_set_enabled", [](RelayHandle& r, bool on) { check(wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0)); })
+      .def("acl_allow", [](RelayHandle& r, const std::string& room, const std::string& fp) {
+        check(wzp_relay_acl_allow(r.get(), room.c_str(), fp.c_str()));
+      })
+      .def("acl_revoke", [](RelayHandle& r, const std::string& room, const std::string& fp) {
+        check(wzp_relay_acl_revoke(r.get(), room.c_str(), fp.c_str()));
+      })
+      .def("acl_load_file", [](RelayHandle& r, const std::string& path) {
+        check(wzp_relay_acl_load_file(r.get(), path.c_str()));
+      })
+      .def("next_event", [](RelayHandle& r, std::optional<double> timeout) {
+        return next_event([&](wzp_event* ev, int ms) { return wzp_relay_next_event(r.get(), ev, ms); }, timeout);
+      }, py::arg("timeout") = py::none())
+      .def("event_fd", [](const RelayHandle& r) { return wzp_relay_event_fd(r.get()); });
+
+  py::class_<ClientHandle, std::shared_ptr<ClientHandle>>(m, "_Client")
+      .def(py::init([](const py::dict& cfg) {
+        wzp_client_config c;
+        wzp_client_config_init(&c);
+        auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
+        auto room = get_str(cfg, "room"), token = get_str(cfg, "token");
+        c.relay_host = host.c_str();
+        c.relay_port = get_or<uint16_t>(cfg, "port", 0);
+        c.room = room ? room->c_str() : nullptr;
+        c.raw_room = get_or<bool>(cfg, "raw_room", false) ? 1 : 0;
+        c.token = token ? token->c_str() : nullptr;
+        std::shared_ptr<Identity> identity;
+        if (cfg.contains("identity") && !cfg["identity"].is_none()) {
+          identity = cfg["identity"].cast<std::shared_ptr<Identity>>();
+          c.identity = identity->get();
+        }
+        auto mode = get_or<std::string>(cfg, "session_mode", "v2");
+        if (mode != "v2" && mode != "reference") throw py::value_error("session_mode must be 'v2' or 'reference'");
+        c.session_mode = mode == "v2" ? WZP_SESSION_V2 : WZP_SESSION_REFERENCE;
+        std::string cert_pin, relay_pin;
+        if (cfg.contains("pin_cert_sha256") && !cfg["pin_cert_sha256"].is_none()) {
+          cert_pin = std::string(exact(cfg["pin_cert_sha256"].cast<py::bytes>(), 32, "pin_cert_sha256"));
+          c.pin_cert_sha256 = data_of(cert_pin);
+        }
+        if (cfg.contains("pin_relay_fingerprint") && !cfg["pin_relay_fingerprint"].is_none()) {
+          relay_pin = std::string(exact(cfg["pin_relay_fingerprint"].cast<py::bytes>(), 16, "pin_relay_fingerprint"));
+          c.pin_relay_fingerprint = data_of(relay_pin);
+        }
+        c.handshake_timeout_ms = get_or<uint32_t>(cfg, "handshake_timeout_ms", c.handshake_timeout_ms);
+        c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
+        c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
+        wzp_client* h = nullptr;
+        check(wzp_client_new(&c, &h));
+        return std::make_shared<ClientHandle>(h);
+      }))
+      .def("connect", [](ClientHandle& c) { check(wzp_client_connect(c.get())); })
+      .def("wait_joined", [](ClientHandle& c, std::optional<double> timeout) {
+        int ms = timeout ? static_cast<int>(*timeout * 1000.0) : -1;
+        int rc;
+        {
+          py::gil_scoped_release release;
+          rc = wzp_client_wait_joined(c.get(), ms);
+        }
+        check(rc);
+      }, py::arg("timeout") = py::none())
+      .def_property_readonly("state", [](const ClientHandle& c) {
+        return std::string(wzp_client_state_name(wzp_client_get_state(c.get())));
+      })
+      .def("send_media", [](ClientHandle& c, const py::bytes& data) {
+        auto v = view(data);
+        check(wzp_client_send_media(c.get(), data_of(v), v.size()));
+      })
+      .def("send_signal", [](ClientHandle& c, const std::string& json) {
+        check(wzp_client_send_signal(c.get(), json.data(), json.size()));
+      })
+      .def("hangup", [](ClientHandle& c, const std::string& reason) {
+        int rc;
+        {
+          py::gil_scoped_release release;
+          rc = wzp_client_hangup(c.get(), reason.c_str());
+        }
+        check(rc);
+      }, py::arg("reason") = "Normal")
+      .def("stats", [](const ClientHandle& c) {
+        wzp_client_stats s;
+        s.struct_size = sizeof s;
+        check(wzp_client_stats_get(c.get(), &s));
+        py::dict d;
+#define WZP_STAT(name) d[#name] = s.name
+        WZP_STAT(rtt_us); WZP_STAT(min_rtt_us); WZP_STAT(datagrams_sent); WZP_STAT(datagrams_received);
+        WZP_STAT(datagrams_lost); WZP_STAT(datagrams_dropped); WZP_STAT(signals_sent); WZP_STAT(signals_received);
+        WZP_STAT(bytes_sent); WZP_STAT(bytes_received); WZP_STAT(events_dropped);
+#undef WZP_STAT
+        return d;
+      })
+      .def_property_readonly("relay_fingerprint", [](const ClientHandle& c) -> py::object {
+        char buf[WZP_FINGERPRINT_STR_LEN + 1];
+        if (wzp_client_relay_fingerprint(c.get(), buf, sizeof buf) != WZP_OK) return py::none();
+        return py::str(buf);
+      })
+      .def_property_readonly("sni", [](const ClientHandle& c) {
+        char buf[256];
+        check(wzp_client_sni(c.get(), buf, sizeof buf));
+        return std::string(buf);
+      })
+      .def("next_event", [](ClientHandle& c, std::optional<double> timeout) {
+        return next_event([&](wzp_event* ev, int ms) { return wzp_client_next_event(c.get(), ev, ms); }, timeout);
+      }, py::arg("timeout") = py::none())
+      .def("event_fd", [](const ClientHandle& c) { return wzp_client_event_fd(c.get()); });
+
+  m.def("log_set_level", &wzp_log_set_level, py::arg("level"),
+        "Process-wide log level: 0 error, 1 warn, 2 info, 3 debug, 4 trace.");
+}
+
+}  // namespace wzp_py

@@ -1,0 +1,201 @@
+// wzp-call: joins a relay room and reports what it sees. Built only on wzp.h.
+//
+// It connects (QUIC, SNI = hashed room), sends a featherChat token if given,
+// runs the call handshake, then sends test media packets at a fixed pace and
+// prints every media packet and signal that arrives, until --duration passes,
+// the relay closes the connection, or SIGINT.
+#include <wzp.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../common/address.hpp"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+bool parse_hex(const std::string& text, std::vector<uint8_t>& out, size_t expected) {
+  if (text.size() != expected * 2) return false;
+  out.resize(expected);
+  for (size_t i = 0; i < expected; ++i) {
+    unsigned value = 0;
+    if (std::sscanf(text.c_str() + 2 * i, "%2x", &value) != 1) return false;
+    out[i] = static_cast<uint8_t>(value);
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"wzp-call: join a WarzonePhone relay room, send test media packets and report what arrives."};
+  std::string relay_addr, room, token, seed_hex, mnemonic, pin_cert, pin_relay, log_level = "warn";
+  bool raw_room = false, reference_session = false;
+  unsigned count = 10, interval_ms = 20, duration_s = 5, size = 100;
+  app.add_option("--relay", relay_addr, "relay address, IP:port or [IPv6]:port")->required();
+  app.add_option("--room", room, "room name (hashed into the SNI); default: the relay's 'default' room");
+  app.add_flag("--raw-room", raw_room, "send the room name as the SNI as is, without hashing");
+  app.add_option("--token", token, "featherChat token, sent as the first signal");
+  app.add_option("--seed", seed_hex, "identity seed, 64 hex digits (default: a random identity)");
+  app.add_option("--mnemonic", mnemonic, "identity as 24 BIP39 words (one quoted argument)");
+  app.add_option("--send", count, "test media packets to send once joined")->capture_default_str();
+  app.add_option("--interval-ms", interval_ms, "pace of the test packets")->capture_default_str();
+  app.add_option("--size", size, "payload bytes per test packet")->capture_default_str()->check(CLI::Range(0u, 1100u));
+  app.add_option("--duration", duration_s, "seconds to stay in the room after joining")->capture_default_str();
+  app.add_option("--pin-cert", pin_cert, "SHA-256 of the relay certificate (64 hex digits); refuse any other");
+  app.add_option("--pin-relay", pin_relay, "the relay identity's fingerprint (xxxx:...); refuse any other");
+  app.add_flag("--reference-session", reference_session, "offer only the reference media session");
+  app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
+  CLI11_PARSE(app, argc, argv);
+
+  auto address = parse_host_port(relay_addr);
+  if (!address) {
+    std::fprintf(stderr, "wzp-call: --relay '%s' is not IP:port or [IPv6]:port\n", relay_addr.c_str());
+    return 2;
+  }
+  const char* levels[] = {"error", "warn", "info", "debug", "trace"};
+  for (int i = 0; i < 5; ++i) {
+    if (log_level == levels[i]) wzp_log_set_level(i);
+  }
+
+  wzp_identity* identity = nullptr;
+  int rc = WZP_OK;
+  if (!seed_hex.empty()) rc = wzp_identity_from_hex(seed_hex.c_str(), &identity);
+  else if (!mnemonic.empty()) rc = wzp_identity_from_mnemonic(mnemonic.c_str(), &identity);
+  else rc = wzp_identity_new_random(&identity);
+  if (rc != WZP_OK) {
+    std::fprintf(stderr, "wzp-call: identity: %s: %s\n", wzp_strerror(rc), wzp_last_error());
+    return 2;
+  }
+  std::vector<uint8_t> cert_pin;
+  uint8_t relay_pin[WZP_FINGERPRINT_BYTES];
+  if (!pin_cert.empty() && !parse_hex(pin_cert, cert_pin, 32)) {
+    std::fprintf(stderr, "wzp-call: --pin-cert needs 64 hex digits\n");
+    return 2;
+  }
+  if (!pin_relay.empty() && wzp_fingerprint_parse(pin_relay.c_str(), relay_pin) != WZP_OK) {
+    std::fprintf(stderr, "wzp-call: --pin-relay: %s\n", wzp_last_error());
+    return 2;
+  }
+
+  wzp_client_config config;
+  wzp_client_config_init(&config);
+  config.relay_host = address->host.c_str();
+  config.relay_port = address->port;
+  config.room = room.empty() ? nullptr : room.c_str();
+  config.raw_room = raw_room ? 1 : 0;
+  config.token = token.empty() ? nullptr : token.c_str();
+  config.identity = identity;
+  config.session_mode = reference_session ? WZP_SESSION_REFERENCE : WZP_SESSION_V2;
+  config.pin_cert_sha256 = cert_pin.empty() ? nullptr : cert_pin.data();
+  config.pin_relay_fingerprint = pin_relay.empty() ? nullptr : relay_pin;
+
+  wzp_client* client = nullptr;
+  rc = wzp_client_new(&config, &client);
+  if (rc == WZP_OK) rc = wzp_client_connect(client);
+  if (rc != WZP_OK) {
+    std::fprintf(stderr, "wzp-call: %s: %s\n", wzp_strerror(rc), wzp_last_error());
+    return 1;
+  }
+  char fp[WZP_FINGERPRINT_STR_LEN + 1], sni[256];
+  wzp_identity_fingerprint_str(identity, fp, sizeof fp);
+  wzp_client_sni(client, sni, sizeof sni);
+  std::printf("wzp-call: %s joining %s (SNI %s)\n", fp, room.empty() ? "the default room" : room.c_str(), sni);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  using clock = std::chrono::steady_clock;
+  auto joined_at = clock::time_point::max();
+  auto next_send = clock::time_point::max();
+  unsigned sent = 0, received = 0;
+  int exit_code = 0;
+  bool done = false;
+  wzp_event ev;
+  wzp_event_init(&ev);
+  while (!done && !g_stop) {
+    auto now = clock::now();
+    if (now >= joined_at + std::chrono::seconds(duration_s)) break;
+    if (now >= next_send && sent < count) {
+      wzp_media_header h;
+      std::memset(&h, 0, sizeof h);
+      h.codec = WZP_CODEC_OPUS24K;
+      h.fec_ratio_code = wzp_fec_ratio_encode(0.2f);
+      h.seq = static_cast<uint16_t>(sent);
+      h.timestamp = sent * interval_ms;
+      std::vector<uint8_t> payload(size, static_cast<uint8_t>(sent)), packet(size + 16);
+      size_t len = 0;
+      if (wzp_media_packet_build(&h, payload.data(), payload.size(), nullptr, packet.data(), packet.size(), &len) ==
+              WZP_OK &&
+          wzp_client_send_media(client, packet.data(), len) == WZP_OK) {
+        ++sent;
+      } else {
+        std::fprintf(stderr, "wzp-call: send failed: %s\n", wzp_last_error());
+      }
+      next_send = now + std::chrono::milliseconds(interval_ms);
+    }
+    if (wzp_client_next_event(client, &ev, 10) != WZP_OK) {
+      if (wzp_client_get_state(client) == WZP_CLIENT_CLOSED) break;
+      continue;
+    }
+    switch (ev.type) {
+      case WZP_EVENT_STATE:
+        std::printf("state: %s\n", wzp_client_state_name(ev.state));
+        break;
+      case WZP_EVENT_JOINED: {
+        char relay_fp[WZP_FINGERPRINT_STR_LEN + 1] = "?";
+        wzp_client_relay_fingerprint(client, relay_fp, sizeof relay_fp);
+        std::printf("joined: relay %s\n", relay_fp);
+        joined_at = clock::now();
+        next_send = joined_at;
+        break;
+      }
+      case WZP_EVENT_MEDIA: {
+        ++received;
+        wzp_media_header h;
+        const uint8_t* payload = nullptr;
+        size_t payload_len = 0;
+        if (wzp_media_packet_parse(ev.data, ev.data_len, &h, &payload, &payload_len, nullptr, nullptr) == WZP_OK) {
+          std::printf("media: seq %u ts %u codec %u, %zu payload bytes\n", h.seq, h.timestamp, h.codec, payload_len);
+        } else {
+          std::printf("media: %zu bytes that are not a media packet\n", ev.data_len);
+        }
+        break;
+      }
+      case WZP_EVENT_SIGNAL:
+        std::printf("signal: %s\n", reinterpret_cast<const char*>(ev.data));
+        break;
+      case WZP_EVENT_CLOSED:
+        std::printf("closed: %s by %s: %s\n", wzp_close_code_name(ev.close_code),
+                    ev.close_origin == WZP_CLOSED_BY_PEER ? "the relay"
+                    : ev.close_origin == WZP_CLOSED_LOCALLY ? "us"
+                    : ev.close_origin == WZP_CLOSED_IDLE    ? "idle timeout"
+                                                            : "transport error",
+                    ev.close_reason ? ev.close_reason : "");
+        exit_code = joined_at == clock::time_point::max() ? 1 : 0;
+        done = true;
+        break;
+      default:
+        break;
+    }
+    std::fflush(stdout);
+    wzp_event_clear(&ev);
+  }
+  wzp_client_stats stats;
+  stats.struct_size = sizeof stats;
+  wzp_client_stats_get(client, &stats);
+  std::printf("wzp-call: sent %u, received %u media packets; rtt %.2f ms, %llu datagrams lost\n", sent, received,
+              stats.rtt_us / 1000.0, static_cast<unsigned long long>(stats.datagrams_lost));
+  wzp_client_hangup(client, "Normal");
+  wzp_client_free(client);
+  wzp_identity_free(identity);
+  return exit_code;
+}

@@ -1,0 +1,220 @@
+// C ABI: the client.
+#include <cstring>
+#include <memory>
+
+#include "capi/capi_support.hpp"
+#include "capi/handles.hpp"
+#include "capi/live_event.hpp"
+#include "client/client.hpp"
+#include "crypto/room_hash.hpp"
+#include "wire/sni.hpp"
+
+using namespace wzp;
+using capi::fail;
+using capi::guarded;
+
+static_assert(WZP_CLIENT_JOINED == static_cast<int>(client::ClientState::joined));
+static_assert(WZP_CLIENT_CLOSED == static_cast<int>(client::ClientState::closed));
+
+struct wzp_client {
+  std::unique_ptr<capi::EventChannel> events;
+  std::unique_ptr<client::Client> client;  // declared last: destroyed first, while events still exist
+};
+
+namespace {
+
+capi::LiveEvent to_live(const client::ClientEvent& e) {
+  capi::LiveEvent out;
+  out.state = static_cast<wzp_client_state>(e.state);
+  switch (e.type) {
+    case client::ClientEventType::state: out.type = WZP_EVENT_STATE; break;
+    case client::ClientEventType::joined: out.type = WZP_EVENT_JOINED; break;
+    case client::ClientEventType::media: out.type = WZP_EVENT_MEDIA; break;
+    case client::ClientEventType::signal: out.type = WZP_EVENT_SIGNAL; out.data_is_text = true; break;
+    case client::ClientEventType::closed: out.type = WZP_EVENT_CLOSED; out.close = e.close; break;
+  }
+  out.data = e.data;
+  return out;
+}
+
+int from_status(const Status& status) { return status ? WZP_OK : fail(status.error()); }
+
+}  // namespace
+
+extern "C" {
+
+void wzp_client_config_init(wzp_client_config* config) {
+  if (config == nullptr) return;
+  std::memset(config, 0, sizeof *config);
+  config->struct_size = sizeof *config;
+  config->session_mode = WZP_SESSION_V2;
+  config->handshake_timeout_ms = 10'000;
+  config->idle_timeout_ms = 30'000;
+  config->event_queue_capacity = 1024;
+}
+
+int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(config);
+    WZP_CAPI_REQUIRE(out);
+    wzp_client_config c;
+    wzp_client_config_init(&c);
+    if (config->struct_size == 0 || config->struct_size > sizeof c) {
+      return fail(Errc::invalid_argument, "wzp_client_config.struct_size is not set (use wzp_client_config_init)");
+    }
+    std::memcpy(&c, config, config->struct_size);
+    if (c.relay_host == nullptr) return capi::null_argument("config->relay_host");
+    client::ClientConfig cc{c.relay_host,
+                            c.relay_port,
+                            "default",
+                            std::nullopt,
+                            c.identity ? c.identity->identity : crypto::Identity::from_seed(crypto::Seed::random()),
+                            c.session_mode == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference
+                                                                    : handshake::SessionMode::v2,
+                            std::nullopt,
+                            std::nullopt,
+                            c.handshake_timeout_ms ? c.handshake_timeout_ms : 10'000,
+                            {}};
+    if (c.room != nullptr) {
+      cc.sni = c.raw_room ? std::string(c.room) : crypto::hash_room_name(c.room);
+      if (c.raw_room && !wire::is_valid_sni(cc.sni)) {
+        return fail(Errc::invalid_argument, "raw room '" + cc.sni +
+                                                "' is not a valid DNS name, so it cannot be sent as SNI (hash it instead)");
+      }
+    }
+    if (c.token != nullptr) cc.token = c.token;
+    if (c.pin_cert_sha256 != nullptr) {
+      ByteArray<32> pin{};
+      std::memcpy(pin.data(), c.pin_cert_sha256, pin.size());
+      cc.pin_certificate_sha256 = pin;
+    }
+    if (c.pin_relay_fingerprint != nullptr) {
+      ByteArray<16> fp{};
+      std::memcpy(fp.data(), c.pin_relay_fingerprint, fp.size());
+      cc.pin_relay_fingerprint = crypto::Fingerprint(fp);
+    }
+    if (c.idle_timeout_ms != 0) cc.transport.idle_timeout_ms = c.idle_timeout_ms;
+    auto handle = std::make_unique<wzp_client>();
+    handle->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
+    auto* events = handle->events.get();
+    auto created = client::Client::create(std::move(cc), [events](client::ClientEvent e) { events->deliver(to_live(e)); });
+    if (!created) return fail(created.error());
+    handle->client = std::move(*created);
+    *out = handle.release();
+    return WZP_OK;
+  });
+}
+
+int wzp_client_connect(wzp_client* client) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    return from_status(client->client->connect());
+  });
+}
+
+int wzp_client_wait_joined(wzp_client* client, int timeout_ms) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    return from_status(client->client->wait_joined(timeout_ms));
+  });
+}
+
+wzp_client_state wzp_client_get_state(const wzp_client* client) {
+  if (client == nullptr) return WZP_CLIENT_CLOSED;
+  return static_cast<wzp_client_state>(client->client->state());
+}
+
+int wzp_client_send_media(wzp_client* client, const uint8_t* data, size_t len) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    if (data == nullptr && len != 0) return capi::null_argument("data");
+    return from_status(client->client->send_media(ByteView(data, len)));
+  });
+}
+
+int wzp_client_send_signal(wzp_client* client, const char* json, size_t json_len) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    WZP_CAPI_REQUIRE(json);
+    auto message = wire::decode_json(std::string_view(json, json_len));
+    if (!message) return fail(message.error());
+    return from_status(client->client->send_signal(*message));
+  });
+}
+
+int wzp_client_hangup(wzp_client* client, const char* reason) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    auto r = wire::hangup_reason_from_name(reason ? reason : "Normal");
+    if (!r) {
+      return fail(Errc::invalid_argument,
+                  std::string("hangup reason must be Normal, Busy, Declined, Timeout or Error, got '") + reason + "'");
+    }
+    client->client->hangup(*r);
+    return WZP_OK;
+  });
+}
+
+int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    WZP_CAPI_REQUIRE(out);
+    if (out->struct_size == 0 || out->struct_size > sizeof *out) {
+      return fail(Errc::invalid_argument, "wzp_client_stats.struct_size must be set to sizeof(wzp_client_stats)");
+    }
+    auto st = client->client->stats();
+    wzp_client_stats s{};
+    s.struct_size = out->struct_size;
+    s.rtt_us = st.smoothed_rtt_ns / 1000;
+    s.min_rtt_us = st.min_rtt_ns / 1000;
+    s.datagrams_sent = st.datagrams_sent;
+    s.datagrams_received = st.datagrams_received;
+    s.datagrams_lost = st.datagrams_lost;
+    s.datagrams_dropped = st.datagrams_dropped;
+    s.signals_sent = st.signals_sent;
+    s.signals_received = st.signals_received;
+    s.bytes_sent = st.bytes_sent;
+    s.bytes_received = st.bytes_received;
+    s.events_dropped = client->events->dropped();
+    std::memcpy(out, &s, out->struct_size);
+    return WZP_OK;
+  });
+}
+
+int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, size_t buf_len) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    auto fp = client->client->relay_fingerprint();
+    if (!fp) return fail(Errc::invalid_state, "the handshake has not completed");
+    return capi::copy_c_string(fp->to_display(), buf, buf_len);
+  });
+}
+
+int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    return capi::copy_c_string(client->client->sni(), buf, buf_len);
+  });
+}
+
+int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    return client->events->next(event, timeout_ms, client->client->state() == client::ClientState::closed);
+  });
+}
+
+int wzp_client_event_fd(const wzp_client* client) {
+  if (client == nullptr) return capi::null_argument("client");
+  return client->events->fd();
+}
+
+void wzp_client_free(wzp_client* client) {
+  if (client == nullptr) return;
+  std::unique_ptr<wzp_client> owned(client);
+  owned->client->hangup(wire::HangupReason::normal);
+  owned->client.reset();
+  owned->events->close();
+}
+
+}  // extern "C"

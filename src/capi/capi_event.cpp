@@ -1,0 +1,140 @@
+// C ABI: events shared by relays and clients.
+#include <cstdlib>
+#include <cstring>
+
+#include "capi/capi_support.hpp"
+#include "capi/live_event.hpp"
+#include "client/client.hpp"
+#include "wire/close_codes.hpp"
+
+namespace wzp::capi {
+namespace {
+
+char* dup_string(const std::optional<std::string>& s) {
+  if (!s) return nullptr;
+  auto* p = static_cast<char*>(std::malloc(s->size() + 1));  // NOLINT(cppcoreguidelines-no-malloc): wzp_event_clear frees
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, s->data(), s->size());
+  p[s->size()] = '\0';
+  return p;
+}
+
+uint8_t* dup_bytes(const Bytes& b) {
+  if (b.empty()) return nullptr;
+  auto* p = static_cast<uint8_t*>(std::malloc(b.size() + 1));  // NOLINT(cppcoreguidelines-no-malloc)
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, b.data(), b.size());
+  p[b.size()] = 0;  // so SIGNAL JSON is also a C string
+  return p;
+}
+
+// Fill `out` from `event`; `owned` decides whether strings are copies (queue) or views (callback).
+void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_tmp, std::string& fp_tmp,
+          std::string& reason_tmp, Bytes& data_tmp) {
+  wzp_event_init(out);
+  out->type = event.type;
+  out->connection_id = event.connection_id;
+  out->state = event.state;
+  out->data_len = event.data.size();
+  if (event.close) {
+    out->close_code = event.close->code;
+    out->close_origin = close_origin_of(event.close->kind);
+  }
+  if (owned) {
+    out->room = dup_string(event.room);
+    out->fingerprint = dup_string(event.fingerprint);
+    out->data = dup_bytes(event.data);
+    out->close_reason = event.close ? dup_string(event.close->reason) : nullptr;
+    return;
+  }
+  // Views: NUL-terminated temporaries that live for the callback's duration.
+  if (event.room) out->room = (room_tmp = *event.room).c_str();
+  if (event.fingerprint) out->fingerprint = (fp_tmp = *event.fingerprint).c_str();
+  if (event.close) out->close_reason = (reason_tmp = event.close->reason).c_str();
+  if (!event.data.empty()) {
+    data_tmp = event.data;
+    data_tmp.push_back(0);
+    out->data = data_tmp.data();
+  }
+}
+
+}  // namespace
+
+wzp_close_origin close_origin_of(transport::CloseKind kind) noexcept {
+  switch (kind) {
+    case transport::CloseKind::application: return WZP_CLOSED_BY_PEER;
+    case transport::CloseKind::local: return WZP_CLOSED_LOCALLY;
+    case transport::CloseKind::idle_timeout: return WZP_CLOSED_IDLE;
+    case transport::CloseKind::transport: return WZP_CLOSED_TRANSPORT;
+  }
+  return WZP_CLOSED_TRANSPORT;
+}
+
+void EventChannel::deliver(LiveEvent event) {
+  if (callback_ != nullptr) {
+    wzp_event view;
+    std::string room, fp, reason;
+    Bytes data;
+    fill(&view, event, false, room, fp, reason, data);
+    callback_(&view, user_data_);
+    return;
+  }
+  queue_.push(std::move(event));
+}
+
+int EventChannel::next(wzp_event* out, int timeout_ms, bool finished) {
+  WZP_CAPI_REQUIRE(out);
+  auto event = queue_.pop(finished ? 0 : timeout_ms);
+  if (!event) {
+    if (finished) return fail(Errc::closed, "no more events: the handle is closed");
+    return fail(Errc::timeout, "no event within " + std::to_string(timeout_ms) + " ms");
+  }
+  std::string room, fp, reason;
+  Bytes data;
+  fill(out, *event, true, room, fp, reason, data);
+  return WZP_OK;
+}
+
+}  // namespace wzp::capi
+
+extern "C" {
+
+void wzp_event_init(wzp_event* event) {
+  if (event == nullptr) return;
+  std::memset(event, 0, sizeof *event);
+  event->struct_size = sizeof *event;
+}
+
+void wzp_event_clear(wzp_event* event) {
+  if (event == nullptr) return;
+  // NOLINTBEGIN(cppcoreguidelines-no-malloc): these were allocated by next_event
+  std::free(const_cast<char*>(event->room));
+  std::free(const_cast<char*>(event->fingerprint));
+  std::free(const_cast<uint8_t*>(event->data));
+  std::free(const_cast<char*>(event->close_reason));
+  // NOLINTEND(cppcoreguidelines-no-malloc)
+  wzp_event_init(event);
+}
+
+const char* wzp_event_type_name(int type) {
+  switch (type) {
+    case WZP_EVENT_NONE: return "NONE";
+    case WZP_EVENT_STATE: return "STATE";
+    case WZP_EVENT_JOINED: return "JOINED";
+    case WZP_EVENT_LEFT: return "LEFT";
+    case WZP_EVENT_REJECTED: return "REJECTED";
+    case WZP_EVENT_MEDIA: return "MEDIA";
+    case WZP_EVENT_SIGNAL: return "SIGNAL";
+    case WZP_EVENT_CLOSED: return "CLOSED";
+    default: return "UNKNOWN";
+  }
+}
+
+const char* wzp_client_state_name(int state) {
+  if (state < WZP_CLIENT_IDLE || state > WZP_CLIENT_CLOSED) return "UNKNOWN";
+  return wzp::client::client_state_name(static_cast<wzp::client::ClientState>(state)).data();
+}
+
+const char* wzp_close_code_name(uint64_t code) { return wzp::wire::close_code_name(code).data(); }
+
+}  // extern "C"

@@ -1,0 +1,49 @@
+// Events of relays and clients as queued inside the library, and their
+// conversion to the C wzp_event (copied out for the queue, borrowed for callbacks).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/bytes.hpp"
+#include "core/event_queue.hpp"
+#include "transport/close_info.hpp"
+#include "wzp.h"
+
+namespace wzp::capi {
+
+struct LiveEvent {
+  wzp_event_type type = WZP_EVENT_NONE;
+  uint64_t connection_id = 0;
+  wzp_client_state state = WZP_CLIENT_IDLE;
+  std::optional<std::string> room;
+  std::optional<std::string> fingerprint;
+  Bytes data;
+  bool data_is_text = false;
+  std::optional<transport::CloseInfo> close;
+};
+
+wzp_close_origin close_origin_of(transport::CloseKind kind) noexcept;
+
+/// Where a handle's events go: the application's callback if it set one,
+/// otherwise a bounded queue it drains with next_event.
+class EventChannel {
+ public:
+  EventChannel(wzp_event_cb callback, void* user_data, size_t capacity)
+      : callback_(callback), user_data_(user_data), queue_(capacity == 0 ? 1024 : capacity) {}
+
+  void deliver(LiveEvent event);
+  /// WZP_OK, WZP_ERR_TIMEOUT, or WZP_ERR_CLOSED when `finished` and nothing is queued.
+  int next(wzp_event* out, int timeout_ms, bool finished);
+  int fd() const noexcept { return queue_.fd(); }
+  uint64_t dropped() const { return queue_.dropped(); }
+  /// Wake waiters (the handle is going away or finished).
+  void close() { queue_.close(); }
+
+ private:
+  wzp_event_cb callback_;
+  void* user_data_;
+  EventQueue<LiveEvent> queue_;
+};
+
+}  // namespace wzp::capi

@@ -1,0 +1,44 @@
+// Everything a RelayServer needs to start. The C ABI and the daemon resolve
+// files (identity seed, certificate, ACL) into these values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "crypto/identity.hpp"
+#include "transport/tls_credentials.hpp"
+#include "transport/transport_settings.hpp"
+
+namespace wzp::relay {
+
+struct RelayConfig {
+  std::string listen_host = "0.0.0.0";
+  uint16_t listen_port = 4433;
+  crypto::Identity identity;
+  /// nullptr: a fresh self-signed certificate.
+  std::shared_ptr<const transport::TlsCredentials> credentials;
+  transport::TransportSettings transport;
+
+  /// featherChat token validation; no authentication when empty.
+  std::optional<std::string> auth_url;
+  uint32_t auth_timeout_ms = 5000;
+  /// The reference never compares the token's fingerprint with the handshake
+  /// identity; we require equality unless this is set.
+  bool allow_identity_mismatch = false;
+
+  /// Connections held at once, the ones still authenticating included.
+  size_t max_sessions = 100;
+  /// Participants per room; 0 = unlimited.
+  size_t max_room_size = 0;
+  /// Deadline for each pre-room phase (AuthToken, CallOffer).
+  uint32_t phase_timeout_ms = 10'000;
+
+  bool acl_enabled = false;
+  std::map<std::string, std::set<std::string>> acl;
+};
+
+}  // namespace wzp::relay

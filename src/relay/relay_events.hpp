@@ -1,0 +1,39 @@
+// What a relay reports to its owner, and the counters it keeps.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "transport/close_info.hpp"
+#include "transport/connection.hpp"
+
+namespace wzp::relay {
+
+enum class RelayEventType { joined, left, rejected };
+
+struct RelayEvent {
+  RelayEventType type = RelayEventType::joined;
+  transport::ConnectionId connection = 0;
+  std::string room;
+  std::optional<std::string> fingerprint;  // handshake identity, display form
+  transport::CloseInfo close;              // left, rejected
+};
+
+/// Counters, written on the loop thread and read from any thread.
+struct RelayCounters {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> sessions_active{0};
+  std::atomic<uint64_t> participants{0};
+  std::atomic<uint64_t> rooms{0};
+  std::atomic<uint64_t> auth_ok{0}, auth_rejected{0}, auth_unavailable{0};
+  std::atomic<uint64_t> handshakes_ok{0}, handshakes_failed{0};
+  std::atomic<uint64_t> rejected_acl{0}, rejected_full{0}, rejected_timeout{0}, rejected_malformed{0},
+      rejected_identity{0};
+  std::atomic<uint64_t> datagrams_received{0}, datagrams_forwarded{0}, datagrams_malformed{0},
+      datagrams_dropped{0};
+  std::atomic<uint64_t> bytes_forwarded{0};
+};
+
+}  // namespace wzp::relay

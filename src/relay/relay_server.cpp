@@ -1,0 +1,452 @@
+#include "relay/relay_server.hpp"
+
+#include <deque>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "crypto/fingerprint.hpp"
+#include "handshake/signal_handshake.hpp"
+#include "wire/close_codes.hpp"
+#include "wire/media_packet.hpp"
+#include "wire/signal_message.hpp"
+#include "wire/sni.hpp"
+
+namespace wzp::relay {
+namespace {
+
+constexpr std::string_view kLog = "relay";
+// Signals a client may send back to back while its token is being checked (the
+// reference client sends AuthToken and CallOffer without waiting).
+constexpr size_t kMaxHeldSignals = 8;
+
+std::string describe_peer(const std::string& remote, const std::string& room) {
+  return remote + (room.empty() ? "" : " room " + room);
+}
+
+}  // namespace
+
+struct RelayServer::Peer {
+  enum class Phase { quic, awaiting_token, authenticating, awaiting_offer, joined, closing };
+
+  transport::ConnectionId id = 0;
+  Phase phase = Phase::quic;
+  std::string room;
+  std::string remote;
+  std::optional<AuthIdentity> token;
+  std::optional<std::string> fingerprint;  // handshake identity (display form)
+  std::deque<wire::SignalMessage> held;    // received while authenticating
+  uint64_t auth_generation = 0;
+  std::optional<EventLoop::TimerId> deadline;
+  ParticipantId participant = 0;
+};
+
+RelayServer::RelayServer(RelayConfig config, EventSink sink) : config_(std::move(config)), sink_(std::move(sink)) {}
+
+Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, EventSink sink) {
+  auto address = transport::SocketAddress::from_ip(config.listen_host, config.listen_port);
+  if (!address) {
+    return make_error(Errc::invalid_argument, "listen address '" + config.listen_host + "' is not an IP address");
+  }
+  if (!config.credentials) {
+    auto generated = transport::TlsCredentials::generate_self_signed("localhost");
+    if (!generated) return std::move(generated).error();
+    config.credentials = *generated;
+  }
+  std::unique_ptr<RelayServer> relay(new RelayServer(std::move(config), std::move(sink)));
+  RelayServer* self = relay.get();
+  self->cert_sha256_ = self->config_.credentials->certificate_sha256();
+  self->registry_.set_acl_enabled(self->config_.acl_enabled);
+  self->registry_.set_max_per_room(self->config_.max_room_size);
+  for (const auto& [room, fps] : self->config_.acl) {
+    for (const auto& fp : fps) self->registry_.acl_allow(room, fp);
+  }
+  if (self->config_.auth_url) {
+    self->auth_ = std::make_unique<AuthClient>(AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms});
+  }
+
+  transport::EndpointCallbacks callbacks;
+  callbacks.on_new_connection = [self](transport::Connection& c) { self->on_new_connection(c); };
+  callbacks.on_handshake_completed = [self](transport::Connection& c) { self->on_handshake_completed(c); };
+  callbacks.on_signal = [self](transport::Connection& c, ByteView p) { self->on_signal(c, p); };
+  callbacks.on_signal_error = [self](transport::Connection& c, const Error& e) { self->on_signal_error(c, e); };
+  callbacks.on_datagram = [self](transport::Connection& c, ByteView d) { self->on_datagram(c, d); };
+  callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) { self->on_closed(c, i); };
+
+  transport::ServerConfig server;
+  server.bind_address = *address;
+  server.credentials = self->config_.credentials;
+  server.transport = self->config_.transport;
+  // Refuse names a reference relay's TLS stack refuses, during the TLS handshake.
+  server.sni_filter = [](const std::optional<std::string>& sni) { return !sni || wire::is_valid_sni(*sni); };
+  auto endpoint = transport::Endpoint::create_server(self->loop_, std::move(server), std::move(callbacks));
+  if (!endpoint) return std::move(endpoint).error();
+  self->endpoint_ = std::move(*endpoint);
+  self->port_ = self->endpoint_->local_address().port();
+  self->loop_.start();
+
+  std::string auth = self->config_.auth_url ? "token auth via " + *self->config_.auth_url : "no token auth";
+  WZP_LOG(info, kLog,
+          "listening on " + address->to_string().substr(0, address->to_string().rfind(':')) + ":" +
+              std::to_string(self->port_) + ", identity " + self->config_.identity.fingerprint().to_display() + ", " +
+              auth + ", max " + std::to_string(self->config_.max_sessions) + " sessions, ACL " +
+              (self->config_.acl_enabled ? "on" : "off"));
+  return relay;
+}
+
+RelayServer::~RelayServer() { stop(); }
+
+void RelayServer::stop() {
+  bool already = loop_.run_sync([this] {
+    if (stopped_) return true;
+    stopped_ = true;
+    // Every connection gets WZP_CLOSE_SHUTDOWN and an on_closed (LEFT events).
+    if (endpoint_) endpoint_->shutdown(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
+    return false;
+  });
+  if (already) return;
+  loop_.run_sync([this] { endpoint_.reset(); });
+  auth_.reset();  // joins the workers; late results find no peer
+  loop_.stop();
+  WZP_LOG(info, kLog, "stopped");
+}
+
+RelayServer::Peer* RelayServer::find_peer(transport::ConnectionId id) {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+void RelayServer::emit(RelayEvent event) {
+  if (sink_) sink_(std::move(event));
+}
+
+void RelayServer::on_new_connection(transport::Connection& conn) {
+  counters_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  if (stopped_) {
+    conn.close(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
+    return;
+  }
+  if (peers_.size() >= config_.max_sessions) {
+    std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
+    counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+    WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
+    RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
+    event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
+    emit(std::move(event));
+    conn.close(wire::code_value(wire::CloseCode::server_full), reason);
+    return;
+  }
+  auto peer = std::make_unique<Peer>();
+  peer->id = conn.id();
+  peer->remote = conn.remote_address().to_string();
+  peers_.emplace(conn.id(), std::move(peer));
+  counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
+}
+
+void RelayServer::on_handshake_completed(transport::Connection& conn) {
+  Peer* peer = find_peer(conn.id());
+  if (peer == nullptr || peer->phase != Peer::Phase::quic) return;
+  if (conn.sni_present() && !wire::is_valid_sni(conn.sni())) {
+    reject(*peer, conn, wire::CloseCode::handshake_failed, "SNI '" + conn.sni() + "' is not a valid DNS name",
+           counters_.handshakes_failed);
+    return;
+  }
+  peer->room = wire::room_from_sni(conn.sni_present() ? std::optional<std::string_view>(conn.sni()) : std::nullopt);
+  if (peer->room == wire::kSniProbe) {
+    reject(*peer, conn, wire::CloseCode::normal, "relay probes are not served by this relay",
+           counters_.rejected_malformed);
+    return;
+  }
+  WZP_LOG(debug, kLog, "connection from " + describe_peer(peer->remote, peer->room));
+  if (config_.auth_url) {
+    peer->phase = Peer::Phase::awaiting_token;
+    arm_deadline(*peer, "AuthToken");
+  } else {
+    peer->phase = Peer::Phase::awaiting_offer;
+    arm_deadline(*peer, "CallOffer");
+  }
+}
+
+void RelayServer::arm_deadline(Peer& peer, std::string what) {
+  if (peer.deadline) loop_.cancel_timer(*peer.deadline);
+  uint64_t deadline = clock::now_ns() + uint64_t{config_.phase_timeout_ms} * 1'000'000;
+  peer.deadline = loop_.add_timer(deadline, [this, id = peer.id, what = std::move(what)] {
+    Peer* p = find_peer(id);
+    if (p == nullptr) return;
+    p->deadline.reset();
+    if (p->phase == Peer::Phase::joined || p->phase == Peer::Phase::closing) return;
+    if (auto* conn = endpoint_ ? endpoint_->find(id) : nullptr) {
+      reject(*p, *conn, wire::CloseCode::timeout,
+             "no " + what + " within " + std::to_string(config_.phase_timeout_ms) + " ms", counters_.rejected_timeout);
+    }
+  });
+}
+
+void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, std::string reason,
+                         std::atomic<uint64_t>& counter) {
+  if (peer.phase == Peer::Phase::closing) return;
+  peer.phase = Peer::Phase::closing;
+  if (peer.deadline) {
+    loop_.cancel_timer(*peer.deadline);
+    peer.deadline.reset();
+  }
+  counter.fetch_add(1, std::memory_order_relaxed);
+  WZP_LOG(warn, kLog,
+          "rejecting " + describe_peer(peer.remote, peer.room) + ": " + std::string(wire::close_code_name(code_value(code))) +
+              " (" + reason + ")");
+  RelayEvent event{RelayEventType::rejected, peer.id, peer.room, peer.fingerprint, {}};
+  event.close = {transport::CloseKind::local, wire::code_value(code), false, reason};
+  emit(std::move(event));
+  conn.close(wire::code_value(code), reason);
+}
+
+void RelayServer::on_signal(transport::Connection& conn, ByteView payload) {
+  Peer* peer = find_peer(conn.id());
+  if (peer == nullptr || peer->phase == Peer::Phase::closing) return;
+  auto message = wire::decode_json(as_chars(payload));
+  if (!message) {
+    if (peer->phase == Peer::Phase::joined) {
+      // After joining, signals are informational: a bad one is counted, not fatal.
+      counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
+      WZP_LOG(debug, kLog, "ignoring malformed signal from " + peer->remote + ": " + message.error().message);
+      return;
+    }
+    reject(*peer, conn, wire::CloseCode::malformed_signal, "malformed signal: " + message.error().message,
+           counters_.rejected_malformed);
+    return;
+  }
+  handle_signal(*peer, conn, std::move(*message));
+}
+
+void RelayServer::handle_signal(Peer& peer, transport::Connection& conn, wire::SignalMessage message) {
+  switch (peer.phase) {
+    case Peer::Phase::quic:
+    case Peer::Phase::closing:
+      return;
+    case Peer::Phase::awaiting_token:
+      if (const auto* token = std::get_if<wire::AuthToken>(&message)) {
+        handle_auth_token(peer, token->token);
+      } else {
+        reject(peer, conn, wire::CloseCode::auth_required,
+               "this relay requires an AuthToken as the first signal, got " + std::string(wire::variant_name(message)),
+               counters_.auth_rejected);
+      }
+      return;
+    case Peer::Phase::authenticating:
+      if (peer.held.size() >= kMaxHeldSignals) {
+        reject(peer, conn, wire::CloseCode::malformed_signal, "too many signals before authentication completed",
+               counters_.rejected_malformed);
+        return;
+      }
+      peer.held.push_back(std::move(message));
+      return;
+    case Peer::Phase::awaiting_offer:
+      handle_offer(peer, conn, message);
+      return;
+    case Peer::Phase::joined:
+      if (std::holds_alternative<wire::Hangup>(message)) {
+        WZP_LOG(info, kLog, "hangup from " + describe_peer(peer.remote, peer.room));
+        conn.close(wire::code_value(wire::CloseCode::normal), "normal close");
+      }
+      return;
+  }
+}
+
+void RelayServer::handle_auth_token(Peer& peer, const std::string& token) {
+  peer.phase = Peer::Phase::authenticating;
+  uint64_t generation = ++peer.auth_generation;
+  auth_->validate(token, [this, id = peer.id, generation](Result<AuthIdentity> result) {
+    // Runs on an auth worker: hop back onto the loop.
+    loop_.post([this, id, generation, result = std::move(result)]() mutable {
+      finish_auth(id, generation, std::move(result));
+    });
+  });
+}
+
+void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result) {
+  Peer* peer = find_peer(id);
+  if (peer == nullptr || peer->auth_generation != generation || peer->phase != Peer::Phase::authenticating) return;
+  auto* conn = endpoint_ ? endpoint_->find(id) : nullptr;
+  if (conn == nullptr) return;
+  if (!result) {
+    const Error& e = result.error();
+    if (e.code == Errc::auth_rejected) {
+      reject(*peer, *conn, wire::CloseCode::auth_rejected, "token rejected: " + e.message, counters_.auth_rejected);
+    } else {
+      reject(*peer, *conn, wire::CloseCode::auth_unavailable, "auth server unavailable: " + e.message,
+             counters_.auth_unavailable);
+    }
+    return;
+  }
+  counters_.auth_ok.fetch_add(1, std::memory_order_relaxed);
+  WZP_LOG(info, kLog,
+          "token accepted for " + describe_peer(peer->remote, peer->room) + ": fingerprint " + result->fingerprint +
+              (result->alias ? " (" + *result->alias + ")" : ""));
+  peer->token = std::move(*result);
+  peer->phase = Peer::Phase::awaiting_offer;
+  arm_deadline(*peer, "CallOffer");
+  std::deque<wire::SignalMessage> held;
+  held.swap(peer->held);
+  for (auto& message : held) {
+    Peer* p = find_peer(id);
+    if (p == nullptr || p->phase == Peer::Phase::closing) return;
+    handle_signal(*p, *conn, std::move(message));
+  }
+}
+
+void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wire::SignalMessage& message) {
+  auto answered = handshake::answer_offer(config_.identity, message);
+  if (!answered) {
+    std::string reason = "handshake failed: " + answered.error().message;
+    if (std::holds_alternative<wire::AuthToken>(message)) reason += " (this relay does not use token authentication)";
+    reject(peer, conn, wire::CloseCode::handshake_failed, reason, counters_.handshakes_failed);
+    return;
+  }
+  auto identity_fp = answered->session.peer_fingerprint();
+  peer.fingerprint = identity_fp.to_display();
+  if (peer.token && !config_.allow_identity_mismatch) {
+    auto token_fp = crypto::Fingerprint::parse(peer.token->fingerprint);
+    if (!token_fp || !(*token_fp == identity_fp)) {
+      reject(peer, conn, wire::CloseCode::identity_mismatch,
+             "token fingerprint '" + peer.token->fingerprint + "' does not match the handshake identity " +
+                 *peer.fingerprint,
+             counters_.rejected_identity);
+      return;
+    }
+  }
+  std::optional<std::string> acl_fp;
+  if (peer.token) acl_fp = peer.token->fingerprint;
+  auto joined = registry_.join(peer.room, conn.id(), acl_fp);
+  if (!joined) {
+    const Error& e = joined.error();
+    if (e.code == Errc::room_full) {
+      reject(peer, conn, wire::CloseCode::room_full, e.message, counters_.rejected_full);
+    } else {
+      reject(peer, conn, wire::CloseCode::acl_denied, e.message, counters_.rejected_acl);
+    }
+    return;
+  }
+  auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(answered->answer))));
+  if (!sent) {
+    registry_.leave(peer.room, *joined);
+    reject(peer, conn, wire::CloseCode::handshake_failed, "cannot send CallAnswer: " + sent.error().message,
+           counters_.handshakes_failed);
+    return;
+  }
+  counters_.handshakes_ok.fetch_add(1, std::memory_order_relaxed);
+  if (peer.deadline) {
+    loop_.cancel_timer(*peer.deadline);
+    peer.deadline.reset();
+  }
+  peer.phase = Peer::Phase::joined;
+  peer.participant = *joined;
+  counters_.participants.fetch_add(1, std::memory_order_relaxed);
+  counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
+  WZP_LOG(info, kLog,
+          *peer.fingerprint + " joined " + describe_peer(peer.remote, peer.room) + " (" +
+              std::to_string(registry_.room_size(peer.room)) + " in room)");
+  emit(RelayEvent{RelayEventType::joined, peer.id, peer.room, peer.fingerprint, {}});
+}
+
+void RelayServer::on_signal_error(transport::Connection& conn, const Error& error) {
+  Peer* peer = find_peer(conn.id());
+  if (peer == nullptr) return;
+  if (peer->phase == Peer::Phase::joined) {
+    counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
+    WZP_LOG(debug, kLog, "ignoring bad signal stream from " + peer->remote + ": " + error.message);
+    return;
+  }
+  reject(*peer, conn, wire::CloseCode::malformed_signal, "malformed signal: " + error.message,
+         counters_.rejected_malformed);
+}
+
+void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
+  counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
+  Peer* peer = find_peer(conn.id());
+  if (peer == nullptr || peer->phase != Peer::Phase::joined) {
+    counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto packet = wire::parse_media_packet(datagram);
+  if (!packet) {
+    counters_.datagrams_malformed.fetch_add(1, std::memory_order_relaxed);
+    WZP_LOG(trace, kLog, "dropping malformed datagram from " + peer->remote + ": " + packet.error().message);
+    return;
+  }
+  registry_.others(peer->room, peer->participant, fanout_scratch_);
+  if (fanout_scratch_.empty()) return;
+  // Forwarded as received, except that byte 1's two unused bits are cleared
+  // (what the reference's parse-and-reserialize does).
+  forward_buffer_.assign(datagram.begin(), datagram.end());
+  forward_buffer_[1] &= 0xFC;
+  for (uint64_t id : fanout_scratch_) {
+    auto* target = endpoint_->find(id);
+    if (target != nullptr && target->send_datagram(forward_buffer_)) {
+      counters_.datagrams_forwarded.fetch_add(1, std::memory_order_relaxed);
+      counters_.bytes_forwarded.fetch_add(packet->payload.size(), std::memory_order_relaxed);
+    } else {
+      counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+void RelayServer::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
+  auto it = peers_.find(conn.id());
+  if (it == peers_.end()) return;
+  std::unique_ptr<Peer> peer = std::move(it->second);
+  peers_.erase(it);
+  counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
+  if (peer->deadline) loop_.cancel_timer(*peer->deadline);
+  if (peer->phase == Peer::Phase::joined) {
+    registry_.leave(peer->room, peer->participant);
+    counters_.participants.fetch_sub(1, std::memory_order_relaxed);
+    counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
+    WZP_LOG(info, kLog,
+            *peer->fingerprint + " left " + describe_peer(peer->remote, peer->room) + ": " + transport::describe(info));
+    emit(RelayEvent{RelayEventType::left, peer->id, peer->room, peer->fingerprint, info});
+  } else if (peer->phase != Peer::Phase::closing) {
+    WZP_LOG(debug, kLog, "connection from " + peer->remote + " ended before joining: " + transport::describe(info));
+  }
+}
+
+void RelayServer::set_acl_enabled(bool enabled) {
+  loop_.run_sync([&] { registry_.set_acl_enabled(enabled); });
+}
+
+void RelayServer::acl_allow(const std::string& room, const std::string& fingerprint) {
+  loop_.run_sync([&] { registry_.acl_allow(room, fingerprint); });
+}
+
+void RelayServer::acl_revoke(const std::string& room, const std::string& fingerprint) {
+  loop_.run_sync([&] { registry_.acl_revoke(room, fingerprint); });
+}
+
+void RelayServer::acl_replace(std::map<std::string, std::set<std::string>> acl) {
+  loop_.run_sync([&] {
+    registry_.acl_clear();
+    for (const auto& [room, fps] : acl) {
+      for (const auto& fp : fps) registry_.acl_allow(room, fp);
+    }
+  });
+}
+
+std::vector<RoomInfo> RelayServer::rooms() const {
+  return loop_.run_sync([&] {
+    std::vector<RoomInfo> out;
+    for (const auto& [name, members] : registry_.rooms()) {
+      RoomInfo room{name, {}};
+      for (const auto& m : members) {
+        ParticipantInfo info{m.id, m.connection, {}, m.fingerprint, {}};
+        auto it = peers_.find(m.connection);
+        if (it != peers_.end()) {
+          info.fingerprint = it->second->fingerprint.value_or("");
+          info.remote = it->second->remote;
+        }
+        room.participants.push_back(std::move(info));
+      }
+      out.push_back(std::move(room));
+    }
+    return out;
+  });
+}
+
+}  // namespace wzp::relay

@@ -1,0 +1,109 @@
+// The relay: a QUIC server whose connections go through
+//   QUIC/TLS handshake -> room from SNI -> [AuthToken -> token check] -> CallOffer/CallAnswer
+//   -> room join (ACL, room size) -> SFU forwarding of every media datagram
+// with a deadline on every pre-room phase, a cap on connections that counts the
+// ones still authenticating, and a distinct close code and reason for every
+// rejection (wire/close_codes.hpp). Malformed datagrams are dropped and counted;
+// they never end a session (the reference ends it).
+//
+// Threading: the relay owns one event-loop thread that runs every connection.
+// Public methods are thread-safe (they hop onto the loop); the event sink runs
+// on the loop thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event_loop.hpp"
+#include "core/result.hpp"
+#include "relay/auth_client.hpp"
+#include "relay/relay_config.hpp"
+#include "relay/relay_events.hpp"
+#include "relay/room_registry.hpp"
+#include "transport/endpoint.hpp"
+#include "wire/close_codes.hpp"
+#include "wire/signal_message.hpp"
+
+namespace wzp::relay {
+
+struct ParticipantInfo {
+  ParticipantId id = 0;
+  transport::ConnectionId connection = 0;
+  std::string fingerprint;                      // handshake identity, display form
+  std::optional<std::string> token_fingerprint;  // from the auth server
+  std::string remote;
+};
+
+struct RoomInfo {
+  std::string room;
+  std::vector<ParticipantInfo> participants;
+};
+
+class RelayServer {
+ public:
+  using EventSink = std::function<void(RelayEvent)>;
+
+  /// Binds and starts the loop thread. Errors: io (bind), tls, invalid_argument.
+  static Result<std::unique_ptr<RelayServer>> start(RelayConfig config, EventSink sink);
+  ~RelayServer();
+  RelayServer(const RelayServer&) = delete;
+  RelayServer& operator=(const RelayServer&) = delete;
+
+  /// Close every connection with WZP_CLOSE_SHUTDOWN and stop the loop. Idempotent.
+  void stop();
+
+  uint16_t port() const noexcept { return port_; }
+  const crypto::Identity& identity() const noexcept { return config_.identity; }
+  const ByteArray<32>& certificate_sha256() const noexcept { return cert_sha256_; }
+  const RelayCounters& counters() const noexcept { return counters_; }
+
+  void set_acl_enabled(bool enabled);
+  void acl_allow(const std::string& room, const std::string& fingerprint);
+  void acl_revoke(const std::string& room, const std::string& fingerprint);
+  void acl_replace(std::map<std::string, std::set<std::string>> acl);
+  std::vector<RoomInfo> rooms() const;
+
+ private:
+  struct Peer;
+  RelayServer(RelayConfig config, EventSink sink);
+
+  // transport callbacks (loop thread)
+  void on_new_connection(transport::Connection& conn);
+  void on_handshake_completed(transport::Connection& conn);
+  void on_signal(transport::Connection& conn, ByteView payload);
+  void on_signal_error(transport::Connection& conn, const Error& error);
+  void on_datagram(transport::Connection& conn, ByteView datagram);
+  void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
+
+  void handle_signal(Peer& peer, transport::Connection& conn, wire::SignalMessage message);
+  void handle_auth_token(Peer& peer, const std::string& token);
+  void finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result);
+  void handle_offer(Peer& peer, transport::Connection& conn, const wire::SignalMessage& message);
+  void arm_deadline(Peer& peer, std::string what);
+  void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, std::string reason,
+              std::atomic<uint64_t>& counter);
+  void emit(RelayEvent event);
+  Peer* find_peer(transport::ConnectionId id);
+
+  RelayConfig config_;
+  EventSink sink_;
+  RelayCounters counters_;
+  ByteArray<32> cert_sha256_{};
+  uint16_t port_ = 0;
+
+  // loop-thread state (declared before loop_ so the loop thread stops first)
+  std::unique_ptr<AuthClient> auth_;
+  RoomRegistry registry_;
+  std::map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
+  std::vector<uint64_t> fanout_scratch_;
+  Bytes forward_buffer_;
+  bool stopped_ = false;
+
+  mutable EventLoop loop_;  // mutable: const queries hop onto it too
+  std::unique_ptr<transport::Endpoint> endpoint_;
+};
+
+}  // namespace wzp::relay
