@@ -1,0 +1,151 @@
+// QUIC endpoint (server or client side) on ngtcp2 + GnuTLS.
+//
+// # Transport layer overview
+//
+// An Endpoint owns its UDP socket(s), every connection made through them,
+// their timers and the write path. It runs entirely on one EventLoop thread:
+//
+//   EventLoop (one thread) ── Endpoint ── UdpSocket(s)
+//                                │
+//                                └── connections, by stable ConnectionId
+//                                      (each: ngtcp2_conn + gnutls session)
+//
+// Threading
+// - create_server/create_client, every Endpoint method, every Connection
+//   method, and the destructor must run on the loop thread, or while the loop
+//   is not running. Other threads use EventLoop::post or run_sync, e.g.
+//   `loop.run_sync([&] { return ep->connect(addr, opts); })`.
+// - All EndpointCallbacks run on the loop thread. They may call any
+//   Connection/Endpoint method (including close() and shutdown()) but must not
+//   destroy the Endpoint.
+// - Sending (send_signal/send_datagram/close/connect) only queues work; the
+//   packets are written once the current callback or posted task returns, so
+//   many small sends made together share packets.
+//
+// Ownership and lifetimes
+// - The application never owns a Connection: it gets a Connection& in
+//   callbacks, or looks one up with find(id). Keep the ConnectionId, not the
+//   reference. on_closed is the last callback for a connection; afterwards
+//   find() returns nullptr. Internally the QUIC state lives on for the
+//   closing/draining period (3 PTO) to absorb late packets, then is freed;
+//   an idle-timed-out connection is freed at once.
+// - shutdown(code, reason) closes every connection with that application
+//   code and reason (each gets on_closed, kind local), closes the sockets and
+//   frees everything. The destructor does the same silently (no callbacks).
+//
+// Wire behaviour (wire-and-transport spec §2-3): QUIC v1, TLS 1.3, ALPN
+// "wzp" only, transport parameters as the reference (TransportSettings),
+// CUBIC, RFC 9221 datagrams, one bidirectional stream per signal message
+// (BE32 length prefix, FIN), peer messages delivered in stream-ID order.
+// A GnuTLS server refuses SNI host names containing characters other than
+// letters, digits, '-' and '.' (e.g. "_probe"): the handshake fails.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/event_loop.hpp"
+#include "core/result.hpp"
+#include "transport/connection.hpp"
+#include "transport/endpoint_callbacks.hpp"
+#include "transport/socket_address.hpp"
+#include "transport/tls_credentials.hpp"
+#include "transport/transport_settings.hpp"
+
+namespace wzp::transport {
+
+struct ServerConfig {
+  /// Port 0 picks a free port; local_address() reports it.
+  SocketAddress bind_address = SocketAddress::ipv4_any(0);
+  /// Null: a fresh self-signed ECDSA P-256 certificate for "localhost".
+  std::shared_ptr<const TlsCredentials> credentials;
+  TransportSettings transport;
+  /// Hard cap on live connections (handshaking included); Initial packets
+  /// beyond it are ignored and counted. Applications refuse earlier with
+  /// on_new_connection.
+  size_t max_connections = 10'000;
+  /// Optional, called with the raw ClientHello SNI (nullopt = none sent)
+  /// before the handshake goes on; false aborts it with the TLS alert
+  /// illegal_parameter (the client sees transport error 0x12f).
+  std::function<bool(const std::optional<std::string>& sni)> sni_filter;
+};
+
+struct ClientConfig {
+  /// Local address for outgoing connections; by default the unspecified
+  /// address of each remote's family, port 0.
+  std::optional<SocketAddress> bind_address;
+  TransportSettings transport;
+};
+
+struct ConnectOptions {
+  /// TLS SNI host name; empty = no SNI extension.
+  std::string sni;
+  /// Refuse the server unless SHA-256(certificate DER) equals this.
+  /// Without it any certificate is accepted, as the reference client does.
+  std::optional<ByteArray<32>> pinned_certificate_sha256;
+};
+
+struct EndpointStats {
+  uint64_t packets_received = 0;
+  uint64_t bytes_received = 0;
+  uint64_t invalid_packets = 0;             ///< not parseable as QUIC, or truncated: dropped
+  uint64_t unknown_connection_packets = 0;  ///< well-formed, but for no connection of ours: dropped
+  uint64_t version_negotiations_sent = 0;
+  uint64_t connections_accepted = 0;        ///< server: announced with on_new_connection
+  uint64_t connections_refused = 0;         ///< server: over max_connections or failed to set up
+  uint64_t connections_opened = 0;          ///< connect() calls that succeeded
+  uint64_t connections_closed = 0;          ///< on_closed deliveries
+};
+
+class Endpoint {
+ public:
+  static Result<std::unique_ptr<Endpoint>> create_server(EventLoop& loop, ServerConfig config,
+                                                         EndpointCallbacks callbacks);
+  static Result<std::unique_ptr<Endpoint>> create_client(EventLoop& loop, ClientConfig config,
+                                                         EndpointCallbacks callbacks);
+  /// Closes every connection (application code 0, "endpoint closed") without
+  /// callbacks. Loop thread, or loop not running.
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  /// Starts a connection; the handshake runs on the loop. Works on client
+  /// endpoints and on server endpoints (through the server's socket, for a
+  /// remote of the same address family).
+  Result<ConnectionId> connect(const SocketAddress& remote, const ConnectOptions& options = {});
+
+  /// nullptr once on_closed has been delivered (or for an unknown id).
+  [[nodiscard]] Connection* find(ConnectionId id);
+  /// Connections not yet closed (handshaking included).
+  [[nodiscard]] std::vector<ConnectionId> connection_ids() const;
+  [[nodiscard]] size_t connection_count() const;
+
+  /// The bound address (port resolved); for a client endpoint the first
+  /// socket's, empty before the first connect().
+  [[nodiscard]] SocketAddress local_address() const;
+  [[nodiscard]] bool is_server() const noexcept;
+  /// Server: the certificate it presents (generated or loaded).
+  [[nodiscard]] std::shared_ptr<const TlsCredentials> credentials() const;
+  [[nodiscard]] EndpointStats stats() const;
+
+  /// Closes all connections with this application code and reason (each
+  /// reported to on_closed), then releases the sockets. The endpoint accepts
+  /// and opens nothing afterwards. Called from inside a callback of this
+  /// endpoint, it runs as soon as that callback's dispatch returns.
+  void shutdown(uint64_t app_error_code, std::string_view reason);
+
+  class Impl;
+
+ private:
+  explicit Endpoint(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace wzp::transport

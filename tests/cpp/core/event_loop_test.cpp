@@ -1,0 +1,211 @@
+#include "core/event_loop.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace wzp {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Waits (bounded) until `predicate` holds; tests never assert timings.
+template <class Predicate>
+bool wait_until(std::mutex& mutex, std::condition_variable& cv, Predicate predicate) {
+  std::unique_lock lock(mutex);
+  return cv.wait_for(lock, 10s, predicate);
+}
+
+TEST(EventLoop, PostRunsOnLoopThreadInOrder) {
+  EventLoop loop;
+  loop.start();
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<int> seen;
+  bool all_on_loop_thread = true;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(loop.post([&, i] {
+      std::lock_guard lock(mutex);
+      all_on_loop_thread = all_on_loop_thread && loop.in_loop_thread();
+      seen.push_back(i);
+      cv.notify_all();
+    }));
+  }
+  ASSERT_TRUE(wait_until(mutex, cv, [&] { return seen.size() == 100; }));
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[i], i);
+  EXPECT_TRUE(all_on_loop_thread);
+  EXPECT_FALSE(loop.in_loop_thread());
+  loop.stop();
+}
+
+TEST(EventLoop, RunSyncReturnsValueFromLoopThread) {
+  EventLoop loop;
+  loop.start();
+  auto result = loop.run_sync([&] { return loop.in_loop_thread() ? 42 : -1; });
+  EXPECT_EQ(result, 42);
+  // Nested run_sync on the loop thread runs inline instead of deadlocking.
+  auto nested = loop.run_sync([&] { return loop.run_sync([] { return 7; }) + 1; });
+  EXPECT_EQ(nested, 8);
+  loop.stop();
+}
+
+TEST(EventLoop, RunSyncInlineWhenNotRunning) {
+  EventLoop loop;
+  EXPECT_FALSE(loop.running());
+  EXPECT_EQ(loop.run_sync([] { return 5; }), 5);
+  loop.start();
+  loop.stop();
+  EXPECT_FALSE(loop.running());
+  EXPECT_EQ(loop.run_sync([] { return 6; }), 6);
+  EXPECT_FALSE(loop.post([] {}));
+}
+
+TEST(EventLoop, StopIsIdempotentAndRunsNoCallbackAfterReturn) {
+  EventLoop loop;
+  loop.start();
+  std::atomic<int> count{0};
+  std::atomic<bool> stopped{false};
+  std::atomic<bool> ran_after_stop{false};
+  // A self-reposting task keeps the loop busy while stop() arrives.
+  std::function<void()> spin = [&] {
+    if (stopped.load()) ran_after_stop = true;
+    ++count;
+    loop.post(spin);
+  };
+  loop.post(spin);
+  while (count.load() < 100) std::this_thread::yield();
+  loop.stop();
+  stopped = true;
+  loop.stop();
+  std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(ran_after_stop.load());
+}
+
+TEST(EventLoop, StopFromLoopThread) {
+  EventLoop loop;
+  loop.start();
+  loop.run_sync([&] { loop.stop(); });
+  loop.stop();  // joins
+  EXPECT_FALSE(loop.running());
+}
+
+TEST(EventLoop, RunOnCallerThreadUntilStop) {
+  EventLoop loop;
+  std::thread runner([&] { loop.run(); });
+  while (!loop.running()) std::this_thread::yield();
+  EXPECT_EQ(loop.run_sync([&] { return loop.in_loop_thread(); }), true);
+  loop.stop();
+  runner.join();
+  EXPECT_FALSE(loop.running());
+}
+
+TEST(EventLoop, TimersFireInDeadlineOrderAndCancelWorks) {
+  EventLoop loop;
+  loop.start();
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<int> fired;
+  auto record = [&](int tag) {
+    return [&, tag] {
+      std::lock_guard lock(mutex);
+      fired.push_back(tag);
+      cv.notify_all();
+    };
+  };
+  loop.run_sync([&] {
+    uint64_t now = clock::now_ns();
+    loop.add_timer(now + 30'000'000, record(3));
+    loop.add_timer(now + 10'000'000, record(1));
+    auto cancelled = loop.add_timer(now + 20'000'000, record(99));
+    loop.add_timer(now + 20'000'000, record(2));
+    EXPECT_TRUE(loop.cancel_timer(cancelled));
+    EXPECT_FALSE(loop.cancel_timer(cancelled));
+    loop.add_timer(now - 1, record(0));  // already due
+  });
+  ASSERT_TRUE(wait_until(mutex, cv, [&] { return fired.size() == 4; }));
+  EXPECT_EQ(fired, (std::vector<int>{0, 1, 2, 3}));
+  loop.stop();
+}
+
+TEST(EventLoop, TimerCallbackCanCancelAnotherDueTimer) {
+  EventLoop loop;
+  loop.start();
+  std::atomic<bool> second_ran{false};
+  std::atomic<bool> done{false};
+  EventLoop::TimerId second = 0;
+  loop.run_sync([&] {
+    uint64_t now = clock::now_ns();
+    loop.add_timer(now, [&] { loop.cancel_timer(second); });
+    second = loop.add_timer(now + 1, [&] { second_ran = true; });
+    loop.add_timer(now + 5'000'000, [&] { done = true; });
+  });
+  while (!done.load()) std::this_thread::sleep_for(1ms);
+  EXPECT_FALSE(second_ran.load());
+  loop.stop();
+}
+
+TEST(EventLoop, FdHandlerReceivesEventsAndCanBeRemoved) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds), 0);
+  EventLoop loop;
+  loop.start();
+  std::mutex mutex;
+  std::condition_variable cv;
+  int reads = 0;
+  auto status = loop.run_sync([&] {
+    return loop.add_fd(fds[0], EPOLLIN, [&](uint32_t events) {
+      EXPECT_TRUE(events & EPOLLIN);
+      char buf[16];
+      while (::read(fds[0], buf, sizeof buf) > 0) {
+        std::lock_guard lock(mutex);
+        ++reads;
+        cv.notify_all();
+      }
+    });
+  });
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_FALSE(loop.run_sync([&] { return loop.add_fd(fds[0], EPOLLIN, [](uint32_t) {}); }).ok());
+  ASSERT_EQ(::write(fds[1], "a", 1), 1);
+  ASSERT_EQ(::write(fds[1], "b", 1), 1);
+  ASSERT_TRUE(wait_until(mutex, cv, [&] { return reads == 2; }));
+  loop.run_sync([&] { loop.remove_fd(fds[0]); });
+  ASSERT_EQ(::write(fds[1], "c", 1), 1);
+  // A marker posted after the write runs after the (absent) fd dispatch.
+  loop.run_sync([] {});
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(reads, 2);
+  }
+  loop.stop();
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST(EventLoop, PostFromManyThreads) {
+  EventLoop loop;
+  loop.start();
+  std::atomic<int> count{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) loop.post([&] { ++count; });
+    });
+  }
+  for (auto& t : threads) t.join();
+  loop.run_sync([] {});  // all earlier posts ran before this one
+  EXPECT_EQ(count.load(), 4000);
+  loop.stop();
+}
+
+}  // namespace
+}  // namespace wzp
