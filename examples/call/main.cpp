@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   wzp_event_init(&ev);
   while (!done && !g_stop) {
     auto now = clock::now();
-    if (now >= joined_at + std::chrono::seconds(duration_s)) break;
+    if (joined_at != clock::time_point::max() && now >= joined_at + std::chrono::seconds(duration_s)) break;
     if (now >= next_send && sent < count) {
       wzp_media_header h;
       std::memset(&h, 0, sizeof h);

@@ -18,6 +18,7 @@
 #include "core/event_loop.hpp"
 #include "core/result.hpp"
 #include "crypto/identity.hpp"
+#include "crypto/seed.hpp"
 #include "handshake/signal_handshake.hpp"
 #include "transport/endpoint.hpp"
 #include "wire/signal_message.hpp"
@@ -33,7 +34,7 @@ struct ClientConfig {
   /// The SNI to send (already hashed, or "default"); empty sends no SNI.
   std::string sni = "default";
   std::optional<std::string> token;
-  crypto::Identity identity;
+  crypto::Identity identity = crypto::Identity::from_seed(crypto::Seed::random());
   handshake::SessionMode session_mode = handshake::SessionMode::v2;
   std::optional<ByteArray<32>> pin_certificate_sha256;
   std::optional<crypto::Fingerprint> pin_relay_fingerprint;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crypto/identity.hpp"
+#include "crypto/seed.hpp"
 #include "transport/tls_credentials.hpp"
 #include "transport/transport_settings.hpp"
 
@@ -18,7 +19,7 @@ namespace wzp::relay {
 struct RelayConfig {
   std::string listen_host = "0.0.0.0";
   uint16_t listen_port = 4433;
-  crypto::Identity identity;
+  crypto::Identity identity = crypto::Identity::from_seed(crypto::Seed::random());
   /// nullptr: a fresh self-signed certificate.
   std::shared_ptr<const transport::TlsCredentials> credentials;
   transport::TransportSettings transport;
