@@ -1,11 +1,20 @@
-// libwzp demo: the protocol core end to end, using only the public C ABI.
+// libwzp demo, using only the public C ABI (plus cpp-httplib for a stand-in
+// featherChat auth server):
 //   1. two identities (one from a mnemonic) and their fingerprints
 //   2. a room name and the SNI it hashes to
 //   3. a CallOffer / CallAnswer exchange and the session both sides derive
 //   4. media packets sealed one way and opened the other, under loss and reordering
+//   5. a live call: an in-process relay with token auth, two clients joining a room
+//      over real QUIC on loopback, media datagrams through the relay, a refused
+//      client, and the hangups
+#include <httplib.h>
 #include <wzp.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <map>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -44,9 +53,194 @@ struct Identity {
   }
 };
 
+
+// ---- 5. a live call ---------------------------------------------------------
+
+// featherChat's token endpoint, played by a tiny HTTP server: token -> fingerprint.
+class AuthStandIn {
+ public:
+  explicit AuthStandIn(std::map<std::string, std::string> tokens) : tokens_(std::move(tokens)) {
+    server_.Post("/v1/auth/validate", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string token;
+      auto at = req.body.find("\"token\":\"");
+      if (at != std::string::npos) {
+        auto start = at + 9;
+        token = req.body.substr(start, req.body.find('"', start) - start);
+      }
+      auto it = tokens_.find(token);
+      if (it == tokens_.end()) {
+        res.set_content(R"({"valid":false,"error":"unknown token"})", "application/json");
+      } else {
+        res.set_content(R"({"valid":true,"fingerprint":")" + it->second + R"(","alias":null})", "application/json");
+      }
+      ++requests_;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~AuthStandIn() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1/auth/validate"; }
+  int requests() const { return requests_; }
+
+ private:
+  std::map<std::string, std::string> tokens_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+};
+
+struct LiveClient {
+  wzp_client* handle = nullptr;
+  ~LiveClient() { wzp_client_free(handle); }
+};
+
+// Seen from the relay: "peer" is the client.
+std::string describe_close(const wzp_event& ev) {
+  static const char* origins[] = {"by the client", "by the relay", "idle timeout", "transport error"};
+  return std::string(wzp_close_code_name(ev.close_code)) + " " + origins[ev.close_origin] + ": \"" +
+         (ev.close_reason ? ev.close_reason : "") + "\"";
+}
+
+// Print relay events that arrived so far.
+void drain_relay_events(wzp_relay* relay) {
+  wzp_event ev;
+  wzp_event_init(&ev);
+  while (wzp_relay_next_event(relay, &ev, 0) == WZP_OK) {
+    std::printf("   [relay] %-8s %s%s%s\n", wzp_event_type_name(ev.type), ev.fingerprint ? ev.fingerprint : "",
+                ev.type == WZP_EVENT_JOINED ? "" : "  ",
+                ev.type == WZP_EVENT_JOINED ? "" : describe_close(ev).c_str());
+    wzp_event_clear(&ev);
+  }
+}
+
+wzp_client* join(uint16_t port, const char* room, const char* token, const wzp_identity* identity) {
+  wzp_client_config cfg;
+  wzp_client_config_init(&cfg);
+  cfg.relay_host = "127.0.0.1";
+  cfg.relay_port = port;
+  cfg.room = room;
+  cfg.token = token;
+  cfg.identity = identity;
+  wzp_client* client = nullptr;
+  check(wzp_client_new(&cfg, &client), "client");
+  check(wzp_client_connect(client), "connect");
+  return client;
+}
+
+void live_call(const wzp_identity* alice_id) {
+  std::printf("\n5. A live call through an in-process relay (QUIC on 127.0.0.1)\n");
+  Identity bob;
+  check(wzp_identity_new_random(&bob.handle), "bob");
+  wzp_log_set_level(WZP_LOG_ERROR);  // the demo prints what happens itself
+
+  char alice_fp[WZP_FINGERPRINT_STR_LEN + 1];
+  check(wzp_identity_fingerprint_str(alice_id, alice_fp, sizeof alice_fp), "fp");
+  AuthStandIn auth({{"alice-token", alice_fp}, {"bob-token", bob.fingerprint()}});
+  std::printf("   featherChat stand-in at %s knows 2 tokens\n", auth.url().c_str());
+
+  wzp_relay_config rc;
+  wzp_relay_config_init(&rc);
+  rc.listen_host = "127.0.0.1";
+  rc.listen_port = 0;
+  std::string url = auth.url();
+  rc.auth_url = url.c_str();
+  wzp_relay* relay = nullptr;
+  check(wzp_relay_new(&rc, &relay), "relay");
+  check(wzp_relay_start(relay), "relay start");
+  uint16_t port = 0;
+  char relay_fp[WZP_FINGERPRINT_STR_LEN + 1];
+  wzp_relay_port(relay, &port);
+  wzp_relay_fingerprint(relay, relay_fp, sizeof relay_fp);
+  std::printf("   relay listening on 127.0.0.1:%u, identity %s, token auth on\n", port, relay_fp);
+
+  LiveClient a{join(port, "general", "alice-token", alice_id)}, b{join(port, "general", "bob-token", bob.handle)};
+  check(wzp_client_wait_joined(a.handle, 10000), "alice joins");
+  check(wzp_client_wait_joined(b.handle, 10000), "bob joins");
+  char seen_relay[WZP_FINGERPRINT_STR_LEN + 1];
+  wzp_client_relay_fingerprint(a.handle, seen_relay, sizeof seen_relay);
+  std::printf("   alice and bob joined room \"general\" (token checked, handshake done; alice sees relay %s)\n",
+              seen_relay);
+  drain_relay_events(relay);
+
+  // Three 20 ms media packets each way.
+  auto send = [](wzp_client* c, uint16_t seq, const char* text) {
+    wzp_media_header h{};
+    h.codec = WZP_CODEC_OPUS24K;
+    h.seq = seq;
+    h.timestamp = 20u * seq;
+    uint8_t packet[256];
+    size_t len = 0;
+    check(wzp_media_packet_build(&h, reinterpret_cast<const uint8_t*>(text), std::strlen(text), nullptr, packet,
+                                 sizeof packet, &len),
+          "packet");
+    check(wzp_client_send_media(c, packet, len), "send media");
+  };
+  for (uint16_t i = 0; i < 3; ++i) {
+    send(a.handle, i, ("alice frame " + std::to_string(i)).c_str());
+    send(b.handle, i, ("bob frame " + std::to_string(i)).c_str());
+  }
+  auto receive = [](wzp_client* c, const char* who, int expected) {
+    wzp_event ev;
+    wzp_event_init(&ev);
+    int got = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (got < expected && std::chrono::steady_clock::now() < deadline) {
+      if (wzp_client_next_event(c, &ev, 100) != WZP_OK) continue;
+      if (ev.type == WZP_EVENT_MEDIA) {
+        wzp_media_header h;
+        const uint8_t* payload = nullptr;
+        size_t n = 0;
+        check(wzp_media_packet_parse(ev.data, ev.data_len, &h, &payload, &n, nullptr, nullptr), "parse");
+        std::printf("   %s received seq %u: \"%.*s\"\n", who, h.seq, static_cast<int>(n),
+                    reinterpret_cast<const char*>(payload));
+        ++got;
+      }
+      wzp_event_clear(&ev);
+    }
+    if (got < expected) {
+      std::fprintf(stderr, "demo: %s received %d of %d packets\n", who, got, expected);
+      std::exit(1);
+    }
+  };
+  receive(b.handle, "bob  ", 3);
+  receive(a.handle, "alice", 3);
+
+  // A client with a token featherChat does not know.
+  LiveClient mallory{join(port, "general", "stolen-token", nullptr)};
+  int rc_join = wzp_client_wait_joined(mallory.handle, 10000);
+  std::printf("   mallory (unknown token) was refused: %s (%s)\n", wzp_strerror(rc_join), wzp_last_error());
+  drain_relay_events(relay);
+
+  check(wzp_client_hangup(a.handle, "Normal"), "hangup");
+  check(wzp_client_hangup(b.handle, "Normal"), "hangup");
+  for (int i = 0; i < 20; ++i) {  // give the relay a moment to see both hangups
+    wzp_relay_stats st;
+    st.struct_size = sizeof st;
+    wzp_relay_stats_get(relay, &st);
+    if (st.participants == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  drain_relay_events(relay);
+  wzp_relay_stats st;
+  st.struct_size = sizeof st;
+  wzp_relay_stats_get(relay, &st);
+  std::printf("   relay counters: %llu connections, %llu tokens ok, %llu rejected, %llu handshakes, "
+              "%llu datagrams forwarded\n",
+              static_cast<unsigned long long>(st.connections_accepted), static_cast<unsigned long long>(st.auth_ok),
+              static_cast<unsigned long long>(st.auth_rejected), static_cast<unsigned long long>(st.handshakes_ok),
+              static_cast<unsigned long long>(st.datagrams_forwarded));
+  std::printf("   the auth stand-in answered %d token checks\n", auth.requests());
+  wzp_relay_free(relay);
+}
 }  // namespace
 
 int main() {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("libwzp %s — protocol walk-through\n\n", wzp_version());
 
   std::printf("1. Identities\n");
@@ -147,6 +341,8 @@ int main() {
   wzp_session_free(relay_session);
   wzp_caller_free(caller);
   wzp_callee_free(callee);
+
+  live_call(alice.handle);
   std::printf("\ndone.\n");
   return 0;
 }
