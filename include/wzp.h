@@ -632,7 +632,7 @@ typedef enum wzp_log_level {
 /** Log sink: level, component ("relay", "client", "quic", ...), message (NUL-terminated).
  *  Called from any library thread, one call at a time. */
 typedef void (*wzp_log_cb)(int level, const char *component, const char *message, void *user_data);
-/** Process-wide log level (default WZP_LOG_INFO). Thread-safe. */
+/** Process-wide log level (default WZP_LOG_WARN; the example daemons default to INFO). Thread-safe. */
 WZP_API void wzp_log_set_level(int level);
 /** Process-wide sink; NULL restores the default (stderr). Thread-safe. */
 WZP_API void wzp_log_set_callback(wzp_log_cb callback, void *user_data);

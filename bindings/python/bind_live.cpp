@@ -47,7 +47,7 @@ py::object next_event(Next next, std::optional<double> timeout) {
   check(rc);
   py::dict d = event_dict(ev);
   wzp_event_clear(&ev);
-  return std::move(d);
+  return d;
 }
 
 template <class T>

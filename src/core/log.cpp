@@ -8,7 +8,7 @@
 namespace wzp::log {
 namespace {
 
-std::atomic<int> g_level{static_cast<int>(Level::info)};
+std::atomic<int> g_level{static_cast<int>(Level::warn)};  // programs opt into info
 
 struct SinkHolder {
   std::mutex mutex;

@@ -91,8 +91,14 @@ std::string SocketAddress::ip_string() const {
 
 std::string SocketAddress::to_string() const {
   if (empty()) return {};
-  if (is_ipv6()) return "[" + ip_string() + "]:" + std::to_string(port());
-  return ip_string() + ":" + std::to_string(port());
+  // Built with append: GCC 12 at -O3 misreports operator+ chains (-Wrestrict).
+  std::string out;
+  if (is_ipv6()) out += '[';
+  out += ip_string();
+  if (is_ipv6()) out += ']';
+  out += ':';
+  out += std::to_string(port());
+  return out;
 }
 
 bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept {
