@@ -97,7 +97,9 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     auto handle = std::make_unique<wzp_client>();
     handle->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     auto* events = handle->events.get();
-    auto created = client::Client::create(std::move(cc), [events](client::ClientEvent e) { events->deliver(to_live(e)); });
+    auto created = client::Client::create(std::move(cc), [events](client::ClientEvent e) {
+      events->deliver(to_live(e), e.type == client::ClientEventType::closed);
+    });
     if (!created) return fail(created.error());
     handle->client = std::move(*created);
     *out = handle.release();
@@ -200,7 +202,7 @@ int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len) {
 int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(client);
-    return client->events->next(event, timeout_ms, client->client->state() == client::ClientState::closed);
+    return client->events->next(event, timeout_ms);
   });
 }
 
@@ -214,7 +216,7 @@ void wzp_client_free(wzp_client* client) {
   std::unique_ptr<wzp_client> owned(client);
   owned->client->hangup(wire::HangupReason::normal);
   owned->client.reset();
-  owned->events->close();
+  owned->events->finish();
 }
 
 }  // extern "C"

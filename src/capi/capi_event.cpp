@@ -70,23 +70,24 @@ wzp_close_origin close_origin_of(transport::CloseKind kind) noexcept {
   return WZP_CLOSED_TRANSPORT;
 }
 
-void EventChannel::deliver(LiveEvent event) {
+void EventChannel::deliver(LiveEvent event, bool final) {
   if (callback_ != nullptr) {
     wzp_event view;
     std::string room, fp, reason;
     Bytes data;
     fill(&view, event, false, room, fp, reason, data);
     callback_(&view, user_data_);
-    return;
+  } else {
+    queue_.push(std::move(event));
   }
-  queue_.push(std::move(event));
+  if (final) finish();
 }
 
-int EventChannel::next(wzp_event* out, int timeout_ms, bool finished) {
+int EventChannel::next(wzp_event* out, int timeout_ms) {
   WZP_CAPI_REQUIRE(out);
-  auto event = queue_.pop(finished ? 0 : timeout_ms);
+  auto event = queue_.pop(finished_.load() ? 0 : timeout_ms);
   if (!event) {
-    if (finished) return fail(Errc::closed, "no more events: the handle is closed");
+    if (finished_.load()) return fail(Errc::closed, "no more events: the handle is closed");
     return fail(Errc::timeout, "no event within " + std::to_string(timeout_ms) + " ms");
   }
   std::string room, fp, reason;

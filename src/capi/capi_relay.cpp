@@ -196,7 +196,7 @@ int wzp_relay_stop(wzp_relay* relay) {
     std::lock_guard lock(relay->mutex);
     if (relay->server) relay->server->stop();
     relay->stopped = true;
-    relay->events->close();
+    relay->events->finish();
     return WZP_OK;
   });
 }
@@ -340,7 +340,7 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
 int wzp_relay_next_event(wzp_relay* relay, wzp_event* event, int timeout_ms) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
-    return relay->events->next(event, timeout_ms, relay->stopped);
+    return relay->events->next(event, timeout_ms);
   });
 }
 

@@ -2,6 +2,7 @@
 // conversion to the C wzp_event (copied out for the queue, borrowed for callbacks).
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -32,15 +33,16 @@ class EventChannel {
   EventChannel(wzp_event_cb callback, void* user_data, size_t capacity)
       : callback_(callback), user_data_(user_data), queue_(capacity == 0 ? 1024 : capacity) {}
 
-  void deliver(LiveEvent event);
-  /// WZP_OK, WZP_ERR_TIMEOUT, or WZP_ERR_CLOSED when `finished` and nothing is queued.
-  int next(wzp_event* out, int timeout_ms, bool finished);
+  /// `final`: nothing follows this event (the handle is finished once it is queued).
+  void deliver(LiveEvent event, bool final = false);
+  /// WZP_OK, WZP_ERR_TIMEOUT, or WZP_ERR_CLOSED once finished and drained.
+  int next(wzp_event* out, int timeout_ms);
+  /// Nothing more will be delivered (e.g. the relay stopped).
+  void finish() { finished_.store(true); queue_.close(); }
   int fd() const noexcept { return queue_.fd(); }
   uint64_t dropped() const { return queue_.dropped(); }
-  /// Wake waiters (the handle is going away or finished).
-  void close() { queue_.close(); }
-
  private:
+  std::atomic<bool> finished_{false};
   wzp_event_cb callback_;
   void* user_data_;
   EventQueue<LiveEvent> queue_;

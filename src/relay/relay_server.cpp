@@ -126,13 +126,9 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
     return;
   }
   if (peers_.size() >= config_.max_sessions) {
-    std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
-    counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
-    WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
-    RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
-    event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
-    emit(std::move(event));
-    conn.close(wire::code_value(wire::CloseCode::server_full), reason);
+    // Refused once its handshake completes: only then can an application close
+    // code reach the client (before it, QUIC turns it into a transport error).
+    refusing_.insert(conn.id());
     return;
   }
   auto peer = std::make_unique<Peer>();
@@ -143,6 +139,16 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
 }
 
 void RelayServer::on_handshake_completed(transport::Connection& conn) {
+  if (refusing_.count(conn.id()) != 0) {
+    std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
+    counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+    WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
+    RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
+    event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
+    emit(std::move(event));
+    conn.close(wire::code_value(wire::CloseCode::server_full), reason);
+    return;
+  }
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase != Peer::Phase::quic) return;
   if (conn.sni_present() && !wire::is_valid_sni(conn.sni())) {
@@ -243,8 +249,11 @@ void RelayServer::handle_signal(Peer& peer, transport::Connection& conn, wire::S
       handle_offer(peer, conn, message);
       return;
     case Peer::Phase::joined:
-      if (std::holds_alternative<wire::Hangup>(message)) {
-        WZP_LOG(info, kLog, "hangup from " + describe_peer(peer.remote, peer.room));
+      if (const auto* hangup = std::get_if<wire::Hangup>(&message)) {
+        // The client is leaving: report it now, with its reason, then close.
+        std::string reason = "hangup (" + std::string(wire::hangup_reason_name(hangup->reason)) + ")";
+        leave_room(peer, {transport::CloseKind::application, wire::code_value(wire::CloseCode::normal), false, reason});
+        peer.phase = Peer::Phase::closing;
         conn.close(wire::code_value(wire::CloseCode::normal), "normal close");
       }
       return;
@@ -390,6 +399,7 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
 }
 
 void RelayServer::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
+  refusing_.erase(conn.id());
   auto it = peers_.find(conn.id());
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);
@@ -397,15 +407,20 @@ void RelayServer::on_closed(transport::Connection& conn, const transport::CloseI
   counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
   if (peer->deadline) loop_.cancel_timer(*peer->deadline);
   if (peer->phase == Peer::Phase::joined) {
-    registry_.leave(peer->room, peer->participant);
-    counters_.participants.fetch_sub(1, std::memory_order_relaxed);
-    counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
-    WZP_LOG(info, kLog,
-            *peer->fingerprint + " left " + describe_peer(peer->remote, peer->room) + ": " + transport::describe(info));
-    emit(RelayEvent{RelayEventType::left, peer->id, peer->room, peer->fingerprint, info});
+    leave_room(*peer, info);
   } else if (peer->phase != Peer::Phase::closing) {
     WZP_LOG(debug, kLog, "connection from " + peer->remote + " ended before joining: " + transport::describe(info));
   }
+}
+
+void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
+  registry_.leave(peer.room, peer.participant);
+  counters_.participants.fetch_sub(1, std::memory_order_relaxed);
+  counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
+  WZP_LOG(info, kLog,
+          peer.fingerprint.value_or("?") + " left " + describe_peer(peer.remote, peer.room) + ": " +
+              transport::describe(why));
+  emit(RelayEvent{RelayEventType::left, peer.id, peer.room, peer.fingerprint, why});
 }
 
 void RelayServer::set_acl_enabled(bool enabled) {

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,8 @@ class RelayServer {
   void finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result);
   void handle_offer(Peer& peer, transport::Connection& conn, const wire::SignalMessage& message);
   void arm_deadline(Peer& peer, std::string what);
+  /// Remove a joined peer from its room and report LEFT.
+  void leave_room(Peer& peer, const transport::CloseInfo& why);
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, std::string reason,
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
@@ -98,6 +101,7 @@ class RelayServer {
   std::unique_ptr<AuthClient> auth_;
   RoomRegistry registry_;
   std::map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
+  std::set<transport::ConnectionId> refusing_;  // over max_sessions, refused after their QUIC handshake
   std::vector<uint64_t> fanout_scratch_;
   Bytes forward_buffer_;
   bool stopped_ = false;

@@ -1,0 +1,245 @@
+"""A relay and clients in-process, over real QUIC on loopback, driven from Python."""
+import asyncio
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import wzp
+from featherchat_stub import FeatherChatStub
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 10.0
+
+
+def media(seq: int, payload: bytes) -> bytes:
+    return wzp.build_media_packet(wzp.MediaHeader(codec=0, seq=seq, timestamp=20 * seq), payload)
+
+
+def refused(client: wzp.Client) -> wzp.Event:
+    """Wait for a client's CLOSED event and return it (after checking wait_joined fails)."""
+    with pytest.raises(wzp.WzpError) as info:
+        client.wait_joined(TIMEOUT)
+    assert info.value.name == "WZP_ERR_CLOSED"
+    return client.wait_for("CLOSED", timeout=TIMEOUT)
+
+
+def collect_media(client: wzp.Client, quiet: float = 0.5):
+    return [e.data for e in client.events(quiet) if e.type == "MEDIA"]
+
+
+def test_rooms_forward_to_exactly_the_other_members():
+    with wzp.Relay() as relay:
+        a = [wzp.Client(port=relay.port, room="A").connect(TIMEOUT) for _ in range(3)]
+        b = [wzp.Client(port=relay.port, room="B").connect(TIMEOUT) for _ in range(2)]
+        for i, c in enumerate(a + b):
+            c.send_media(media(i, f"from {i}".encode()))
+        got = {i: collect_media(c) for i, c in enumerate(a + b)}
+        for i in range(3):
+            assert sorted(got[i]) == sorted(media(j, f"from {j}".encode()) for j in range(3) if j != i)
+        assert got[3] == [media(4, b"from 4")]
+        assert got[4] == [media(3, b"from 3")]
+        rooms = {r["room"]: len(r["participants"]) for r in relay.rooms()}
+        assert rooms == {wzp.hash_room_name("A"): 3, wzp.hash_room_name("B"): 2}
+        assert relay.stats()["datagrams_forwarded"] == 3 * 2 + 2 * 1
+        for c in a + b:
+            c.hangup()
+
+
+def test_relay_events_and_hangup():
+    identity = wzp.Identity.generate()
+    with wzp.Relay() as relay:
+        with wzp.Client(port=relay.port, room="general", identity=identity) as c:
+            joined = relay.wait_for("JOINED", timeout=TIMEOUT)
+            assert joined.fingerprint == identity.fingerprint_str
+            assert joined.room == wzp.hash_room_name("general")
+            assert c.relay_fingerprint == relay.fingerprint
+        left = relay.wait_for("LEFT", timeout=TIMEOUT)
+        # Hangup{Normal} arrives just before the close; whichever the relay reads first ends the session.
+        assert (left.close_code, left.close_origin) == (0, "peer")
+        assert left.close_reason in ("hangup (Normal)", "normal close")
+
+
+def test_auth_accepted_rejected_and_unavailable():
+    alice = wzp.Identity.generate()
+    tokens = {"alice": alice.fingerprint_str, "mallory": "invalid", "broken": "http-500", "odd": "garbage"}
+    with FeatherChatStub(tokens) as fc, wzp.Relay(auth_url=fc.url, auth_timeout_ms=2000) as relay:
+        ok = wzp.Client(port=relay.port, room="r", token="alice", identity=alice).connect(TIMEOUT)
+        assert ok.state == "JOINED"
+        assert relay.wait_for("JOINED", timeout=TIMEOUT).fingerprint == alice.fingerprint_str
+        path, content_type, body = fc.requests[0]
+        assert (path, content_type, body) == ("/v1/auth/validate", "application/json", b'{"token":"alice"}')
+
+        bad = wzp.Client(port=relay.port, room="r", token="mallory")
+        bad.connect()
+        ev = refused(bad)
+        assert (ev.close_code_name, ev.close_origin) == ("WZP_CLOSE_AUTH_REJECTED", "peer")
+        assert ev.close_reason == "token rejected: invalid token"
+
+        for token, reason in (("broken", "auth endpoint returned 500"), ("odd", "invalid auth response")):
+            c = wzp.Client(port=relay.port, room="r", token=token)
+            c.connect()
+            ev = refused(c)
+            assert ev.close_code_name == "WZP_CLOSE_AUTH_UNAVAILABLE"
+            assert reason in ev.close_reason
+
+        none = wzp.Client(port=relay.port, room="r")
+        none.connect()
+        ev = refused(none)
+        assert ev.close_code_name == "WZP_CLOSE_AUTH_REQUIRED"
+        assert "AuthToken" in ev.close_reason
+        stats = relay.stats()
+        assert stats["auth_ok"] == 1 and stats["auth_unavailable"] == 2
+        ok.hangup()
+
+
+def test_auth_server_down_and_slow():
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead_url = f"http://127.0.0.1:{s.getsockname()[1]}/v1/auth/validate"
+    with wzp.Relay(auth_url=dead_url) as relay:
+        c = wzp.Client(port=relay.port, token="t")
+        c.connect()
+        ev = refused(c)
+        assert ev.close_code_name == "WZP_CLOSE_AUTH_UNAVAILABLE"
+        assert "auth server unavailable" in ev.close_reason
+    with FeatherChatStub({"slow": ("slow", 1.5)}) as fc, wzp.Relay(auth_url=fc.url, auth_timeout_ms=300) as relay:
+        c = wzp.Client(port=relay.port, token="slow")
+        c.connect()
+        ev = refused(c)
+        assert ev.close_code_name == "WZP_CLOSE_AUTH_UNAVAILABLE"
+        assert "timed out" in ev.close_reason
+
+
+def test_token_must_belong_to_the_handshake_identity_unless_relaxed():
+    alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
+    with FeatherChatStub({"alice": alice.fingerprint_str}) as fc:
+        with wzp.Relay(auth_url=fc.url) as relay:
+            c = wzp.Client(port=relay.port, token="alice", identity=bob)
+            c.connect()
+            ev = refused(c)
+            assert ev.close_code_name == "WZP_CLOSE_IDENTITY_MISMATCH"
+            assert alice.fingerprint_str in ev.close_reason and bob.fingerprint_str in ev.close_reason
+        with wzp.Relay(auth_url=fc.url, allow_identity_mismatch=True) as relay:
+            c = wzp.Client(port=relay.port, token="alice", identity=bob).connect(TIMEOUT)
+            assert c.state == "JOINED"
+            c.hangup()
+
+
+def test_acl_allows_and_denies(tmp_path):
+    alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
+    room = wzp.hash_room_name("staff")
+    acl = tmp_path / "acl.txt"
+    acl.write_text(f"# staff only\n{room} {alice.fingerprint_str}\n")
+    tokens = {"alice": alice.fingerprint_str, "bob": bob.fingerprint_str}
+    with FeatherChatStub(tokens) as fc, wzp.Relay(auth_url=fc.url, acl_file=str(acl)) as relay:
+        ok = wzp.Client(port=relay.port, room="staff", token="alice", identity=alice).connect(TIMEOUT)
+        denied = wzp.Client(port=relay.port, room="staff", token="bob", identity=bob)
+        denied.connect()
+        ev = refused(denied)
+        assert ev.close_code_name == "WZP_CLOSE_ACL_DENIED"
+        assert bob.fingerprint_str in ev.close_reason
+        assert relay.wait_for("REJECTED", timeout=TIMEOUT).close_code_name == "WZP_CLOSE_ACL_DENIED"
+        relay.acl_allow(room, bob.fingerprint_str)
+        now_ok = wzp.Client(port=relay.port, room="staff", token="bob", identity=bob).connect(TIMEOUT)
+        assert now_ok.state == "JOINED"
+        assert relay.stats()["rejected_acl"] == 1
+        ok.hangup()
+        now_ok.hangup()
+
+
+def test_malformed_datagrams_are_dropped_and_counted():
+    with wzp.Relay() as relay:
+        a = wzp.Client(port=relay.port, room="x").connect(TIMEOUT)
+        b = wzp.Client(port=relay.port, room="x").connect(TIMEOUT)
+        for junk in (b"short", bytes([0x3C]) + bytes(11), bytes([0x02]) + bytes(12)):
+            a.send_media(junk)  # too short; codec nibble 15; Q bit without a trailer
+        a.send_media(media(1, b"still here"))
+        assert collect_media(b) == [media(1, b"still here")]
+        assert relay.stats()["datagrams_malformed"] == 3
+        assert a.state == "JOINED"
+        with pytest.raises(wzp.WzpError) as info:
+            a.send_media(bytes(5000))
+        assert info.value.name == "WZP_ERR_TOO_LARGE"
+
+
+def test_relay_stop_closes_clients_with_a_reason():
+    relay = wzp.Relay().start()
+    c = wzp.Client(port=relay.port, room="x").connect(TIMEOUT)
+    relay.stop()
+    ev = c.wait_for("CLOSED", timeout=TIMEOUT)
+    assert (ev.close_code_name, ev.close_reason) == ("WZP_CLOSE_SHUTDOWN", "relay is shutting down")
+
+
+def test_session_and_room_caps():
+    with wzp.Relay(max_sessions=1) as relay:
+        first = wzp.Client(port=relay.port).connect(TIMEOUT)
+        second = wzp.Client(port=relay.port)
+        second.connect()
+        assert refused(second).close_code_name == "WZP_CLOSE_SERVER_FULL"
+        first.hangup()
+    with wzp.Relay(max_room_size=1) as relay:
+        first = wzp.Client(port=relay.port, room="tiny").connect(TIMEOUT)
+        second = wzp.Client(port=relay.port, room="tiny")
+        second.connect()
+        assert refused(second).close_code_name == "WZP_CLOSE_ROOM_FULL"
+        first.hangup()
+
+
+def test_relay_fingerprint_pinning_and_identity_file(tmp_path):
+    seed_file = tmp_path / "relay.seed"
+    with wzp.Relay(identity_file=str(seed_file)) as relay:
+        fp = relay.fingerprint
+        good = wzp.Client(port=relay.port, pin_relay_fingerprint=wzp.fingerprint_parse(fp),
+                          pin_cert_sha256=relay.cert_sha256).connect(TIMEOUT)
+        assert good.relay_fingerprint == fp
+        wrong = wzp.Client(port=relay.port, pin_relay_fingerprint=bytes(16))
+        wrong.connect()
+        ev = refused(wrong)
+        assert ev.close_code_name == "WZP_CLOSE_HANDSHAKE_FAILED" and "pinned" in ev.close_reason
+        good.hangup()
+    assert len(seed_file.read_text().strip()) == 64
+    with wzp.Relay(identity_file=str(seed_file)) as relay:  # same identity after a restart
+        assert relay.fingerprint == fp
+
+
+def test_asyncio_waits_on_the_event_fd():
+    async def scenario():
+        with wzp.Relay() as relay:
+            a = wzp.Client(port=relay.port, room="aio")
+            a.connect()
+            states = []
+            while True:
+                ev = await a.next_event_async(TIMEOUT)
+                assert ev is not None
+                states.append(ev.state)
+                if ev.type == "JOINED":
+                    break
+            assert states[0] == "CONNECTING" and states[-1] == "JOINED"
+            b = wzp.Client(port=relay.port, room="aio").connect(TIMEOUT)
+            b.send_media(media(7, b"async"))
+            while True:
+                ev = await a.next_event_async(TIMEOUT)
+                if ev.type == "MEDIA":
+                    assert ev.data == media(7, b"async")
+                    break
+            a.hangup()
+            b.hangup()
+
+    asyncio.run(scenario())
+
+
+def test_ipv6_loopback():
+    with wzp.Relay(host="::1") as relay:
+        c = wzp.Client(host="::1", port=relay.port, room="v6").connect(TIMEOUT)
+        assert c.state == "JOINED"
+        c.hangup()
+
+
+def test_relay_call_example_runs():
+    out = subprocess.run([sys.executable, str(ROOT / "examples/python/relay_call.py")], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert "bob heard: hello bob" in out
+    assert "relay forwarded 1 datagram(s)" in out
