@@ -216,7 +216,9 @@ WZP_API void wzp_session_config_init(wzp_session_config *config);
 WZP_API int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config *config,
                             wzp_session **out);
 WZP_API void wzp_session_free(wzp_session *session);
-/** The 4-byte session id: SHA-256(current key)[0..4]. */
+/** The 4-byte session id, the same on both peers. REFERENCE: SHA-256(current key)[0..4] (it
+ *  changes with each rekey, as the reference's does). V2: SHA-256(key)[0..4] of the key the
+ *  session was made from; it stays the same across rekeys. */
 WZP_API int wzp_session_id(const wzp_session *session, uint8_t out[WZP_SESSION_ID_BYTES]);
 /** Encrypt plaintext with header as associated data. seq is the media header's sequence number
  *  (V2: it selects the nonce; REFERENCE: ignored, the implicit counter is used). out receives
@@ -233,7 +235,7 @@ WZP_API int wzp_session_open(wzp_session *session, const uint8_t *header, size_t
 WZP_API int wzp_session_rekey_begin(wzp_session *session, const uint8_t *secret,
                                     uint8_t out_public[WZP_PUBLIC_KEY_BYTES]);
 /** Finish a rekey with the peer's public value: both sides install the same new key.
- *  Errors: INVALID_STATE (no rekey begun), WEAK_KEY (low-order peer value, V2 only). */
+ *  Errors: INVALID_STATE (no rekey begun), WEAK_KEY (low-order peer value; both modes). */
 WZP_API int wzp_session_rekey_complete(wzp_session *session, const uint8_t peer_public[WZP_PUBLIC_KEY_BYTES]);
 /** The reference's rekey trigger: packet_count - last_rekey_at >= 65536 (saturating). 1 or 0. */
 WZP_API int wzp_rekey_due(uint64_t last_rekey_at, uint64_t packet_count);
@@ -381,7 +383,8 @@ typedef struct wzp_trunk_entry {
 WZP_API int wzp_trunk_frame_build(const wzp_trunk_entry *entries, size_t count, uint8_t *out, size_t out_cap,
                                   size_t *out_len);
 /** Decode into entries[0..cap) (payloads point into data); *out_count = number of entries in the
- *  frame. Errors: MALFORMED, BUFFER_TOO_SMALL (cap < count; *out_count holds the count). */
+ *  frame. entries may be NULL when cap is 0 (to learn the count first).
+ *  Errors: MALFORMED, BUFFER_TOO_SMALL (cap < count; *out_count holds the count). */
 WZP_API int wzp_trunk_frame_parse(const uint8_t *data, size_t len, wzp_trunk_entry *entries, size_t cap,
                                   size_t *out_count);
 

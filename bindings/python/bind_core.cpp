@@ -24,6 +24,20 @@ std::string_view exact(const py::bytes& b, size_t n, const char* what) {
   return v;
 }
 
+const char* c_text(const std::string& s, const char* what) {
+  if (s.find('\0') != std::string::npos) {
+    throw py::value_error(std::string(what) + " must not contain NUL characters");
+  }
+  return s.c_str();
+}
+
+uint16_t u16(long long value, const char* what) {
+  if (value < 0 || value > 0xFFFF) {
+    throw py::value_error(std::string(what) + " must be in 0..65535, got " + std::to_string(value));
+  }
+  return static_cast<uint16_t>(value);
+}
+
 void bind_core(py::module_& m) {
   m.def("version", &wzp_version, "The library version string, e.g. '0.1.0'.");
   m.def("strerror", &wzp_strerror, py::arg("code"), "The name of a status code.");

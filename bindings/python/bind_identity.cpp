@@ -20,12 +20,12 @@ derives them. Immutable and thread-safe. Create one with the static constructors
       }, py::arg("seed"), "From a raw 32-byte seed.")
       .def_static("from_hex", [](const std::string& hex) {
         wzp_identity* h = nullptr;
-        check(wzp_identity_from_hex(hex.c_str(), &h));
+        check(wzp_identity_from_hex(c_text(hex, "hex"), &h));
         return std::make_shared<Identity>(h);
       }, py::arg("hex"), "From 64 hex digits. Raises WzpError (WZP_ERR_INVALID_HEX / _INVALID_LENGTH).")
       .def_static("from_mnemonic", [](const std::string& words) {
         wzp_identity* h = nullptr;
-        check(wzp_identity_from_mnemonic(words.c_str(), &h));
+        check(wzp_identity_from_mnemonic(c_text(words, "words"), &h));
         return std::make_shared<Identity>(h);
       }, py::arg("words"), "From a 24-word BIP39 English mnemonic. Raises WzpError (WZP_ERR_MNEMONIC_*).")
       .def_property_readonly("seed", [](const Identity& self) {
@@ -83,7 +83,7 @@ derives them. Immutable and thread-safe. Create one with the static constructors
 
   m.def("fingerprint_parse", [](const std::string& text) {
     uint8_t out[WZP_FINGERPRINT_BYTES];
-    check(wzp_fingerprint_parse(text.c_str(), out));
+    check(wzp_fingerprint_parse(c_text(text, "text"), out));
     return to_bytes(out, sizeof out);
   }, py::arg("text"), "Parse a fingerprint leniently (non-hex characters ignored) into 16 bytes.");
   m.def("fingerprint_format", [](const py::bytes& fp) {

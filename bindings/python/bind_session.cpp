@@ -65,19 +65,19 @@ Not thread-safe.)doc")
         check(wzp_session_id(s.get(), out));
         return to_bytes(out, sizeof out);
       }, "SHA-256(key)[0:4].")
-      .def("seal", [](Session& s, const py::bytes& header, int seq, const py::bytes& plaintext) {
+      .def("seal", [](Session& s, const py::bytes& header, long long seq, const py::bytes& plaintext) {
         auto h = view(header);
         auto p = view(plaintext);
-        auto q = static_cast<uint16_t>(seq);
+        auto q = u16(seq, "seq");
         return crypt([&](const uint8_t* hd, size_t hl, const uint8_t* in, size_t il, uint8_t* o, size_t c, size_t* n) {
           return wzp_session_seal(s.get(), hd, hl, q, in, il, o, c, n);
         }, h, p, p.size() + WZP_AEAD_TAG_BYTES);
       }, py::arg("header"), py::arg("seq"), py::arg("plaintext"),
       "Encrypt plaintext with header as associated data; returns ciphertext || 16-byte tag.")
-      .def("open", [](Session& s, const py::bytes& header, int seq, const py::bytes& ciphertext) {
+      .def("open", [](Session& s, const py::bytes& header, long long seq, const py::bytes& ciphertext) {
         auto h = view(header);
         auto c = view(ciphertext);
-        auto q = static_cast<uint16_t>(seq);
+        auto q = u16(seq, "seq");
         return crypt([&](const uint8_t* hd, size_t hl, const uint8_t* in, size_t il, uint8_t* o, size_t cap, size_t* n) {
           return wzp_session_open(s.get(), hd, hl, q, in, il, o, cap, n);
         }, h, c, c.size() > WZP_AEAD_TAG_BYTES ? c.size() - WZP_AEAD_TAG_BYTES : 0);
@@ -154,8 +154,8 @@ Not thread-safe.)doc")
         check(wzp_replay_window_new(&h));
         return std::make_shared<ReplayWindow>(h);
       }))
-      .def("check", [](ReplayWindow& w, int seq) {
-        int rc = wzp_replay_window_check(w.get(), static_cast<uint16_t>(seq));
+      .def("check", [](ReplayWindow& w, long long seq) {
+        int rc = wzp_replay_window_check(w.get(), u16(seq, "seq"));
         if (rc == WZP_ERR_REPLAY) return false;
         check(rc);
         return true;

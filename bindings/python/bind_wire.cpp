@@ -7,6 +7,17 @@
 #include "bindings_common.hpp"
 
 namespace wzp_py {
+namespace {
+
+// == against another object of the same class; NotImplemented otherwise, so that comparing
+// with None or another type is False instead of a TypeError.
+template <class T, class Equal>
+py::object equal_if_same_type(const T& self, const py::object& other, Equal equal) {
+  if (!py::isinstance<T>(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  return py::bool_(equal(self, other.cast<const T&>()));
+}
+
+}  // namespace
 
 void bind_wire(py::module_& m) {
   py::class_<wzp_media_header>(m, "MediaHeader", "The 12-byte media packet header.")
@@ -55,11 +66,13 @@ void bind_wire(py::module_& m) {
         check(wzp_media_header_decode(data_of(v), v.size(), &h));
         return h;
       }, py::arg("data"), "Decode the first 12 bytes. Raises WzpError (WZP_ERR_MALFORMED).")
-      .def("__eq__", [](const wzp_media_header& a, const wzp_media_header& b) {
-        return a.version == b.version && a.is_repair == b.is_repair && a.codec == b.codec &&
-               a.has_quality_report == b.has_quality_report && a.fec_ratio_code == b.fec_ratio_code &&
-               a.seq == b.seq && a.timestamp == b.timestamp && a.fec_block == b.fec_block &&
-               a.fec_symbol == b.fec_symbol && a.reserved == b.reserved && a.csrc_count == b.csrc_count;
+      .def("__eq__", [](const wzp_media_header& a, const py::object& other) {
+        return equal_if_same_type(a, other, [](const wzp_media_header& x, const wzp_media_header& y) {
+          return x.version == y.version && x.is_repair == y.is_repair && x.codec == y.codec &&
+                 x.has_quality_report == y.has_quality_report && x.fec_ratio_code == y.fec_ratio_code &&
+                 x.seq == y.seq && x.timestamp == y.timestamp && x.fec_block == y.fec_block &&
+                 x.fec_symbol == y.fec_symbol && x.reserved == y.reserved && x.csrc_count == y.csrc_count;
+        });
       })
       .def("__repr__", [](const wzp_media_header& h) {
         return "<wzp.MediaHeader codec=" + std::to_string(h.codec) + " seq=" + std::to_string(h.seq) +
@@ -74,7 +87,18 @@ void bind_wire(py::module_& m) {
       .def_readwrite("loss_pct", &wzp_quality_report::loss_pct)
       .def_readwrite("rtt_4ms", &wzp_quality_report::rtt_4ms)
       .def_readwrite("jitter_ms", &wzp_quality_report::jitter_ms)
-      .def_readwrite("bitrate_cap_kbps", &wzp_quality_report::bitrate_cap_kbps);
+      .def_readwrite("bitrate_cap_kbps", &wzp_quality_report::bitrate_cap_kbps)
+      .def("__eq__", [](const wzp_quality_report& a, const py::object& other) {
+        return equal_if_same_type(a, other, [](const wzp_quality_report& x, const wzp_quality_report& y) {
+          return x.loss_pct == y.loss_pct && x.rtt_4ms == y.rtt_4ms && x.jitter_ms == y.jitter_ms &&
+                 x.bitrate_cap_kbps == y.bitrate_cap_kbps;
+        });
+      })
+      .def("__repr__", [](const wzp_quality_report& r) {
+        return "<wzp.QualityReport loss_pct=" + std::to_string(r.loss_pct) + " rtt_4ms=" +
+               std::to_string(r.rtt_4ms) + " jitter_ms=" + std::to_string(r.jitter_ms) +
+               " bitrate_cap_kbps=" + std::to_string(r.bitrate_cap_kbps) + ">";
+      });
 
   m.def("fec_ratio_encode", &wzp_fec_ratio_encode, py::arg("ratio"), "The 7-bit FEC ratio code.");
   m.def("fec_ratio_decode", &wzp_fec_ratio_decode, py::arg("code"), "The ratio of a 7-bit code (float32).");

@@ -27,6 +27,11 @@ inline py::bytes to_bytes(const uint8_t* p, size_t n) { return py::bytes(reinter
 std::string take_string(char* s);
 /// Require an exact length for a bytes argument (ValueError otherwise).
 std::string_view exact(const py::bytes& b, size_t n, const char* what);
+/// A text argument passed on as a NUL-terminated C string: an embedded NUL would silently
+/// cut it short, so it is a ValueError.
+const char* c_text(const std::string& s, const char* what);
+/// A Python int that must fit in 16 bits (a media sequence number): ValueError otherwise.
+uint16_t u16(long long value, const char* what);
 
 template <class T, void (*Free)(T*)>
 struct Deleter {

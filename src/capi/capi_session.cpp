@@ -64,9 +64,12 @@ Result<wire::SignalMessage> decode_signal(const char* json, size_t json_len) {
 }
 
 // Runs a sealing/opening step that appends to a scratch buffer, then copies out.
+// The output arguments are checked before the step runs: a session step consumes a
+// nonce or a replay-window slot, which must not be lost to a caller's NULL buffer.
 template <class Step>
 int crypt_into(Step step, size_t expected, uint8_t* out, size_t out_cap, size_t* out_len) {
   WZP_CAPI_REQUIRE(out_len);
+  if (out == nullptr && expected != 0) return capi::null_argument("out");
   Bytes scratch;
   scratch.reserve(expected);
   auto status = step(scratch);
@@ -238,7 +241,7 @@ int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t*
           return crypto::aead::open_append(secret_of<32>(key), array_of<12>(nonce), ByteView(aad, aad_len),
                                            ByteView(ct, ct_len), buf);
         },
-        ct_len, out, out_cap, out_len);
+        ct_len > WZP_AEAD_TAG_BYTES ? ct_len - WZP_AEAD_TAG_BYTES : 0, out, out_cap, out_len);
   });
 }
 

@@ -91,13 +91,15 @@ int wzp_signal_frame(const char* json, size_t json_len, uint8_t** out, size_t* o
 int wzp_signal_unframe(const uint8_t* frame, size_t frame_len, char** out_json, size_t* out_len) {
   return guarded([&]() -> int {
     if (frame == nullptr && frame_len != 0) return capi::null_argument("frame");
+    WZP_CAPI_REQUIRE(out_json);
     WZP_CAPI_REQUIRE(out_len);
     wire::FrameReader reader;
     if (auto fed = reader.feed(ByteView(frame, frame_len)); !fed) return fail(fed.error());
     auto json = reader.finish();
     if (!json) return fail(json.error());
+    if (int rc = capi::give_string(*json, out_json); rc != WZP_OK) return rc;
     *out_len = json->size();
-    return capi::give_string(*json, out_json);
+    return WZP_OK;
   });
 }
 
@@ -182,6 +184,7 @@ int wzp_trunk_frame_build(const wzp_trunk_entry* entries, size_t count, uint8_t*
 int wzp_trunk_frame_parse(const uint8_t* data, size_t len, wzp_trunk_entry* entries, size_t cap, size_t* out_count) {
   return guarded([&]() -> int {
     if (data == nullptr && len != 0) return capi::null_argument("data");
+    if (entries == nullptr && cap != 0) return capi::null_argument("entries");
     WZP_CAPI_REQUIRE(out_count);
     auto frame = wire::decode_trunk_frame(ByteView(data, len));
     if (!frame) return fail(frame.error());

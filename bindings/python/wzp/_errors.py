@@ -15,3 +15,8 @@ class WzpError(Exception):
         self.code = code
         self.name = name
         self.message = message
+
+    def __reduce__(self):
+        # Rebuild from the three fields (the default would pass only the formatted text),
+        # so the error survives pickling, e.g. across multiprocessing workers.
+        return (type(self), (self.code, self.name, self.message))

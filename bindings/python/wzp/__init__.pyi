@@ -1,0 +1,247 @@
+"""Type stubs for the `wzp` package (libwzp's Python bindings).
+
+Every call that fails in the library raises :class:`WzpError`; wrong argument types raise
+``TypeError`` and wrong lengths or out-of-range values raise ``ValueError``.
+"""
+from typing import Final, List, Literal, Optional, Tuple
+
+__version__: str
+__all__: List[str]
+
+SessionMode = Literal["v2", "reference"]
+Role = Literal["caller", "callee"]
+
+# Sizes (bytes).
+SEED_BYTES: Final[int]
+PUBLIC_KEY_BYTES: Final[int]
+SIGNATURE_BYTES: Final[int]
+FINGERPRINT_BYTES: Final[int]
+SESSION_KEY_BYTES: Final[int]
+AEAD_TAG_BYTES: Final[int]
+MEDIA_HEADER_BYTES: Final[int]
+MAX_SIGNAL_BYTES: Final[int]
+
+class WzpError(Exception):
+    """A libwzp call failed."""
+
+    code: int
+    """The negative WZP_ERR_* status code."""
+    name: str
+    """The status name, e.g. ``"WZP_ERR_BAD_SIGNATURE"``."""
+    message: str
+    """The library's detail message."""
+    def __init__(self, code: int, name: str, message: str) -> None: ...
+
+def version() -> str:
+    """The library version string, e.g. '0.1.0'."""
+
+def strerror(code: int) -> str:
+    """The name of a status code ('WZP_ERR_UNKNOWN' for unknown codes)."""
+
+# ---------------------------------------------------------------------------
+# Identity
+
+class Identity:
+    """A 32-byte seed and the Ed25519/X25519 keys derived from it (featherChat's derivation).
+
+    Immutable and thread-safe. Create one with the static constructors.
+    """
+
+    @staticmethod
+    def generate() -> Identity:
+        """A new identity from a random seed."""
+    @staticmethod
+    def from_seed(seed: bytes) -> Identity:
+        """From a raw 32-byte seed (ValueError for another length)."""
+    @staticmethod
+    def from_hex(hex: str) -> Identity:
+        """From 64 hex digits. Raises WzpError (WZP_ERR_INVALID_HEX / WZP_ERR_INVALID_LENGTH)."""
+    @staticmethod
+    def from_mnemonic(words: str) -> Identity:
+        """From a 24-word BIP39 English mnemonic. Raises WzpError (WZP_ERR_MNEMONIC_*)."""
+    @property
+    def seed(self) -> bytes:
+        """The 32-byte seed (a secret)."""
+    @property
+    def public_key(self) -> bytes:
+        """The Ed25519 identity public key (32 bytes)."""
+    @property
+    def x25519_public_key(self) -> bytes:
+        """The static X25519 public key (32 bytes)."""
+    @property
+    def fingerprint(self) -> bytes:
+        """SHA-256(public_key)[0:16]."""
+    @property
+    def fingerprint_str(self) -> str:
+        """The fingerprint as 'xxxx:xxxx:...' (39 characters)."""
+    @property
+    def mnemonic(self) -> str:
+        """The seed as 24 BIP39 English words (a secret)."""
+    def sign(self, message: bytes) -> bytes:
+        """Ed25519 signature (64 bytes) of message."""
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """True if signature is a valid Ed25519 signature of message by public_key."""
+
+def fingerprint_parse(text: str) -> bytes:
+    """Parse a fingerprint leniently (non-hex characters ignored) into 16 bytes.
+
+    Raises WzpError (WZP_ERR_INVALID_HEX, WZP_ERR_FINGERPRINT_TOO_SHORT).
+    """
+
+def fingerprint_format(fingerprint: bytes) -> str:
+    """Format 16 fingerprint bytes as 'xxxx:xxxx:...'."""
+
+def hash_room_name(name: str) -> str:
+    """The room's QUIC SNI: 32 lowercase hex characters."""
+
+# ---------------------------------------------------------------------------
+# Media sessions and the handshake
+
+class Session:
+    """Authenticated encryption of media packets for one call. Not thread-safe.
+
+    mode 'v2' (default): libwzp's session (per-direction keys, loss and reordering tolerant,
+    anti-replay); 'reference': the reference implementation bit for bit (in-order only).
+    """
+
+    def __init__(self, key: bytes, mode: SessionMode = "v2", role: Role = "caller") -> None: ...
+    @property
+    def session_id(self) -> bytes:
+        """The 4-byte session id (the same on both peers)."""
+    def seal(self, header: bytes, seq: int, plaintext: bytes) -> bytes:
+        """Encrypt plaintext with header as associated data; returns ciphertext || 16-byte tag."""
+    def open(self, header: bytes, seq: int, ciphertext: bytes) -> bytes:
+        """Decrypt and authenticate. Raises WzpError (WZP_ERR_DECRYPT_FAILED, WZP_ERR_REPLAY)."""
+    def rekey_begin(self, secret: Optional[bytes] = None) -> bytes:
+        """Start a rekey; returns the public value to send to the peer."""
+    def rekey_complete(self, peer_public: bytes) -> None:
+        """Finish a rekey with the peer's public value."""
+    @property
+    def peer_public_key(self) -> Optional[bytes]:
+        """The peer's identity key after a handshake, else None."""
+    @property
+    def peer_fingerprint(self) -> Optional[bytes]:
+        """The peer's fingerprint after a handshake, else None."""
+    @property
+    def profile(self) -> Optional[str]:
+        """The quality profile chosen in the handshake ('GOOD', 'DEGRADED', 'CATASTROPHIC', 'custom')."""
+
+class Caller:
+    """The calling side of the CallOffer/CallAnswer handshake."""
+
+    def __init__(
+        self, identity: Identity, ephemeral_secret: Optional[bytes] = None, session_mode: SessionMode = "v2"
+    ) -> None: ...
+    def offer_json(self) -> str:
+        """The signed CallOffer as compact JSON."""
+    def accept_answer(self, answer_json: str) -> Session:
+        """Verify the CallAnswer and return the Session."""
+
+class Callee:
+    """The answering side of the handshake."""
+
+    def __init__(
+        self, identity: Identity, ephemeral_secret: Optional[bytes] = None, session_mode: SessionMode = "v2"
+    ) -> None: ...
+    def accept_offer(self, offer_json: str) -> Tuple[str, Session]:
+        """Verify the CallOffer; returns (answer_json, Session)."""
+
+class ReplayWindow:
+    """The reference's 1024-packet anti-replay window."""
+
+    def __init__(self) -> None: ...
+    def check(self, seq: int) -> bool:
+        """True if seq is new (and records it), False for a duplicate or too old packet."""
+
+def rekey_due(last_rekey_at: int, packet_count: int) -> bool:
+    """The reference's rekey trigger: packet_count - last_rekey_at >= 65536."""
+
+def reference_nonce(session_id: bytes, counter: int, direction: int) -> bytes:
+    """The reference's 12-byte nonce: session_id || BE32(counter) || direction || 00 00 00."""
+
+def aead_seal(key: bytes, nonce: bytes, aad: bytes, plaintext: bytes) -> bytes:
+    """Raw ChaCha20-Poly1305 (IETF) seal."""
+
+def aead_open(key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes) -> bytes:
+    """Raw ChaCha20-Poly1305 (IETF) open. Raises WzpError (WZP_ERR_DECRYPT_FAILED)."""
+
+# ---------------------------------------------------------------------------
+# Wire formats
+
+class MediaHeader:
+    """The 12-byte media packet header."""
+
+    version: int
+    is_repair: bool
+    codec: int
+    has_quality_report: bool
+    fec_ratio_code: int
+    seq: int
+    timestamp: int
+    fec_block: int
+    fec_symbol: int
+    reserved: int
+    csrc_count: int
+    def __init__(
+        self,
+        *,
+        version: int = 0,
+        is_repair: bool = False,
+        codec: int = 0,
+        has_quality_report: bool = False,
+        fec_ratio_code: int = 0,
+        seq: int = 0,
+        timestamp: int = 0,
+        fec_block: int = 0,
+        fec_symbol: int = 0,
+        reserved: int = 0,
+        csrc_count: int = 0,
+    ) -> None: ...
+    def encode(self) -> bytes:
+        """The 12 wire bytes."""
+    @staticmethod
+    def decode(data: bytes) -> MediaHeader:
+        """Decode the first 12 bytes. Raises WzpError (WZP_ERR_MALFORMED)."""
+    def __eq__(self, other: object) -> bool: ...
+
+class QualityReport:
+    """The 4-byte quality report trailer."""
+
+    loss_pct: int
+    rtt_4ms: int
+    jitter_ms: int
+    bitrate_cap_kbps: int
+    def __init__(self, loss_pct: int = 0, rtt_4ms: int = 0, jitter_ms: int = 0, bitrate_cap_kbps: int = 0) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+def fec_ratio_encode(ratio: float) -> int:
+    """The 7-bit FEC ratio code."""
+
+def fec_ratio_decode(code: int) -> float:
+    """The ratio of a 7-bit code (float32)."""
+
+def parse_media_packet(data: bytes) -> Tuple[MediaHeader, bytes, Optional[QualityReport]]:
+    """Parse a media datagram into (MediaHeader, payload, QualityReport or None)."""
+
+def build_media_packet(header: MediaHeader, payload: bytes, report: Optional[QualityReport] = None) -> bytes:
+    """Build a media datagram (header || payload || report)."""
+
+def trunk_frame_build(entries: List[Tuple[bytes, bytes]]) -> bytes:
+    """Encode [(tag: 2 bytes, payload), ...] as a TrunkFrame."""
+
+def trunk_frame_parse(data: bytes) -> List[Tuple[bytes, bytes]]:
+    """Decode a TrunkFrame into [(tag, payload), ...]. Raises WzpError (WZP_ERR_MALFORMED)."""
+
+def signal_validate(json: str) -> str:
+    """Validate a SignalMessage JSON text; returns its variant name. Raises WzpError (WZP_ERR_JSON)."""
+
+def signal_canonical(json: str) -> str:
+    """Decode and re-encode a SignalMessage in the reference's exact compact form."""
+
+def signal_frame(json: str) -> bytes:
+    """BE32 length prefix + JSON, as sent on a signal stream (WZP_ERR_TOO_LARGE over 1 MiB)."""
+
+def signal_unframe(frame: bytes) -> str:
+    """The JSON of one framed signal stream (WZP_ERR_MALFORMED, WZP_ERR_TOO_LARGE; UnicodeDecodeError
+    if the payload is not UTF-8 text)."""
