@@ -284,9 +284,13 @@ void Endpoint::Impl::handle_packet(size_t socket_index, const SocketAddress& fro
 void Endpoint::Impl::accept(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& from,
                             ByteView data) {
   if (live_count() >= max_connections_) {
-    ++stats_.connections_refused;
-    WZP_LOG(warn, kLog, "connection attempt from " + from.to_string() + " ignored: " +
-                            std::to_string(max_connections_) + " connections already");
+    // Retransmitted Initials land here too: log sparsely.
+    uint64_t refused = ++stats_.connections_refused;
+    if ((refused & (refused - 1)) == 0) {
+      WZP_LOG(warn, kLog, "connection attempt from " + from.to_string() + " ignored: " +
+                              std::to_string(max_connections_) + " connections already (" +
+                              std::to_string(refused) + " ignored so far)");
+    }
     return;
   }
   ConnectionId id = g_next_connection_id.fetch_add(1);
@@ -299,13 +303,20 @@ void Endpoint::Impl::accept(size_t socket_index, const ngtcp2_pkt_hd& header, co
     return;
   }
   QuicConnection& ref = *conn;
+  ref.set_announced(false);
   connections_.emplace(id, std::move(conn));
+  // The application hears of a connection only once its first packet was
+  // accepted (so spoofed or garbage Initials never reach it); a handshake
+  // that fails on that first packet is logged and counted as refused.
+  ref.on_packet(from, data);
+  if (ref.close_reported() || ref.finished()) {
+    ++stats_.connections_refused;
+    return;
+  }
+  ref.set_announced(true);
   ++stats_.connections_accepted;
-  WZP_LOG(debug, kLog, "connection " + std::to_string(id) + " from " + from.to_string() + " created");
-  // Announced before the first packet is read, so that every connection the
-  // application hears of gets its on_closed, even if the handshake fails at once.
+  WZP_LOG(debug, kLog, "connection " + std::to_string(id) + " from " + from.to_string() + " accepted");
   if (callbacks_.on_new_connection) callbacks_.on_new_connection(ref.handle());
-  if (!ref.finished()) ref.on_packet(from, data);
 }
 
 void Endpoint::Impl::send_version_negotiation(size_t socket_index, const SocketAddress& to,
@@ -475,7 +486,11 @@ bool Endpoint::is_server() const noexcept { return impl_->server_; }
 
 std::shared_ptr<const TlsCredentials> Endpoint::credentials() const { return impl_->credentials_; }
 
-EndpointStats Endpoint::stats() const { return impl_->stats_; }
+EndpointStats Endpoint::stats() const {
+  EndpointStats out = impl_->stats_;
+  out.connections_in_memory = impl_->connections_.size();
+  return out;
+}
 
 void Endpoint::shutdown(uint64_t app_error_code, std::string_view reason) { impl_->shutdown(app_error_code, reason); }
 

@@ -13,10 +13,14 @@
 namespace wzp::transport {
 
 struct EndpointCallbacks {
-  /// Server: a client's first Initial packet created a connection (the
-  /// handshake has not run yet, the SNI is not known yet). Refuse it by
-  /// calling conn.close(code, reason): the client then sees the handshake
-  /// fail. Every connection announced here gets exactly one on_closed.
+  /// Server: a client's first Initial packet was accepted and created a
+  /// connection (still handshaking; the SNI is usually known already, but
+  /// only guaranteed from on_handshake_completed). Refuse it by calling
+  /// conn.close(code, reason): the client then sees the handshake fail
+  /// (transport error APPLICATION_ERROR 0xc, as QUIC requires before the
+  /// handshake). Every connection announced here gets exactly one on_closed;
+  /// attempts that fail on their first packet (garbage, ALPN mismatch, SNI
+  /// refused) are only logged and counted in EndpointStats::connections_refused.
   std::function<void(Connection&)> on_new_connection;
   /// TLS and QUIC handshakes done: SNI, ALPN and datagram support are known.
   std::function<void(Connection&)> on_handshake_completed;

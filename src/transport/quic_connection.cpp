@@ -150,9 +150,6 @@ void QuicConnection::after_init() {
   if (settings_.keep_alive_ms > 0) {
     ngtcp2_conn_set_keep_alive_timeout(conn_.get(), settings_.keep_alive_ms * NGTCP2_MILLISECONDS);
   }
-  tx_buffer_.resize(kMaxPacketsPerFlush * NGTCP2_MAX_PMTUD_UDP_PAYLOAD_SIZE);
-  tx_destinations_.resize(kMaxPacketsPerFlush);
-  tx_lengths_.resize(kMaxPacketsPerFlush);
 }
 
 Status QuicConnection::init_client(const ClientParams& p) {
@@ -528,7 +525,22 @@ void QuicConnection::flush() {
   start_close(ccerr, std::move(info));
 }
 
+// Packet buffers shared by all connections of a loop thread: a flush never
+// re-enters another, and it sends what it wrote before returning.
+struct QuicConnection::TxScratch {
+  std::vector<uint8_t> buffer = std::vector<uint8_t>(kMaxPacketsPerFlush * NGTCP2_MAX_PMTUD_UDP_PAYLOAD_SIZE);
+  std::vector<SocketAddress> destinations = std::vector<SocketAddress>(kMaxPacketsPerFlush);
+  std::vector<size_t> lengths = std::vector<size_t>(kMaxPacketsPerFlush);
+  std::vector<OutgoingDatagram> batch = std::vector<OutgoingDatagram>(kMaxPacketsPerFlush);
+};
+
+QuicConnection::TxScratch& QuicConnection::tx_scratch() {
+  thread_local TxScratch scratch;
+  return scratch;
+}
+
 void QuicConnection::write_packets() {
+  TxScratch& tx = tx_scratch();
   const uint64_t ts = now_ns();
   ngtcp2_conn* conn = conn_.get();
   const size_t packet_size =
@@ -545,7 +557,7 @@ void QuicConnection::write_packets() {
   int fatal = 0;
 
   while (packets < max_packets) {
-    uint8_t* dest = tx_buffer_.data() + packets * packet_size;
+    uint8_t* dest = tx.buffer.data() + packets * packet_size;
     OutgoingStream* stream = nullptr;
     int64_t stream_id = -1;
     while (queue_pos < write_queue_.size()) {
@@ -619,12 +631,12 @@ void QuicConnection::write_packets() {
       break;
     }
     if (written == 0) break;  // congestion or pacing limited, or nothing to send
-    tx_destinations_[packets] = SocketAddress(ps.path.remote.addr, ps.path.remote.addrlen);
-    tx_lengths_[packets] = static_cast<size_t>(written);
+    tx.destinations[packets] = SocketAddress(ps.path.remote.addr, ps.path.remote.addrlen);
+    tx.lengths[packets] = static_cast<size_t>(written);
     ++packets;
   }
 
-  send_packets(packets, packet_size);
+  send_packets(tx, packets, packet_size);
   if (fatal != 0) {
     close_with_error(fatal, "writing packets failed");
     return;
@@ -633,15 +645,15 @@ void QuicConnection::write_packets() {
   update_timer();
 }
 
-void QuicConnection::send_packets(size_t count, size_t packet_size) {
+void QuicConnection::send_packets(TxScratch& tx, size_t count, size_t packet_size) {
   if (count == 0) return;
-  std::vector<OutgoingDatagram> batch(count);
   for (size_t i = 0; i < count; ++i) {
-    batch[i] = {&tx_destinations_[i], ByteView(tx_buffer_.data() + i * packet_size, tx_lengths_[i])};
-    stats_.bytes_sent += tx_lengths_[i];
+    tx.batch[i] = {&tx.destinations[i], ByteView(tx.buffer.data() + i * packet_size, tx.lengths[i])};
+    stats_.bytes_sent += tx.lengths[i];
   }
   stats_.packets_sent += count;
-  socket_.send(batch);  // a full socket buffer drops packets: QUIC recovers them as losses
+  // A full socket buffer drops packets: QUIC recovers them as losses.
+  socket_.send(std::span<const OutgoingDatagram>(tx.batch.data(), count));
 }
 
 void QuicConnection::update_timer() {
@@ -810,6 +822,10 @@ void QuicConnection::close_immediately(uint64_t app_error_code, std::string_view
 void QuicConnection::report_closed(CloseInfo info) {
   if (close_reported_) return;
   close_reported_ = true;
+  if (!announced_) {
+    WZP_LOG(info, kLog, "connection attempt from " + remote_.to_string() + " failed: " + describe(info));
+    return;
+  }
   WZP_LOG(info, kLog, "connection " + std::to_string(id_) + " with " + remote_.to_string() + " closed: " +
                           describe(info));
   const auto& cb = host_.callbacks();

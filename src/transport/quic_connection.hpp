@@ -94,6 +94,9 @@ class QuicConnection {
   /// on_closed was delivered: hidden from the application.
   [[nodiscard]] bool close_reported() const noexcept { return close_reported_; }
   [[nodiscard]] bool finished() const noexcept { return phase_ == Phase::finished; }
+  /// Server connections stay unannounced until their first packet was
+  /// accepted; an unannounced connection ends without on_closed.
+  void set_announced(bool announced) noexcept { announced_ = announced; }
   [[nodiscard]] bool dirty() const noexcept { return dirty_; }
   void set_dirty(bool dirty) noexcept { dirty_ = dirty; }
 
@@ -169,7 +172,9 @@ class QuicConnection {
   void apply_deferred_stream_ops();
 
   void write_packets();
-  void send_packets(size_t count, size_t packet_size);
+  struct TxScratch;
+  static TxScratch& tx_scratch();
+  void send_packets(TxScratch& tx, size_t count, size_t packet_size);
   void update_timer();
   void cancel_timer();
 
@@ -192,6 +197,7 @@ class QuicConnection {
 
   Phase phase_ = Phase::active;
   bool dirty_ = false;
+  bool announced_ = true;
   bool handshake_completed_ = false;
   bool close_reported_ = false;
   bool stateless_reset_ = false;
@@ -217,9 +223,6 @@ class QuicConnection {
   uint64_t next_datagram_id_ = 1;
 
   ConnectionStats stats_;
-  std::vector<uint8_t> tx_buffer_;
-  std::vector<SocketAddress> tx_destinations_;
-  std::vector<size_t> tx_lengths_;
 };
 
 }  // namespace wzp::transport

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/event_loop.hpp"
@@ -160,6 +161,17 @@ inline std::unique_ptr<Side> make_client(ClientConfig config = {}) {
 
 inline SocketAddress server_address(Side& server) {
   return server.on_loop([&] { return server.endpoint->local_address(); });
+}
+
+/// Polls `condition` (which may call into loops) until it holds, bounded.
+template <class Condition>
+bool poll_until(Condition condition, std::chrono::milliseconds timeout = kWait) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return condition();
 }
 
 inline ConnectOptions with_sni(std::string sni, std::optional<ByteArray<32>> pin = std::nullopt) {
