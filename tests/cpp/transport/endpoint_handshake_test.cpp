@@ -109,6 +109,8 @@ TEST(EndpointHandshake, SniFilterRefusesWithIllegalParameter) {
 TEST(EndpointHandshake, UnderscoreSniRefusedByGnuTlsCleanly) {
   std::mutex mutex;
   std::vector<std::string> lines;
+  const auto saved_level = log::level();
+  log::set_level(log::Level::debug);
   log::set_sink([&](log::Level, std::string_view, std::string_view message) {
     std::lock_guard lock(mutex);
     lines.emplace_back(message);
@@ -123,6 +125,7 @@ TEST(EndpointHandshake, UnderscoreSniRefusedByGnuTlsCleanly) {
   EXPECT_TRUE(poll_until([&] { return server->on_loop([&] { return server->endpoint->stats().connections_refused; }) == 1; }));
   EXPECT_TRUE(server->recorder.all().empty());  // never announced to the application
   log::set_sink({});
+  log::set_level(saved_level);
   std::lock_guard lock(mutex);
   bool explained = false;
   for (const auto& line : lines) explained = explained || line.find("'_probe' refused by GnuTLS") != std::string::npos;
