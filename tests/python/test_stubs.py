@@ -1,6 +1,7 @@
 """The type stubs cover the whole public API: every name in wzp.__all__, every public member
 of every class, and the same parameter names as the native functions."""
 import ast
+import inspect
 import re
 from pathlib import Path
 
@@ -57,7 +58,11 @@ def split_top_level(text):
 
 
 def native_parameters(obj):
-    """Parameter names from the signature line pybind11 puts first in a docstring."""
+    """Parameter names from the signature line pybind11 puts first in a docstring
+    (or from the signature itself for pure-Python functions)."""
+    if inspect.isfunction(obj):
+        return [p.name for p in inspect.signature(obj).parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     first = (obj.__doc__ or "").strip().splitlines()[0]
     match = re.match(r"^\w+\((.*)\) ->", first)
     assert match, f"no signature in {first!r}"
@@ -69,7 +74,7 @@ def native_parameters(obj):
     return names
 
 
-def stub_parameters(fn: ast.FunctionDef):
+def stub_parameters(fn):
     args = fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
     return [a.arg for a in args if a.arg != "self"]
 
@@ -100,7 +105,7 @@ def test_classes_in_the_stub_have_every_member(name):
     assert not missing, f"{name}: members missing from the stub: {missing}"
     for member, fn in members.items():
         attr = getattr(getattr(wzp, name), member, None)
-        if isinstance(fn, ast.FunctionDef) and callable(attr) and attr.__doc__ and name != "WzpError":
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and callable(attr) and attr.__doc__ and name != "WzpError":
             if member in ("__eq__",) or "property" in [getattr(d, "id", "") for d in fn.decorator_list]:
                 continue
             assert stub_parameters(fn) == native_parameters(attr), f"{name}.{member}"

@@ -8,6 +8,8 @@ all implemented in C++ behind libwzp's C ABI. Every failing call raises :class:`
 >>> len(alice.fingerprint_str)
 39
 """
+import types as _types
+
 from ._errors import WzpError
 from ._wzp import (
     AEAD_TAG_BYTES,
@@ -52,4 +54,5 @@ from .live import Client, Event, Relay
 
 __version__ = version()
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [name for name, value in list(globals().items())
+           if not name.startswith("_") and not isinstance(value, _types.ModuleType)]

@@ -3,7 +3,7 @@
 Every call that fails in the library raises :class:`WzpError`; wrong argument types raise
 ``TypeError`` and wrong lengths or out-of-range values raise ``ValueError``.
 """
-from typing import Final, List, Literal, Optional, Tuple
+from typing import Any, Dict, Final, Iterator, List, Literal, Optional, Tuple
 
 __version__: str
 __all__: List[str]
@@ -245,3 +245,84 @@ def signal_frame(json: str) -> bytes:
 def signal_unframe(frame: bytes) -> str:
     """The JSON of one framed signal stream (WZP_ERR_MALFORMED, WZP_ERR_TOO_LARGE; UnicodeDecodeError
     if the payload is not UTF-8 text)."""
+
+
+def log_set_level(level: int) -> None:
+    """Process-wide log level: 0 error, 1 warn (default), 2 info, 3 debug, 4 trace."""
+
+class Event:
+    """One event of a relay or a client (a frozen dataclass).
+
+    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED"; for
+    LEFT/REJECTED/CLOSED the close_* fields say why."""
+    type: str
+    connection_id: int
+    state: str
+    room: Optional[str]
+    fingerprint: Optional[str]
+    data: bytes
+    close_code: Optional[int]
+    close_code_name: Optional[str]
+    close_origin: Optional[str]
+    close_reason: Optional[str]
+    def __init__(self, type: str, connection_id: int = ..., state: str = ..., room: Optional[str] = ...,
+                 fingerprint: Optional[str] = ..., data: bytes = ..., close_code: Optional[int] = ...,
+                 close_code_name: Optional[str] = ..., close_origin: Optional[str] = ...,
+                 close_reason: Optional[str] = ...) -> None: ...
+    @property
+    def text(self) -> str:
+        """data decoded as UTF-8 (SIGNAL events carry JSON)."""
+
+class _EventSource:
+    def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
+        """The next event within timeout seconds (None: wait forever); None on timeout."""
+    def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
+        """Yield events until one wait of `timeout` seconds passes without any."""
+    def event_fd(self) -> int:
+        """A file descriptor readable while events are queued."""
+    async def next_event_async(self, timeout: Optional[float] = None) -> Optional[Event]:
+        """Await the next event without blocking the asyncio loop."""
+    def wait_for(self, type: str, timeout: float = 5.0, **fields: Any) -> Event:
+        """Consume events until one of `type` (matching `fields`) arrives; TimeoutError otherwise."""
+
+class Relay(_EventSource):
+    """An in-process WZP relay (SFU); a context manager that starts and stops it."""
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None,
+                 **options: Any) -> None: ...
+    def start(self) -> "Relay": ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> "Relay": ...
+    def __exit__(self, *exc: Any) -> None: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def cert_sha256(self) -> bytes: ...
+    def stats(self) -> Dict[str, int]: ...
+    def rooms(self) -> List[Dict[str, Any]]: ...
+    def acl_set_enabled(self, enabled: bool) -> None: ...
+    def acl_allow(self, room: str, fingerprint: str) -> None: ...
+    def acl_revoke(self, room: str, fingerprint: str) -> None: ...
+    def acl_load_file(self, path: str) -> None: ...
+
+class Client(_EventSource):
+    """A client in a relay room; as a context manager it connects, waits until joined, and hangs up."""
+    def __init__(self, *, host: str = "127.0.0.1", port: int, room: Optional[str] = None,
+                 identity: Optional[Identity] = None, **options: Any) -> None: ...
+    def connect(self, timeout: Optional[float] = None) -> "Client": ...
+    def wait_joined(self, timeout: Optional[float] = None) -> None: ...
+    def __enter__(self) -> "Client": ...
+    def __exit__(self, *exc: Any) -> None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def sni(self) -> str: ...
+    @property
+    def relay_fingerprint(self) -> Optional[str]: ...
+    def send_media(self, datagram: bytes) -> None: ...
+    def send_signal(self, message: str) -> None: ...
+    def hangup(self, reason: str = "Normal") -> None: ...
+    def stats(self) -> Dict[str, int]: ...
