@@ -1,0 +1,389 @@
+// The relay and client calls of the C ABI, end to end on loopback: config structs,
+// start/stop, ports and fingerprints, the three ways to receive events (queue, event fd,
+// callback), stats, rooms JSON, the access list, pinning, hangup, and argument errors.
+#include <poll.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "capi_test.hpp"
+
+namespace wzp_capi_test {
+namespace {
+
+constexpr int kWaitMs = 10'000;
+
+struct RelayOwner {
+  wzp_relay* h = nullptr;
+  ~RelayOwner() { wzp_relay_free(h); }
+};
+struct ClientOwner {
+  wzp_client* h = nullptr;
+  ~ClientOwner() { wzp_client_free(h); }
+};
+struct IdentityOwner {
+  wzp_identity* h = nullptr;
+  ~IdentityOwner() { wzp_identity_free(h); }
+};
+
+uint16_t start_relay(RelayOwner& relay, wzp_relay_config* config = nullptr) {
+  wzp_relay_config c;
+  wzp_relay_config_init(&c);
+  if (config != nullptr) c = *config;
+  c.listen_host = "127.0.0.1";
+  c.listen_port = 0;
+  EXPECT_EQ(wzp_relay_new(&c, &relay.h), WZP_OK) << wzp_last_error();
+  EXPECT_EQ(wzp_relay_start(relay.h), WZP_OK) << wzp_last_error();
+  uint16_t port = 0;
+  EXPECT_EQ(wzp_relay_port(relay.h, &port), WZP_OK);
+  EXPECT_NE(port, 0);
+  return port;
+}
+
+wzp_client_config client_config(uint16_t port, const char* room) {
+  wzp_client_config c;
+  wzp_client_config_init(&c);
+  c.relay_host = "127.0.0.1";
+  c.relay_port = port;
+  c.room = room;
+  return c;
+}
+
+void join(ClientOwner& client, const wzp_client_config& config) {
+  ASSERT_EQ(wzp_client_new(&config, &client.h), WZP_OK) << wzp_last_error();
+  ASSERT_EQ(wzp_client_connect(client.h), WZP_OK) << wzp_last_error();
+  ASSERT_EQ(wzp_client_wait_joined(client.h, kWaitMs), WZP_OK) << wzp_last_error();
+  EXPECT_EQ(wzp_client_get_state(client.h), WZP_CLIENT_JOINED);
+}
+
+Bytes media_packet(uint16_t seq, const std::string& text) {
+  wzp_media_header h{};
+  h.codec = WZP_CODEC_OPUS16K;
+  h.seq = seq;
+  Bytes out(WZP_MEDIA_HEADER_BYTES + text.size());
+  size_t n = 0;
+  EXPECT_EQ(wzp_media_packet_build(&h, reinterpret_cast<const uint8_t*>(text.data()), text.size(), nullptr,
+                                   out.data(), out.size(), &n),
+            WZP_OK);
+  out.resize(n);
+  return out;
+}
+
+// Next event of a given type from a client's queue (others are skipped).
+bool next_of_type(wzp_client* c, wzp_event_type type, wzp_event* ev) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWaitMs);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (wzp_client_next_event(c, ev, 100) != WZP_OK) continue;
+    if (ev->type == type) return true;
+    wzp_event_clear(ev);
+  }
+  return false;
+}
+
+TEST(CapiLive, ConfigDefaultsAreDocumented) {
+  wzp_relay_config r;
+  wzp_relay_config_init(&r);
+  EXPECT_EQ(r.struct_size, sizeof r);
+  EXPECT_STREQ(r.listen_host, "0.0.0.0");
+  EXPECT_EQ(r.listen_port, 4433);
+  EXPECT_EQ(r.auth_timeout_ms, 5000u);
+  EXPECT_EQ(r.max_sessions, 100u);
+  EXPECT_EQ(r.phase_timeout_ms, 10000u);
+  EXPECT_EQ(r.idle_timeout_ms, 30000u);
+  EXPECT_EQ(r.acl_enabled, 0);
+  wzp_client_config c;
+  wzp_client_config_init(&c);
+  EXPECT_EQ(c.struct_size, sizeof c);
+  EXPECT_EQ(c.session_mode, WZP_SESSION_V2);
+  EXPECT_EQ(c.handshake_timeout_ms, 10000u);
+}
+
+TEST(CapiLive, ArgumentErrorsAreClear) {
+  wzp_relay* relay = nullptr;
+  EXPECT_EQ(wzp_relay_new(nullptr, nullptr), WZP_ERR_INVALID_ARGUMENT);
+  wzp_relay_config r;
+  wzp_relay_config_init(&r);
+  r.struct_size = 0;
+  EXPECT_EQ(wzp_relay_new(&r, &relay), WZP_ERR_INVALID_ARGUMENT);
+  wzp_relay_config_init(&r);
+  r.cert_file = "only-a-cert.pem";
+  EXPECT_EQ(wzp_relay_new(&r, &relay), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(wzp_last_error()).find("go together"), std::string::npos);
+  wzp_relay_config_init(&r);
+  r.acl_file = "/nonexistent/acl.txt";
+  EXPECT_EQ(wzp_relay_new(&r, &relay), WZP_ERR_IO);
+  wzp_relay_config_init(&r);
+  r.listen_host = "not-an-ip";
+  ASSERT_EQ(wzp_relay_new(&r, &relay), WZP_OK);
+  EXPECT_EQ(wzp_relay_start(relay), WZP_ERR_INVALID_ARGUMENT);
+  wzp_relay_free(relay);
+
+  wzp_client* client = nullptr;
+  wzp_client_config c = client_config(1, nullptr);
+  c.relay_host = "relay.example";
+  EXPECT_EQ(wzp_client_new(&c, &client), WZP_ERR_INVALID_ARGUMENT);
+  c = client_config(0, nullptr);
+  EXPECT_EQ(wzp_client_new(&c, &client), WZP_ERR_INVALID_ARGUMENT);
+  c = client_config(1, "not a dns name");
+  c.raw_room = 1;
+  EXPECT_EQ(wzp_client_new(&c, &client), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wzp_client_send_media(nullptr, nullptr, 0), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wzp_relay_event_fd(nullptr), WZP_ERR_INVALID_ARGUMENT);
+  wzp_relay_free(nullptr);
+  wzp_client_free(nullptr);
+  wzp_event_clear(nullptr);
+}
+
+TEST(CapiLive, TwoClientsExchangeMediaThroughTheQueue) {
+  RelayOwner relay;
+  uint16_t port = start_relay(relay);
+  IdentityOwner alice;
+  ASSERT_EQ(wzp_identity_new_random(&alice.h), WZP_OK);
+  ClientOwner a, b;
+  auto ac = client_config(port, "general");
+  ac.identity = alice.h;
+  join(a, ac);
+  join(b, client_config(port, "general"));
+
+  char sni[256];
+  ASSERT_EQ(wzp_client_sni(a.h, sni, sizeof sni), WZP_OK);
+  char room[WZP_ROOM_HASH_LEN + 1];
+  wzp_hash_room_name("general", 7, room);
+  EXPECT_STREQ(sni, room);
+  char relay_fp[WZP_FINGERPRINT_STR_LEN + 1], seen_fp[WZP_FINGERPRINT_STR_LEN + 1];
+  ASSERT_EQ(wzp_relay_fingerprint(relay.h, relay_fp, sizeof relay_fp), WZP_OK);
+  ASSERT_EQ(wzp_client_relay_fingerprint(a.h, seen_fp, sizeof seen_fp), WZP_OK);
+  EXPECT_STREQ(relay_fp, seen_fp);
+
+  Bytes packet = media_packet(1, "hello");
+  ASSERT_EQ(wzp_client_send_media(a.h, packet.data(), packet.size()), WZP_OK) << wzp_last_error();
+  wzp_event ev;
+  wzp_event_init(&ev);
+  ASSERT_TRUE(next_of_type(b.h, WZP_EVENT_MEDIA, &ev));
+  EXPECT_EQ(Bytes(ev.data, ev.data + ev.data_len), packet);
+  wzp_event_clear(&ev);
+  EXPECT_EQ(ev.data, nullptr);
+
+  // A signal after joining arrives as JSON (the relay does not forward signals: it reads them).
+  EXPECT_EQ(wzp_client_send_signal(a.h, "{\"Ping\":{\"timestamp_ms\":5}}", 27), WZP_OK) << wzp_last_error();
+  EXPECT_EQ(wzp_client_send_signal(a.h, "{\"Nope\":1}", 10), WZP_ERR_JSON);
+
+  // Relay side: JOINED events, rooms JSON, counters.
+  int joined = 0;
+  while (wzp_relay_next_event(relay.h, &ev, joined < 2 ? kWaitMs : 0) == WZP_OK) {
+    if (ev.type == WZP_EVENT_JOINED) {
+      ++joined;
+      EXPECT_STREQ(ev.room, room);
+      ASSERT_NE(ev.fingerprint, nullptr);
+    }
+    wzp_event_clear(&ev);
+  }
+  EXPECT_EQ(joined, 2);
+  char* json = nullptr;
+  ASSERT_EQ(wzp_relay_rooms_json(relay.h, &json), WZP_OK);
+  auto rooms = Json::parse(json);
+  wzp_free(json);
+  ASSERT_EQ(rooms.size(), 1u);
+  EXPECT_EQ(rooms[0]["room"], room);
+  EXPECT_EQ(rooms[0]["participants"].size(), 2u);
+  char alice_fp[WZP_FINGERPRINT_STR_LEN + 1];
+  wzp_identity_fingerprint_str(alice.h, alice_fp, sizeof alice_fp);
+  EXPECT_EQ(rooms[0]["participants"][0]["fingerprint"], alice_fp);
+  wzp_relay_stats st;
+  st.struct_size = sizeof st;
+  ASSERT_EQ(wzp_relay_stats_get(relay.h, &st), WZP_OK);
+  EXPECT_EQ(st.participants, 2u);
+  EXPECT_EQ(st.rooms, 1u);
+  EXPECT_EQ(st.handshakes_ok, 2u);
+  EXPECT_EQ(st.datagrams_forwarded, 1u);
+
+  wzp_client_stats cs;
+  cs.struct_size = sizeof cs;
+  ASSERT_EQ(wzp_client_stats_get(a.h, &cs), WZP_OK);
+  EXPECT_GE(cs.datagrams_sent, 1u);
+  EXPECT_GE(cs.signals_sent, 2u);  // CallOffer, Ping
+  EXPECT_GT(cs.rtt_us, 0u);
+
+  // Hangup: the client reports CLOSED (locally), the relay LEFT.
+  ASSERT_EQ(wzp_client_hangup(a.h, "Busy"), WZP_OK);
+  EXPECT_EQ(wzp_client_hangup(a.h, "Bogus"), WZP_ERR_INVALID_ARGUMENT);
+  ASSERT_TRUE(next_of_type(a.h, WZP_EVENT_CLOSED, &ev));
+  EXPECT_EQ(ev.close_origin, WZP_CLOSED_LOCALLY);
+  EXPECT_EQ(ev.close_code, uint64_t{WZP_CLOSE_NORMAL});
+  wzp_event_clear(&ev);
+  EXPECT_EQ(wzp_client_next_event(a.h, &ev, 1000), WZP_ERR_CLOSED);  // drained and finished
+  EXPECT_EQ(wzp_client_send_media(a.h, packet.data(), packet.size()), WZP_ERR_CLOSED);
+  bool left = false;
+  while (!left && wzp_relay_next_event(relay.h, &ev, kWaitMs) == WZP_OK) {
+    if (ev.type == WZP_EVENT_LEFT) {
+      left = true;
+      EXPECT_STREQ(ev.fingerprint, alice_fp);
+      EXPECT_EQ(ev.close_origin, WZP_CLOSED_BY_PEER);
+    }
+    wzp_event_clear(&ev);
+  }
+  EXPECT_TRUE(left);
+}
+
+TEST(CapiLive, EventFdBecomesReadable) {
+  RelayOwner relay;
+  uint16_t port = start_relay(relay);
+  int fd = wzp_relay_event_fd(relay.h);
+  ASSERT_GE(fd, 0);
+  pollfd p{fd, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0);  // nothing yet
+  ClientOwner a;
+  join(a, client_config(port, nullptr));
+  ASSERT_EQ(::poll(&p, 1, kWaitMs), 1);
+  wzp_event ev;
+  wzp_event_init(&ev);
+  ASSERT_EQ(wzp_relay_next_event(relay.h, &ev, 0), WZP_OK);
+  EXPECT_EQ(ev.type, WZP_EVENT_JOINED);
+  EXPECT_STREQ(ev.room, "default");  // no room: SNI "default"
+  wzp_event_clear(&ev);
+  EXPECT_EQ(wzp_relay_next_event(relay.h, &ev, 0), WZP_ERR_TIMEOUT);
+  EXPECT_GE(wzp_client_event_fd(a.h), 0);
+}
+
+struct Recorded {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::pair<int, std::string>> events;  // type, reason
+  void add(const wzp_event* ev) {
+    std::lock_guard lock(mutex);
+    events.emplace_back(ev->type, ev->close_reason ? ev->close_reason : "");
+    cv.notify_all();
+  }
+  bool wait_for(int type) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, std::chrono::milliseconds(kWaitMs), [&] {
+      return std::any_of(events.begin(), events.end(), [&](auto& e) { return e.first == type; });
+    });
+  }
+};
+
+TEST(CapiLive, CallbacksReplaceTheQueueAndAclRefusalsCarryReasons) {
+  Recorded relay_events, client_events;
+  wzp_relay_config rc;
+  wzp_relay_config_init(&rc);
+  rc.callback = [](const wzp_event* ev, void* user) { static_cast<Recorded*>(user)->add(ev); };
+  rc.user_data = &relay_events;
+  RelayOwner relay;
+  uint16_t port = start_relay(relay, &rc);
+  char room[WZP_ROOM_HASH_LEN + 1];
+  wzp_hash_room_name("locked", 6, room);
+  ASSERT_EQ(wzp_relay_acl_set_enabled(relay.h, 1), WZP_OK);
+  ASSERT_EQ(wzp_relay_acl_allow(relay.h, room, "some-fingerprint"), WZP_OK);
+  ASSERT_EQ(wzp_relay_acl_revoke(relay.h, room, "some-fingerprint"), WZP_OK);
+
+  auto cc = client_config(port, "locked");
+  cc.callback = [](const wzp_event* ev, void* user) { static_cast<Recorded*>(user)->add(ev); };
+  cc.user_data = &client_events;
+  ClientOwner c;
+  ASSERT_EQ(wzp_client_new(&cc, &c.h), WZP_OK);
+  ASSERT_EQ(wzp_client_connect(c.h), WZP_OK);
+  EXPECT_EQ(wzp_client_connect(c.h), WZP_ERR_INVALID_STATE);
+  EXPECT_EQ(wzp_client_wait_joined(c.h, kWaitMs), WZP_ERR_CLOSED);
+  EXPECT_NE(std::string(wzp_last_error()).find("0x301"), std::string::npos) << wzp_last_error();
+  ASSERT_TRUE(client_events.wait_for(WZP_EVENT_CLOSED));
+  ASSERT_TRUE(relay_events.wait_for(WZP_EVENT_REJECTED));
+  {
+    std::lock_guard lock(relay_events.mutex);
+    auto it = std::find_if(relay_events.events.begin(), relay_events.events.end(),
+                           [](auto& e) { return e.first == WZP_EVENT_REJECTED; });
+    EXPECT_NE(it->second.find("authenticated fingerprint"), std::string::npos) << it->second;
+  }
+  wzp_event ev;
+  wzp_event_init(&ev);
+  EXPECT_EQ(wzp_relay_next_event(relay.h, &ev, 0), WZP_ERR_TIMEOUT);  // callbacks got them instead
+  wzp_relay_stats st;
+  st.struct_size = sizeof st;
+  ASSERT_EQ(wzp_relay_stats_get(relay.h, &st), WZP_OK);
+  EXPECT_EQ(st.rejected_acl, 1u);
+}
+
+TEST(CapiLive, AclFileAndPinnedCertificate) {
+  std::string path = ::testing::TempDir() + "wzp_acl_test.txt";
+  {
+    std::ofstream out(path);
+    out << "# room fingerprints\nroomA fp1 fp2\n";
+  }
+  RelayOwner relay;
+  uint16_t port = start_relay(relay);
+  EXPECT_EQ(wzp_relay_acl_load_file(relay.h, path.c_str()), WZP_OK) << wzp_last_error();
+  {
+    std::ofstream out(path);
+    out << "roomA\n";
+  }
+  EXPECT_EQ(wzp_relay_acl_load_file(relay.h, path.c_str()), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(wzp_last_error()).find("line 1"), std::string::npos);
+
+  uint8_t cert[32];
+  ASSERT_EQ(wzp_relay_cert_sha256(relay.h, cert), WZP_OK);
+  auto cc = client_config(port, nullptr);
+  cc.pin_cert_sha256 = cert;
+  ClientOwner good;
+  join(good, cc);
+  uint8_t wrong[32] = {0};
+  cc.pin_cert_sha256 = wrong;
+  ClientOwner bad;
+  ASSERT_EQ(wzp_client_new(&cc, &bad.h), WZP_OK);
+  ASSERT_EQ(wzp_client_connect(bad.h), WZP_OK);
+  EXPECT_EQ(wzp_client_wait_joined(bad.h, kWaitMs), WZP_ERR_CLOSED);
+}
+
+TEST(CapiLive, StopClosesClientsAndFinishesTheQueue) {
+  RelayOwner relay;
+  uint16_t port = start_relay(relay);
+  EXPECT_EQ(wzp_relay_start(relay.h), WZP_ERR_INVALID_STATE);
+  ClientOwner a;
+  join(a, client_config(port, "x"));
+  ASSERT_EQ(wzp_relay_stop(relay.h), WZP_OK);
+  ASSERT_EQ(wzp_relay_stop(relay.h), WZP_OK);  // idempotent
+  wzp_event ev;
+  wzp_event_init(&ev);
+  ASSERT_TRUE(next_of_type(a.h, WZP_EVENT_CLOSED, &ev));
+  EXPECT_EQ(ev.close_code, uint64_t{WZP_CLOSE_SHUTDOWN});
+  EXPECT_EQ(ev.close_origin, WZP_CLOSED_BY_PEER);
+  EXPECT_STREQ(ev.close_reason, "relay is shutting down");
+  wzp_event_clear(&ev);
+  // The relay's queue still holds JOINED and LEFT, then reports that it is finished.
+  int n = 0;
+  while (wzp_relay_next_event(relay.h, &ev, kWaitMs) == WZP_OK) {
+    ++n;
+    wzp_event_clear(&ev);
+  }
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(wzp_relay_next_event(relay.h, &ev, kWaitMs), WZP_ERR_CLOSED);
+}
+
+TEST(CapiLive, NamesOfEventsStatesAndCloseCodes) {
+  EXPECT_STREQ(wzp_event_type_name(WZP_EVENT_MEDIA), "MEDIA");
+  EXPECT_STREQ(wzp_event_type_name(99), "UNKNOWN");
+  EXPECT_STREQ(wzp_client_state_name(WZP_CLIENT_HANDSHAKING), "HANDSHAKING");
+  EXPECT_STREQ(wzp_client_state_name(-1), "UNKNOWN");
+  EXPECT_STREQ(wzp_close_code_name(WZP_CLOSE_ACL_DENIED), "WZP_CLOSE_ACL_DENIED");
+  EXPECT_STREQ(wzp_close_code_name(WZP_CLOSE_SERVER_FULL), "WZP_CLOSE_SERVER_FULL");
+  EXPECT_STREQ(wzp_close_code_name(12345), "WZP_CLOSE_UNKNOWN");
+}
+
+TEST(CapiLive, LogCallbackSeesTheRelay) {
+  static std::atomic<int> lines{0};
+  wzp_log_set_level(WZP_LOG_INFO);
+  wzp_log_set_callback([](int level, const char* component, const char* message, void*) {
+    if (level <= WZP_LOG_INFO && component != nullptr && message != nullptr) ++lines;
+  }, nullptr);
+  {
+    RelayOwner relay;
+    start_relay(relay);
+  }
+  wzp_log_set_callback(nullptr, nullptr);
+  wzp_log_set_level(WZP_LOG_WARN);
+  EXPECT_GE(lines.load(), 2);  // listening, stopped
+}
+
+}  // namespace
+}  // namespace wzp_capi_test
