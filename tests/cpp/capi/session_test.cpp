@@ -234,6 +234,7 @@ TEST(CapiSession, RoleAndModeAreValidated) {
   wzp_session_config_init(&cfg);
   cfg.role = static_cast<wzp_role>(-3);
   EXPECT_WZP(WZP_ERR_INVALID_ARGUMENT, wzp_session_new(key.data(), &cfg, &raw));
+  EXPECT_STREQ(wzp_last_error(), "unknown role -3");
   EXPECT_EQ(raw, nullptr);
   ASSERT_WZP_OK(wzp_session_new(key.data(), nullptr, &raw));  // NULL config: defaults (v2 caller)
   Session s(raw);
