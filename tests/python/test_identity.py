@@ -125,3 +125,9 @@ def test_identity_is_shareable_between_threads():
     for t in threads:
         t.join()
     assert results == [True] * 4
+
+
+def test_mnemonic_with_lone_surrogate_is_rejected_cleanly():
+    # A str that cannot be encoded as UTF-8 never reaches the library.
+    with pytest.raises((UnicodeEncodeError, TypeError, ValueError)):
+        wzp.Identity.from_mnemonic("abandon \udc80 amount")

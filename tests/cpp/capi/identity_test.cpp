@@ -107,7 +107,8 @@ TEST(CapiIdentity, MnemonicParse) {
 TEST(CapiIdentity, MnemonicRejectsInvalidUtf8) {
   const std::string bad = "abandon \xff\xfe amount";
   wzp_identity* raw = nullptr;
-  EXPECT_NE(wzp_identity_from_mnemonic(bad.c_str(), &raw), WZP_OK);
+  EXPECT_WZP(WZP_ERR_INVALID_ARGUMENT, wzp_identity_from_mnemonic(bad.c_str(), &raw));
+  EXPECT_NE(std::string(wzp_last_error()).find("UTF-8"), std::string::npos) << wzp_last_error();
   EXPECT_EQ(raw, nullptr);
 }
 
