@@ -221,9 +221,11 @@ WZP_API void wzp_session_free(wzp_session *session);
  *  session was made from; it stays the same across rekeys. */
 WZP_API int wzp_session_id(const wzp_session *session, uint8_t out[WZP_SESSION_ID_BYTES]);
 /** Encrypt plaintext with header as associated data. seq is the media header's sequence number
- *  (V2: it selects the nonce; REFERENCE: ignored, the implicit counter is used). out receives
- *  pt_len + 16 bytes; *out_len is set to the size written (or needed, with BUFFER_TOO_SMALL).
- *  Errors: BUFFER_TOO_SMALL, REKEY_FAILED (V2: packet limit reached without a rekey). */
+ *  (V2: it selects the nonce and must move forward by 1..32767, modulo 2^16, from the last sealed one;
+ *  REFERENCE: ignored, the implicit counter is used). out receives pt_len + 16 bytes; *out_len is
+ *  set to the size written (or needed, with BUFFER_TOO_SMALL). A failed call consumes nothing.
+ *  Errors: BUFFER_TOO_SMALL, INVALID_ARGUMENT (V2: seq repeats or goes back, which would reuse a
+ *  nonce), INVALID_STATE (the key's packet limit is reached: rekey first). */
 WZP_API int wzp_session_seal(wzp_session *session, const uint8_t *header, size_t header_len, uint16_t seq,
                              const uint8_t *pt, size_t pt_len, uint8_t *out, size_t out_cap, size_t *out_len);
 /** Decrypt and authenticate. Errors: DECRYPT_FAILED (bad tag, key, header; too short),

@@ -27,7 +27,7 @@ crypto::Secret<N> secret_of(const uint8_t* p) {
   return *crypto::Secret<N>::from(ByteView(p, N));
 }
 
-bool valid_mode(int mode) { return mode == WZP_SESSION_V2 || mode == WZP_SESSION_REFERENCE; }
+bool valid_mode(long long mode) { return mode == WZP_SESSION_V2 || mode == WZP_SESSION_REFERENCE; }
 
 handshake::Options options_from(const wzp_handshake_config* config) {
   handshake::Options options;
@@ -37,18 +37,19 @@ handshake::Options options_from(const wzp_handshake_config* config) {
     options.ephemeral_secret = secret_of<32>(config->ephemeral_secret);
   }
   if (capi::config_has(config, offsetof(wzp_handshake_config, session_mode), sizeof(config->session_mode))) {
-    options.preferred =
-        config->session_mode == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference : handshake::SessionMode::v2;
+    options.preferred = capi::raw_enum(config->session_mode) == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference
+                                                                                      : handshake::SessionMode::v2;
   }
   return options;
 }
 
 int check_handshake_config(const wzp_handshake_config* config) {
-  if (config != nullptr &&
-      capi::config_has(config, offsetof(wzp_handshake_config, session_mode), sizeof(config->session_mode)) &&
-      !valid_mode(config->session_mode)) {
-    return fail(Errc::invalid_argument, "unknown session mode " + std::to_string(config->session_mode));
+  if (config == nullptr ||
+      !capi::config_has(config, offsetof(wzp_handshake_config, session_mode), sizeof(config->session_mode))) {
+    return WZP_OK;
   }
+  const long long mode = capi::raw_enum(config->session_mode);
+  if (!valid_mode(mode)) return fail(Errc::invalid_argument, "unknown session mode " + std::to_string(mode));
   return WZP_OK;
 }
 
@@ -93,19 +94,24 @@ int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(out);
-    wzp_session_config cfg;
-    wzp_session_config_init(&cfg);
+    long long mode = WZP_SESSION_V2, role = WZP_ROLE_CALLER;
     if (config != nullptr) {
-      if (capi::config_has(config, offsetof(wzp_session_config, mode), sizeof(config->mode))) cfg.mode = config->mode;
-      if (capi::config_has(config, offsetof(wzp_session_config, role), sizeof(config->role))) cfg.role = config->role;
+      if (capi::config_has(config, offsetof(wzp_session_config, mode), sizeof(config->mode))) {
+        mode = capi::raw_enum(config->mode);
+      }
+      if (capi::config_has(config, offsetof(wzp_session_config, role), sizeof(config->role))) {
+        role = capi::raw_enum(config->role);
+      }
     }
-    if (!valid_mode(cfg.mode)) return fail(Errc::invalid_argument, "unknown session mode");
-    if (cfg.role != WZP_ROLE_CALLER && cfg.role != WZP_ROLE_CALLEE) return fail(Errc::invalid_argument, "unknown role");
+    if (!valid_mode(mode)) return fail(Errc::invalid_argument, "unknown session mode " + std::to_string(mode));
+    if (role != WZP_ROLE_CALLER && role != WZP_ROLE_CALLEE) {
+      return fail(Errc::invalid_argument, "unknown role " + std::to_string(role));
+    }
     crypto::SessionKey session_key(secret_of<32>(key));
-    auto role = cfg.role == WZP_ROLE_CALLER ? crypto::Role::caller : crypto::Role::callee;
-    auto handle = cfg.mode == WZP_SESSION_V2
+    auto crypto_role = role == WZP_ROLE_CALLER ? crypto::Role::caller : crypto::Role::callee;
+    auto handle = mode == WZP_SESSION_V2
                       ? std::make_unique<wzp_session>(
-                            wzp_session{crypto::MediaSession(session_key, role), session_key.session_id(), {}, {}})
+                            wzp_session{crypto::MediaSession(session_key, crypto_role), session_key.session_id(), {}, {}})
                       : std::make_unique<wzp_session>(
                             wzp_session{crypto::ReferenceSession(session_key), session_key.session_id(), {}, {}});
     *out = handle.release();

@@ -8,6 +8,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -44,6 +45,16 @@ int copy_c_string(std::string_view text, char* buf, size_t buf_len);
 
 inline int null_argument(const char* what) {
   return fail(Errc::invalid_argument, std::string(what) + " must not be NULL");
+}
+
+/// The integer a C caller stored in an enum field. C lets any int through, and loading a
+/// value outside the enum's range as the C++ enum type is undefined, so it is read as bytes.
+template <class Enum>
+long long raw_enum(const Enum& field) noexcept {
+  std::make_signed_t<std::underlying_type_t<Enum>> value;  // C enums hold ints
+  static_assert(sizeof value == sizeof field);
+  std::memcpy(&value, &field, sizeof value);
+  return static_cast<long long>(value);
 }
 
 /// Size of a caller's config struct, accepting older (shorter) layouts.

@@ -119,3 +119,14 @@ def test_v2_sessions_survive_loss_and_reordering():
     assert callee.open(b"hdr", 6, sent[6]) == bytes([6]) * 6
     with pytest.raises(wzp.WzpError):
         caller.open(b"hdr", 0, sent[0])  # one key per direction
+
+
+def test_v2_never_reuses_a_nonce():
+    s = wzp.Session(bytes([0x44]) * 32)
+    s.seal(b"h", 10, b"a")
+    for seq in (10, 9, 10 + 32768):
+        with pytest.raises(wzp.WzpError) as info:
+            s.seal(b"h", seq, b"b")
+        assert info.value.name == "WZP_ERR_INVALID_ARGUMENT"
+    for seq in (11, 11 + 32767, 65535, 2):  # forward, across the 16-bit wrap
+        s.seal(b"h", seq, b"c")

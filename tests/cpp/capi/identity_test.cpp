@@ -59,24 +59,31 @@ TEST(CapiIdentity, RecordsFromSeedHexAndMnemonic) {
   }
 }
 
+using SeedParser = int (*)(const char*, wzp_identity**);
+
+/// One seed_hex_parse / mnemonic_parse vector: the seed when "ok", else `error_status` and
+/// the vector's exact error text as the detail message (and no handle).
+void expect_parse_result(SeedParser parse, const Json& v, int error_status) {
+  SCOPED_TRACE(v.at("name").get<std::string>());
+  wzp_identity* raw = nullptr;
+  const int rc = parse(v.at("input").get<std::string>().c_str(), &raw);
+  Identity id(raw);
+  if (v.at("ok").get<bool>()) {
+    ASSERT_WZP_OK(rc);
+    uint8_t seed[WZP_SEED_BYTES];
+    ASSERT_WZP_OK(wzp_identity_seed(id.get(), seed));
+    EXPECT_EQ(hex(seed), v.at("seed_hex").get<std::string>());
+    return;
+  }
+  EXPECT_WZP(error_status, rc);
+  EXPECT_EQ(std::string(wzp_last_error()), v.at("error").get<std::string>());
+  EXPECT_EQ(raw, nullptr);
+}
+
 TEST(CapiIdentity, SeedHexParse) {
   for (const auto& v : crypto_section("seed_hex_parse")) {
-    SCOPED_TRACE(v.at("name").get<std::string>());
-    wzp_identity* raw = nullptr;
-    const int rc = wzp_identity_from_hex(v.at("input").get<std::string>().c_str(), &raw);
-    Identity id(raw);
-    if (v.at("ok").get<bool>()) {
-      ASSERT_WZP_OK(rc);
-      uint8_t seed[WZP_SEED_BYTES];
-      ASSERT_WZP_OK(wzp_identity_seed(id.get(), seed));
-      EXPECT_EQ(hex(seed), v.at("seed_hex").get<std::string>());
-      continue;
-    }
-    const std::string error = v.at("error").get<std::string>();
-    const int expected = error.starts_with("invalid hex") ? WZP_ERR_INVALID_HEX : WZP_ERR_INVALID_LENGTH;
-    EXPECT_WZP(expected, rc);
-    EXPECT_EQ(std::string(wzp_last_error()), error);
-    EXPECT_EQ(raw, nullptr);
+    const bool bad_hex = v.value("error", "").starts_with("invalid hex");
+    expect_parse_result(wzp_identity_from_hex, v, bad_hex ? WZP_ERR_INVALID_HEX : WZP_ERR_INVALID_LENGTH);
   }
 }
 
@@ -91,26 +98,17 @@ int mnemonic_status(const std::string& kind) {
 
 TEST(CapiIdentity, MnemonicParse) {
   for (const auto& v : crypto_section("mnemonic_parse")) {
-    SCOPED_TRACE(v.at("name").get<std::string>());
-    wzp_identity* raw = nullptr;
-    const int rc = wzp_identity_from_mnemonic(v.at("input").get<std::string>().c_str(), &raw);
-    Identity id(raw);
-    if (v.at("ok").get<bool>()) {
-      ASSERT_WZP_OK(rc);
-      uint8_t seed[WZP_SEED_BYTES];
-      ASSERT_WZP_OK(wzp_identity_seed(id.get(), seed));
-      EXPECT_EQ(hex(seed), v.at("seed_hex").get<std::string>());
-      continue;
-    }
-    EXPECT_WZP(mnemonic_status(v.at("error_kind").get<std::string>()), rc);
-    EXPECT_EQ(std::string(wzp_last_error()), v.at("error").get<std::string>());
+    const int status =
+        v.at("ok").get<bool>() ? WZP_OK : mnemonic_status(v.at("error_kind").get<std::string>());
+    expect_parse_result(wzp_identity_from_mnemonic, v, status);
   }
 }
 
 TEST(CapiIdentity, MnemonicRejectsInvalidUtf8) {
   const std::string bad = "abandon \xff\xfe amount";
   wzp_identity* raw = nullptr;
-  EXPECT_NE(wzp_identity_from_mnemonic(bad.c_str(), &raw), WZP_OK);
+  EXPECT_WZP(WZP_ERR_INVALID_ARGUMENT, wzp_identity_from_mnemonic(bad.c_str(), &raw));
+  EXPECT_NE(std::string(wzp_last_error()).find("UTF-8"), std::string::npos) << wzp_last_error();
   EXPECT_EQ(raw, nullptr);
 }
 

@@ -221,6 +221,29 @@ TEST(CapiSession, V2SurvivesLossAndReorderingAndRejectsReplays) {
   EXPECT_WZP(WZP_ERR_DECRYPT_FAILED, rc);
 }
 
+TEST(CapiSession, V2NeverReusesANonce) {
+  Session s = session_from_key(Bytes(32, 0x44), WZP_SESSION_V2);
+  int rc = 0;
+  seal(s.get(), bytes_of("h"), 10, bytes_of("a"), &rc);
+  ASSERT_WZP_OK(rc);
+  for (uint16_t seq : {uint16_t{10}, uint16_t{9}}) {
+    seal(s.get(), bytes_of("h"), seq, bytes_of("b"), &rc);
+    EXPECT_WZP(WZP_ERR_INVALID_ARGUMENT, rc);
+  }
+  seal(s.get(), bytes_of("h"), 11, bytes_of("c"), &rc);
+  EXPECT_WZP(WZP_OK, rc);
+  // A jump of half the sequence space or more reads as going back.
+  seal(s.get(), bytes_of("h"), 11 + 32768, bytes_of("x"), &rc);
+  EXPECT_WZP(WZP_ERR_INVALID_ARGUMENT, rc);
+  // Forward jumps below that are fine, and the sequence advances across the 16-bit wrap.
+  seal(s.get(), bytes_of("h"), 11 + 32767, bytes_of("d"), &rc);
+  EXPECT_WZP(WZP_OK, rc);
+  seal(s.get(), bytes_of("h"), 65535, bytes_of("e"), &rc);
+  EXPECT_WZP(WZP_OK, rc);
+  seal(s.get(), bytes_of("h"), 2, bytes_of("f"), &rc);
+  EXPECT_WZP(WZP_OK, rc);
+}
+
 TEST(CapiSession, RoleAndModeAreValidated) {
   const Bytes key(32, 1);
   wzp_session_config cfg;
@@ -234,6 +257,7 @@ TEST(CapiSession, RoleAndModeAreValidated) {
   wzp_session_config_init(&cfg);
   cfg.role = static_cast<wzp_role>(-3);
   EXPECT_WZP(WZP_ERR_INVALID_ARGUMENT, wzp_session_new(key.data(), &cfg, &raw));
+  EXPECT_STREQ(wzp_last_error(), "unknown role -3");
   EXPECT_EQ(raw, nullptr);
   ASSERT_WZP_OK(wzp_session_new(key.data(), nullptr, &raw));  // NULL config: defaults (v2 caller)
   Session s(raw);
