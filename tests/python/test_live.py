@@ -243,3 +243,42 @@ def test_relay_call_example_runs():
                          text=True, timeout=60, check=True).stdout
     assert "bob heard: hello bob" in out
     assert "relay forwarded 1 datagram(s)" in out
+
+
+def test_remaining_relay_and_client_calls(tmp_path):
+    wzp.log_set_level(1)
+    with wzp.Relay() as relay:
+        assert relay.address == f"127.0.0.1:{relay.port}"
+        assert relay.event_fd() >= 0
+        acl = tmp_path / "acl.txt"
+        acl.write_text(f"{wzp.hash_room_name('vip')} nobody\n")
+        relay.acl_load_file(str(acl))
+        relay.acl_set_enabled(True)
+        relay.acl_allow("other", "x")
+        relay.acl_revoke("other", "x")
+        acl.write_text("room-without-fingerprints\n")
+        with pytest.raises(wzp.WzpError) as info:
+            relay.acl_load_file(str(acl))
+        assert info.value.name == "WZP_ERR_INVALID_ARGUMENT" and "line 1" in info.value.message
+        relay.acl_set_enabled(False)
+        with wzp.Client(port=relay.port, room="vip") as c:
+            assert c.sni == wzp.hash_room_name("vip")
+            c.send_signal('{"Ping":{"timestamp_ms":1}}')
+            with pytest.raises(wzp.WzpError) as info:
+                c.send_signal('{"NoSuchVariant":{}}')
+            assert info.value.name == "WZP_ERR_JSON"
+            stats = c.stats()
+            assert stats["signals_sent"] >= 2 and stats["rtt_us"] > 0
+            assert relay.stats()["participants"] == 1
+
+
+def test_refused_before_connecting_and_bad_options():
+    with pytest.raises(ValueError):
+        wzp.Client(port=1, session_mode="fast")
+    with pytest.raises(wzp.WzpError) as info:
+        wzp.Client(host="relay.example", port=1)
+    assert info.value.name == "WZP_ERR_INVALID_ARGUMENT"
+    relay = wzp.Relay(host="not-an-ip")
+    with pytest.raises(wzp.WzpError) as info:
+        relay.start()
+    assert "not an IP address" in info.value.message
