@@ -200,29 +200,27 @@ void Client::on_closed(transport::Connection& conn, const transport::CloseInfo& 
   if (sink_) sink_(ClientEvent{ClientEventType::closed, ClientState::closed, {}, info});
 }
 
-Status Client::send_media(ByteView datagram) {
+template <class Send>
+Status Client::on_joined_connection(Send send) {
   return loop_.run_sync([&]() -> Status {
-    if (state_.load() != ClientState::joined) {
-      return make_error(state_.load() == ClientState::closed ? Errc::closed : Errc::invalid_state,
-                        "not joined (state " + std::string(client_state_name(state_.load())) + ")");
+    auto state = state_.load();
+    if (state != ClientState::joined) {
+      return make_error(state == ClientState::closed ? Errc::closed : Errc::invalid_state,
+                        "not joined (state " + std::string(client_state_name(state)) + ")");
     }
     auto* conn = connection();
     if (conn == nullptr) return make_error(Errc::closed, "connection closed");
-    return conn->send_datagram(datagram);
+    return send(*conn);
   });
+}
+
+Status Client::send_media(ByteView datagram) {
+  return on_joined_connection([&](transport::Connection& conn) { return conn.send_datagram(datagram); });
 }
 
 Status Client::send_signal(const wire::SignalMessage& message) {
   std::string json = wire::encode_json(message);
-  return loop_.run_sync([&]() -> Status {
-    if (state_.load() != ClientState::joined) {
-      return make_error(state_.load() == ClientState::closed ? Errc::closed : Errc::invalid_state,
-                        "not joined (state " + std::string(client_state_name(state_.load())) + ")");
-    }
-    auto* conn = connection();
-    if (conn == nullptr) return make_error(Errc::closed, "connection closed");
-    return conn->send_signal(as_bytes(json));
-  });
+  return on_joined_connection([&](transport::Connection& conn) { return conn.send_signal(as_bytes(json)); });
 }
 
 void Client::hangup(wire::HangupReason reason) {

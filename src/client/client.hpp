@@ -89,6 +89,9 @@ class Client {
   void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
   void fail(transport::Connection& conn, uint64_t code, std::string reason);
   transport::Connection* connection();
+  /// Runs send(conn) on the loop if joined; otherwise invalid_state or closed.
+  template <class Send>
+  Status on_joined_connection(Send send);
 
   ClientConfig config_;
   EventSink sink_;
