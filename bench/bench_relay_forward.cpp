@@ -369,11 +369,12 @@ void measure(const Load& load, Tally& tally, std::optional<pid_t> forwarder_tid,
 
 struct RelayParticipant {
   RelayParticipant(Tally& tally, size_t self) : recorder(tally, self) {}
-  std::unique_ptr<client::Client> client;
   Recorder recorder;
   uint64_t connect_ns = 0;
-  std::atomic<uint64_t> quic_ready_ns{0};  // QUIC + TLS done, CallOffer sent
+  std::atomic<uint64_t> quic_ready_ns{0};  // QUIC + TLS done, CallOffer queued
   std::atomic<uint64_t> joined_ns{0};
+  // Last, so it is destroyed first: its loop thread calls into the fields above.
+  std::unique_ptr<client::Client> client;
 };
 
 std::optional<Outcome> run_relay(const Load& load) {
