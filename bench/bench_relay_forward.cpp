@@ -3,7 +3,8 @@
 //   1. the wzp relay: an in-process RelayServer and one wzp Client per
 //      participant (QUIC + TLS + CallOffer/CallAnswer, media as QUIC datagrams);
 //   2. the baseline: a plain UDP forwarder (one thread, recvmmsg/sendmmsg, no
-//      parsing, no crypto) and one plain UDP socket per participant;
+//      parsing, no crypto) and one plain UDP socket per participant, each read
+//      by its own thread as each Client has its own loop thread;
 // and the report gives each figure for both and the ratio relay / baseline.
 //
 // Load: R rooms x P participants; every participant sends a media datagram
@@ -11,9 +12,9 @@
 // for D seconds; every datagram goes to the P-1 others of its room. The
 // payload carries the send time (wzp::clock::now_ns(), taken just before the
 // send call) so every receiver measures the one-way latency. --unpaced
-// instead lets a few senders send as fast as they can, to find the maximum
-// forwarding rate. Everything stays on 127.0.0.1 and every run is bounded in
-// time (duration, a capped drain) and in participants.
+// instead lets a few senders send as fast as they can, each with a bounded
+// number of datagrams in flight, to find the maximum forwarding rate. Everything stays on 127.0.0.1 and every
+// run is bounded in time (duration, a capped drain) and in participants.
 //
 // CPU: the process's getrusage (clients, senders and receivers included) and
 // the forwarding thread alone (the relay's loop thread, found as the one
@@ -826,7 +827,8 @@ void usage() {
       "  --unpaced      stress: N senders send back to back (default 2), each with at most\n"
       "                 --window datagrams in flight (default 32; 0 = no limit, open loop)\n"
       "  --burst-connect  connect every participant at once (default: one after another)\n"
-      "  --initial-rtt-ms QUIC initial RTT estimate of relay and clients (default: the library's)\n",
+      "  --initial-rtt-ms QUIC initial RTT estimate of relay and clients (default: the library's)\n"
+      "  --verbose      library log at info level (default: warnings only)\n",
       kMinDatagram);
 }
 
