@@ -1,7 +1,11 @@
-// Crypto layer benchmarks. Baseline: a bare libsodium ChaCha20-Poly1305 IETF
-// encrypt + decrypt of the same 100-byte packet, in the same run.
+// Crypto layer benchmarks, each beside a same-run baseline of bare libsodium:
+//   media sessions      vs ChaCha20-Poly1305 IETF encrypt + decrypt of the same 100-byte packet
+//   identity derivation vs the primitives it is made of (HKDF-SHA256 as HMAC, Ed25519 and X25519 keys)
+//   handshake sides     vs one side's primitives (ephemeral X25519, sign, verify, X25519, HKDF)
 #include <benchmark/benchmark.h>
 #include <sodium.h>
+
+#include <cstring>
 
 #include "crypto/handshake.hpp"
 #include "crypto/identity.hpp"
@@ -31,10 +35,10 @@ void BM_Baseline_LibsodiumSealOpen100(benchmark::State& state) {
     store_be32(nonce + 4, counter++);
     unsigned long long clen = 0;
     unsigned long long mlen = 0;
-    crypto_aead_chacha20poly1305_ietf_encrypt(sealed.data(), &clen, plaintext.data(), plaintext.size(), kHeader.data(),
-                                              kHeader.size(), nullptr, nonce, key);
-    if (crypto_aead_chacha20poly1305_ietf_decrypt(opened.data(), &mlen, nullptr, sealed.data(), clen, kHeader.data(),
-                                                  kHeader.size(), nonce, key) != 0) {
+    crypto_aead_chacha20poly1305_ietf_encrypt(sealed.data(), &clen, plaintext.data(), plaintext.size(),
+                                              kHeader.data(), kHeader.size(), nullptr, nonce, key);
+    if (crypto_aead_chacha20poly1305_ietf_decrypt(opened.data(), &mlen, nullptr, sealed.data(), clen,
+                                                  kHeader.data(), kHeader.size(), nonce, key) != 0) {
       state.SkipWithError("decrypt failed");
     }
     benchmark::DoNotOptimize(opened.data());
@@ -78,7 +82,8 @@ void BM_ReferenceSessionSealOpen100(benchmark::State& state) {
   for (auto _ : state) {
     sealed.clear();
     opened.clear();
-    if (!a.encrypt_append(kHeader, plaintext, sealed).ok() || !b.decrypt_append(kHeader, sealed, opened).ok()) {
+    if (!a.encrypt_append(kHeader, plaintext, sealed).ok() ||
+        !b.decrypt_append(kHeader, sealed, opened).ok()) {
       state.SkipWithError("reference session failed");
       break;
     }
@@ -86,6 +91,39 @@ void BM_ReferenceSessionSealOpen100(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ReferenceSessionSealOpen100);
+
+// HKDF-SHA256 with an empty salt (an all-zero HMAC key, RFC 5869), written
+// directly on libsodium's HMAC: extract, then one expand block.
+void hmac_hkdf32(const uint8_t* ikm, size_t ikm_len, const char* info, uint8_t out[32]) {
+  static const uint8_t zero_salt[32] = {};
+  uint8_t prk[32];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, zero_salt, sizeof zero_salt);
+  crypto_auth_hmacsha256_update(&st, ikm, ikm_len);
+  crypto_auth_hmacsha256_final(&st, prk);
+  const uint8_t counter = 1;
+  crypto_auth_hmacsha256_init(&st, prk, sizeof prk);
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const uint8_t*>(info), std::strlen(info));
+  crypto_auth_hmacsha256_update(&st, &counter, 1);
+  crypto_auth_hmacsha256_final(&st, out);
+}
+
+// What Identity::from_seed computes: two HKDF outputs, an Ed25519 key pair, an X25519 public key.
+void BM_Baseline_IdentityPrimitives(benchmark::State& state) {
+  ensure_init();
+  uint8_t seed[32];
+  randombytes_buf(seed, sizeof seed);
+  uint8_t ed_seed[32], x_secret[32], ed_pk[32], ed_sk[64], x_pk[32];
+  for (auto _ : state) {
+    hmac_hkdf32(seed, sizeof seed, "ed25519", ed_seed);
+    hmac_hkdf32(seed, sizeof seed, "x25519", x_secret);
+    crypto_sign_seed_keypair(ed_pk, ed_sk, ed_seed);
+    crypto_scalarmult_curve25519_base(x_pk, x_secret);
+    benchmark::DoNotOptimize(x_pk);
+    benchmark::DoNotOptimize(ed_pk);
+  }
+}
+BENCHMARK(BM_Baseline_IdentityPrimitives);
 
 void BM_IdentityFromSeed(benchmark::State& state) {
   const Seed seed = Seed::random();
@@ -96,11 +134,42 @@ void BM_IdentityFromSeed(benchmark::State& state) {
 }
 BENCHMARK(BM_IdentityFromSeed);
 
+// One handshake side's primitives (each side does the same set): an ephemeral
+// X25519 key pair, an Ed25519 signature over it, the peer's signature check,
+// the X25519 shared secret and the HKDF of the session key.
+void BM_Baseline_HandshakeSidePrimitives(benchmark::State& state) {
+  ensure_init();
+  uint8_t id_pk[32], id_sk[64], peer_pk[32], peer_sk[64];
+  crypto_sign_keypair(id_pk, id_sk);
+  crypto_sign_keypair(peer_pk, peer_sk);
+  uint8_t peer_eph_secret[32], peer_eph[32];
+  randombytes_buf(peer_eph_secret, sizeof peer_eph_secret);
+  crypto_scalarmult_curve25519_base(peer_eph, peer_eph_secret);
+  uint8_t peer_signature[64];
+  crypto_sign_detached(peer_signature, nullptr, peer_eph, sizeof peer_eph, peer_sk);
+  uint8_t eph_secret[32], eph[32], signature[64], shared[32], session[32];
+  for (auto _ : state) {
+    randombytes_buf(eph_secret, sizeof eph_secret);
+    crypto_scalarmult_curve25519_base(eph, eph_secret);
+    crypto_sign_detached(signature, nullptr, eph, sizeof eph, id_sk);
+    if (crypto_sign_verify_detached(peer_signature, peer_eph, sizeof peer_eph, peer_pk) != 0 ||
+        crypto_scalarmult_curve25519(shared, eph_secret, peer_eph) != 0) {
+      state.SkipWithError("baseline handshake failed");
+      break;
+    }
+    hmac_hkdf32(shared, sizeof shared, "session", session);
+    benchmark::DoNotOptimize(session);
+    benchmark::DoNotOptimize(signature);
+  }
+}
+BENCHMARK(BM_Baseline_HandshakeSidePrimitives);
+
 // Caller side: start (ephemeral + signature) and finish (verify + X25519 + HKDF).
 void BM_HandshakeCaller(benchmark::State& state) {
   const auto caller_id = Identity::from_seed(Seed::random());
   const auto callee_id = Identity::from_seed(Seed::random());
-  const auto answer = CalleeHandshake::accept(callee_id, CallerHandshake::start(caller_id).offer()).value().answer;
+  const auto answer =
+      CalleeHandshake::accept(callee_id, CallerHandshake::start(caller_id).offer()).value().answer;
   for (auto _ : state) {
     auto caller = CallerHandshake::start(caller_id);
     auto session = caller.finish(answer);
