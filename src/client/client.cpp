@@ -161,6 +161,7 @@ void Client::on_signal(transport::Connection& conn, ByteView payload) {
     relay_fingerprint_ = relay_fp;
   }
   session_.emplace(std::move(*session));
+  max_datagram_.store(conn.max_datagram_payload(), std::memory_order_relaxed);
   if (deadline_) {
     loop_.cancel_timer(*deadline_);
     deadline_.reset();
@@ -215,7 +216,26 @@ Status Client::on_joined_connection(Send send) {
 }
 
 Status Client::send_media(ByteView datagram) {
-  return on_joined_connection([&](transport::Connection& conn) { return conn.send_datagram(datagram); });
+  // The hot path: validated here, sent by the loop without making the caller wait
+  // for it (a round trip to the loop thread per packet costs more than the send).
+  auto state = state_.load();
+  if (state != ClientState::joined) {
+    return make_error(state == ClientState::closed ? Errc::closed : Errc::invalid_state,
+                      "not joined (state " + std::string(client_state_name(state)) + ")");
+  }
+  size_t limit = max_datagram_.load(std::memory_order_relaxed);
+  if (datagram.size() > limit) {
+    return make_error(Errc::too_large, "datagram of " + std::to_string(datagram.size()) +
+                                           " bytes exceeds the connection's limit of " + std::to_string(limit));
+  }
+  bool posted = loop_.post([this, packet = Bytes(datagram.begin(), datagram.end())] {
+    auto* conn = connection();
+    if (conn == nullptr || !conn->send_datagram(packet)) {
+      unsent_datagrams_.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  if (!posted) return make_error(Errc::closed, "client is shutting down");
+  return {};
 }
 
 Status Client::send_signal(const wire::SignalMessage& message) {
@@ -238,12 +258,14 @@ void Client::hangup(wire::HangupReason reason) {
 }
 
 transport::ConnectionStats Client::stats() const {
-  return loop_.run_sync([this] {
+  auto stats = loop_.run_sync([this] {
     auto* self = const_cast<Client*>(this);
     if (auto* conn = self->connection()) return conn->stats();
     std::lock_guard lock(mutex_);
     return last_stats_;
   });
+  stats.datagrams_dropped += unsent_datagrams_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 std::optional<crypto::Fingerprint> Client::relay_fingerprint() const {

@@ -66,7 +66,10 @@ class Client {
   Status wait_joined(int timeout_ms);
   ClientState state() const noexcept { return state_.load(); }
 
-  /// Errors: invalid_state (not joined), too_large, closed.
+  /// Queue one datagram for sending (it does not wait for the loop thread).
+  /// Errors: invalid_state (not joined), too_large, closed. A datagram that the
+  /// connection then cannot take (closed meanwhile, queue full) is counted in
+  /// stats().datagrams_dropped.
   Status send_media(ByteView datagram);
   /// Errors: invalid_state (not joined), closed.
   Status send_signal(const wire::SignalMessage& message);
@@ -96,6 +99,8 @@ class Client {
   ClientConfig config_;
   EventSink sink_;
   std::atomic<ClientState> state_{ClientState::idle};
+  std::atomic<size_t> max_datagram_{0};  // the connection's datagram limit, set when joined
+  std::atomic<uint64_t> unsent_datagrams_{0};
 
   mutable std::mutex mutex_;  // guards the fields below for readers on other threads
   std::condition_variable state_cv_;

@@ -31,8 +31,13 @@ struct RelayCounters {
   std::atomic<uint64_t> handshakes_ok{0}, handshakes_failed{0};
   std::atomic<uint64_t> rejected_acl{0}, rejected_full{0}, rejected_timeout{0}, rejected_malformed{0},
       rejected_identity{0};
-  std::atomic<uint64_t> datagrams_received{0}, datagrams_forwarded{0}, datagrams_malformed{0},
-      datagrams_dropped{0};
+  std::atomic<uint64_t> datagrams_received{0};
+  /// Handed to a receiver's QUIC connection. Under congestion the connection's own
+  /// bounded queue may still drop some (oldest first); those are not counted here.
+  std::atomic<uint64_t> datagrams_forwarded{0};
+  std::atomic<uint64_t> datagrams_malformed{0};
+  /// Not forwarded: sender not joined yet, or a receiver's connection refused it.
+  std::atomic<uint64_t> datagrams_dropped{0};
   std::atomic<uint64_t> bytes_forwarded{0};
 };
 
