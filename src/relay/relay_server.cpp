@@ -18,6 +18,9 @@ constexpr std::string_view kLog = "relay";
 // Signals a client may send back to back while its token is being checked (the
 // reference client sends AuthToken and CallOffer without waiting).
 constexpr size_t kMaxHeldSignals = 8;
+// Connections over the session cap whose handshake may finish before they are
+// refused (so they learn why); beyond this many they are cut off at once.
+constexpr size_t kMaxAwaitingRefusal = 64;
 
 std::string describe_peer(const std::string& remote, const std::string& room) {
   return remote + (room.empty() ? "" : " room " + room);
@@ -126,13 +129,14 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
     return;
   }
   if (peers_.size() >= config_.max_sessions) {
-    std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
-    counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
-    WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
-    RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
-    event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
-    emit(std::move(event));
-    conn.close(wire::code_value(wire::CloseCode::server_full), reason);
+    // During the handshake QUIC can only carry a bare APPLICATION_ERROR (no
+    // code of ours, no reason), so the refusal waits for the handshake to end;
+    // a bounded number wait, the rest are cut off at once.
+    if (awaiting_refusal_.size() < kMaxAwaitingRefusal) {
+      awaiting_refusal_.insert(conn.id());
+    } else {
+      refuse_full(conn);
+    }
     return;
   }
   auto peer = std::make_unique<Peer>();
@@ -142,7 +146,21 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
   counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
 }
 
+void RelayServer::refuse_full(transport::Connection& conn) {
+  std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
+  counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+  WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
+  RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
+  event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
+  emit(std::move(event));
+  conn.close(wire::code_value(wire::CloseCode::server_full), reason);
+}
+
 void RelayServer::on_handshake_completed(transport::Connection& conn) {
+  if (awaiting_refusal_.erase(conn.id()) != 0) {
+    refuse_full(conn);
+    return;
+  }
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase != Peer::Phase::quic) return;
   if (conn.sni_present() && !wire::is_valid_sni(conn.sni())) {
@@ -390,6 +408,7 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
 }
 
 void RelayServer::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
+  awaiting_refusal_.erase(conn.id());
   auto it = peers_.find(conn.id());
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);
