@@ -31,8 +31,9 @@ struct AuthClientConfig {
   size_t max_pending = 256;
 };
 
-/// Interpret an auth server's answer. Errors: auth_rejected (non-2xx, valid:false,
-/// no fingerprint), auth_unavailable (body not the expected JSON).
+/// Interpret an auth server's answer. Errors: auth_rejected (status not 2xx and
+/// below 500, valid:false, no string fingerprint), auth_unavailable (status 5xx,
+/// body not a JSON object with a boolean "valid").
 Result<AuthIdentity> parse_auth_response(long http_status, std::string_view body);
 
 class AuthClient {
