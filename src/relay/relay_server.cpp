@@ -177,24 +177,30 @@ void RelayServer::on_handshake_completed(transport::Connection& conn) {
   WZP_LOG(debug, kLog, "connection from " + describe_peer(peer->remote, peer->room));
   if (config_.auth_url) {
     peer->phase = Peer::Phase::awaiting_token;
-    arm_deadline(*peer, "AuthToken");
+    arm_phase_deadline(*peer, "AuthToken");
   } else {
     peer->phase = Peer::Phase::awaiting_offer;
-    arm_deadline(*peer, "CallOffer");
+    arm_phase_deadline(*peer, "CallOffer");
   }
 }
 
-void RelayServer::arm_deadline(Peer& peer, std::string what) {
+void RelayServer::arm_phase_deadline(Peer& peer, const std::string& awaited) {
+  arm_deadline(peer, config_.phase_timeout_ms, wire::CloseCode::timeout,
+               "no " + awaited + " within " + std::to_string(config_.phase_timeout_ms) + " ms");
+}
+
+void RelayServer::arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason) {
   if (peer.deadline) loop_.cancel_timer(*peer.deadline);
-  uint64_t deadline = clock::now_ns() + uint64_t{config_.phase_timeout_ms} * 1'000'000;
-  peer.deadline = loop_.add_timer(deadline, [this, id = peer.id, what = std::move(what)] {
+  uint64_t deadline = clock::now_ns() + uint64_t{timeout_ms} * 1'000'000;
+  peer.deadline = loop_.add_timer(deadline, [this, id = peer.id, code, reason = std::move(reason)] {
     Peer* p = find_peer(id);
     if (p == nullptr) return;
     p->deadline.reset();
     if (p->phase == Peer::Phase::joined || p->phase == Peer::Phase::closing) return;
     if (auto* conn = endpoint_ ? endpoint_->find(id) : nullptr) {
-      reject(*p, *conn, wire::CloseCode::timeout,
-             "no " + what + " within " + std::to_string(config_.phase_timeout_ms) + " ms", counters_.rejected_timeout);
+      reject(*p, *conn, code, reason,
+             code == wire::CloseCode::auth_unavailable ? counters_.auth_unavailable
+                                                       : counters_.rejected_timeout);
     }
   });
 }
@@ -271,6 +277,11 @@ void RelayServer::handle_signal(Peer& peer, transport::Connection& conn, wire::S
 
 void RelayServer::handle_auth_token(Peer& peer, const std::string& token) {
   peer.phase = Peer::Phase::authenticating;
+  // The token is here: from now on the wait is for the auth server. Its HTTP
+  // timeout normally answers first; this also bounds time spent queued.
+  uint32_t auth_deadline_ms = config_.auth_timeout_ms + config_.phase_timeout_ms;
+  arm_deadline(peer, auth_deadline_ms, wire::CloseCode::auth_unavailable,
+               "auth server unavailable: no answer within " + std::to_string(auth_deadline_ms) + " ms");
   uint64_t generation = ++peer.auth_generation;
   auth_->validate(token, [this, id = peer.id, generation](Result<AuthIdentity> result) {
     // Runs on an auth worker: hop back onto the loop.
@@ -301,7 +312,7 @@ void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, R
               (result->alias ? " (" + *result->alias + ")" : ""));
   peer->token = std::move(*result);
   peer->phase = Peer::Phase::awaiting_offer;
-  arm_deadline(*peer, "CallOffer");
+  arm_phase_deadline(*peer, "CallOffer");
   std::deque<wire::SignalMessage> held;
   held.swap(peer->held);
   for (auto& message : held) {
@@ -315,7 +326,9 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   auto answered = handshake::answer_offer(config_.identity, message);
   if (!answered) {
     std::string reason = "handshake failed: " + answered.error().message;
-    if (std::holds_alternative<wire::AuthToken>(message)) reason += " (this relay does not use token authentication)";
+    if (std::holds_alternative<wire::AuthToken>(message) && !config_.auth_url) {
+      reason += " (this relay does not use token authentication)";
+    }
     reject(peer, conn, wire::CloseCode::handshake_failed, reason, counters_.handshakes_failed);
     return;
   }

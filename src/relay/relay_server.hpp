@@ -85,7 +85,8 @@ class RelayServer {
   void finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result);
   void handle_offer(Peer& peer, transport::Connection& conn, const wire::SignalMessage& message);
   void refuse_full(transport::Connection& conn);
-  void arm_deadline(Peer& peer, std::string what);
+  void arm_phase_deadline(Peer& peer, const std::string& awaited);
+  void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, std::string reason,
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
