@@ -251,6 +251,65 @@ TEST_F(LiveAuth, ClientLeavingWhileItsTokenIsChecked) {
   EXPECT_EQ(relay->counters().auth_unavailable.load(), 0u);
 }
 
+// The phase deadline is for the AuthToken to arrive; the token check that
+// follows has its own timeout, and its failure is reported as what it is.
+TEST_F(LiveAuth, PhaseDeadlineStopsWhenTheTokenArrives) {
+  auto config = auth_config();
+  config.phase_timeout_ms = 300;
+  config.auth_timeout_ms = 1000;
+  start(config);
+  auth.set("tok-wait", AuthStandIn::hangs());
+  auto c = client_with("tok-wait");
+  ASSERT_TRUE(c);
+  expect_refused(*relay, *c, CloseCode::auth_unavailable, "timed out after 1000 ms");
+  EXPECT_EQ(relay->counters().rejected_timeout.load(), 0u);
+}
+
+// More tokens than auth workers (4): the one left queued is not left waiting
+// beyond the token check's deadline (auth timeout + phase timeout).
+TEST_F(LiveAuth, QueuedTokenCheckHasADeadline) {
+  auto config = auth_config();
+  config.phase_timeout_ms = 300;
+  config.auth_timeout_ms = 1000;
+  start(config);
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (uint8_t i = 0; i < 5; ++i) {
+    std::string token = "tok-wait-" + std::to_string(i);
+    auth.set(token, AuthStandIn::hangs());
+    clients.push_back(client_with(token, identity_from(static_cast<uint8_t>(40 + i))));
+    ASSERT_TRUE(clients.back());
+  }
+  size_t timed_out = 0, queued_too_long = 0;
+  for (auto& c : clients) {
+    auto closed = c->wait_closed();
+    ASSERT_TRUE(closed);
+    EXPECT_EQ(closed->code, wire::code_value(CloseCode::auth_unavailable)) << closed->reason;
+    timed_out += closed->reason.find("auth request failed: timed out after 1000 ms") != std::string::npos;
+    queued_too_long += closed->reason == "auth server unavailable: no answer within 1300 ms";
+  }
+  EXPECT_EQ(timed_out, 4u);
+  EXPECT_EQ(queued_too_long, 1u);
+  EXPECT_EQ(relay->counters().auth_unavailable.load(), 5u);
+}
+
+// A second AuthToken in place of the CallOffer fails the handshake; the reason
+// must not claim that this relay does not use tokens.
+TEST_F(LiveAuth, SecondTokenInsteadOfTheOffer) {
+  start();
+  auto identity = identity_from(5);
+  auth.set("tok-5", AuthStandIn::valid(identity.fingerprint().to_display()));
+  auto raw = RawEndpoint::connect(relay->port(), "room-auth");
+  ASSERT_TRUE(raw && raw->wait_established());
+  ASSERT_TRUE(raw->send_signal(wire::AuthToken{"tok-5"}).ok());
+  ASSERT_TRUE(raw->send_signal(wire::AuthToken{"tok-5"}).ok());
+  auto closed = raw->wait_closed();
+  expect_application_close(closed, CloseCode::handshake_failed, "expected CallOffer, got AuthToken");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->reason.find("does not use token authentication"), std::string::npos) << closed->reason;
+  expect_rejected_event(*relay, CloseCode::handshake_failed, closed->reason);
+  EXPECT_EQ(auth.requests().size(), 1u);
+}
+
 // While a token is being checked the relay holds the client's next signals,
 // but only a few of them.
 TEST_F(LiveAuth, TooManySignalsWhileAuthenticating) {

@@ -138,6 +138,28 @@ TEST(LiveHandshake, ClientGivesUpOnARelayThatNeverAnswers) {
   EXPECT_EQ(mute->state().signals.size(), 1u);  // the CallOffer
 }
 
+// Nothing answers at all: the same deadline covers the QUIC handshake.
+TEST(LiveHandshake, ClientGivesUpWhenNothingListens) {
+  uint16_t port = 0;
+  {
+    auto gone = RawEndpoint::mute_server();
+    ASSERT_TRUE(gone);
+    port = gone->port();
+  }
+  client::ClientConfig config;
+  config.relay_host = "127.0.0.1";
+  config.relay_port = port;
+  config.handshake_timeout_ms = 300;
+  auto c = TestClient::connect(std::move(config));
+  ASSERT_TRUE(c);
+  auto closed = c->wait_closed();
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
+  EXPECT_EQ(closed->code, wire::code_value(CloseCode::timeout));
+  EXPECT_NE(closed->reason.find("not joined within 300 ms (state CONNECTING)"), std::string::npos)
+      << closed->reason;
+}
+
 TEST(LiveHandshake, PinnedRelayIdentityAndCertificateMatch) {
   auto relay = TestRelay::start();
   ASSERT_TRUE(relay);
