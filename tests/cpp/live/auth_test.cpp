@@ -59,6 +59,7 @@ TEST_F(LiveAuth, ValidTokenWithTheIdentitysFingerprintJoins) {
   auto c = client_with("tok-1");
   ASSERT_TRUE(c);
   ASSERT_TRUE(c->client->wait_joined(static_cast<int>(kWait.count())).ok());
+  ASSERT_TRUE(c->wait_joined_event());
   auto joined = relay->wait_event(relay::RelayEventType::joined);
   ASSERT_TRUE(joined);
   EXPECT_EQ(joined->room, "room-auth");

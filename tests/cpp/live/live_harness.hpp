@@ -198,7 +198,16 @@ class TestClient {
     if (tc == nullptr) return nullptr;
     Status joined = tc->client->wait_joined(static_cast<int>(kWait.count()));
     EXPECT_TRUE(joined.ok()) << (joined.ok() ? "" : joined.error().message);
-    return joined.ok() ? std::move(tc) : nullptr;
+    if (!joined.ok()) return nullptr;
+    // wait_joined() follows the state, the sink's events trail it a little.
+    EXPECT_TRUE(tc->wait_joined_event());
+    return tc;
+  }
+
+  bool wait_joined_event() const {
+    return events
+        .wait_for([](const client::ClientEvent& e) { return e.type == client::ClientEventType::joined; })
+        .has_value();
   }
 
   /// Media datagrams received so far.
