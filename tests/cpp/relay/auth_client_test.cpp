@@ -7,6 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+
 #include "relay/auth_client.hpp"
 
 namespace wzp::relay {
@@ -128,6 +133,36 @@ TEST(AuthClientRequest, FullQueueAnswersAtOnce) {
   ASSERT_FALSE(got->ok());
   EXPECT_EQ(got->error().code, Errc::auth_unavailable);
   EXPECT_EQ(got->error().message, "too many token validations pending");
+}
+
+// A request in flight to a server that never answers ends when the client is
+// destroyed, long before its own timeout.
+TEST(AuthClientRequest, DestructionInterruptsARequestInFlight) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/auth/validate";
+
+  auto client = std::make_unique<AuthClient>(AuthClientConfig{url, 600'000, 1, 4});
+  std::promise<Result<AuthIdentity>> result;
+  auto answered = result.get_future();
+  client->validate("tok", [&](Result<AuthIdentity> r) { result.set_value(std::move(r)); });
+  int connection = ::accept(listener, nullptr, nullptr);  // the request is under way
+  ASSERT_GE(connection, 0);
+
+  std::thread destroyer([&] { client.reset(); });
+  ASSERT_EQ(answered.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  destroyer.join();
+  auto r = answered.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::closed) << r.error().message;
+  ::close(connection);
+  ::close(listener);
 }
 
 }  // namespace
