@@ -3,6 +3,8 @@
 // refuses or gives up with a distinct close code and reason for each outcome.
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "handshake/signal_handshake.hpp"
 #include "live_harness.hpp"
 
@@ -309,6 +311,28 @@ TEST_F(LiveAuth, SecondTokenInsteadOfTheOffer) {
   EXPECT_EQ(closed->reason.find("does not use token authentication"), std::string::npos) << closed->reason;
   expect_rejected_event(*relay, CloseCode::handshake_failed, closed->reason);
   EXPECT_EQ(auth.requests().size(), 1u);
+}
+
+// Stopping the relay does not wait for an auth server that does not answer.
+TEST_F(LiveAuth, StopDoesNotWaitForTheAuthServer) {
+  auto config = auth_config();
+  config.auth_timeout_ms = 600'000;
+  start(config);
+  auth.set("tok-wait", AuthStandIn::hangs());
+  auto c = client_with("tok-wait");
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(eventually([&] { return auth.requests().size() == 1; }));
+  std::promise<void> stopped;
+  auto done = stopped.get_future();
+  std::thread stopper([&] {
+    relay->server->stop();
+    stopped.set_value();
+  });
+  bool in_time = done.wait_for(kWait) == std::future_status::ready;
+  auth.release_hanging();  // a stuck stop() ends here
+  stopper.join();
+  EXPECT_TRUE(in_time) << "stop() waited for the auth server";
+  expect_application_close(c->wait_closed(), CloseCode::shutdown, "relay is shutting down");
 }
 
 // While a token is being checked the relay holds the client's next signals,
