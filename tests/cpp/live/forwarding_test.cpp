@@ -148,6 +148,25 @@ TEST(LiveForwarding, MalformedDatagramsAreDroppedCountedAndNotFatal) {
   EXPECT_EQ(c1->media(), std::vector<Bytes>{p1});
 }
 
+// A receiver that cannot take a datagram does not stop delivery to the rest.
+TEST(LiveForwarding, UndeliverableToOneReceiverStillReachesTheOthers) {
+  auto relay = TestRelay::start();
+  ASSERT_TRUE(relay);
+  auto sender = TestClient::join(client_config(*relay, "room-d"));
+  auto deaf_settings = client_config(*relay, "room-d");
+  deaf_settings.transport.max_datagram_frame_size = 0;  // accepts no datagrams
+  auto deaf = TestClient::join(std::move(deaf_settings));
+  auto listener = TestClient::join(client_config(*relay, "room-d"));
+  ASSERT_TRUE(sender && deaf && listener);
+  Bytes packet = media_packet(5, 5);
+  ASSERT_TRUE(sender->send(packet).ok());
+  ASSERT_TRUE(listener->wait_media_count(1));
+  EXPECT_EQ(listener->media(), std::vector<Bytes>{packet});
+  EXPECT_EQ(relay->counters().datagrams_forwarded.load(), 1u);
+  EXPECT_EQ(relay->counters().datagrams_dropped.load(), 1u);
+  EXPECT_EQ(deaf->client->state(), client::ClientState::joined);
+}
+
 TEST(LiveForwarding, OversizedDatagramRefusedByTheClient) {
   auto relay = TestRelay::start();
   ASSERT_TRUE(relay);

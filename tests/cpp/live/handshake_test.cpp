@@ -160,6 +160,67 @@ TEST(LiveHandshake, ClientGivesUpWhenNothingListens) {
       << closed->reason;
 }
 
+// A relay stand-in that answers the client's CallOffer with `reply`.
+std::optional<transport::CloseInfo> client_closed_after_reply(
+    const std::function<std::string(const wire::CallOffer&)>& reply) {
+  auto server = RawEndpoint::mute_server();
+  EXPECT_TRUE(server);
+  if (!server) return std::nullopt;
+  client::ClientConfig config;
+  config.relay_host = "127.0.0.1";
+  config.relay_port = server->port();
+  auto c = TestClient::connect(std::move(config));
+  EXPECT_TRUE(c);
+  if (!c) return std::nullopt;
+  EXPECT_TRUE(server->wait_signals(1));
+  auto offer = wire::decode_json(as_chars(server->state().signals.at(0)));
+  EXPECT_TRUE(offer.ok() && std::holds_alternative<wire::CallOffer>(*offer));
+  if (!offer.ok() || !std::holds_alternative<wire::CallOffer>(*offer)) return std::nullopt;
+  EXPECT_TRUE(server->send_signal_text(reply(std::get<wire::CallOffer>(*offer))).ok());
+  auto closed = c->wait_closed();
+  EXPECT_FALSE(c->client->relay_fingerprint().has_value());
+  EXPECT_EQ(
+      c->events.count([](const client::ClientEvent& e) { return e.type == client::ClientEventType::joined; }),
+      0u);
+  auto seen = server->wait_closed();  // the stand-in is told why
+  EXPECT_TRUE(seen && closed && seen->code == closed->code && seen->reason == closed->reason);
+  return closed;
+}
+
+void expect_local_close(const std::optional<transport::CloseInfo>& closed, CloseCode code,
+                        const std::string& reason_part) {
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
+  EXPECT_FALSE(closed->transport_code);
+  EXPECT_EQ(closed->code, wire::code_value(code)) << closed->reason;
+  EXPECT_NE(closed->reason.find(reason_part), std::string::npos) << closed->reason;
+}
+
+TEST(LiveClientHandshake, MalformedReplyFromTheRelay) {
+  expect_local_close(
+      client_closed_after_reply([](const wire::CallOffer&) { return std::string("{\"CallAnswer\""); }),
+      CloseCode::malformed_signal, "malformed signal from the relay");
+}
+
+TEST(LiveClientHandshake, ReplyThatIsNotACallAnswer) {
+  expect_local_close(client_closed_after_reply([](const wire::CallOffer&) {
+                       return wire::encode_json(wire::SignalMessage(wire::Pong{1}));
+                     }),
+                     CloseCode::handshake_failed, "handshake failed");
+}
+
+TEST(LiveClientHandshake, AnswerWithABadSignature) {
+  auto relay_identity = identity_from(20);
+  expect_local_close(client_closed_after_reply([&](const wire::CallOffer& offer) {
+                       auto answered = handshake::answer_offer(relay_identity, wire::SignalMessage(offer));
+                       EXPECT_TRUE(answered.ok());
+                       wire::CallAnswer answer = answered->answer;
+                       answer.signature[10] ^= 0x40;
+                       return wire::encode_json(wire::SignalMessage(answer));
+                     }),
+                     CloseCode::handshake_failed, "signature verification failed");
+}
+
 TEST(LiveHandshake, PinnedRelayIdentityAndCertificateMatch) {
   auto relay = TestRelay::start();
   ASSERT_TRUE(relay);
