@@ -123,11 +123,9 @@ TEST(LiveCaps, SessionCapCountsConnectionsStillHandshaking) {
 TEST(LiveCaps, RoomSizeCap) {
   auto config = relay_config();
   config.max_room_size = 2;
-  auto relay = TestRelay::start(config);
-  ASSERT_TRUE(relay);
-  auto c1 = TestClient::join(client_config(*relay, "small"));
-  auto c2 = TestClient::join(client_config(*relay, "small"));
-  ASSERT_TRUE(c1 && c2);
+  auto room = RoomSetup::start("small", 2, config);
+  ASSERT_TRUE(room.ok());
+  auto& relay = room.relay;
   auto c3 = TestClient::connect(client_config(*relay, "small"));
   ASSERT_TRUE(c3);
   expect_refused(*relay, *c3, CloseCode::room_full, "room small is full (2 participants)");
@@ -137,7 +135,7 @@ TEST(LiveCaps, RoomSizeCap) {
   // Other rooms are not affected, and a departure makes room.
   auto other = TestClient::join(client_config(*relay, "other"));
   EXPECT_TRUE(other);
-  c1->client->hangup(wire::HangupReason::normal);
+  room[0].client->hangup(wire::HangupReason::normal);
   ASSERT_TRUE(relay->wait_event(relay::RelayEventType::left));
   auto c4 = TestClient::join(client_config(*relay, "small"));
   EXPECT_TRUE(c4);

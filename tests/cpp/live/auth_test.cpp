@@ -77,13 +77,9 @@ TEST_F(LiveAuth, ValidTokenWithTheIdentitysFingerprintJoins) {
   EXPECT_EQ(rooms[0].participants[0].token_fingerprint, fp);
   // The client's view of the relay: the relay's handshake identity.
   EXPECT_EQ(c->client->relay_fingerprint(), relay->server->identity().fingerprint());
-  std::vector<client::ClientState> states;
-  for (const auto& e : c->events.snapshot()) {
-    if (e.type == client::ClientEventType::state) states.push_back(e.state);
-  }
-  EXPECT_EQ(states, (std::vector<client::ClientState>{
-                        client::ClientState::connecting, client::ClientState::authenticating,
-                        client::ClientState::handshaking, client::ClientState::joined}));
+  EXPECT_EQ(c->states(), (std::vector<client::ClientState>{
+                             client::ClientState::connecting, client::ClientState::authenticating,
+                             client::ClientState::handshaking, client::ClientState::joined}));
 }
 
 TEST_F(LiveAuth, InvalidTokenIsRejected) {
@@ -109,7 +105,8 @@ TEST_F(LiveAuth, ValidWithoutFingerprintIsRejected) {
 
 TEST_F(LiveAuth, ServerDownIsUnavailable) {
   auto config = auth_config();
-  config.auth_url = "http://127.0.0.1:" + std::to_string(unused_tcp_port()) + "/v1/auth/validate";
+  config.auth_url =
+      "http://127.0.0.1:" + std::to_string(test_support::closed_tcp_port()) + "/v1/auth/validate";
   start(config);
   auto c = client_with("tok-1");
   ASSERT_TRUE(c);
@@ -201,32 +198,28 @@ TEST_F(LiveAuth, AcceptedTokenThenBadSignature) {
   start();
   auto identity = identity_from(3);
   auth.set("tok-3", AuthStandIn::valid(identity.fingerprint().to_display()));
-  auto raw = RawEndpoint::connect(relay->port(), "room-auth");
-  ASSERT_TRUE(raw && raw->wait_established());
+  auto raw = raw_connection(*relay, "room-auth");
+  ASSERT_TRUE(raw);
   handshake::Caller caller(identity);
   wire::CallOffer offer = caller.offer();
   offer.signature[0] ^= 0xFF;
   ASSERT_TRUE(raw->send_signal(wire::AuthToken{"tok-3"}).ok());
   ASSERT_TRUE(raw->send_signal(offer).ok());
-  auto closed = raw->wait_closed();
-  expect_application_close(closed, CloseCode::handshake_failed, "signature verification failed");
+  auto closed =
+      expect_raw_refused(*relay, *raw, CloseCode::handshake_failed, "signature verification failed");
   ASSERT_TRUE(closed);
-  expect_rejected_event(*relay, CloseCode::handshake_failed, closed->reason);
   EXPECT_EQ(relay->counters().auth_ok.load(), 1u);
   EXPECT_EQ(relay->counters().handshakes_failed.load(), 1u);
-  EXPECT_TRUE(raw->state().signals.empty());  // no CallAnswer
 }
 
 TEST_F(LiveAuth, NoTokenWithinThePhaseDeadline) {
   auto config = auth_config();
   config.phase_timeout_ms = 300;
   start(config);
-  auto raw = RawEndpoint::connect(relay->port(), "room-auth");
-  ASSERT_TRUE(raw && raw->wait_established());
-  auto closed = raw->wait_closed();
-  expect_application_close(closed, CloseCode::timeout, "no AuthToken within 300 ms");
+  auto raw = raw_connection(*relay, "room-auth");
+  ASSERT_TRUE(raw);
+  auto closed = expect_raw_refused(*relay, *raw, CloseCode::timeout, "no AuthToken within 300 ms");
   ASSERT_TRUE(closed);
-  expect_rejected_event(*relay, CloseCode::timeout, closed->reason);
   EXPECT_EQ(relay->counters().rejected_timeout.load(), 1u);
   EXPECT_EQ(relay->counters().sessions_active.load(), 0u);
   EXPECT_TRUE(auth.requests().empty());
@@ -301,15 +294,14 @@ TEST_F(LiveAuth, SecondTokenInsteadOfTheOffer) {
   start();
   auto identity = identity_from(5);
   auth.set("tok-5", AuthStandIn::valid(identity.fingerprint().to_display()));
-  auto raw = RawEndpoint::connect(relay->port(), "room-auth");
-  ASSERT_TRUE(raw && raw->wait_established());
+  auto raw = raw_connection(*relay, "room-auth");
+  ASSERT_TRUE(raw);
   ASSERT_TRUE(raw->send_signal(wire::AuthToken{"tok-5"}).ok());
   ASSERT_TRUE(raw->send_signal(wire::AuthToken{"tok-5"}).ok());
-  auto closed = raw->wait_closed();
-  expect_application_close(closed, CloseCode::handshake_failed, "expected CallOffer, got AuthToken");
+  auto closed =
+      expect_raw_refused(*relay, *raw, CloseCode::handshake_failed, "expected CallOffer, got AuthToken");
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->reason.find("does not use token authentication"), std::string::npos) << closed->reason;
-  expect_rejected_event(*relay, CloseCode::handshake_failed, closed->reason);
   EXPECT_EQ(auth.requests().size(), 1u);
 }
 
@@ -342,14 +334,12 @@ TEST_F(LiveAuth, TooManySignalsWhileAuthenticating) {
   config.auth_timeout_ms = 5000;  // the stand-in hangs; the flood must be refused first
   start(config);
   auth.set("tok-wait", AuthStandIn::hangs());
-  auto raw = RawEndpoint::connect(relay->port(), "room-auth");
-  ASSERT_TRUE(raw && raw->wait_established());
+  auto raw = raw_connection(*relay, "room-auth");
+  ASSERT_TRUE(raw);
   ASSERT_TRUE(raw->send_signal(wire::AuthToken{"tok-wait"}).ok());
   for (uint64_t i = 0; i < 9; ++i) ASSERT_TRUE(raw->send_signal(wire::Ping{i}).ok());
-  auto closed = raw->wait_closed();
-  expect_application_close(closed, CloseCode::malformed_signal, "too many signals");
+  auto closed = expect_raw_refused(*relay, *raw, CloseCode::malformed_signal, "too many signals");
   ASSERT_TRUE(closed);
-  expect_rejected_event(*relay, CloseCode::malformed_signal, closed->reason);
   EXPECT_EQ(relay->counters().rejected_malformed.load(), 1u);
 }
 

@@ -1,6 +1,9 @@
 // Room forwarding end to end: the relay copies each media datagram to the
 // other members of the sender's room and to nobody else (relay spec §7.4-7.5).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -108,44 +111,38 @@ TEST(LiveForwarding, AloneInARoomNothingComesBack) {
 // Relay-scenario vectors (§0.1): malformed datagrams are dropped and counted
 // (the reference ends the sender's session); the sender stays in the room.
 TEST(LiveForwarding, MalformedDatagramsAreDroppedCountedAndNotFatal) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto c1 = TestClient::join(client_config(*relay, "room-m"));
-  auto c2 = TestClient::join(client_config(*relay, "room-m"));
-  ASSERT_TRUE(c1 && c2);
+  auto room = RoomSetup::start("room-m", 2);
+  ASSERT_TRUE(room.ok());
+  auto& relay = room.relay;
+  TestClient& c1 = room[0];
+  TestClient& c2 = room[1];
 
   const Bytes bad_short = hex("0400000100000064000000");
-  const Bytes bad_codec =
-      hex("3c0000010000006400000000"
-          "61");
+  const Bytes bad_codec = hex("3c000001000000640000000061");
   const Bytes bad_qr = hex("0600000400000064000000006161");
   const Bytes p1 = hex("040000010000006400000000616161");
   const Bytes pb1 = hex("040300030000008c00020000636363");
-  const Bytes pqr =
-      hex("060000020000007800010000626262"
-          "80190ac8");
+  const Bytes pqr = hex("06000002000000780001000062626280190ac8");
   ASSERT_EQ(bad_short.size(), 11u);
-  for (const Bytes& bad : {bad_short, bad_codec, bad_qr}) ASSERT_TRUE(c1->send(bad).ok());
-  ASSERT_TRUE(c1->send(p1).ok());
-  ASSERT_TRUE(c2->wait_media_count(1));
-  EXPECT_EQ(c2->media(), std::vector<Bytes>{p1});
+  for (const Bytes& bad : {bad_short, bad_codec, bad_qr}) ASSERT_TRUE(c1.send(bad).ok());
+  ASSERT_TRUE(c1.send(p1).ok());
+  expect_media(c2, {p1});
   EXPECT_EQ(relay->counters().datagrams_malformed.load(), 3u);
   EXPECT_EQ(relay->counters().datagrams_received.load(), 4u);
   EXPECT_EQ(relay->counters().datagrams_forwarded.load(), 1u);
   EXPECT_EQ(relay->counters().bytes_forwarded.load(), 3u);
 
   // Still joined, both ways; header bits normalised, quality report intact.
-  EXPECT_EQ(c1->client->state(), client::ClientState::joined);
+  EXPECT_EQ(c1.client->state(), client::ClientState::joined);
   EXPECT_EQ(relay->count(relay::RelayEventType::left), 0u);
-  ASSERT_TRUE(c1->send(pb1).ok());
-  ASSERT_TRUE(c1->send(pqr).ok());
-  ASSERT_TRUE(c2->wait_media_count(3));
-  auto got = c2->media();
+  ASSERT_TRUE(c1.send(pb1).ok());
+  ASSERT_TRUE(c1.send(pqr).ok());
+  ASSERT_TRUE(c2.wait_media_count(3));
+  auto got = c2.media();
   EXPECT_EQ(got[1], hex("040000030000008c00020000636363"));
   EXPECT_EQ(got[2], pqr);
-  ASSERT_TRUE(c2->send(p1).ok());
-  ASSERT_TRUE(c1->wait_media_count(1));
-  EXPECT_EQ(c1->media(), std::vector<Bytes>{p1});
+  ASSERT_TRUE(c2.send(p1).ok());
+  expect_media(c1, {p1});
 }
 
 // A receiver that cannot take a datagram does not stop delivery to the rest.
@@ -160,22 +157,20 @@ TEST(LiveForwarding, UndeliverableToOneReceiverStillReachesTheOthers) {
   ASSERT_TRUE(sender && deaf && listener);
   Bytes packet = media_packet(5, 5);
   ASSERT_TRUE(sender->send(packet).ok());
-  ASSERT_TRUE(listener->wait_media_count(1));
-  EXPECT_EQ(listener->media(), std::vector<Bytes>{packet});
+  expect_media(*listener, {packet});
   EXPECT_EQ(relay->counters().datagrams_forwarded.load(), 1u);
   EXPECT_EQ(relay->counters().datagrams_dropped.load(), 1u);
   EXPECT_EQ(deaf->client->state(), client::ClientState::joined);
 }
 
 TEST(LiveForwarding, OversizedDatagramRefusedByTheClient) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto c1 = TestClient::join(client_config(*relay, "room-o"));
-  ASSERT_TRUE(c1);
-  Status st = c1->send(media_packet(1, 0, 2000));
+  auto room = RoomSetup::start("room-o", 1);
+  ASSERT_TRUE(room.ok());
+  TestClient& c1 = room[0];
+  Status st = c1.send(media_packet(1, 0, 2000));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, Errc::too_large) << st.error().message;
-  EXPECT_EQ(c1->client->state(), client::ClientState::joined);
+  EXPECT_EQ(c1.client->state(), client::ClientState::joined);
 }
 
 TEST(LiveForwarding, FiftyClientsJoinOneRoomAtOnce) {
@@ -198,8 +193,7 @@ TEST(LiveForwarding, FiftyClientsJoinOneRoomAtOnce) {
   Bytes packet = media_packet(7, 1);
   ASSERT_TRUE(clients[0]->send(packet).ok());
   for (size_t i = 1; i < kClients; ++i) {
-    ASSERT_TRUE(clients[i]->wait_media_count(1)) << i;
-    EXPECT_EQ(clients[i]->media(), std::vector<Bytes>{packet}) << i;
+    expect_media(*clients[i], {packet});
   }
   EXPECT_TRUE(clients[0]->media().empty());
   EXPECT_EQ(relay->counters().datagrams_forwarded.load(), kClients - 1);
@@ -235,8 +229,7 @@ TEST(LiveForwarding, Ipv6Loopback) {
   EXPECT_EQ(rooms[0].participants[0].remote.rfind("[::1]:", 0), 0u) << rooms[0].participants[0].remote;
   Bytes packet = media_packet(6, 6);
   ASSERT_TRUE(c1->send(packet).ok());
-  ASSERT_TRUE(c2->wait_media_count(1));
-  EXPECT_EQ(c2->media(), std::vector<Bytes>{packet});
+  expect_media(*c2, {packet});
 }
 
 // Scenarios ROOM-4/ROOM-5: the room is the lower-cased SNI; no SNI is "default".
@@ -256,8 +249,7 @@ TEST(LiveRooms, RoomNamesComeFromTheSni) {
 
   Bytes packet = media_packet(4, 4);
   ASSERT_TRUE(no_sni->send(packet).ok());
-  ASSERT_TRUE(named_default->wait_media_count(1));
-  EXPECT_EQ(named_default->media(), std::vector<Bytes>{packet});
+  expect_media(*named_default, {packet});
 }
 
 // Scenario ROOM-13: one identity twice in a room is two participants.
@@ -273,8 +265,7 @@ TEST(LiveRooms, SameIdentityTwiceIsTwoParticipants) {
   ASSERT_TRUE(c1 && c2);
   Bytes packet = media_packet(13, 1);
   ASSERT_TRUE(c1->send(packet).ok());
-  ASSERT_TRUE(c2->wait_media_count(1));
-  EXPECT_EQ(c2->media(), std::vector<Bytes>{packet});
+  expect_media(*c2, {packet});
   auto rooms = relay->server->rooms();
   ASSERT_EQ(rooms.size(), 1u);
   ASSERT_EQ(rooms[0].participants.size(), 2u);

@@ -11,43 +11,47 @@ namespace {
 
 using wire::CloseCode;
 
-/// The raw peer was refused with `code`; the relay reported the same close.
-void expect_raw_refused(TestRelay& relay, RawEndpoint& raw, CloseCode code, const std::string& reason_part) {
-  auto closed = raw.wait_closed();
-  expect_application_close(closed, code, reason_part);
+/// The client closed the connection itself with `code`.
+void expect_local_close(const std::optional<transport::CloseInfo>& closed, CloseCode code,
+                        const std::string& reason_part) {
   ASSERT_TRUE(closed);
-  expect_rejected_event(relay, code, closed->reason);
-  EXPECT_TRUE(raw.state().signals.empty()) << "the relay answered";
-  EXPECT_EQ(relay.counters().handshakes_ok.load(), 0u);
-  EXPECT_EQ(relay.counters().participants.load(), 0u);
+  EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
+  EXPECT_FALSE(closed->transport_code);
+  EXPECT_EQ(closed->code, wire::code_value(code)) << closed->reason;
+  EXPECT_NE(closed->reason.find(reason_part), std::string::npos) << closed->reason;
 }
 
-std::unique_ptr<RawEndpoint> raw_to(TestRelay& relay) {
-  auto raw = RawEndpoint::connect(relay.port());
-  EXPECT_TRUE(raw && raw->wait_established());
-  return raw;
-}
+// A relay and one bare connection to it that completed QUIC.
+class LiveRawOpening : public ::testing::Test {
+ protected:
+  void open(relay::RelayConfig config = relay_config()) {
+    relay = TestRelay::start(std::move(config));
+    ASSERT_TRUE(relay);
+    raw = raw_connection(*relay);
+    ASSERT_TRUE(raw);
+  }
+  std::optional<transport::CloseInfo> expect_refused(CloseCode code, const std::string& reason_part) {
+    return expect_raw_refused(*relay, *raw, code, reason_part);
+  }
 
-TEST(LiveHandshake, TamperedOfferSignatureIsRefused) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto raw = raw_to(*relay);
-  ASSERT_TRUE(raw);
+  std::unique_ptr<TestRelay> relay;
+  std::unique_ptr<RawEndpoint> raw;
+};
+
+TEST_F(LiveRawOpening, TamperedOfferSignatureIsRefused) {
+  open();
   handshake::Caller caller(identity_from(4));
   wire::CallOffer offer = caller.offer();
   ASSERT_EQ(offer.signature.size(), 64u);
   offer.signature[5] ^= 0x01;
   ASSERT_TRUE(raw->send_signal(offer).ok());
-  expect_raw_refused(*relay, *raw, CloseCode::handshake_failed, "signature verification failed");
+  expect_refused(CloseCode::handshake_failed, "signature verification failed");
   EXPECT_EQ(relay->counters().handshakes_failed.load(), 1u);
 }
 
 // The same offer untouched is answered: the tampering is what the relay refused.
-TEST(LiveHandshake, HandMadeOfferIsAnswered) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto raw = raw_to(*relay);
-  ASSERT_TRUE(raw);
+TEST_F(LiveRawOpening, HandMadeOfferIsAnswered) {
+  open();
   // A datagram before the join is dropped (and counted), not forwarded.
   ASSERT_TRUE(
       raw->with_connection([&](transport::Connection& c) { return c.send_datagram(media_packet(4, 0)); })
@@ -68,46 +72,34 @@ TEST(LiveHandshake, HandMadeOfferIsAnswered) {
   EXPECT_EQ(session->peer_fingerprint(), relay->server->identity().fingerprint());
 }
 
-TEST(LiveHandshake, InvalidJsonFirstSignal) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto raw = raw_to(*relay);
-  ASSERT_TRUE(raw);
+TEST_F(LiveRawOpening, InvalidJsonFirstSignal) {
+  open();
   ASSERT_TRUE(raw->send_signal_text("{\"CallOffer\":").ok());
-  expect_raw_refused(*relay, *raw, CloseCode::malformed_signal, "malformed signal");
+  expect_refused(CloseCode::malformed_signal, "malformed signal");
   EXPECT_EQ(relay->counters().rejected_malformed.load(), 1u);
 }
 
-TEST(LiveHandshake, OversizedSignalLengthPrefix) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto raw = raw_to(*relay);
-  ASSERT_TRUE(raw);
+TEST_F(LiveRawOpening, OversizedSignalLengthPrefix) {
+  open();
   Bytes stream(4 + 64, 'x');
   store_be32(stream.data(), 1024 * 1024 + 1);  // declares one byte over the 1 MiB limit
   ASSERT_TRUE(raw->send_raw_stream(stream).ok());
-  expect_raw_refused(*relay, *raw, CloseCode::malformed_signal, "malformed signal");
+  expect_refused(CloseCode::malformed_signal, "malformed signal");
   EXPECT_EQ(relay->counters().rejected_malformed.load(), 1u);
 }
 
-TEST(LiveHandshake, UnexpectedFirstMessage) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto raw = raw_to(*relay);
-  ASSERT_TRUE(raw);
+TEST_F(LiveRawOpening, UnexpectedFirstMessage) {
+  open();
   ASSERT_TRUE(raw->send_signal(wire::Ping{1}).ok());
-  expect_raw_refused(*relay, *raw, CloseCode::handshake_failed, "handshake failed");
+  expect_refused(CloseCode::handshake_failed, "handshake failed");
   EXPECT_EQ(relay->counters().handshakes_failed.load(), 1u);
 }
 
-TEST(LiveHandshake, SilenceAfterTheQuicHandshakeTimesOut) {
+TEST_F(LiveRawOpening, SilenceAfterTheQuicHandshakeTimesOut) {
   auto config = relay_config();
   config.phase_timeout_ms = 300;
-  auto relay = TestRelay::start(config);
-  ASSERT_TRUE(relay);
-  auto raw = raw_to(*relay);
-  ASSERT_TRUE(raw);
-  expect_raw_refused(*relay, *raw, CloseCode::timeout, "no CallOffer within 300 ms");
+  open(config);
+  expect_refused(CloseCode::timeout, "no CallOffer within 300 ms");
   EXPECT_EQ(relay->counters().rejected_timeout.load(), 1u);
   EXPECT_EQ(relay->counters().sessions_active.load(), 0u);
 }
@@ -116,17 +108,11 @@ TEST(LiveHandshake, SilenceAfterTheQuicHandshakeTimesOut) {
 TEST(LiveHandshake, ClientGivesUpOnARelayThatNeverAnswers) {
   auto mute = RawEndpoint::mute_server();
   ASSERT_TRUE(mute);
-  client::ClientConfig config;
-  config.relay_host = "127.0.0.1";
-  config.relay_port = mute->port();
+  auto config = client_config_to(mute->port());
   config.handshake_timeout_ms = 300;
   auto c = TestClient::connect(std::move(config));
   ASSERT_TRUE(c);
-  auto closed = c->wait_closed();
-  ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
-  EXPECT_EQ(closed->code, wire::code_value(CloseCode::timeout));
-  EXPECT_NE(closed->reason.find("not joined within 300 ms"), std::string::npos) << closed->reason;
+  expect_local_close(c->wait_closed(), CloseCode::timeout, "not joined within 300 ms (state HANDSHAKING)");
   Status joined = c->client->wait_joined(0);
   ASSERT_FALSE(joined.ok());
   EXPECT_EQ(joined.error().code, Errc::closed);
@@ -146,18 +132,11 @@ TEST(LiveHandshake, ClientGivesUpWhenNothingListens) {
     ASSERT_TRUE(gone);
     port = gone->port();
   }
-  client::ClientConfig config;
-  config.relay_host = "127.0.0.1";
-  config.relay_port = port;
+  auto config = client_config_to(port);
   config.handshake_timeout_ms = 300;
   auto c = TestClient::connect(std::move(config));
   ASSERT_TRUE(c);
-  auto closed = c->wait_closed();
-  ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
-  EXPECT_EQ(closed->code, wire::code_value(CloseCode::timeout));
-  EXPECT_NE(closed->reason.find("not joined within 300 ms (state CONNECTING)"), std::string::npos)
-      << closed->reason;
+  expect_local_close(c->wait_closed(), CloseCode::timeout, "not joined within 300 ms (state CONNECTING)");
 }
 
 // A relay stand-in that answers the client's CallOffer with `reply`.
@@ -166,10 +145,7 @@ std::optional<transport::CloseInfo> client_closed_after_reply(
   auto server = RawEndpoint::mute_server();
   EXPECT_TRUE(server);
   if (!server) return std::nullopt;
-  client::ClientConfig config;
-  config.relay_host = "127.0.0.1";
-  config.relay_port = server->port();
-  auto c = TestClient::connect(std::move(config));
+  auto c = TestClient::connect(client_config_to(server->port()));
   EXPECT_TRUE(c);
   if (!c) return std::nullopt;
   EXPECT_TRUE(server->wait_signals(1));
@@ -185,15 +161,6 @@ std::optional<transport::CloseInfo> client_closed_after_reply(
   auto seen = server->wait_closed();  // the stand-in is told why
   EXPECT_TRUE(seen && closed && seen->code == closed->code && seen->reason == closed->reason);
   return closed;
-}
-
-void expect_local_close(const std::optional<transport::CloseInfo>& closed, CloseCode code,
-                        const std::string& reason_part) {
-  ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
-  EXPECT_FALSE(closed->transport_code);
-  EXPECT_EQ(closed->code, wire::code_value(code)) << closed->reason;
-  EXPECT_NE(closed->reason.find(reason_part), std::string::npos) << closed->reason;
 }
 
 TEST(LiveClientHandshake, MalformedReplyFromTheRelay) {
@@ -240,12 +207,9 @@ TEST(LiveHandshake, PinnedRelayIdentityMismatch) {
   auto c = TestClient::connect(std::move(config));
   ASSERT_TRUE(c);
   auto closed = c->wait_closed();
+  expect_local_close(closed, CloseCode::handshake_failed,
+                     "is not the pinned " + identity_from(9).fingerprint().to_display());
   ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
-  EXPECT_EQ(closed->code, wire::code_value(CloseCode::handshake_failed));
-  EXPECT_NE(closed->reason.find("is not the pinned " + identity_from(9).fingerprint().to_display()),
-            std::string::npos)
-      << closed->reason;
   EXPECT_FALSE(c->client->wait_joined(0).ok());
   EXPECT_FALSE(c->client->relay_fingerprint().has_value());
   // The relay had admitted it; it sees the client leave with that code.
@@ -314,13 +278,9 @@ TEST(LiveClient, StatesWithoutAuthentication) {
   ASSERT_TRUE(c);
   c->client->hangup(wire::HangupReason::normal);
   ASSERT_TRUE(c->wait_closed());
-  std::vector<client::ClientState> states;
-  for (const auto& e : c->events.snapshot()) {
-    if (e.type == client::ClientEventType::state) states.push_back(e.state);
-  }
-  EXPECT_EQ(states, (std::vector<client::ClientState>{
-                        client::ClientState::connecting, client::ClientState::handshaking,
-                        client::ClientState::joined, client::ClientState::closed}));
+  EXPECT_EQ(c->states(), (std::vector<client::ClientState>{
+                             client::ClientState::connecting, client::ClientState::handshaking,
+                             client::ClientState::joined, client::ClientState::closed}));
   EXPECT_EQ(
       c->events.count([](const client::ClientEvent& e) { return e.type == client::ClientEventType::joined; }),
       1u);

@@ -10,52 +10,51 @@ namespace {
 using wire::CloseCode;
 
 TEST(LiveLifecycle, HangupLeavesWithNormalClose) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto c1 = TestClient::join(client_config(*relay, "room-h"));
-  auto c2 = TestClient::join(client_config(*relay, "room-h"));
-  ASSERT_TRUE(c1 && c2);
+  auto room = RoomSetup::start("room-h", 2);
+  ASSERT_TRUE(room.ok());
+  auto& relay = room.relay;
+  TestClient& c1 = room[0];
+  TestClient& c2 = room[1];
   auto joined = relay->wait_event(relay::RelayEventType::joined);
   ASSERT_TRUE(joined);
 
-  c1->client->hangup(wire::HangupReason::normal);
+  c1.client->hangup(wire::HangupReason::normal);
   auto left = relay->wait_event(relay::RelayEventType::left, joined->connection);
   ASSERT_TRUE(left);
   EXPECT_EQ(left->room, "room-h");
-  EXPECT_EQ(left->fingerprint, c1->display_fingerprint);
+  EXPECT_EQ(left->fingerprint, c1.display_fingerprint);
   EXPECT_EQ(left->close.code, 0u);
   EXPECT_FALSE(left->close.transport_code);
   EXPECT_EQ(left->close.reason, "normal close");
-  auto closed = c1->wait_closed();
+  auto closed = c1.wait_closed();
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->kind, transport::CloseKind::local);
   EXPECT_EQ(closed->code, 0u);
   EXPECT_EQ(closed->reason, "normal close");
-  EXPECT_FALSE(c1->send(media_packet(1, 1)).ok());
+  EXPECT_FALSE(c1.send(media_packet(1, 1)).ok());
 
-  c1->client->hangup(wire::HangupReason::normal);  // idempotent
+  c1.client->hangup(wire::HangupReason::normal);  // idempotent
   EXPECT_EQ(relay->count(relay::RelayEventType::left), 1u);
   EXPECT_EQ(relay->counters().participants.load(), 1u);
   auto rooms = relay->server->rooms();
   ASSERT_EQ(rooms.size(), 1u);
   EXPECT_EQ(rooms[0].participants.size(), 1u);
-  EXPECT_EQ(c2->client->state(), client::ClientState::joined);
+  EXPECT_EQ(c2.client->state(), client::ClientState::joined);
 }
 
 // Scenario ROOM-14: signals after the join are no reason to end the session.
 TEST(LiveLifecycle, SignalsAfterJoiningAreHarmless) {
-  auto relay = TestRelay::start();
-  ASSERT_TRUE(relay);
-  auto c1 = TestClient::join(client_config(*relay, "room-s"));
-  auto c2 = TestClient::join(client_config(*relay, "room-s"));
-  ASSERT_TRUE(c1 && c2);
-  ASSERT_TRUE(c1->client->send_signal(wire::Ping{5}).ok());
-  ASSERT_TRUE(c1->client->send_signal(wire::Hold{}).ok());
+  auto room = RoomSetup::start("room-s", 2);
+  ASSERT_TRUE(room.ok());
+  auto& relay = room.relay;
+  TestClient& c1 = room[0];
+  TestClient& c2 = room[1];
+  ASSERT_TRUE(c1.client->send_signal(wire::Ping{5}).ok());
+  ASSERT_TRUE(c1.client->send_signal(wire::Hold{}).ok());
   Bytes packet = media_packet(2, 1);
-  ASSERT_TRUE(c2->send(packet).ok());
-  ASSERT_TRUE(c1->wait_media_count(1));
-  EXPECT_EQ(c1->media(), std::vector<Bytes>{packet});
-  EXPECT_EQ(c1->client->state(), client::ClientState::joined);
+  ASSERT_TRUE(c2.send(packet).ok());
+  expect_media(c1, {packet});
+  EXPECT_EQ(c1.client->state(), client::ClientState::joined);
   EXPECT_EQ(relay->count(relay::RelayEventType::left), 0u);
 }
 

@@ -7,13 +7,10 @@
 // generous deadline. Tests never assert timings and never sleep to wait.
 #pragma once
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -27,6 +24,7 @@
 #include <vector>
 
 #include "client/client.hpp"
+#include "common/loopback_tcp.hpp"
 #include "core/event_loop.hpp"
 #include "crypto/identity.hpp"
 #include "relay/relay_server.hpp"
@@ -161,14 +159,20 @@ bool eventually(Predicate predicate, std::chrono::milliseconds timeout = kWait) 
   return true;
 }
 
-inline client::ClientConfig client_config(const TestRelay& relay, std::string sni = "default",
-                                          std::optional<std::string> token = std::nullopt) {
+/// A client of whatever listens on 127.0.0.1:`port`.
+inline client::ClientConfig client_config_to(uint16_t port, std::string sni = "default",
+                                             std::optional<std::string> token = std::nullopt) {
   client::ClientConfig config;
   config.relay_host = "127.0.0.1";
-  config.relay_port = relay.port();
+  config.relay_port = port;
   config.sni = std::move(sni);
   config.token = std::move(token);
   return config;
+}
+
+inline client::ClientConfig client_config(const TestRelay& relay, std::string sni = "default",
+                                          std::optional<std::string> token = std::nullopt) {
+  return client_config_to(relay.port(), std::move(sni), std::move(token));
 }
 
 class TestClient {
@@ -210,6 +214,15 @@ class TestClient {
         .has_value();
   }
 
+  /// The states reported so far, in order.
+  std::vector<client::ClientState> states() const {
+    std::vector<client::ClientState> out;
+    for (auto& e : events.snapshot()) {
+      if (e.type == client::ClientEventType::state) out.push_back(e.state);
+    }
+    return out;
+  }
+
   /// Media datagrams received so far.
   std::vector<Bytes> media() const {
     std::vector<Bytes> out;
@@ -236,6 +249,31 @@ class TestClient {
 
   Status send(ByteView datagram) { return client->send_media(datagram); }
 };
+
+/// A relay (of `config`) and `count` clients joined to `room`, in join order.
+struct RoomSetup {
+  std::unique_ptr<TestRelay> relay;
+  std::vector<std::unique_ptr<TestClient>> members;  // declared last: leave before the relay stops
+
+  static RoomSetup start(const std::string& room, size_t count, relay::RelayConfig config = relay_config()) {
+    RoomSetup setup;
+    setup.relay = TestRelay::start(std::move(config));
+    if (!setup.relay) return setup;
+    for (size_t i = 0; i < count; ++i)
+      setup.members.push_back(TestClient::join(client_config(*setup.relay, room)));
+    return setup;
+  }
+  bool ok() const {
+    return relay && std::all_of(members.begin(), members.end(), [](const auto& m) { return m != nullptr; });
+  }
+  TestClient& operator[](size_t i) { return *members.at(i); }
+};
+
+/// `client` receives exactly `expected` (in that order, nothing before).
+inline void expect_media(const TestClient& client, const std::vector<Bytes>& expected) {
+  ASSERT_TRUE(client.wait_media_count(expected.size()));
+  EXPECT_EQ(client.media(), expected);
+}
 
 // ---------------------------------------------------------------------------
 // Media packets
@@ -497,20 +535,6 @@ class AuthStandIn {
   std::vector<Request> requests_;
 };
 
-/// A loopback TCP port nothing listens on (bound once, then released).
-inline uint16_t unused_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // ---------------------------------------------------------------------------
 // Rejections
 
@@ -555,6 +579,27 @@ inline void expect_refused(TestRelay& relay, TestClient& tc, wire::CloseCode cod
       tc.events.count([](const client::ClientEvent& e) { return e.type == client::ClientEventType::joined; }),
       0u);
   expect_rejected_event(relay, code, info->reason);
+}
+
+/// A bare connection that completed QUIC with the relay (null, and a failed expectation, otherwise).
+inline std::unique_ptr<RawEndpoint> raw_connection(TestRelay& relay, std::string sni = "default") {
+  auto raw = RawEndpoint::connect(relay.port(), std::move(sni));
+  EXPECT_TRUE(raw && raw->wait_established());
+  return raw && raw->state().established ? std::move(raw) : nullptr;
+}
+
+/// A bare connection refused before joining: an application close with `code`,
+/// the relay's REJECTED event with the same reason, and no answer. Returns the close.
+inline std::optional<transport::CloseInfo> expect_raw_refused(TestRelay& relay, RawEndpoint& raw,
+                                                              wire::CloseCode code,
+                                                              const std::string& reason_part) {
+  auto closed = raw.wait_closed();
+  expect_application_close(closed, code, reason_part);
+  if (closed) expect_rejected_event(relay, code, closed->reason);
+  EXPECT_TRUE(raw.state().signals.empty()) << "the relay answered";
+  EXPECT_EQ(relay.counters().handshakes_ok.load(), 0u);
+  EXPECT_EQ(relay.counters().participants.load(), 0u);
+  return closed;
 }
 
 }  // namespace wzp::live_testing

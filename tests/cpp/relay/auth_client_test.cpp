@@ -1,10 +1,5 @@
 // The token check's outcome table (relay spec §5.2, featherChat spec §1.7.2):
 // parse_auth_response for every answer, AuthClient for the transport rows.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "common/loopback_tcp.hpp"
 #include "relay/auth_client.hpp"
 
 namespace wzp::relay {
@@ -101,21 +97,10 @@ TEST(AuthResponse, NonSuccessStatus) {
   }
 }
 
-uint16_t closed_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The transport rows: network error and bad URL fail as unavailable.
 TEST(AuthClientRequest, NetworkErrorAndBadUrl) {
-  std::string closed = "http://127.0.0.1:" + std::to_string(closed_tcp_port()) + "/v1/auth/validate";
+  std::string closed =
+      "http://127.0.0.1:" + std::to_string(test_support::closed_tcp_port()) + "/v1/auth/validate";
   for (const std::string& url : {closed, std::string("not a url"), std::string("ftp://127.0.0.1/x")}) {
     AuthClient client(AuthClientConfig{url, 2000, 1, 4});
     auto r = client.validate_now("tok");
@@ -138,21 +123,15 @@ TEST(AuthClientRequest, FullQueueAnswersAtOnce) {
 // A request in flight to a server that never answers ends when the client is
 // destroyed, long before its own timeout.
 TEST(AuthClientRequest, DestructionInterruptsARequestInFlight) {
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/auth/validate";
+  test_support::LoopbackTcpSocket server;  // accepts, never answers
+  ASSERT_TRUE(server.port() != 0 && server.listen());
+  std::string url = server.url("/v1/auth/validate");
 
   auto client = std::make_unique<AuthClient>(AuthClientConfig{url, 600'000, 1, 4});
   std::promise<Result<AuthIdentity>> result;
   auto answered = result.get_future();
   client->validate("tok", [&](Result<AuthIdentity> r) { result.set_value(std::move(r)); });
-  int connection = ::accept(listener, nullptr, nullptr);  // the request is under way
+  int connection = server.accept();  // the request is under way
   ASSERT_GE(connection, 0);
 
   std::thread destroyer([&] { client.reset(); });
@@ -162,7 +141,6 @@ TEST(AuthClientRequest, DestructionInterruptsARequestInFlight) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::closed) << r.error().message;
   ::close(connection);
-  ::close(listener);
 }
 
 }  // namespace
