@@ -157,7 +157,9 @@ Result<AuthIdentity> AuthClient::validate_now(const std::string& token) {
   std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
   if (!curl || !multi)
     return make_error(Errc::auth_unavailable, "auth request failed: cannot create HTTP client");
-  std::string request = nlohmann::json{{"token", token}}.dump();
+  // Invalid UTF-8 becomes U+FFFD (as the wire encoder does) instead of an exception.
+  std::string request =
+      nlohmann::json{{"token", token}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
   std::string body;
   char error_text[CURL_ERROR_SIZE] = {0};

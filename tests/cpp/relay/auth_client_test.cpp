@@ -110,6 +110,16 @@ TEST(AuthClientRequest, NetworkErrorAndBadUrl) {
   }
 }
 
+// The relay only passes tokens from decoded (valid UTF-8) JSON, but the client
+// does not rely on it: any bytes make a request, never an exception.
+TEST(AuthClientRequest, TokenThatIsNotUtf8) {
+  AuthClient client(AuthClientConfig{
+      "http://127.0.0.1:" + std::to_string(test_support::closed_tcp_port()) + "/", 2000, 1, 4});
+  auto r = client.validate_now(std::string("\xff\xfe token \xc3", 10));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::auth_unavailable);
+}
+
 TEST(AuthClientRequest, FullQueueAnswersAtOnce) {
   AuthClient client(AuthClientConfig{"http://127.0.0.1:1/", 2000, 1, 0});
   std::optional<Result<AuthIdentity>> got;
