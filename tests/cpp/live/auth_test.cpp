@@ -82,6 +82,30 @@ TEST_F(LiveAuth, ValidTokenWithTheIdentitysFingerprintJoins) {
                              client::ClientState::handshaking, client::ClientState::joined}));
 }
 
+// The POST body is compact JSON with the token escaped as serde_json does.
+TEST_F(LiveAuth, TokenWithSpecialCharactersIsEscaped) {
+  start();
+  const std::string token = "a\"b\\c/\xc3\xa9\n\x01";
+  auth.set(token, AuthStandIn::invalid());
+  auto c = client_with(token);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->wait_closed());
+  auto requests = auth.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].body, "{\"token\":\"a\\\"b\\\\c/\xc3\xa9\\n\\u0001\"}");
+}
+
+// A token that is not valid Unicode (a lone surrogate escape) never reaches
+// the auth server: the signal is malformed.
+TEST_F(LiveAuth, LoneSurrogateInTokenIsMalformed) {
+  start();
+  auto raw = raw_connection(*relay, "room-auth");
+  ASSERT_TRUE(raw);
+  ASSERT_TRUE(raw->send_signal_text(R"({"AuthToken":{"token":"x\ud800y"}})").ok());
+  expect_raw_refused(*relay, *raw, CloseCode::malformed_signal, "malformed signal");
+  EXPECT_TRUE(auth.requests().empty());
+}
+
 TEST_F(LiveAuth, InvalidTokenIsRejected) {
   start();
   auth.set("tok-bad", AuthStandIn::invalid());
