@@ -3,6 +3,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "wire/close_codes.hpp"
+#include "wire/sni.hpp"
 
 namespace wzp::client {
 namespace {
@@ -27,6 +28,13 @@ Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink si
   if (config.relay_port == 0) return make_error(Errc::invalid_argument, "relay port must not be 0");
   if (!transport::SocketAddress::from_ip(config.relay_host, config.relay_port)) {
     return make_error(Errc::invalid_argument, "relay host '" + config.relay_host + "' is not an IP address");
+  }
+  // A relay's TLS stack refuses other names during the handshake (with an
+  // alert that says nothing about why); "_probe" asks for a relay probe.
+  if (!config.sni.empty() &&
+      (!wire::is_valid_sni(config.sni) || wire::room_from_sni(config.sni) == wire::kSniProbe)) {
+    return make_error(Errc::invalid_argument,
+                      "SNI '" + config.sni + "' is not a room: use a DNS name such as the hashed room name");
   }
   std::unique_ptr<Client> client(new Client(std::move(config), std::move(sink)));
   Client* self = client.get();

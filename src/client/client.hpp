@@ -32,6 +32,7 @@ struct ClientConfig {
   std::string relay_host;
   uint16_t relay_port = 0;
   /// The SNI to send (already hashed, or "default"); empty sends no SNI.
+  /// Must be a valid DNS name other than "_probe" (create() refuses others).
   std::string sni = "default";
   std::optional<std::string> token;
   crypto::Identity identity = crypto::Identity::from_seed(crypto::Seed::random());
@@ -55,6 +56,7 @@ class Client {
  public:
   using EventSink = std::function<void(ClientEvent)>;
 
+  /// Errors: invalid_argument (port 0, host not an IP address, SNI not a room name), io, tls.
   static Result<std::unique_ptr<Client>> create(ClientConfig config, EventSink sink);
   ~Client();
   Client(const Client&) = delete;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace wzp::relay {
 namespace {
@@ -13,6 +14,15 @@ struct CurlDeleter {
 };
 struct SlistDeleter {
   void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
+};
+// Detaches the easy handle from the multi handle before either is freed.
+struct Attachment {
+  CURLM* multi;
+  CURL* easy;
+  ~Attachment() { curl_multi_remove_handle(multi, easy); }
 };
 
 constexpr size_t kMaxResponseBytes = 64 * 1024;
@@ -69,6 +79,7 @@ AuthClient::~AuthClient() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     cancelled.swap(jobs_);
+    for (void* multi : in_flight_) curl_multi_wakeup(multi);  // requests give up now
   }
   cv_.notify_all();
   for (auto& w : workers_) w.join();
@@ -101,10 +112,54 @@ void AuthClient::run_worker() {
   }
 }
 
-Result<AuthIdentity> AuthClient::validate_now(const std::string& token) const {
+bool AuthClient::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+Result<int> AuthClient::run_transfer(CURLM* multi) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return make_error(Errc::closed, "relay is shutting down");
+    in_flight_.insert(multi);
+  }
+  struct Unregister {
+    AuthClient& self;
+    void* multi;
+    ~Unregister() {
+      std::lock_guard lock(self.mutex_);
+      self.in_flight_.erase(multi);
+    }
+  } unregister{*this, multi};
+  for (;;) {
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(multi, &running);
+    if (mc != CURLM_OK)
+      return make_error(Errc::auth_unavailable,
+                        std::string("auth request failed: ") + curl_multi_strerror(mc));
+    if (running == 0) break;
+    // Waits for the socket, curl's own timers (the request timeout) or a wakeup.
+    mc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    if (mc != CURLM_OK)
+      return make_error(Errc::auth_unavailable,
+                        std::string("auth request failed: ") + curl_multi_strerror(mc));
+    if (stopping()) return make_error(Errc::closed, "relay is shutting down");
+  }
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+    if (msg->msg == CURLMSG_DONE) return static_cast<int>(msg->data.result);
+  }
+  return make_error(Errc::auth_unavailable, "auth request failed: no result");
+}
+
+Result<AuthIdentity> AuthClient::validate_now(const std::string& token) {
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return make_error(Errc::auth_unavailable, "auth request failed: cannot create HTTP client");
-  std::string request = nlohmann::json{{"token", token}}.dump();
+  std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
+  if (!curl || !multi)
+    return make_error(Errc::auth_unavailable, "auth request failed: cannot create HTTP client");
+  // Invalid UTF-8 becomes U+FFFD (as the wire encoder does) instead of an exception.
+  std::string request =
+      nlohmann::json{{"token", token}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
   std::string body;
   char error_text[CURL_ERROR_SIZE] = {0};
@@ -122,7 +177,13 @@ Result<AuthIdentity> AuthClient::validate_now(const std::string& token) const {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
-  CURLcode rc = curl_easy_perform(c);
+  if (curl_multi_add_handle(multi.get(), c) != CURLM_OK) {
+    return make_error(Errc::auth_unavailable, "auth request failed: cannot start the HTTP request");
+  }
+  Attachment attachment{multi.get(), c};
+  auto transfer = run_transfer(multi.get());
+  if (!transfer) return std::move(transfer).error();
+  auto rc = static_cast<CURLcode>(*transfer);
   if (rc != CURLE_OK) {
     std::string why = error_text[0] ? error_text : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,8 +32,9 @@ struct AuthClientConfig {
   size_t max_pending = 256;
 };
 
-/// Interpret an auth server's answer. Errors: auth_rejected (non-2xx, valid:false,
-/// no fingerprint), auth_unavailable (body not the expected JSON).
+/// Interpret an auth server's answer. Errors: auth_rejected (status not 2xx and
+/// below 500, valid:false, no string fingerprint), auth_unavailable (status 5xx,
+/// body not a JSON object with a boolean "valid").
 Result<AuthIdentity> parse_auth_response(long http_status, std::string_view body);
 
 class AuthClient {
@@ -49,7 +51,9 @@ class AuthClient {
   void validate(std::string token, Callback done);
 
   /// Blocking validation on the calling thread (used by the workers and by tests).
-  Result<AuthIdentity> validate_now(const std::string& token) const;
+  /// The destructor interrupts it (Errc::closed), so stopping never waits for
+  /// an auth server that does not answer.
+  Result<AuthIdentity> validate_now(const std::string& token);
 
  private:
   struct Job {
@@ -57,12 +61,17 @@ class AuthClient {
     Callback done;
   };
   void run_worker();
+  bool stopping();
+  /// Runs a curl multi handle's transfer to its end: the CURLcode, or
+  /// Errc::closed when stopped. (CURLM is void: curl stays out of this header.)
+  Result<int> run_transfer(void* multi);
 
   AuthClientConfig config_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;
   bool stopping_ = false;
+  std::set<void*> in_flight_;  // curl multi handles under way, woken by the destructor
   std::vector<std::thread> workers_;
 };
 

@@ -18,6 +18,9 @@ constexpr std::string_view kLog = "relay";
 // Signals a client may send back to back while its token is being checked (the
 // reference client sends AuthToken and CallOffer without waiting).
 constexpr size_t kMaxHeldSignals = 8;
+// Connections over the session cap whose handshake may finish before they are
+// refused (so they learn why); beyond this many they are cut off at once.
+constexpr size_t kMaxAwaitingRefusal = 64;
 
 std::string describe_peer(const std::string& remote, const std::string& room) {
   return remote + (room.empty() ? "" : " room " + room);
@@ -126,9 +129,14 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
     return;
   }
   if (peers_.size() >= config_.max_sessions) {
-    // Refused once its handshake completes: only then can an application close
-    // code reach the client (before it, QUIC turns it into a transport error).
-    refusing_.insert(conn.id());
+    // During the handshake QUIC can only carry a bare APPLICATION_ERROR (no
+    // code of ours, no reason), so the refusal waits for the handshake to end;
+    // a bounded number wait, the rest are cut off at once.
+    if (awaiting_refusal_.size() < kMaxAwaitingRefusal) {
+      awaiting_refusal_.insert(conn.id());
+    } else {
+      refuse_full(conn);
+    }
     return;
   }
   auto peer = std::make_unique<Peer>();
@@ -138,15 +146,19 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
   counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
 }
 
+void RelayServer::refuse_full(transport::Connection& conn) {
+  std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
+  counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+  WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
+  RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
+  event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
+  emit(std::move(event));
+  conn.close(wire::code_value(wire::CloseCode::server_full), reason);
+}
+
 void RelayServer::on_handshake_completed(transport::Connection& conn) {
-  if (refusing_.count(conn.id()) != 0) {
-    std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
-    counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
-    WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
-    RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
-    event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
-    emit(std::move(event));
-    conn.close(wire::code_value(wire::CloseCode::server_full), reason);
+  if (awaiting_refusal_.erase(conn.id()) != 0) {
+    refuse_full(conn);
     return;
   }
   Peer* peer = find_peer(conn.id());
@@ -165,24 +177,30 @@ void RelayServer::on_handshake_completed(transport::Connection& conn) {
   WZP_LOG(debug, kLog, "connection from " + describe_peer(peer->remote, peer->room));
   if (config_.auth_url) {
     peer->phase = Peer::Phase::awaiting_token;
-    arm_deadline(*peer, "AuthToken");
+    arm_phase_deadline(*peer, "AuthToken");
   } else {
     peer->phase = Peer::Phase::awaiting_offer;
-    arm_deadline(*peer, "CallOffer");
+    arm_phase_deadline(*peer, "CallOffer");
   }
 }
 
-void RelayServer::arm_deadline(Peer& peer, std::string what) {
+void RelayServer::arm_phase_deadline(Peer& peer, const std::string& awaited) {
+  arm_deadline(peer, config_.phase_timeout_ms, wire::CloseCode::timeout,
+               "no " + awaited + " within " + std::to_string(config_.phase_timeout_ms) + " ms");
+}
+
+void RelayServer::arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason) {
   if (peer.deadline) loop_.cancel_timer(*peer.deadline);
-  uint64_t deadline = clock::now_ns() + uint64_t{config_.phase_timeout_ms} * 1'000'000;
-  peer.deadline = loop_.add_timer(deadline, [this, id = peer.id, what = std::move(what)] {
+  uint64_t deadline = clock::now_ns() + uint64_t{timeout_ms} * 1'000'000;
+  peer.deadline = loop_.add_timer(deadline, [this, id = peer.id, code, reason = std::move(reason)] {
     Peer* p = find_peer(id);
     if (p == nullptr) return;
     p->deadline.reset();
     if (p->phase == Peer::Phase::joined || p->phase == Peer::Phase::closing) return;
     if (auto* conn = endpoint_ ? endpoint_->find(id) : nullptr) {
-      reject(*p, *conn, wire::CloseCode::timeout,
-             "no " + what + " within " + std::to_string(config_.phase_timeout_ms) + " ms", counters_.rejected_timeout);
+      reject(*p, *conn, code, reason,
+             code == wire::CloseCode::auth_unavailable ? counters_.auth_unavailable
+                                                       : counters_.rejected_timeout);
     }
   });
 }
@@ -262,6 +280,11 @@ void RelayServer::handle_signal(Peer& peer, transport::Connection& conn, wire::S
 
 void RelayServer::handle_auth_token(Peer& peer, const std::string& token) {
   peer.phase = Peer::Phase::authenticating;
+  // The token is here: from now on the wait is for the auth server. Its HTTP
+  // timeout normally answers first; this also bounds time spent queued.
+  uint32_t auth_deadline_ms = config_.auth_timeout_ms + config_.phase_timeout_ms;
+  arm_deadline(peer, auth_deadline_ms, wire::CloseCode::auth_unavailable,
+               "auth server unavailable: no answer within " + std::to_string(auth_deadline_ms) + " ms");
   uint64_t generation = ++peer.auth_generation;
   auth_->validate(token, [this, id = peer.id, generation](Result<AuthIdentity> result) {
     // Runs on an auth worker: hop back onto the loop.
@@ -292,7 +315,7 @@ void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, R
               (result->alias ? " (" + *result->alias + ")" : ""));
   peer->token = std::move(*result);
   peer->phase = Peer::Phase::awaiting_offer;
-  arm_deadline(*peer, "CallOffer");
+  arm_phase_deadline(*peer, "CallOffer");
   std::deque<wire::SignalMessage> held;
   held.swap(peer->held);
   for (auto& message : held) {
@@ -306,7 +329,9 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   auto answered = handshake::answer_offer(config_.identity, message);
   if (!answered) {
     std::string reason = "handshake failed: " + answered.error().message;
-    if (std::holds_alternative<wire::AuthToken>(message)) reason += " (this relay does not use token authentication)";
+    if (std::holds_alternative<wire::AuthToken>(message) && !config_.auth_url) {
+      reason += " (this relay does not use token authentication)";
+    }
     reject(peer, conn, wire::CloseCode::handshake_failed, reason, counters_.handshakes_failed);
     return;
   }
@@ -399,7 +424,7 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
 }
 
 void RelayServer::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
-  refusing_.erase(conn.id());
+  awaiting_refusal_.erase(conn.id());
   auto it = peers_.find(conn.id());
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);

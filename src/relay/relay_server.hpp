@@ -3,7 +3,8 @@
 //   -> room join (ACL, room size) -> SFU forwarding of every media datagram
 // with a deadline on every pre-room phase, a cap on connections that counts the
 // ones still authenticating, and a distinct close code and reason for every
-// rejection (wire/close_codes.hpp). Malformed datagrams are dropped and counted;
+// rejection (wire/close_codes.hpp). Refusals wait for the QUIC handshake to
+// complete, since only then can an application close carry code and reason. Malformed datagrams are dropped and counted;
 // they never end a session (the reference ends it).
 //
 // Threading: the relay owns one event-loop thread that runs every connection.
@@ -15,6 +16,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,7 +85,9 @@ class RelayServer {
   void handle_auth_token(Peer& peer, const std::string& token);
   void finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result);
   void handle_offer(Peer& peer, transport::Connection& conn, const wire::SignalMessage& message);
-  void arm_deadline(Peer& peer, std::string what);
+  void refuse_full(transport::Connection& conn);
+  void arm_phase_deadline(Peer& peer, const std::string& awaited);
+  void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   /// Remove a joined peer from its room and report LEFT.
   void leave_room(Peer& peer, const transport::CloseInfo& why);
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, std::string reason,
@@ -101,7 +105,7 @@ class RelayServer {
   std::unique_ptr<AuthClient> auth_;
   RoomRegistry registry_;
   std::map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
-  std::set<transport::ConnectionId> refusing_;  // over max_sessions, refused after their QUIC handshake
+  std::set<transport::ConnectionId> awaiting_refusal_;  // over the session cap, refused after the handshake
   std::vector<uint64_t> fanout_scratch_;
   Bytes forward_buffer_;
   bool stopped_ = false;
