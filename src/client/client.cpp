@@ -213,6 +213,7 @@ template <class Send>
 Status Client::on_joined_connection(Send send) {
   return loop_.run_sync([&]() -> Status {
     auto state = state_.load();
+    if (hung_up_.load() && state != ClientState::idle) return make_error(Errc::closed, "the client hung up");
     if (state != ClientState::joined) {
       return make_error(state == ClientState::closed ? Errc::closed : Errc::invalid_state,
                         "not joined (state " + std::string(client_state_name(state)) + ")");
@@ -227,6 +228,7 @@ Status Client::send_media(ByteView datagram) {
   // The hot path: validated here, sent by the loop without making the caller wait
   // for it (a round trip to the loop thread per packet costs more than the send).
   auto state = state_.load();
+  if (hung_up_.load() && state != ClientState::idle) return make_error(Errc::closed, "the client hung up");
   if (state != ClientState::joined) {
     return make_error(state == ClientState::closed ? Errc::closed : Errc::invalid_state,
                       "not joined (state " + std::string(client_state_name(state)) + ")");
@@ -253,8 +255,7 @@ Status Client::send_signal(const wire::SignalMessage& message) {
 
 void Client::hangup(wire::HangupReason reason) {
   loop_.run_sync([&] {
-    if (hung_up_) return;
-    hung_up_ = true;
+    if (hung_up_.exchange(true)) return;
     auto* conn = connection();
     if (conn == nullptr || !conn->is_open()) return;
     if (state_.load() == ClientState::joined) {

@@ -103,6 +103,7 @@ class Client {
   std::atomic<ClientState> state_{ClientState::idle};
   std::atomic<size_t> max_datagram_{0};  // the connection's datagram limit, set when joined
   std::atomic<uint64_t> unsent_datagrams_{0};
+  std::atomic<bool> hung_up_{false};  // set by hangup(): sends fail at once, before on_closed
 
   mutable std::mutex mutex_;  // guards the fields below for readers on other threads
   std::condition_variable state_cv_;
@@ -115,7 +116,6 @@ class Client {
   std::optional<handshake::CallSession> session_;
   std::optional<transport::ConnectionId> connection_id_;
   std::optional<EventLoop::TimerId> deadline_;
-  bool hung_up_ = false;
 
   mutable EventLoop loop_;
   std::unique_ptr<transport::Endpoint> endpoint_;
