@@ -48,7 +48,7 @@ extern "C" {
 #define WZP_VERSION_STRING "0.1.0"
 
 /** The library's version string, e.g. "0.1.0". Never NULL. Thread-safe. */
-WZP_API const char *wzp_version(void);
+WZP_API const char* wzp_version(void);
 /** The version as (MAJOR << 16) | (MINOR << 8) | PATCH. Thread-safe. */
 WZP_API uint32_t wzp_version_number(void);
 
@@ -58,34 +58,34 @@ WZP_API uint32_t wzp_version_number(void);
 
 enum wzp_status {
   WZP_OK = 0,
-  WZP_ERR_INVALID_ARGUMENT = -1,   /* NULL where a value is required, bad enum, bad length */
-  WZP_ERR_BUFFER_TOO_SMALL = -2,   /* output buffer too small; *out_len holds the size needed */
+  WZP_ERR_INVALID_ARGUMENT = -1, /* NULL where a value is required, bad enum, bad length */
+  WZP_ERR_BUFFER_TOO_SMALL = -2, /* output buffer too small; *out_len holds the size needed */
   WZP_ERR_NO_MEMORY = -3,
-  WZP_ERR_INTERNAL = -4,           /* a bug or an unexpected library failure */
-  WZP_ERR_INVALID_STATE = -5,      /* call not valid in the object's current state */
+  WZP_ERR_INTERNAL = -4,      /* a bug or an unexpected library failure */
+  WZP_ERR_INVALID_STATE = -5, /* call not valid in the object's current state */
   WZP_ERR_TIMEOUT = -6,
-  WZP_ERR_WOULD_BLOCK = -7,        /* nothing available right now (non-blocking calls) */
+  WZP_ERR_WOULD_BLOCK = -7, /* nothing available right now (non-blocking calls) */
   WZP_ERR_NOT_FOUND = -8,
-  WZP_ERR_IO = -9,                 /* file or socket error */
-  WZP_ERR_INVALID_HEX = -10,       /* odd length or a non-hex character */
-  WZP_ERR_INVALID_LENGTH = -11,    /* decoded value has the wrong length (e.g. seed != 32 bytes) */
+  WZP_ERR_IO = -9,              /* file or socket error */
+  WZP_ERR_INVALID_HEX = -10,    /* odd length or a non-hex character */
+  WZP_ERR_INVALID_LENGTH = -11, /* decoded value has the wrong length (e.g. seed != 32 bytes) */
   WZP_ERR_MNEMONIC_WORD_COUNT = -12,
   WZP_ERR_MNEMONIC_UNKNOWN_WORD = -13,
   WZP_ERR_MNEMONIC_CHECKSUM = -14,
   WZP_ERR_MNEMONIC_ENTROPY_LENGTH = -15, /* valid BIP39 but not 24 words */
   WZP_ERR_FINGERPRINT_TOO_SHORT = -16,
-  WZP_ERR_BAD_SIGNATURE = -20,     /* a handshake signature did not verify */
-  WZP_ERR_WEAK_KEY = -21,          /* low-order / all-zero Diffie-Hellman result */
-  WZP_ERR_UNEXPECTED_MESSAGE = -22,/* a valid signal, but not the one expected now */
-  WZP_ERR_DECRYPT_FAILED = -30,    /* bad key, tampered data or wrong header */
-  WZP_ERR_REPLAY = -31,            /* duplicate or too old media packet */
+  WZP_ERR_BAD_SIGNATURE = -20,      /* a handshake signature did not verify */
+  WZP_ERR_WEAK_KEY = -21,           /* low-order / all-zero Diffie-Hellman result */
+  WZP_ERR_UNEXPECTED_MESSAGE = -22, /* a valid signal, but not the one expected now */
+  WZP_ERR_DECRYPT_FAILED = -30,     /* bad key, tampered data or wrong header */
+  WZP_ERR_REPLAY = -31,             /* duplicate or too old media packet */
   WZP_ERR_REKEY_FAILED = -32,
-  WZP_ERR_MALFORMED = -40,         /* a binary wire structure does not parse */
-  WZP_ERR_JSON = -41,              /* a signal's JSON is not a valid SignalMessage */
-  WZP_ERR_TOO_LARGE = -42,         /* over a size cap (signal 1 MiB, datagram size) */
+  WZP_ERR_MALFORMED = -40, /* a binary wire structure does not parse */
+  WZP_ERR_JSON = -41,      /* a signal's JSON is not a valid SignalMessage */
+  WZP_ERR_TOO_LARGE = -42, /* over a size cap (signal 1 MiB, datagram size) */
   WZP_ERR_TRANSPORT = -50,
   WZP_ERR_TLS = -51,
-  WZP_ERR_CLOSED = -52,            /* the connection or object is closed */
+  WZP_ERR_CLOSED = -52, /* the connection or object is closed */
   WZP_ERR_AUTH_REJECTED = -60,
   WZP_ERR_AUTH_UNAVAILABLE = -61,
   WZP_ERR_ACL_DENIED = -62,
@@ -95,12 +95,12 @@ enum wzp_status {
 
 /** The code's stable name, e.g. "WZP_ERR_BAD_SIGNATURE"; "WZP_ERR_UNKNOWN" for unknown codes.
  *  Never NULL; static storage. Thread-safe. */
-WZP_API const char *wzp_strerror(int code);
+WZP_API const char* wzp_strerror(int code);
 /** Detail message of the last failing call on this thread ("" if none). Thread-local storage,
  *  valid until the next failing call on this thread. */
-WZP_API const char *wzp_last_error(void);
+WZP_API const char* wzp_last_error(void);
 /** Release memory the library allocated for the caller. NULL is ignored. Thread-safe. */
-WZP_API void wzp_free(void *ptr);
+WZP_API void wzp_free(void* ptr);
 
 /* ------------------------------------------------------------------------- */
 /* Sizes                                                                      */
@@ -110,8 +110,8 @@ WZP_API void wzp_free(void *ptr);
 #define WZP_PUBLIC_KEY_BYTES 32
 #define WZP_SIGNATURE_BYTES 64
 #define WZP_FINGERPRINT_BYTES 16
-#define WZP_FINGERPRINT_STR_LEN 39   /* "xxxx:xxxx:...": 39 characters, plus NUL = 40 */
-#define WZP_ROOM_HASH_LEN 32         /* lowercase hex characters, plus NUL = 33 */
+#define WZP_FINGERPRINT_STR_LEN 39 /* "xxxx:xxxx:...": 39 characters, plus NUL = 40 */
+#define WZP_ROOM_HASH_LEN 32       /* lowercase hex characters, plus NUL = 33 */
 #define WZP_SESSION_KEY_BYTES 32
 #define WZP_SESSION_ID_BYTES 4
 #define WZP_AEAD_TAG_BYTES 16
@@ -140,47 +140,48 @@ WZP_API size_t wzp_max_signal_bytes(void);
 typedef struct wzp_identity wzp_identity;
 
 /** A new identity from 32 random bytes of the OS CSPRNG. Errors: INVALID_ARGUMENT, NO_MEMORY. */
-WZP_API int wzp_identity_new_random(wzp_identity **out);
+WZP_API int wzp_identity_new_random(wzp_identity** out);
 /** From a raw 32-byte seed. Errors: INVALID_ARGUMENT (NULL). */
-WZP_API int wzp_identity_from_seed(const uint8_t seed[WZP_SEED_BYTES], wzp_identity **out);
+WZP_API int wzp_identity_from_seed(const uint8_t seed[WZP_SEED_BYTES], wzp_identity** out);
 /** From 64 hex digits (no prefix, no separators, either case).
  *  Errors: INVALID_HEX (odd length, bad character), INVALID_LENGTH (not 32 bytes). */
-WZP_API int wzp_identity_from_hex(const char *hex, wzp_identity **out);
+WZP_API int wzp_identity_from_hex(const char* hex, wzp_identity** out);
 /** From a 24-word BIP39 English mnemonic (NFKD-normalised, any Unicode white space between words).
  *  Errors: MNEMONIC_WORD_COUNT, MNEMONIC_UNKNOWN_WORD, MNEMONIC_CHECKSUM,
  *  MNEMONIC_ENTROPY_LENGTH (a valid 12..21-word mnemonic), INVALID_ARGUMENT (not UTF-8). */
-WZP_API int wzp_identity_from_mnemonic(const char *words, wzp_identity **out);
-WZP_API void wzp_identity_free(wzp_identity *identity);
+WZP_API int wzp_identity_from_mnemonic(const char* words, wzp_identity** out);
+WZP_API void wzp_identity_free(wzp_identity* identity);
 
 /** Copy out the seed (a secret: wipe it when done). */
-WZP_API int wzp_identity_seed(const wzp_identity *identity, uint8_t out[WZP_SEED_BYTES]);
+WZP_API int wzp_identity_seed(const wzp_identity* identity, uint8_t out[WZP_SEED_BYTES]);
 /** Ed25519 identity public key. */
-WZP_API int wzp_identity_public_key(const wzp_identity *identity, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+WZP_API int wzp_identity_public_key(const wzp_identity* identity, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
 /** X25519 static public key (featherChat compatibility; calls use ephemeral keys). */
-WZP_API int wzp_identity_x25519_public_key(const wzp_identity *identity, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+WZP_API int wzp_identity_x25519_public_key(const wzp_identity* identity, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
 /** Fingerprint: SHA-256(Ed25519 public key)[0..16]. */
-WZP_API int wzp_identity_fingerprint(const wzp_identity *identity, uint8_t out[WZP_FINGERPRINT_BYTES]);
+WZP_API int wzp_identity_fingerprint(const wzp_identity* identity, uint8_t out[WZP_FINGERPRINT_BYTES]);
 /** Fingerprint display form "xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx" into buf (>= 40 bytes).
  *  Errors: BUFFER_TOO_SMALL. */
-WZP_API int wzp_identity_fingerprint_str(const wzp_identity *identity, char *buf, size_t buf_len);
+WZP_API int wzp_identity_fingerprint_str(const wzp_identity* identity, char* buf, size_t buf_len);
 /** The 24-word mnemonic of the seed, allocated; release with wzp_free (it is a secret). */
-WZP_API int wzp_identity_mnemonic(const wzp_identity *identity, char **out);
+WZP_API int wzp_identity_mnemonic(const wzp_identity* identity, char** out);
 /** Ed25519-sign msg with the identity key (deterministic, RFC 8032). */
-WZP_API int wzp_identity_sign(const wzp_identity *identity, const uint8_t *msg, size_t msg_len,
+WZP_API int wzp_identity_sign(const wzp_identity* identity, const uint8_t* msg, size_t msg_len,
                               uint8_t sig[WZP_SIGNATURE_BYTES]);
 /** Verify an Ed25519 signature (libsodium's strict rules). Returns WZP_OK or WZP_ERR_BAD_SIGNATURE. */
-WZP_API int wzp_verify(const uint8_t public_key[WZP_PUBLIC_KEY_BYTES], const uint8_t *msg, size_t msg_len,
-                       const uint8_t *sig, size_t sig_len);
+WZP_API int wzp_verify(const uint8_t public_key[WZP_PUBLIC_KEY_BYTES], const uint8_t* msg, size_t msg_len,
+                       const uint8_t* sig, size_t sig_len);
 
 /** Parse a fingerprint leniently (every non-hex character is ignored; more than 16 bytes are
  *  truncated, as the reference does). Errors: INVALID_HEX (odd digit count), FINGERPRINT_TOO_SHORT. */
-WZP_API int wzp_fingerprint_parse(const char *text, uint8_t out[WZP_FINGERPRINT_BYTES]);
+WZP_API int wzp_fingerprint_parse(const char* text, uint8_t out[WZP_FINGERPRINT_BYTES]);
 /** Format a fingerprint in display form into buf (>= 40 bytes). Errors: BUFFER_TOO_SMALL. */
-WZP_API int wzp_fingerprint_format(const uint8_t fingerprint[WZP_FINGERPRINT_BYTES], char *buf, size_t buf_len);
+WZP_API int wzp_fingerprint_format(const uint8_t fingerprint[WZP_FINGERPRINT_BYTES], char* buf,
+                                   size_t buf_len);
 
 /** Room-name hash used as the QUIC SNI: lowercase hex of SHA-256("featherchat-group:" || name)[0..16].
  *  name is UTF-8 of name_len bytes, hashed as given. out must hold 33 bytes (NUL-terminated). */
-WZP_API int wzp_hash_room_name(const char *name, size_t name_len, char out[WZP_ROOM_HASH_LEN + 1]);
+WZP_API int wzp_hash_room_name(const char* name, size_t name_len, char out[WZP_ROOM_HASH_LEN + 1]);
 
 /* ------------------------------------------------------------------------- */
 /* Media session (per-call AEAD)                                              */
@@ -203,42 +204,42 @@ typedef enum wzp_role {
 } wzp_role;
 
 typedef struct wzp_session_config {
-  size_t struct_size;     /* sizeof(wzp_session_config); set by wzp_session_config_init */
-  wzp_session_mode mode;  /* default WZP_SESSION_V2 */
-  wzp_role role;          /* default WZP_ROLE_CALLER */
+  size_t struct_size;    /* sizeof(wzp_session_config); set by wzp_session_config_init */
+  wzp_session_mode mode; /* default WZP_SESSION_V2 */
+  wzp_role role;         /* default WZP_ROLE_CALLER */
 } wzp_session_config;
 
 /** A media session: AEAD state for one call. Not thread-safe (one thread per handle). */
 typedef struct wzp_session wzp_session;
 
-WZP_API void wzp_session_config_init(wzp_session_config *config);
+WZP_API void wzp_session_config_init(wzp_session_config* config);
 /** A session from a 32-byte key (normally made by the handshake). config may be NULL (defaults). */
-WZP_API int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config *config,
-                            wzp_session **out);
-WZP_API void wzp_session_free(wzp_session *session);
+WZP_API int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config* config,
+                            wzp_session** out);
+WZP_API void wzp_session_free(wzp_session* session);
 /** The 4-byte session id, the same on both peers. REFERENCE: SHA-256(current key)[0..4] (it
  *  changes with each rekey, as the reference's does). V2: SHA-256(key)[0..4] of the key the
  *  session was made from; it stays the same across rekeys. */
-WZP_API int wzp_session_id(const wzp_session *session, uint8_t out[WZP_SESSION_ID_BYTES]);
+WZP_API int wzp_session_id(const wzp_session* session, uint8_t out[WZP_SESSION_ID_BYTES]);
 /** Encrypt plaintext with header as associated data. seq is the media header's sequence number
  *  (V2: it selects the nonce and must move forward by 1..32767, modulo 2^16, from the last sealed one;
  *  REFERENCE: ignored, the implicit counter is used). out receives pt_len + 16 bytes; *out_len is
  *  set to the size written (or needed, with BUFFER_TOO_SMALL). A failed call consumes nothing.
  *  Errors: BUFFER_TOO_SMALL, INVALID_ARGUMENT (V2: seq repeats or goes back, which would reuse a
  *  nonce), INVALID_STATE (the key's packet limit is reached: rekey first). */
-WZP_API int wzp_session_seal(wzp_session *session, const uint8_t *header, size_t header_len, uint16_t seq,
-                             const uint8_t *pt, size_t pt_len, uint8_t *out, size_t out_cap, size_t *out_len);
+WZP_API int wzp_session_seal(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq,
+                             const uint8_t* pt, size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len);
 /** Decrypt and authenticate. Errors: DECRYPT_FAILED (bad tag, key, header; too short),
  *  REPLAY (V2: duplicate or older than the 1024-packet window), BUFFER_TOO_SMALL. */
-WZP_API int wzp_session_open(wzp_session *session, const uint8_t *header, size_t header_len, uint16_t seq,
-                             const uint8_t *ct, size_t ct_len, uint8_t *out, size_t out_cap, size_t *out_len);
+WZP_API int wzp_session_open(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq,
+                             const uint8_t* ct, size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len);
 /** Start a rekey: make a fresh X25519 key pair and return its public half (send it to the peer).
  *  secret may be NULL (random); a fixed secret is for known-answer tests only. */
-WZP_API int wzp_session_rekey_begin(wzp_session *session, const uint8_t *secret,
+WZP_API int wzp_session_rekey_begin(wzp_session* session, const uint8_t* secret,
                                     uint8_t out_public[WZP_PUBLIC_KEY_BYTES]);
 /** Finish a rekey with the peer's public value: both sides install the same new key.
  *  Errors: INVALID_STATE (no rekey begun), WEAK_KEY (low-order peer value; both modes). */
-WZP_API int wzp_session_rekey_complete(wzp_session *session, const uint8_t peer_public[WZP_PUBLIC_KEY_BYTES]);
+WZP_API int wzp_session_rekey_complete(wzp_session* session, const uint8_t peer_public[WZP_PUBLIC_KEY_BYTES]);
 /** The reference's rekey trigger: packet_count - last_rekey_at >= 65536 (saturating). 1 or 0. */
 WZP_API int wzp_rekey_due(uint64_t last_rekey_at, uint64_t packet_count);
 
@@ -247,18 +248,18 @@ WZP_API int wzp_reference_nonce(const uint8_t session_id[WZP_SESSION_ID_BYTES], 
                                 uint8_t direction, uint8_t out[12]);
 /** Raw ChaCha20-Poly1305 (IETF) seal, the primitive under every session (for interop checks).
  *  out receives pt_len + 16 bytes. */
-WZP_API int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
-                          const uint8_t *pt, size_t pt_len, uint8_t *out, size_t out_cap, size_t *out_len);
+WZP_API int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len,
+                          const uint8_t* pt, size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len);
 /** Raw ChaCha20-Poly1305 (IETF) open. Errors: DECRYPT_FAILED, BUFFER_TOO_SMALL. */
-WZP_API int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
-                          const uint8_t *ct, size_t ct_len, uint8_t *out, size_t out_cap, size_t *out_len);
+WZP_API int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len,
+                          const uint8_t* ct, size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len);
 
 /** The reference's 16-bit anti-replay window (1024 packets). Not thread-safe. */
 typedef struct wzp_replay_window wzp_replay_window;
-WZP_API int wzp_replay_window_new(wzp_replay_window **out);
-WZP_API void wzp_replay_window_free(wzp_replay_window *window);
+WZP_API int wzp_replay_window_new(wzp_replay_window** out);
+WZP_API void wzp_replay_window_free(wzp_replay_window* window);
 /** WZP_OK if seq is new (and records it), WZP_ERR_REPLAY if duplicate or too old. */
-WZP_API int wzp_replay_window_check(wzp_replay_window *window, uint16_t seq);
+WZP_API int wzp_replay_window_check(wzp_replay_window* window, uint16_t seq);
 
 /* ------------------------------------------------------------------------- */
 /* Call handshake (CallOffer / CallAnswer)                                    */
@@ -267,42 +268,45 @@ WZP_API int wzp_replay_window_check(wzp_replay_window *window, uint16_t seq);
 typedef struct wzp_handshake_config {
   size_t struct_size;
   /** Ephemeral X25519 secret (32 bytes) or NULL for a random one. Known-answer tests only. */
-  const uint8_t *ephemeral_secret;
+  const uint8_t* ephemeral_secret;
   /** Session mode of the resulting session; default WZP_SESSION_V2. */
   wzp_session_mode session_mode;
 } wzp_handshake_config;
 
-WZP_API void wzp_handshake_config_init(wzp_handshake_config *config);
+WZP_API void wzp_handshake_config_init(wzp_handshake_config* config);
 
 /** Caller side: makes the signed CallOffer, then verifies the CallAnswer and derives the session. */
 typedef struct wzp_caller wzp_caller;
 /** identity is copied; config may be NULL. */
-WZP_API int wzp_caller_new(const wzp_identity *identity, const wzp_handshake_config *config, wzp_caller **out);
-WZP_API void wzp_caller_free(wzp_caller *caller);
+WZP_API int wzp_caller_new(const wzp_identity* identity, const wzp_handshake_config* config,
+                           wzp_caller** out);
+WZP_API void wzp_caller_free(wzp_caller* caller);
 /** The CallOffer SignalMessage as compact JSON (allocated; wzp_free). Offers GOOD, DEGRADED,
  *  CATASTROPHIC. */
-WZP_API int wzp_caller_offer_json(wzp_caller *caller, char **out_json);
+WZP_API int wzp_caller_offer_json(wzp_caller* caller, char** out_json);
 /** Consume the CallAnswer JSON: verify its signature, derive the session (out, caller role).
  *  Errors: JSON (not a SignalMessage), UNEXPECTED_MESSAGE (not a CallAnswer), BAD_SIGNATURE,
  *  WEAK_KEY, INVALID_STATE (answer already accepted). */
-WZP_API int wzp_caller_accept_answer(wzp_caller *caller, const char *json, size_t json_len, wzp_session **out);
+WZP_API int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_t json_len,
+                                     wzp_session** out);
 
 /** Callee side: verify a CallOffer, answer it, derive the session. */
 typedef struct wzp_callee wzp_callee;
-WZP_API int wzp_callee_new(const wzp_identity *identity, const wzp_handshake_config *config, wzp_callee **out);
-WZP_API void wzp_callee_free(wzp_callee *callee);
+WZP_API int wzp_callee_new(const wzp_identity* identity, const wzp_handshake_config* config,
+                           wzp_callee** out);
+WZP_API void wzp_callee_free(wzp_callee* callee);
 /** Consume the CallOffer JSON; on success *out_answer_json (wzp_free) is the CallAnswer to send
  *  and *out_session the session (callee role). Errors: JSON, UNEXPECTED_MESSAGE, BAD_SIGNATURE,
  *  WEAK_KEY, INVALID_STATE (an offer was already accepted). */
-WZP_API int wzp_callee_accept_offer(wzp_callee *callee, const char *json, size_t json_len, char **out_answer_json,
-                                    wzp_session **out_session);
+WZP_API int wzp_callee_accept_offer(wzp_callee* callee, const char* json, size_t json_len,
+                                    char** out_answer_json, wzp_session** out_session);
 
 /** After a successful handshake: the peer's identity public key and fingerprint. */
-WZP_API int wzp_session_peer_public_key(const wzp_session *session, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
-WZP_API int wzp_session_peer_fingerprint(const wzp_session *session, uint8_t out[WZP_FINGERPRINT_BYTES]);
+WZP_API int wzp_session_peer_public_key(const wzp_session* session, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+WZP_API int wzp_session_peer_fingerprint(const wzp_session* session, uint8_t out[WZP_FINGERPRINT_BYTES]);
 /** After a successful handshake: the chosen quality profile's name ("GOOD", "DEGRADED",
  *  "CATASTROPHIC", or "custom"), static storage. NULL for sessions made by wzp_session_new. */
-WZP_API const char *wzp_session_profile(const wzp_session *session);
+WZP_API const char* wzp_session_profile(const wzp_session* session);
 
 /* ------------------------------------------------------------------------- */
 /* Signal messages (JSON) and stream framing                                  */
@@ -311,15 +315,15 @@ WZP_API const char *wzp_session_profile(const wzp_session *session);
 /** Validate a SignalMessage JSON text (what the reference accepts). On success *out_variant
  *  (optional, may be NULL) points at the variant's name in static storage, e.g. "CallOffer".
  *  Errors: JSON with the reason in wzp_last_error(). */
-WZP_API int wzp_signal_validate(const char *json, size_t json_len, const char **out_variant);
+WZP_API int wzp_signal_validate(const char* json, size_t json_len, const char** out_variant);
 /** Decode and re-encode a SignalMessage to its canonical compact form (byte-exact with the
  *  reference's encoder). Allocated; wzp_free. Errors: JSON. */
-WZP_API int wzp_signal_canonical(const char *json, size_t json_len, char **out_json);
+WZP_API int wzp_signal_canonical(const char* json, size_t json_len, char** out_json);
 /** Frame a signal for a stream: BE32(len) || json. Allocated; wzp_free. Errors: TOO_LARGE. */
-WZP_API int wzp_signal_frame(const char *json, size_t json_len, uint8_t **out, size_t *out_len);
+WZP_API int wzp_signal_frame(const char* json, size_t json_len, uint8_t** out, size_t* out_len);
 /** Unframe one complete stream: returns the JSON (allocated, NUL-terminated; wzp_free) and its length.
  *  Errors: MALFORMED (truncated), TOO_LARGE (declared length over 1 MiB). */
-WZP_API int wzp_signal_unframe(const uint8_t *frame, size_t frame_len, char **out_json, size_t *out_len);
+WZP_API int wzp_signal_unframe(const uint8_t* frame, size_t frame_len, char** out_json, size_t* out_len);
 
 /* ------------------------------------------------------------------------- */
 /* Media header and packets                                                   */
@@ -342,7 +346,7 @@ typedef struct wzp_media_header {
   uint8_t has_quality_report; /* 1 if a 4-byte quality report trails the payload */
   uint8_t fec_ratio_code;     /* 7-bit code: ratio * 63.5 */
   uint16_t seq;
-  uint32_t timestamp;         /* ms since stream start */
+  uint32_t timestamp; /* ms since stream start */
   uint8_t fec_block;
   uint8_t fec_symbol;
   uint8_t reserved;
@@ -350,46 +354,45 @@ typedef struct wzp_media_header {
 } wzp_media_header;
 
 typedef struct wzp_quality_report {
-  uint8_t loss_pct;          /* loss percent = value / 255 * 100 */
-  uint8_t rtt_4ms;           /* rtt in 4 ms units */
+  uint8_t loss_pct; /* loss percent = value / 255 * 100 */
+  uint8_t rtt_4ms;  /* rtt in 4 ms units */
   uint8_t jitter_ms;
   uint8_t bitrate_cap_kbps;
 } wzp_quality_report;
 
 /** Encode a header into 12 bytes. Errors: INVALID_ARGUMENT (codec > 5). */
-WZP_API int wzp_media_header_encode(const wzp_media_header *header, uint8_t out[WZP_MEDIA_HEADER_BYTES]);
+WZP_API int wzp_media_header_encode(const wzp_media_header* header, uint8_t out[WZP_MEDIA_HEADER_BYTES]);
 /** Decode 12+ bytes (only the first 12 are read). Errors: MALFORMED (short, codec 6..15). */
-WZP_API int wzp_media_header_decode(const uint8_t *data, size_t len, wzp_media_header *out);
+WZP_API int wzp_media_header_decode(const uint8_t* data, size_t len, wzp_media_header* out);
 /** The 7-bit FEC ratio code of a ratio, and back. */
 WZP_API uint8_t wzp_fec_ratio_encode(float ratio);
 WZP_API float wzp_fec_ratio_decode(uint8_t code);
 
 /** Parse a media datagram: header, payload (a view into data) and optional quality report
  *  (*out_has_report set to 0/1). Errors: MALFORMED. */
-WZP_API int wzp_media_packet_parse(const uint8_t *data, size_t len, wzp_media_header *out_header,
-                                   const uint8_t **out_payload, size_t *out_payload_len,
-                                   wzp_quality_report *out_report, int *out_has_report);
+WZP_API int wzp_media_packet_parse(const uint8_t* data, size_t len, wzp_media_header* out_header,
+                                   const uint8_t** out_payload, size_t* out_payload_len,
+                                   wzp_quality_report* out_report, int* out_has_report);
 /** Build a media datagram (header || payload || report if header->has_quality_report).
  *  report may be NULL only if has_quality_report is 0. Errors: INVALID_ARGUMENT, BUFFER_TOO_SMALL. */
-WZP_API int wzp_media_packet_build(const wzp_media_header *header, const uint8_t *payload, size_t payload_len,
-                                   const wzp_quality_report *report, uint8_t *out, size_t out_cap,
-                                   size_t *out_len);
+WZP_API int wzp_media_packet_build(const wzp_media_header* header, const uint8_t* payload, size_t payload_len,
+                                   const wzp_quality_report* report, uint8_t* out, size_t out_cap,
+                                   size_t* out_len);
 
 /** A TrunkFrame (a relay's batch of media packets): build and parse. */
 typedef struct wzp_trunk_entry {
   uint8_t session_tag[2];
-  const uint8_t *payload;
+  const uint8_t* payload;
   size_t payload_len;
 } wzp_trunk_entry;
 /** Encode count entries. Errors: INVALID_ARGUMENT (> 65535 entries or payload), BUFFER_TOO_SMALL. */
-WZP_API int wzp_trunk_frame_build(const wzp_trunk_entry *entries, size_t count, uint8_t *out, size_t out_cap,
-                                  size_t *out_len);
+WZP_API int wzp_trunk_frame_build(const wzp_trunk_entry* entries, size_t count, uint8_t* out, size_t out_cap,
+                                  size_t* out_len);
 /** Decode into entries[0..cap) (payloads point into data); *out_count = number of entries in the
  *  frame. entries may be NULL when cap is 0 (to learn the count first).
  *  Errors: MALFORMED, BUFFER_TOO_SMALL (cap < count; *out_count holds the count). */
-WZP_API int wzp_trunk_frame_parse(const uint8_t *data, size_t len, wzp_trunk_entry *entries, size_t cap,
-                                  size_t *out_count);
-
+WZP_API int wzp_trunk_frame_parse(const uint8_t* data, size_t len, wzp_trunk_entry* entries, size_t cap,
+                                  size_t* out_count);
 
 /* ------------------------------------------------------------------------- */
 /* Live calls: events shared by relays and clients                            */
@@ -415,10 +418,10 @@ enum wzp_close_code {
 
 /** Who ended a connection. */
 typedef enum wzp_close_origin {
-  WZP_CLOSED_BY_PEER = 0,      /* the peer sent an application close (code/reason are the peer's) */
-  WZP_CLOSED_LOCALLY = 1,      /* this side closed (hangup, stop, or a local rejection) */
-  WZP_CLOSED_IDLE = 2,         /* nothing heard from the peer for the idle timeout */
-  WZP_CLOSED_TRANSPORT = 3     /* a QUIC/TLS error (code is the transport error code) */
+  WZP_CLOSED_BY_PEER = 0,  /* the peer sent an application close (code/reason are the peer's) */
+  WZP_CLOSED_LOCALLY = 1,  /* this side closed (hangup, stop, or a local rejection) */
+  WZP_CLOSED_IDLE = 2,     /* nothing heard from the peer for the idle timeout */
+  WZP_CLOSED_TRANSPORT = 3 /* a QUIC/TLS error (code is the transport error code) */
 } wzp_close_origin;
 
 typedef enum wzp_event_type {
@@ -446,33 +449,33 @@ typedef enum wzp_client_state {
 typedef struct wzp_event {
   size_t struct_size;
   wzp_event_type type;
-  uint64_t connection_id;   /* relay: the connection; client: 0 */
-  wzp_client_state state;   /* STATE, CLOSED */
-  const char *room;         /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; else NULL */
-  const char *fingerprint;  /* JOINED/LEFT/REJECTED (relay): the participant's handshake fingerprint (display
-                               form) or NULL if not known yet */
-  const uint8_t *data;      /* MEDIA: datagram bytes; SIGNAL: JSON text (NUL-terminated); else NULL */
+  uint64_t connection_id;  /* relay: the connection; client: 0 */
+  wzp_client_state state;  /* STATE, CLOSED */
+  const char* room;        /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; else NULL */
+  const char* fingerprint; /* JOINED/LEFT/REJECTED (relay): the participant's handshake fingerprint (display
+                              form) or NULL if not known yet */
+  const uint8_t* data;     /* MEDIA: datagram bytes; SIGNAL: JSON text (NUL-terminated); else NULL */
   size_t data_len;
-  uint64_t close_code;      /* LEFT, REJECTED, CLOSED: wzp_close_code (or QUIC transport code) */
+  uint64_t close_code; /* LEFT, REJECTED, CLOSED: wzp_close_code (or QUIC transport code) */
   wzp_close_origin close_origin;
-  const char *close_reason; /* LEFT, REJECTED, CLOSED: why, in words; else NULL */
+  const char* close_reason; /* LEFT, REJECTED, CLOSED: why, in words; else NULL */
 } wzp_event;
 
 /** Zero an event and set its struct_size (call before the first next_event). */
-WZP_API void wzp_event_init(wzp_event *event);
+WZP_API void wzp_event_init(wzp_event* event);
 /** Release what an event owns and re-initialise it. NULL is ignored. */
-WZP_API void wzp_event_clear(wzp_event *event);
+WZP_API void wzp_event_clear(wzp_event* event);
 /** The event type's name, e.g. "JOINED". Static storage. */
-WZP_API const char *wzp_event_type_name(int type);
+WZP_API const char* wzp_event_type_name(int type);
 /** The client state's name, e.g. "JOINED". Static storage. */
-WZP_API const char *wzp_client_state_name(int state);
+WZP_API const char* wzp_client_state_name(int state);
 /** The close code's name, e.g. "WZP_CLOSE_ACL_DENIED" ("WZP_CLOSE_UNKNOWN" otherwise). Static storage. */
-WZP_API const char *wzp_close_code_name(uint64_t code);
+WZP_API const char* wzp_close_code_name(uint64_t code);
 
 /** Event callback: runs on the relay's or client's event-loop thread. It must return quickly and
  *  must not call wzp_relay_free / wzp_client_free / *_stop on its own handle. When a callback is
  *  set, events are delivered to it instead of the queue. */
-typedef void (*wzp_event_cb)(const wzp_event *event, void *user_data);
+typedef void (*wzp_event_cb)(const wzp_event* event, void* user_data);
 
 /* ------------------------------------------------------------------------- */
 /* Relay                                                                      */
@@ -487,32 +490,32 @@ typedef struct wzp_relay wzp_relay;
 
 typedef struct wzp_relay_config {
   size_t struct_size;
-  const char *listen_host;       /* default "0.0.0.0"; "::" or "::1" for IPv6 */
-  uint16_t listen_port;          /* default 4433; 0 picks a free port (see wzp_relay_port) */
-  const wzp_identity *identity;  /* relay identity (copied); NULL: identity_file or a random one */
-  const char *identity_file;     /* seed file (64 hex characters); created with a random seed if absent */
-  const char *cert_file;         /* PEM certificate; NULL (with key_file NULL): self-signed ECDSA P-256 */
-  const char *key_file;          /* PEM private key */
-  const char *auth_url;          /* featherChat token validation URL; NULL: no authentication */
-  uint32_t auth_timeout_ms;      /* whole auth POST; default 5000 */
-  int allow_identity_mismatch;   /* 0 (default): the token's fingerprint must equal the handshake identity's;
-                                    1: accept any (reference clients with throwaway identities) */
-  uint32_t max_sessions;         /* connections at once, authenticating ones included; default 100 */
-  uint32_t max_room_size;        /* participants per room; 0 (default) unlimited */
-  uint32_t phase_timeout_ms;     /* deadline for the AuthToken and for the CallOffer; default 10000 */
-  uint32_t idle_timeout_ms;      /* QUIC idle timeout; default 30000 */
-  int acl_enabled;               /* default 0 (open) */
-  const char *acl_file;          /* "room fingerprint..." per line; implies acl_enabled */
-  size_t event_queue_capacity;   /* default 1024; oldest events are dropped (and counted) beyond it */
-  wzp_event_cb callback;         /* optional; see wzp_event_cb */
-  void *user_data;
+  const char* listen_host;      /* default "0.0.0.0"; "::" or "::1" for IPv6 */
+  uint16_t listen_port;         /* default 4433; 0 picks a free port (see wzp_relay_port) */
+  const wzp_identity* identity; /* relay identity (copied); NULL: identity_file or a random one */
+  const char* identity_file;    /* seed file (64 hex characters); created with a random seed if absent */
+  const char* cert_file;        /* PEM certificate; NULL (with key_file NULL): self-signed ECDSA P-256 */
+  const char* key_file;         /* PEM private key */
+  const char* auth_url;         /* featherChat token validation URL; NULL: no authentication */
+  uint32_t auth_timeout_ms;     /* whole auth POST; default 5000 */
+  int allow_identity_mismatch;  /* 0 (default): the token's fingerprint must equal the handshake identity's;
+                                   1: accept any (reference clients with throwaway identities) */
+  uint32_t max_sessions;        /* connections at once, authenticating ones included; default 100 */
+  uint32_t max_room_size;       /* participants per room; 0 (default) unlimited */
+  uint32_t phase_timeout_ms;    /* deadline for the AuthToken and for the CallOffer; default 10000 */
+  uint32_t idle_timeout_ms;     /* QUIC idle timeout; default 30000 */
+  int acl_enabled;              /* default 0 (open) */
+  const char* acl_file;         /* "room fingerprint..." per line; implies acl_enabled */
+  size_t event_queue_capacity;  /* default 1024; oldest events are dropped (and counted) beyond it */
+  wzp_event_cb callback;        /* optional; see wzp_event_cb */
+  void* user_data;
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
   size_t struct_size;
   uint64_t connections_accepted;
-  uint64_t sessions_active;          /* connections held now, authenticating included */
-  uint64_t participants;             /* joined, over all rooms */
+  uint64_t sessions_active; /* connections held now, authenticating included */
+  uint64_t participants;    /* joined, over all rooms */
   uint64_t rooms;
   uint64_t auth_ok, auth_rejected, auth_unavailable;
   uint64_t handshakes_ok, handshakes_failed;
@@ -522,42 +525,43 @@ typedef struct wzp_relay_stats {
   uint64_t events_dropped;
 } wzp_relay_stats;
 
-WZP_API void wzp_relay_config_init(wzp_relay_config *config);
+WZP_API void wzp_relay_config_init(wzp_relay_config* config);
 /** Validate the config, load identity/cert/ACL files. Nothing listens yet.
  *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key). */
-WZP_API int wzp_relay_new(const wzp_relay_config *config, wzp_relay **out);
+WZP_API int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out);
 /** Bind the UDP socket and start the event-loop thread. Errors: IO (bind), INVALID_STATE (started). */
-WZP_API int wzp_relay_start(wzp_relay *relay);
+WZP_API int wzp_relay_start(wzp_relay* relay);
 /** Close every connection (WZP_CLOSE_SHUTDOWN), stop the thread. Idempotent. */
-WZP_API int wzp_relay_stop(wzp_relay *relay);
+WZP_API int wzp_relay_stop(wzp_relay* relay);
 /** Stop (if running) and release. NULL is ignored. */
-WZP_API void wzp_relay_free(wzp_relay *relay);
+WZP_API void wzp_relay_free(wzp_relay* relay);
 /** The bound UDP port (after start). */
-WZP_API int wzp_relay_port(const wzp_relay *relay, uint16_t *out_port);
+WZP_API int wzp_relay_port(const wzp_relay* relay, uint16_t* out_port);
 /** The relay identity's fingerprint in display form (buf >= 40 bytes). */
-WZP_API int wzp_relay_fingerprint(const wzp_relay *relay, char *buf, size_t buf_len);
+WZP_API int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_len);
 /** SHA-256 of the relay's TLS certificate (DER), for clients that pin it. */
-WZP_API int wzp_relay_cert_sha256(const wzp_relay *relay, uint8_t out[32]);
-WZP_API int wzp_relay_stats_get(const wzp_relay *relay, wzp_relay_stats *out);
+WZP_API int wzp_relay_cert_sha256(const wzp_relay* relay, uint8_t out[32]);
+WZP_API int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out);
 
 /** Access list. Room names are as the relay sees them (normally the hashed SNI); fingerprints
  *  are compared as strings with the authenticated token fingerprint. */
-WZP_API int wzp_relay_acl_set_enabled(wzp_relay *relay, int enabled);
-WZP_API int wzp_relay_acl_allow(wzp_relay *relay, const char *room, const char *fingerprint);
-WZP_API int wzp_relay_acl_revoke(wzp_relay *relay, const char *room, const char *fingerprint);
-/** Replace the whole access list from a file (see wzp_relay_config.acl_file). Errors: IO, INVALID_ARGUMENT. */
-WZP_API int wzp_relay_acl_load_file(wzp_relay *relay, const char *path);
+WZP_API int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled);
+WZP_API int wzp_relay_acl_allow(wzp_relay* relay, const char* room, const char* fingerprint);
+WZP_API int wzp_relay_acl_revoke(wzp_relay* relay, const char* room, const char* fingerprint);
+/** Replace the whole access list from a file (see wzp_relay_config.acl_file). Errors: IO, INVALID_ARGUMENT.
+ */
+WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 
 /** The rooms and their participants as JSON (allocated; wzp_free):
  *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,
  *    "remote":"127.0.0.1:5555"}]}] */
-WZP_API int wzp_relay_rooms_json(const wzp_relay *relay, char **out_json);
+WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event.
  *  Errors: TIMEOUT (none arrived), CLOSED (relay freed or stopped and queue empty). */
-WZP_API int wzp_relay_next_event(wzp_relay *relay, wzp_event *event, int timeout_ms);
+WZP_API int wzp_relay_next_event(wzp_relay* relay, wzp_event* event, int timeout_ms);
 /** A file descriptor that is readable while events are queued (do not read or close it). */
-WZP_API int wzp_relay_event_fd(const wzp_relay *relay);
+WZP_API int wzp_relay_event_fd(const wzp_relay* relay);
 
 /* ------------------------------------------------------------------------- */
 /* Client                                                                     */
@@ -569,25 +573,25 @@ typedef struct wzp_client wzp_client;
 
 typedef struct wzp_client_config {
   size_t struct_size;
-  const char *relay_host;        /* IPv4 or IPv6 literal, required */
-  uint16_t relay_port;           /* required */
-  const char *room;              /* room name; NULL: SNI "default" */
-  int raw_room;                  /* 0 (default): SNI = wzp_hash_room_name(room); 1: room is sent as is */
-  const char *token;             /* featherChat token sent as the first signal; NULL: none */
-  const wzp_identity *identity;  /* copied; NULL: a random identity */
-  wzp_session_mode session_mode; /* preferred media session; default V2 (falls back if the relay can't) */
-  const uint8_t *pin_cert_sha256;       /* 32 bytes; NULL: accept any certificate (as the reference) */
-  const uint8_t *pin_relay_fingerprint; /* 16 bytes; NULL: accept any relay identity (as the reference) */
-  uint32_t handshake_timeout_ms; /* connect + auth + CallAnswer deadline; default 10000 */
-  uint32_t idle_timeout_ms;      /* default 30000 */
-  size_t event_queue_capacity;   /* default 1024 */
+  const char* relay_host;         /* IPv4 or IPv6 literal, required */
+  uint16_t relay_port;            /* required */
+  const char* room;               /* room name; NULL: SNI "default" */
+  int raw_room;                   /* 0 (default): SNI = wzp_hash_room_name(room); 1: room is sent as is */
+  const char* token;              /* featherChat token sent as the first signal; NULL: none */
+  const wzp_identity* identity;   /* copied; NULL: a random identity */
+  wzp_session_mode session_mode;  /* preferred media session; default V2 (falls back if the relay can't) */
+  const uint8_t* pin_cert_sha256; /* 32 bytes; NULL: accept any certificate (as the reference) */
+  const uint8_t* pin_relay_fingerprint; /* 16 bytes; NULL: accept any relay identity (as the reference) */
+  uint32_t handshake_timeout_ms;        /* connect + auth + CallAnswer deadline; default 10000 */
+  uint32_t idle_timeout_ms;             /* default 30000 */
+  size_t event_queue_capacity;          /* default 1024 */
   wzp_event_cb callback;
-  void *user_data;
+  void* user_data;
 } wzp_client_config;
 
 typedef struct wzp_client_stats {
   size_t struct_size;
-  uint64_t rtt_us;               /* smoothed RTT */
+  uint64_t rtt_us; /* smoothed RTT */
   uint64_t min_rtt_us;
   uint64_t datagrams_sent, datagrams_received, datagrams_lost, datagrams_dropped;
   uint64_t signals_sent, signals_received;
@@ -595,32 +599,32 @@ typedef struct wzp_client_stats {
   uint64_t events_dropped;
 } wzp_client_stats;
 
-WZP_API void wzp_client_config_init(wzp_client_config *config);
-WZP_API int wzp_client_new(const wzp_client_config *config, wzp_client **out);
+WZP_API void wzp_client_config_init(wzp_client_config* config);
+WZP_API int wzp_client_new(const wzp_client_config* config, wzp_client** out);
 /** Start connecting (returns at once); progress arrives as STATE events, then JOINED or CLOSED.
  *  Errors: INVALID_STATE (already connecting), IO. */
-WZP_API int wzp_client_connect(wzp_client *client);
+WZP_API int wzp_client_connect(wzp_client* client);
 /** Block until JOINED (WZP_OK) or closed (WZP_ERR_CLOSED, with the close reason in
  *  wzp_last_error()), or timeout (WZP_ERR_TIMEOUT). Does not consume events. */
-WZP_API int wzp_client_wait_joined(wzp_client *client, int timeout_ms);
-WZP_API wzp_client_state wzp_client_get_state(const wzp_client *client);
+WZP_API int wzp_client_wait_joined(wzp_client* client, int timeout_ms);
+WZP_API wzp_client_state wzp_client_get_state(const wzp_client* client);
 /** Send one media datagram (a media packet as the relay forwards it).
  *  Errors: INVALID_STATE (not joined), TOO_LARGE (over the datagram limit), CLOSED. */
-WZP_API int wzp_client_send_media(wzp_client *client, const uint8_t *data, size_t len);
+WZP_API int wzp_client_send_media(wzp_client* client, const uint8_t* data, size_t len);
 /** Send one signal (SignalMessage JSON, validated first). Errors: JSON, INVALID_STATE, CLOSED. */
-WZP_API int wzp_client_send_signal(wzp_client *client, const char *json, size_t json_len);
+WZP_API int wzp_client_send_signal(wzp_client* client, const char* json, size_t json_len);
 /** Send Hangup{reason} and close with WZP_CLOSE_NORMAL. reason: "Normal", "Busy", "Declined",
  *  "Timeout" or "Error" (NULL: "Normal"). Idempotent. */
-WZP_API int wzp_client_hangup(wzp_client *client, const char *reason);
-WZP_API int wzp_client_stats_get(const wzp_client *client, wzp_client_stats *out);
+WZP_API int wzp_client_hangup(wzp_client* client, const char* reason);
+WZP_API int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out);
 /** The relay's identity fingerprint learned in the handshake (display form, buf >= 40). */
-WZP_API int wzp_client_relay_fingerprint(const wzp_client *client, char *buf, size_t buf_len);
+WZP_API int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, size_t buf_len);
 /** The SNI the client sends. (buf >= 254) */
-WZP_API int wzp_client_sni(const wzp_client *client, char *buf, size_t buf_len);
-WZP_API int wzp_client_next_event(wzp_client *client, wzp_event *event, int timeout_ms);
-WZP_API int wzp_client_event_fd(const wzp_client *client);
+WZP_API int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len);
+WZP_API int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms);
+WZP_API int wzp_client_event_fd(const wzp_client* client);
 /** Hang up (if connected) and release. NULL is ignored. */
-WZP_API void wzp_client_free(wzp_client *client);
+WZP_API void wzp_client_free(wzp_client* client);
 
 /* ------------------------------------------------------------------------- */
 /* Logging                                                                    */
@@ -636,11 +640,11 @@ typedef enum wzp_log_level {
 
 /** Log sink: level, component ("relay", "client", "quic", ...), message (NUL-terminated).
  *  Called from any library thread, one call at a time. */
-typedef void (*wzp_log_cb)(int level, const char *component, const char *message, void *user_data);
+typedef void (*wzp_log_cb)(int level, const char* component, const char* message, void* user_data);
 /** Process-wide log level (default WZP_LOG_WARN; the example daemons default to INFO). Thread-safe. */
 WZP_API void wzp_log_set_level(int level);
 /** Process-wide sink; NULL restores the default (stderr). Thread-safe. */
-WZP_API void wzp_log_set_callback(wzp_log_cb callback, void *user_data);
+WZP_API void wzp_log_set_callback(wzp_log_cb callback, void* user_data);
 
 #ifdef __cplusplus
 }

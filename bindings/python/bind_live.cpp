@@ -26,8 +26,9 @@ py::dict event_dict(const wzp_event& ev) {
   d["close_code"] = closing ? py::object(py::int_(ev.close_code)) : py::object(py::none());
   d["close_code_name"] = closing ? opt_str(wzp_close_code_name(ev.close_code)) : py::object(py::none());
   static const char* origins[] = {"peer", "local", "idle", "transport"};
-  d["close_origin"] = closing && ev.close_origin <= WZP_CLOSED_TRANSPORT ? py::object(py::str(origins[ev.close_origin]))
-                                                                          : py::object(py::none());
+  d["close_origin"] = closing && ev.close_origin <= WZP_CLOSED_TRANSPORT
+                          ? py::object(py::str(origins[ev.close_origin]))
+                          : py::object(py::none());
   d["close_reason"] = opt_str(ev.close_reason);
   return d;
 }
@@ -96,70 +97,99 @@ void bind_live(py::module_& m) {
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);
       }))
-      .def("start", [](RelayHandle& r) {
-        int rc;
-        {
-          py::gil_scoped_release release;
-          rc = wzp_relay_start(r.get());
-        }
-        check(rc);
-      })
-      .def("stop", [](RelayHandle& r) {
-        int rc;
-        {
-          py::gil_scoped_release release;
-          rc = wzp_relay_stop(r.get());
-        }
-        check(rc);
-      })
-      .def_property_readonly("port", [](const RelayHandle& r) {
-        uint16_t port = 0;
-        check(wzp_relay_port(r.get(), &port));
-        return port;
-      })
-      .def_property_readonly("fingerprint", [](const RelayHandle& r) {
-        char buf[WZP_FINGERPRINT_STR_LEN + 1];
-        check(wzp_relay_fingerprint(r.get(), buf, sizeof buf));
-        return std::string(buf);
-      })
-      .def_property_readonly("cert_sha256", [](const RelayHandle& r) {
-        uint8_t out[32];
-        check(wzp_relay_cert_sha256(r.get(), out));
-        return to_bytes(out, sizeof out);
-      })
-      .def("stats", [](const RelayHandle& r) {
-        wzp_relay_stats s;
-        s.struct_size = sizeof s;
-        check(wzp_relay_stats_get(r.get(), &s));
-        py::dict d;
+      .def("start",
+           [](RelayHandle& r) {
+             int rc;
+             {
+               py::gil_scoped_release release;
+               rc = wzp_relay_start(r.get());
+             }
+             check(rc);
+           })
+      .def("stop",
+           [](RelayHandle& r) {
+             int rc;
+             {
+               py::gil_scoped_release release;
+               rc = wzp_relay_stop(r.get());
+             }
+             check(rc);
+           })
+      .def_property_readonly("port",
+                             [](const RelayHandle& r) {
+                               uint16_t port = 0;
+                               check(wzp_relay_port(r.get(), &port));
+                               return port;
+                             })
+      .def_property_readonly("fingerprint",
+                             [](const RelayHandle& r) {
+                               char buf[WZP_FINGERPRINT_STR_LEN + 1];
+                               check(wzp_relay_fingerprint(r.get(), buf, sizeof buf));
+                               return std::string(buf);
+                             })
+      .def_property_readonly("cert_sha256",
+                             [](const RelayHandle& r) {
+                               uint8_t out[32];
+                               check(wzp_relay_cert_sha256(r.get(), out));
+                               return to_bytes(out, sizeof out);
+                             })
+      .def("stats",
+           [](const RelayHandle& r) {
+             wzp_relay_stats s;
+             s.struct_size = sizeof s;
+             check(wzp_relay_stats_get(r.get(), &s));
+             py::dict d;
 #define WZP_STAT(name) d[#name] = s.name
-        WZP_STAT(connections_accepted); WZP_STAT(sessions_active); WZP_STAT(participants); WZP_STAT(rooms);
-        WZP_STAT(auth_ok); WZP_STAT(auth_rejected); WZP_STAT(auth_unavailable); WZP_STAT(handshakes_ok);
-        WZP_STAT(handshakes_failed); WZP_STAT(rejected_acl); WZP_STAT(rejected_full); WZP_STAT(rejected_timeout);
-        WZP_STAT(rejected_malformed); WZP_STAT(rejected_identity); WZP_STAT(datagrams_received);
-        WZP_STAT(datagrams_forwarded); WZP_STAT(datagrams_malformed); WZP_STAT(datagrams_dropped);
-        WZP_STAT(bytes_forwarded); WZP_STAT(events_dropped);
+             WZP_STAT(connections_accepted);
+             WZP_STAT(sessions_active);
+             WZP_STAT(participants);
+             WZP_STAT(rooms);
+             WZP_STAT(auth_ok);
+             WZP_STAT(auth_rejected);
+             WZP_STAT(auth_unavailable);
+             WZP_STAT(handshakes_ok);
+             WZP_STAT(handshakes_failed);
+             WZP_STAT(rejected_acl);
+             WZP_STAT(rejected_full);
+             WZP_STAT(rejected_timeout);
+             WZP_STAT(rejected_malformed);
+             WZP_STAT(rejected_identity);
+             WZP_STAT(datagrams_received);
+             WZP_STAT(datagrams_forwarded);
+             WZP_STAT(datagrams_malformed);
+             WZP_STAT(datagrams_dropped);
+             WZP_STAT(bytes_forwarded);
+             WZP_STAT(events_dropped);
 #undef WZP_STAT
-        return d;
-      })
-      .def("rooms_json", [](const RelayHandle& r) {
-        char* out = nullptr;
-        check(wzp_relay_rooms_json(r.get(), &out));
-        return take_string(out);
-      })
-      .def("acl_set_enabled", [](RelayHandle& r, bool on) { check(wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0)); })
-      .def("acl_allow", [](RelayHandle& r, const std::string& room, const std::string& fp) {
-        check(wzp_relay_acl_allow(r.get(), room.c_str(), fp.c_str()));
-      })
-      .def("acl_revoke", [](RelayHandle& r, const std::string& room, const std::string& fp) {
-        check(wzp_relay_acl_revoke(r.get(), room.c_str(), fp.c_str()));
-      })
-      .def("acl_load_file", [](RelayHandle& r, const std::string& path) {
-        check(wzp_relay_acl_load_file(r.get(), path.c_str()));
-      })
-      .def("next_event", [](RelayHandle& r, std::optional<double> timeout) {
-        return next_event([&](wzp_event* ev, int ms) { return wzp_relay_next_event(r.get(), ev, ms); }, timeout);
-      }, py::arg("timeout") = py::none())
+             return d;
+           })
+      .def("rooms_json",
+           [](const RelayHandle& r) {
+             char* out = nullptr;
+             check(wzp_relay_rooms_json(r.get(), &out));
+             return take_string(out);
+           })
+      .def("acl_set_enabled",
+           [](RelayHandle& r, bool on) { check(wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0)); })
+      .def("acl_allow",
+           [](RelayHandle& r, const std::string& room, const std::string& fp) {
+             check(wzp_relay_acl_allow(r.get(), room.c_str(), fp.c_str()));
+           })
+      .def("acl_revoke",
+           [](RelayHandle& r, const std::string& room, const std::string& fp) {
+             check(wzp_relay_acl_revoke(r.get(), room.c_str(), fp.c_str()));
+           })
+      .def("acl_load_file",
+           [](RelayHandle& r, const std::string& path) {
+             check(wzp_relay_acl_load_file(r.get(), path.c_str()));
+           })
+      .def(
+          "next_event",
+          [](RelayHandle& r, std::optional<double> timeout) {
+            return next_event([&](wzp_event* ev, int ms) { return wzp_relay_next_event(r.get(), ev, ms); },
+                              timeout);
+          },
+          py::arg("timeout") = py::none())
       .def("event_fd", [](const RelayHandle& r) { return wzp_relay_event_fd(r.get()); });
 
   py::class_<ClientHandle, std::shared_ptr<ClientHandle>>(m, "_Client")
@@ -179,7 +209,8 @@ void bind_live(py::module_& m) {
           c.identity = identity->get();
         }
         auto mode = get_or<std::string>(cfg, "session_mode", "v2");
-        if (mode != "v2" && mode != "reference") throw py::value_error("session_mode must be 'v2' or 'reference'");
+        if (mode != "v2" && mode != "reference")
+          throw py::value_error("session_mode must be 'v2' or 'reference'");
         c.session_mode = mode == "v2" ? WZP_SESSION_V2 : WZP_SESSION_REFERENCE;
         std::string cert_pin, relay_pin;
         if (cfg.contains("pin_cert_sha256") && !cfg["pin_cert_sha256"].is_none()) {
@@ -187,7 +218,8 @@ void bind_live(py::module_& m) {
           c.pin_cert_sha256 = data_of(cert_pin);
         }
         if (cfg.contains("pin_relay_fingerprint") && !cfg["pin_relay_fingerprint"].is_none()) {
-          relay_pin = std::string(exact(cfg["pin_relay_fingerprint"].cast<py::bytes>(), 16, "pin_relay_fingerprint"));
+          relay_pin =
+              std::string(exact(cfg["pin_relay_fingerprint"].cast<py::bytes>(), 16, "pin_relay_fingerprint"));
           c.pin_relay_fingerprint = data_of(relay_pin);
         }
         c.handshake_timeout_ms = get_or<uint32_t>(cfg, "handshake_timeout_ms", c.handshake_timeout_ms);
@@ -198,58 +230,83 @@ void bind_live(py::module_& m) {
         return std::make_shared<ClientHandle>(h);
       }))
       .def("connect", [](ClientHandle& c) { check(wzp_client_connect(c.get())); })
-      .def("wait_joined", [](ClientHandle& c, std::optional<double> timeout) {
-        int ms = timeout ? static_cast<int>(*timeout * 1000.0) : -1;
-        int rc;
-        {
-          py::gil_scoped_release release;
-          rc = wzp_client_wait_joined(c.get(), ms);
-        }
-        check(rc);
-      }, py::arg("timeout") = py::none())
-      .def_property_readonly("state", [](const ClientHandle& c) {
-        return std::string(wzp_client_state_name(wzp_client_get_state(c.get())));
-      })
-      .def("send_media", [](ClientHandle& c, const py::bytes& data) {
-        auto v = view(data);
-        check(wzp_client_send_media(c.get(), data_of(v), v.size()));
-      })
-      .def("send_signal", [](ClientHandle& c, const std::string& json) {
-        check(wzp_client_send_signal(c.get(), json.data(), json.size()));
-      })
-      .def("hangup", [](ClientHandle& c, const std::string& reason) {
-        int rc;
-        {
-          py::gil_scoped_release release;
-          rc = wzp_client_hangup(c.get(), reason.c_str());
-        }
-        check(rc);
-      }, py::arg("reason") = "Normal")
-      .def("stats", [](const ClientHandle& c) {
-        wzp_client_stats s;
-        s.struct_size = sizeof s;
-        check(wzp_client_stats_get(c.get(), &s));
-        py::dict d;
+      .def(
+          "wait_joined",
+          [](ClientHandle& c, std::optional<double> timeout) {
+            int ms = timeout ? static_cast<int>(*timeout * 1000.0) : -1;
+            int rc;
+            {
+              py::gil_scoped_release release;
+              rc = wzp_client_wait_joined(c.get(), ms);
+            }
+            check(rc);
+          },
+          py::arg("timeout") = py::none())
+      .def_property_readonly("state",
+                             [](const ClientHandle& c) {
+                               return std::string(wzp_client_state_name(wzp_client_get_state(c.get())));
+                             })
+      .def("send_media",
+           [](ClientHandle& c, const py::bytes& data) {
+             auto v = view(data);
+             check(wzp_client_send_media(c.get(), data_of(v), v.size()));
+           })
+      .def("send_signal",
+           [](ClientHandle& c, const std::string& json) {
+             check(wzp_client_send_signal(c.get(), json.data(), json.size()));
+           })
+      .def(
+          "hangup",
+          [](ClientHandle& c, const std::string& reason) {
+            int rc;
+            {
+              py::gil_scoped_release release;
+              rc = wzp_client_hangup(c.get(), reason.c_str());
+            }
+            check(rc);
+          },
+          py::arg("reason") = "Normal")
+      .def("stats",
+           [](const ClientHandle& c) {
+             wzp_client_stats s;
+             s.struct_size = sizeof s;
+             check(wzp_client_stats_get(c.get(), &s));
+             py::dict d;
 #define WZP_STAT(name) d[#name] = s.name
-        WZP_STAT(rtt_us); WZP_STAT(min_rtt_us); WZP_STAT(datagrams_sent); WZP_STAT(datagrams_received);
-        WZP_STAT(datagrams_lost); WZP_STAT(datagrams_dropped); WZP_STAT(signals_sent); WZP_STAT(signals_received);
-        WZP_STAT(bytes_sent); WZP_STAT(bytes_received); WZP_STAT(events_dropped);
+             WZP_STAT(rtt_us);
+             WZP_STAT(min_rtt_us);
+             WZP_STAT(datagrams_sent);
+             WZP_STAT(datagrams_received);
+             WZP_STAT(datagrams_lost);
+             WZP_STAT(datagrams_dropped);
+             WZP_STAT(signals_sent);
+             WZP_STAT(signals_received);
+             WZP_STAT(bytes_sent);
+             WZP_STAT(bytes_received);
+             WZP_STAT(events_dropped);
 #undef WZP_STAT
-        return d;
-      })
-      .def_property_readonly("relay_fingerprint", [](const ClientHandle& c) -> py::object {
-        char buf[WZP_FINGERPRINT_STR_LEN + 1];
-        if (wzp_client_relay_fingerprint(c.get(), buf, sizeof buf) != WZP_OK) return py::none();
-        return py::str(buf);
-      })
-      .def_property_readonly("sni", [](const ClientHandle& c) {
-        char buf[256];
-        check(wzp_client_sni(c.get(), buf, sizeof buf));
-        return std::string(buf);
-      })
-      .def("next_event", [](ClientHandle& c, std::optional<double> timeout) {
-        return next_event([&](wzp_event* ev, int ms) { return wzp_client_next_event(c.get(), ev, ms); }, timeout);
-      }, py::arg("timeout") = py::none())
+             return d;
+           })
+      .def_property_readonly("relay_fingerprint",
+                             [](const ClientHandle& c) -> py::object {
+                               char buf[WZP_FINGERPRINT_STR_LEN + 1];
+                               if (wzp_client_relay_fingerprint(c.get(), buf, sizeof buf) != WZP_OK)
+                                 return py::none();
+                               return py::str(buf);
+                             })
+      .def_property_readonly("sni",
+                             [](const ClientHandle& c) {
+                               char buf[256];
+                               check(wzp_client_sni(c.get(), buf, sizeof buf));
+                               return std::string(buf);
+                             })
+      .def(
+          "next_event",
+          [](ClientHandle& c, std::optional<double> timeout) {
+            return next_event([&](wzp_event* ev, int ms) { return wzp_client_next_event(c.get(), ev, ms); },
+                              timeout);
+          },
+          py::arg("timeout") = py::none())
       .def("event_fd", [](const ClientHandle& c) { return wzp_client_event_fd(c.get()); });
 
   m.def("log_set_level", &wzp_log_set_level, py::arg("level"),

@@ -22,7 +22,9 @@ inline void check(int rc) {
 
 inline std::string_view view(const py::bytes& b) { return std::string_view(b); }
 inline const uint8_t* data_of(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
-inline py::bytes to_bytes(const uint8_t* p, size_t n) { return py::bytes(reinterpret_cast<const char*>(p), n); }
+inline py::bytes to_bytes(const uint8_t* p, size_t n) {
+  return py::bytes(reinterpret_cast<const char*>(p), n);
+}
 /// Take ownership of a library-allocated string (released with wzp_free).
 std::string take_string(char* s);
 /// Require an exact length for a bytes argument (ValueError otherwise).

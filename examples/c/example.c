@@ -4,22 +4,22 @@
 #include <string.h>
 #include <wzp.h>
 
-#define CHECK(call)                                                                     \
-  do {                                                                                  \
-    int rc_ = (call);                                                                   \
-    if (rc_ != WZP_OK) {                                                                \
+#define CHECK(call)                                                                        \
+  do {                                                                                     \
+    int rc_ = (call);                                                                      \
+    if (rc_ != WZP_OK) {                                                                   \
       fprintf(stderr, "%s failed: %s (%s)\n", #call, wzp_strerror(rc_), wzp_last_error()); \
-      return 1;                                                                         \
-    }                                                                                   \
+      return 1;                                                                            \
+    }                                                                                      \
   } while (0)
 
 int main(void) {
-  static const char *mnemonic =
+  static const char* mnemonic =
       "abandon amount liar amount expire adjust cage candy arch gather drum bullet "
       "absurd math era live bid rhythm alien crouch range attend journey unaware";
   wzp_identity *caller_id = NULL, *callee_id = NULL;
-  wzp_caller *caller = NULL;
-  wzp_callee *callee = NULL;
+  wzp_caller* caller = NULL;
+  wzp_callee* callee = NULL;
   wzp_session *caller_session = NULL, *callee_session = NULL;
   char *offer = NULL, *answer = NULL;
   char fp[WZP_FINGERPRINT_STR_LEN + 1];
@@ -45,9 +45,9 @@ int main(void) {
   h.timestamp = 140;
   uint8_t header[WZP_MEDIA_HEADER_BYTES], sealed[64], opened[64];
   size_t sealed_len = 0, opened_len = 0;
-  const char *audio = "twenty ms of opus";
+  const char* audio = "twenty ms of opus";
   CHECK(wzp_media_header_encode(&h, header));
-  CHECK(wzp_session_seal(caller_session, header, sizeof header, h.seq, (const uint8_t *)audio, strlen(audio),
+  CHECK(wzp_session_seal(caller_session, header, sizeof header, h.seq, (const uint8_t*)audio, strlen(audio),
                          sealed, sizeof sealed, &sealed_len));
   CHECK(wzp_session_open(callee_session, header, sizeof header, h.seq, sealed, sealed_len, opened,
                          sizeof opened, &opened_len));

@@ -2,7 +2,7 @@
 #include <wzp.h>
 
 int main(void) {
-  wzp_identity *alice = NULL;
+  wzp_identity* alice = NULL;
   if (wzp_identity_new_random(&alice) != WZP_OK) return 1;
   char fp[WZP_FINGERPRINT_STR_LEN + 1], room[WZP_ROOM_HASH_LEN + 1];
   wzp_identity_fingerprint_str(alice, fp, sizeof fp);

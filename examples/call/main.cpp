@@ -47,9 +47,13 @@ int main(int argc, char** argv) {
   app.add_option("--mnemonic", mnemonic, "identity as 24 BIP39 words (one quoted argument)");
   app.add_option("--send", count, "test media packets to send once joined")->capture_default_str();
   app.add_option("--interval-ms", interval_ms, "pace of the test packets")->capture_default_str();
-  app.add_option("--size", size, "payload bytes per test packet")->capture_default_str()->check(CLI::Range(0u, 1100u));
-  app.add_option("--duration", duration_s, "seconds to stay in the room after joining")->capture_default_str();
-  app.add_option("--pin-cert", pin_cert, "SHA-256 of the relay certificate (64 hex digits); refuse any other");
+  app.add_option("--size", size, "payload bytes per test packet")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1100u));
+  app.add_option("--duration", duration_s, "seconds to stay in the room after joining")
+      ->capture_default_str();
+  app.add_option("--pin-cert", pin_cert,
+                 "SHA-256 of the relay certificate (64 hex digits); refuse any other");
   app.add_option("--pin-relay", pin_relay, "the relay identity's fingerprint (xxxx:...); refuse any other");
   app.add_flag("--reference-session", reference_session, "offer only the reference media session");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
@@ -69,9 +73,12 @@ int main(int argc, char** argv) {
 
   wzp_identity* identity = nullptr;
   int rc = WZP_OK;
-  if (!seed_hex.empty()) rc = wzp_identity_from_hex(seed_hex.c_str(), &identity);
-  else if (!mnemonic.empty()) rc = wzp_identity_from_mnemonic(mnemonic.c_str(), &identity);
-  else rc = wzp_identity_new_random(&identity);
+  if (!seed_hex.empty())
+    rc = wzp_identity_from_hex(seed_hex.c_str(), &identity);
+  else if (!mnemonic.empty())
+    rc = wzp_identity_from_mnemonic(mnemonic.c_str(), &identity);
+  else
+    rc = wzp_identity_new_random(&identity);
   if (rc != WZP_OK) {
     std::fprintf(stderr, "wzp-call: identity: %s: %s\n", wzp_strerror(rc), wzp_last_error());
     return 2;
@@ -109,7 +116,8 @@ int main(int argc, char** argv) {
   char fp[WZP_FINGERPRINT_STR_LEN + 1], sni[256];
   wzp_identity_fingerprint_str(identity, fp, sizeof fp);
   wzp_client_sni(client, sni, sizeof sni);
-  std::printf("wzp-call: %s joining %s (SNI %s)\n", fp, room.empty() ? "the default room" : room.c_str(), sni);
+  std::printf("wzp-call: %s joining %s (SNI %s)\n", fp, room.empty() ? "the default room" : room.c_str(),
+              sni);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
@@ -133,8 +141,8 @@ int main(int argc, char** argv) {
       h.timestamp = sent * interval_ms;
       std::vector<uint8_t> payload(size, static_cast<uint8_t>(sent)), packet(size + 16);
       size_t len = 0;
-      if (wzp_media_packet_build(&h, payload.data(), payload.size(), nullptr, packet.data(), packet.size(), &len) ==
-              WZP_OK &&
+      if (wzp_media_packet_build(&h, payload.data(), payload.size(), nullptr, packet.data(), packet.size(),
+                                 &len) == WZP_OK &&
           wzp_client_send_media(client, packet.data(), len) == WZP_OK) {
         ++sent;
       } else {
@@ -147,9 +155,7 @@ int main(int argc, char** argv) {
       continue;
     }
     switch (ev.type) {
-      case WZP_EVENT_STATE:
-        std::printf("state: %s\n", wzp_client_state_name(ev.state));
-        break;
+      case WZP_EVENT_STATE: std::printf("state: %s\n", wzp_client_state_name(ev.state)); break;
       case WZP_EVENT_JOINED: {
         char relay_fp[WZP_FINGERPRINT_STR_LEN + 1] = "?";
         wzp_client_relay_fingerprint(client, relay_fp, sizeof relay_fp);
@@ -163,19 +169,19 @@ int main(int argc, char** argv) {
         wzp_media_header h;
         const uint8_t* payload = nullptr;
         size_t payload_len = 0;
-        if (wzp_media_packet_parse(ev.data, ev.data_len, &h, &payload, &payload_len, nullptr, nullptr) == WZP_OK) {
-          std::printf("media: seq %u ts %u codec %u, %zu payload bytes\n", h.seq, h.timestamp, h.codec, payload_len);
+        if (wzp_media_packet_parse(ev.data, ev.data_len, &h, &payload, &payload_len, nullptr, nullptr) ==
+            WZP_OK) {
+          std::printf("media: seq %u ts %u codec %u, %zu payload bytes\n", h.seq, h.timestamp, h.codec,
+                      payload_len);
         } else {
           std::printf("media: %zu bytes that are not a media packet\n", ev.data_len);
         }
         break;
       }
-      case WZP_EVENT_SIGNAL:
-        std::printf("signal: %s\n", reinterpret_cast<const char*>(ev.data));
-        break;
+      case WZP_EVENT_SIGNAL: std::printf("signal: %s\n", reinterpret_cast<const char*>(ev.data)); break;
       case WZP_EVENT_CLOSED:
         std::printf("closed: %s by %s: %s\n", wzp_close_code_name(ev.close_code),
-                    ev.close_origin == WZP_CLOSED_BY_PEER ? "the relay"
+                    ev.close_origin == WZP_CLOSED_BY_PEER   ? "the relay"
                     : ev.close_origin == WZP_CLOSED_LOCALLY ? "us"
                     : ev.close_origin == WZP_CLOSED_IDLE    ? "idle timeout"
                                                             : "transport error",
@@ -183,8 +189,7 @@ int main(int argc, char** argv) {
         exit_code = joined_at == clock::time_point::max() ? 1 : 0;
         done = true;
         break;
-      default:
-        break;
+      default: break;
     }
     std::fflush(stdout);
     wzp_event_clear(&ev);
@@ -192,8 +197,8 @@ int main(int argc, char** argv) {
   wzp_client_stats stats;
   stats.struct_size = sizeof stats;
   wzp_client_stats_get(client, &stats);
-  std::printf("wzp-call: sent %u, received %u media packets; rtt %.2f ms, %llu datagrams lost\n", sent, received,
-              stats.rtt_us / 1000.0, static_cast<unsigned long long>(stats.datagrams_lost));
+  std::printf("wzp-call: sent %u, received %u media packets; rtt %.2f ms, %llu datagrams lost\n", sent,
+              received, stats.rtt_us / 1000.0, static_cast<unsigned long long>(stats.datagrams_lost));
   wzp_client_hangup(client, "Normal");
   wzp_client_free(client);
   wzp_identity_free(identity);

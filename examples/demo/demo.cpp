@@ -13,11 +13,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <map>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -53,7 +53,6 @@ struct Identity {
   }
 };
 
-
 // ---- 5. a live call ---------------------------------------------------------
 
 // featherChat's token endpoint, played by a tiny HTTP server: token -> fingerprint.
@@ -71,7 +70,8 @@ class AuthStandIn {
       if (it == tokens_.end()) {
         res.set_content(R"({"valid":false,"error":"unknown token"})", "application/json");
       } else {
-        res.set_content(R"({"valid":true,"fingerprint":")" + it->second + R"(","alias":null})", "application/json");
+        res.set_content(R"({"valid":true,"fingerprint":")" + it->second + R"(","alias":null})",
+                        "application/json");
       }
       ++requests_;
     });
@@ -111,8 +111,8 @@ void drain_relay_events(wzp_relay* relay) {
   wzp_event ev;
   wzp_event_init(&ev);
   while (wzp_relay_next_event(relay, &ev, 0) == WZP_OK) {
-    std::printf("   [relay] %-8s %s%s%s\n", wzp_event_type_name(ev.type), ev.fingerprint ? ev.fingerprint : "",
-                ev.type == WZP_EVENT_JOINED ? "" : "  ",
+    std::printf("   [relay] %-8s %s%s%s\n", wzp_event_type_name(ev.type),
+                ev.fingerprint ? ev.fingerprint : "", ev.type == WZP_EVENT_JOINED ? "" : "  ",
                 ev.type == WZP_EVENT_JOINED ? "" : describe_close(ev).c_str());
     wzp_event_clear(&ev);
   }
@@ -158,13 +158,15 @@ void live_call(const wzp_identity* alice_id) {
   wzp_relay_fingerprint(relay, relay_fp, sizeof relay_fp);
   std::printf("   relay listening on 127.0.0.1:%u, identity %s, token auth on\n", port, relay_fp);
 
-  LiveClient a{join(port, "general", "alice-token", alice_id)}, b{join(port, "general", "bob-token", bob.handle)};
+  LiveClient a{join(port, "general", "alice-token", alice_id)},
+      b{join(port, "general", "bob-token", bob.handle)};
   check(wzp_client_wait_joined(a.handle, 10000), "alice joins");
   check(wzp_client_wait_joined(b.handle, 10000), "bob joins");
   char seen_relay[WZP_FINGERPRINT_STR_LEN + 1];
   wzp_client_relay_fingerprint(a.handle, seen_relay, sizeof seen_relay);
-  std::printf("   alice and bob joined room \"general\" (token checked, handshake done; alice sees relay %s)\n",
-              seen_relay);
+  std::printf(
+      "   alice and bob joined room \"general\" (token checked, handshake done; alice sees relay %s)\n",
+      seen_relay);
   drain_relay_events(relay);
 
   // Three 20 ms media packets each way.
@@ -175,8 +177,8 @@ void live_call(const wzp_identity* alice_id) {
     h.timestamp = 20u * seq;
     uint8_t packet[256];
     size_t len = 0;
-    check(wzp_media_packet_build(&h, reinterpret_cast<const uint8_t*>(text), std::strlen(text), nullptr, packet,
-                                 sizeof packet, &len),
+    check(wzp_media_packet_build(&h, reinterpret_cast<const uint8_t*>(text), std::strlen(text), nullptr,
+                                 packet, sizeof packet, &len),
           "packet");
     check(wzp_client_send_media(c, packet, len), "send media");
   };
@@ -229,11 +231,12 @@ void live_call(const wzp_identity* alice_id) {
   wzp_relay_stats st;
   st.struct_size = sizeof st;
   wzp_relay_stats_get(relay, &st);
-  std::printf("   relay counters: %llu connections, %llu tokens ok, %llu rejected, %llu handshakes, "
-              "%llu datagrams forwarded\n",
-              static_cast<unsigned long long>(st.connections_accepted), static_cast<unsigned long long>(st.auth_ok),
-              static_cast<unsigned long long>(st.auth_rejected), static_cast<unsigned long long>(st.handshakes_ok),
-              static_cast<unsigned long long>(st.datagrams_forwarded));
+  std::printf(
+      "   relay counters: %llu connections, %llu tokens ok, %llu rejected, %llu handshakes, "
+      "%llu datagrams forwarded\n",
+      static_cast<unsigned long long>(st.connections_accepted), static_cast<unsigned long long>(st.auth_ok),
+      static_cast<unsigned long long>(st.auth_rejected), static_cast<unsigned long long>(st.handshakes_ok),
+      static_cast<unsigned long long>(st.datagrams_forwarded));
   std::printf("   the auth stand-in answered %d token checks\n", auth.requests());
   wzp_relay_free(relay);
 }
@@ -308,8 +311,8 @@ int main() {
                            p.sealed.size(), &n),
           "seal");
     p.sealed.resize(n);
-    std::printf("   sealed seq %u: header %s ciphertext %s\n", seq, hex(p.header.data(), p.header.size()).c_str(),
-                hex(p.sealed.data(), p.sealed.size()).c_str());
+    std::printf("   sealed seq %u: header %s ciphertext %s\n", seq,
+                hex(p.header.data(), p.header.size()).c_str(), hex(p.sealed.data(), p.sealed.size()).c_str());
     sent.push_back(std::move(p));
   }
   for (size_t index : {0, 1, 4, 3}) {
@@ -319,7 +322,8 @@ int main() {
     check(wzp_session_open(relay_session, p.header.data(), p.header.size(), p.seq, p.sealed.data(),
                            p.sealed.size(), out, sizeof out, &n),
           "open");
-    std::printf("   relay opened seq %u: \"%.*s\"\n", p.seq, static_cast<int>(n), reinterpret_cast<char*>(out));
+    std::printf("   relay opened seq %u: \"%.*s\"\n", p.seq, static_cast<int>(n),
+                reinterpret_cast<char*>(out));
   }
   {
     const Packet& p = sent[1];
@@ -330,8 +334,8 @@ int main() {
     std::printf("   a replay of seq %u is refused: %s (%s)\n", p.seq, wzp_strerror(rc), wzp_last_error());
     std::vector<uint8_t> forged = sent[2].sealed;
     forged[0] ^= 1;
-    rc = wzp_session_open(relay_session, sent[2].header.data(), sent[2].header.size(), sent[2].seq, forged.data(),
-                          forged.size(), out, sizeof out, &n);
+    rc = wzp_session_open(relay_session, sent[2].header.data(), sent[2].header.size(), sent[2].seq,
+                          forged.data(), forged.size(), out, sizeof out, &n);
     std::printf("   a tampered packet is refused: %s (%s)\n", wzp_strerror(rc), wzp_last_error());
   }
 

@@ -39,8 +39,7 @@ void print_event(const wzp_event& ev) {
                   wzp_event_type_name(ev.type), static_cast<unsigned long long>(ev.connection_id), room, fp,
                   wzp_close_code_name(ev.close_code), ev.close_reason ? ev.close_reason : "");
       break;
-    default:
-      break;
+    default: break;
   }
   std::fflush(stdout);
 }
@@ -56,25 +55,31 @@ int main(int argc, char** argv) {
   bool allow_mismatch = false;
   app.add_option("--listen", listen, "UDP address to listen on, IP:port or [IPv6]:port (port 0 picks one)")
       ->capture_default_str();
-  app.add_option("--auth-url", auth_url,
-                 "featherChat token validation URL; when set, every client must send an AuthToken first, which is "
-                 "POSTed as {\"token\": ...} and must come back 2xx with valid:true and a fingerprint");
+  app.add_option(
+      "--auth-url", auth_url,
+      "featherChat token validation URL; when set, every client must send an AuthToken first, which is "
+      "POSTed as {\"token\": ...} and must come back 2xx with valid:true and a fingerprint");
   app.add_option("--auth-timeout-ms", auth_timeout, "timeout of the whole token validation request")
       ->capture_default_str();
-  app.add_flag("--allow-identity-mismatch", allow_mismatch,
-               "accept a token whose fingerprint differs from the client's handshake identity (reference clients "
-               "and the web bridge use throwaway identities); by default such clients are refused");
-  app.add_option("--identity", identity_file,
-                 "seed file of the relay identity (64 hex digits), created if absent, so the relay's fingerprint "
-                 "is stable across restarts; without it the identity is random per start");
-  app.add_option("--cert", cert, "PEM certificate (with --key); default: a self-signed ECDSA P-256 certificate")
+  app.add_flag(
+      "--allow-identity-mismatch", allow_mismatch,
+      "accept a token whose fingerprint differs from the client's handshake identity (reference clients "
+      "and the web bridge use throwaway identities); by default such clients are refused");
+  app.add_option(
+      "--identity", identity_file,
+      "seed file of the relay identity (64 hex digits), created if absent, so the relay's fingerprint "
+      "is stable across restarts; without it the identity is random per start");
+  app.add_option("--cert", cert,
+                 "PEM certificate (with --key); default: a self-signed ECDSA P-256 certificate")
       ->check(CLI::ExistingFile);
   app.add_option("--key", key, "PEM private key of --cert")->check(CLI::ExistingFile);
-  app.add_option("--room-acl", acl_file,
-                 "access list file: lines 'ROOM FINGERPRINT...' ('#' comments); turns the ACL on. ROOM is the name "
-                 "the relay sees (the hashed SNI). A listed room admits only its fingerprints (the auth token's)")
+  app.add_option(
+         "--room-acl", acl_file,
+         "access list file: lines 'ROOM FINGERPRINT...' ('#' comments); turns the ACL on. ROOM is the name "
+         "the relay sees (the hashed SNI). A listed room admits only its fingerprints (the auth token's)")
       ->check(CLI::ExistingFile);
-  app.add_option("--max-sessions", max_sessions, "connections at once, the ones still authenticating included")
+  app.add_option("--max-sessions", max_sessions,
+                 "connections at once, the ones still authenticating included")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
   app.add_option("--max-room-size", max_room, "participants per room (0 = unlimited)")->capture_default_str();
@@ -132,8 +137,8 @@ int main(int argc, char** argv) {
   char fingerprint[WZP_FINGERPRINT_STR_LEN + 1];
   wzp_relay_port(relay, &port);
   wzp_relay_fingerprint(relay, fingerprint, sizeof fingerprint);
-  std::printf("wzp-relay %s listening on %s port %u, fingerprint %s\n", wzp_version(), address->host.c_str(), port,
-              fingerprint);
+  std::printf("wzp-relay %s listening on %s port %u, fingerprint %s\n", wzp_version(), address->host.c_str(),
+              port, fingerprint);
   std::fflush(stdout);
 
   std::thread events([relay] {
@@ -157,11 +162,12 @@ int main(int argc, char** argv) {
   wzp_relay_stats stats;
   stats.struct_size = sizeof stats;
   wzp_relay_stats_get(relay, &stats);
-  std::printf("wzp-relay: %llu connections, %llu handshakes, %llu datagrams forwarded, %llu malformed dropped\n",
-              static_cast<unsigned long long>(stats.connections_accepted),
-              static_cast<unsigned long long>(stats.handshakes_ok),
-              static_cast<unsigned long long>(stats.datagrams_forwarded),
-              static_cast<unsigned long long>(stats.datagrams_malformed));
+  std::printf(
+      "wzp-relay: %llu connections, %llu handshakes, %llu datagrams forwarded, %llu malformed dropped\n",
+      static_cast<unsigned long long>(stats.connections_accepted),
+      static_cast<unsigned long long>(stats.handshakes_ok),
+      static_cast<unsigned long long>(stats.datagrams_forwarded),
+      static_cast<unsigned long long>(stats.datagrams_malformed));
   wzp_relay_free(relay);
   return 0;
 }

@@ -22,7 +22,8 @@ extern "C" {
 
 const char* wzp_version(void) { return WZP_VERSION_STRING; }
 uint32_t wzp_version_number(void) {
-  return (uint32_t{WZP_VERSION_MAJOR} << 16) | (uint32_t{WZP_VERSION_MINOR} << 8) | uint32_t{WZP_VERSION_PATCH};
+  return (uint32_t{WZP_VERSION_MAJOR} << 16) | (uint32_t{WZP_VERSION_MINOR} << 8) |
+         uint32_t{WZP_VERSION_PATCH};
 }
 const char* wzp_strerror(int code) { return wzp::errc_name(static_cast<wzp::Errc>(code)).data(); }
 const char* wzp_last_error(void) { return wzp::capi::last_error(); }

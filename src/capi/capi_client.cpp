@@ -30,8 +30,14 @@ capi::LiveEvent to_live(const client::ClientEvent& e) {
     case client::ClientEventType::state: out.type = WZP_EVENT_STATE; break;
     case client::ClientEventType::joined: out.type = WZP_EVENT_JOINED; break;
     case client::ClientEventType::media: out.type = WZP_EVENT_MEDIA; break;
-    case client::ClientEventType::signal: out.type = WZP_EVENT_SIGNAL; out.data_is_text = true; break;
-    case client::ClientEventType::closed: out.type = WZP_EVENT_CLOSED; out.close = e.close; break;
+    case client::ClientEventType::signal:
+      out.type = WZP_EVENT_SIGNAL;
+      out.data_is_text = true;
+      break;
+    case client::ClientEventType::closed:
+      out.type = WZP_EVENT_CLOSED;
+      out.close = e.close;
+      break;
   }
   out.data = e.data;
   return out;
@@ -60,26 +66,29 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     wzp_client_config c;
     wzp_client_config_init(&c);
     if (config->struct_size == 0 || config->struct_size > sizeof c) {
-      return fail(Errc::invalid_argument, "wzp_client_config.struct_size is not set (use wzp_client_config_init)");
+      return fail(Errc::invalid_argument,
+                  "wzp_client_config.struct_size is not set (use wzp_client_config_init)");
     }
     std::memcpy(&c, config, config->struct_size);
     if (c.relay_host == nullptr) return capi::null_argument("config->relay_host");
-    client::ClientConfig cc{c.relay_host,
-                            c.relay_port,
-                            "default",
-                            std::nullopt,
-                            c.identity ? c.identity->identity : crypto::Identity::from_seed(crypto::Seed::random()),
-                            c.session_mode == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference
-                                                                    : handshake::SessionMode::v2,
-                            std::nullopt,
-                            std::nullopt,
-                            c.handshake_timeout_ms ? c.handshake_timeout_ms : 10'000,
-                            {}};
+    client::ClientConfig cc{
+        c.relay_host,
+        c.relay_port,
+        "default",
+        std::nullopt,
+        c.identity ? c.identity->identity : crypto::Identity::from_seed(crypto::Seed::random()),
+        c.session_mode == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference
+                                                : handshake::SessionMode::v2,
+        std::nullopt,
+        std::nullopt,
+        c.handshake_timeout_ms ? c.handshake_timeout_ms : 10'000,
+        {}};
     if (c.room != nullptr) {
       cc.sni = c.raw_room ? std::string(c.room) : crypto::hash_room_name(c.room);
       if (c.raw_room && !wire::is_valid_sni(cc.sni)) {
-        return fail(Errc::invalid_argument, "raw room '" + cc.sni +
-                                                "' is not a valid DNS name, so it cannot be sent as SNI (hash it instead)");
+        return fail(Errc::invalid_argument,
+                    "raw room '" + cc.sni +
+                        "' is not a valid DNS name, so it cannot be sent as SNI (hash it instead)");
       }
     }
     if (c.token != nullptr) cc.token = c.token;
@@ -150,7 +159,8 @@ int wzp_client_hangup(wzp_client* client, const char* reason) {
     auto r = wire::hangup_reason_from_name(reason ? reason : "Normal");
     if (!r) {
       return fail(Errc::invalid_argument,
-                  std::string("hangup reason must be Normal, Busy, Declined, Timeout or Error, got '") + reason + "'");
+                  std::string("hangup reason must be Normal, Busy, Declined, Timeout or Error, got '") +
+                      reason + "'");
     }
     client->client->hangup(*r);
     return WZP_OK;
@@ -162,7 +172,8 @@ int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out) {
     WZP_CAPI_REQUIRE(client);
     WZP_CAPI_REQUIRE(out);
     if (out->struct_size == 0 || out->struct_size > sizeof *out) {
-      return fail(Errc::invalid_argument, "wzp_client_stats.struct_size must be set to sizeof(wzp_client_stats)");
+      return fail(Errc::invalid_argument,
+                  "wzp_client_stats.struct_size must be set to sizeof(wzp_client_stats)");
     }
     auto st = client->client->stats();
     wzp_client_stats s{};

@@ -12,7 +12,8 @@ namespace {
 
 char* dup_string(const std::optional<std::string>& s) {
   if (!s) return nullptr;
-  auto* p = static_cast<char*>(std::malloc(s->size() + 1));  // NOLINT(cppcoreguidelines-no-malloc): wzp_event_clear frees
+  auto* p = static_cast<char*>(
+      std::malloc(s->size() + 1));  // NOLINT(cppcoreguidelines-no-malloc): wzp_event_clear frees
   if (p == nullptr) throw std::bad_alloc();
   std::memcpy(p, s->data(), s->size());
   p[s->size()] = '\0';

@@ -112,12 +112,13 @@ int wzp_identity_sign(const wzp_identity* identity, const uint8_t* msg, size_t m
   return WZP_OK;
 }
 
-int wzp_verify(const uint8_t public_key[WZP_PUBLIC_KEY_BYTES], const uint8_t* msg, size_t msg_len, const uint8_t* sig,
-               size_t sig_len) {
+int wzp_verify(const uint8_t public_key[WZP_PUBLIC_KEY_BYTES], const uint8_t* msg, size_t msg_len,
+               const uint8_t* sig, size_t sig_len) {
   WZP_CAPI_REQUIRE(public_key);
   if (msg == nullptr && msg_len != 0) return capi::null_argument("msg");
   if (sig == nullptr && sig_len != 0) return capi::null_argument("sig");
-  if (!crypto::verify(ByteView(public_key, WZP_PUBLIC_KEY_BYTES), ByteView(msg, msg_len), ByteView(sig, sig_len))) {
+  if (!crypto::verify(ByteView(public_key, WZP_PUBLIC_KEY_BYTES), ByteView(msg, msg_len),
+                      ByteView(sig, sig_len))) {
     return fail(Errc::bad_signature, "signature verification failed");
   }
   return WZP_OK;
@@ -147,7 +148,8 @@ int wzp_hash_room_name(const char* name, size_t name_len, char out[WZP_ROOM_HASH
   return guarded([&]() -> int {
     if (name == nullptr && name_len != 0) return capi::null_argument("name");
     WZP_CAPI_REQUIRE(out);
-    return capi::copy_c_string(crypto::hash_room_name(std::string_view(name, name_len)), out, WZP_ROOM_HASH_LEN + 1);
+    return capi::copy_c_string(crypto::hash_room_name(std::string_view(name, name_len)), out,
+                               WZP_ROOM_HASH_LEN + 1);
   });
 }
 

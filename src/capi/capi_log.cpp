@@ -18,11 +18,11 @@ void wzp_log_set_callback(wzp_log_cb callback, void* user_data) {
     wzp::log::set_sink({});
     return;
   }
-  wzp::log::set_sink([callback, user_data](wzp::log::Level level, std::string_view component,
-                                           std::string_view message) {
-    std::string c(component), m(message);  // NUL-terminated copies for C
-    callback(static_cast<int>(level), c.c_str(), m.c_str(), user_data);
-  });
+  wzp::log::set_sink(
+      [callback, user_data](wzp::log::Level level, std::string_view component, std::string_view message) {
+        std::string c(component), m(message);  // NUL-terminated copies for C
+        callback(static_cast<int>(level), c.c_str(), m.c_str(), user_data);
+      });
 }
 
 }  // extern "C"

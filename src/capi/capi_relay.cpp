@@ -33,7 +33,9 @@ namespace {
 
 Result<std::string> read_text_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(Errc::io, std::string("cannot read ") + what + " '" + path + "': " + std::strerror(errno));
+  if (!in)
+    return make_error(Errc::io,
+                      std::string("cannot read ") + what + " '" + path + "': " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -58,7 +60,8 @@ Result<crypto::Identity> load_or_create_identity(const std::string& path) {
     ::umask(old);
     out << hex;
     crypto::wipe_bytes(hex);
-    if (!out) return make_error(Errc::io, "cannot create identity file '" + path + "': " + std::strerror(errno));
+    if (!out)
+      return make_error(Errc::io, "cannot create identity file '" + path + "': " + std::strerror(errno));
     return crypto::Identity::from_seed(seed);
   }
   auto text = read_text_file(path, "identity file");
@@ -131,9 +134,11 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     wzp_relay_config_init(&c);
     if (config != nullptr) {
       if (config->struct_size == 0 || config->struct_size > sizeof c) {
-        return fail(Errc::invalid_argument, "wzp_relay_config.struct_size is not set (use wzp_relay_config_init)");
+        return fail(Errc::invalid_argument,
+                    "wzp_relay_config.struct_size is not set (use wzp_relay_config_init)");
       }
-      std::memcpy(&c, config, config->struct_size);  // fields a shorter (older) struct lacks keep their defaults
+      std::memcpy(&c, config,
+                  config->struct_size);  // fields a shorter (older) struct lacks keep their defaults
     }
     auto relay = std::make_unique<wzp_relay>();
     auto& rc = relay->config;
@@ -183,7 +188,8 @@ int wzp_relay_start(wzp_relay* relay) {
     std::lock_guard lock(relay->mutex);
     if (relay->server || relay->stopped) return fail(Errc::invalid_state, "the relay was already started");
     auto* events = relay->events.get();
-    auto server = relay::RelayServer::start(relay->config, [events](relay::RelayEvent e) { events->deliver(to_live(e)); });
+    auto server = relay::RelayServer::start(relay->config,
+                                            [events](relay::RelayEvent e) { events->deliver(to_live(e)); });
     if (!server) return fail(server.error());
     relay->server = std::move(*server);
     return WZP_OK;
@@ -326,14 +332,16 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
           m["id"] = p.id;
           m["connection"] = p.connection;
           m["fingerprint"] = p.fingerprint;
-          m["token_fingerprint"] = p.token_fingerprint ? nlohmann::ordered_json(*p.token_fingerprint) : nullptr;
+          m["token_fingerprint"] =
+              p.token_fingerprint ? nlohmann::ordered_json(*p.token_fingerprint) : nullptr;
           m["remote"] = p.remote;
           members.push_back(std::move(m));
         }
         rooms.push_back({{"room", room.room}, {"participants", std::move(members)}});
       }
     }
-    return capi::give_string(rooms.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), out_json);
+    return capi::give_string(rooms.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                             out_json);
   });
 }
 

@@ -32,13 +32,15 @@ bool valid_mode(long long mode) { return mode == WZP_SESSION_V2 || mode == WZP_S
 handshake::Options options_from(const wzp_handshake_config* config) {
   handshake::Options options;
   if (config == nullptr) return options;
-  if (capi::config_has(config, offsetof(wzp_handshake_config, ephemeral_secret), sizeof(config->ephemeral_secret)) &&
+  if (capi::config_has(config, offsetof(wzp_handshake_config, ephemeral_secret),
+                       sizeof(config->ephemeral_secret)) &&
       config->ephemeral_secret != nullptr) {
     options.ephemeral_secret = secret_of<32>(config->ephemeral_secret);
   }
   if (capi::config_has(config, offsetof(wzp_handshake_config, session_mode), sizeof(config->session_mode))) {
-    options.preferred = capi::raw_enum(config->session_mode) == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference
-                                                                                      : handshake::SessionMode::v2;
+    options.preferred = capi::raw_enum(config->session_mode) == WZP_SESSION_REFERENCE
+                            ? handshake::SessionMode::reference
+                            : handshake::SessionMode::v2;
   }
   return options;
 }
@@ -90,7 +92,8 @@ void wzp_session_config_init(wzp_session_config* config) {
   config->role = WZP_ROLE_CALLER;
 }
 
-int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config* config, wzp_session** out) {
+int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config* config,
+                    wzp_session** out) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(out);
@@ -103,17 +106,18 @@ int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_
         role = capi::raw_enum(config->role);
       }
     }
-    if (!valid_mode(mode)) return fail(Errc::invalid_argument, "unknown session mode " + std::to_string(mode));
+    if (!valid_mode(mode))
+      return fail(Errc::invalid_argument, "unknown session mode " + std::to_string(mode));
     if (role != WZP_ROLE_CALLER && role != WZP_ROLE_CALLEE) {
       return fail(Errc::invalid_argument, "unknown role " + std::to_string(role));
     }
     crypto::SessionKey session_key(secret_of<32>(key));
     auto crypto_role = role == WZP_ROLE_CALLER ? crypto::Role::caller : crypto::Role::callee;
     auto handle = mode == WZP_SESSION_V2
-                      ? std::make_unique<wzp_session>(
-                            wzp_session{crypto::MediaSession(session_key, crypto_role), session_key.session_id(), {}, {}})
-                      : std::make_unique<wzp_session>(
-                            wzp_session{crypto::ReferenceSession(session_key), session_key.session_id(), {}, {}});
+                      ? std::make_unique<wzp_session>(wzp_session{
+                            crypto::MediaSession(session_key, crypto_role), session_key.session_id(), {}, {}})
+                      : std::make_unique<wzp_session>(wzp_session{
+                            crypto::ReferenceSession(session_key), session_key.session_id(), {}, {}});
     *out = handle.release();
     return WZP_OK;
   });
@@ -131,8 +135,8 @@ int wzp_session_id(const wzp_session* session, uint8_t out[WZP_SESSION_ID_BYTES]
   return WZP_OK;
 }
 
-int wzp_session_seal(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq, const uint8_t* pt,
-                     size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len) {
+int wzp_session_seal(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq,
+                     const uint8_t* pt, size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(session);
     if (header == nullptr && header_len != 0) return capi::null_argument("header");
@@ -154,8 +158,8 @@ int wzp_session_seal(wzp_session* session, const uint8_t* header, size_t header_
   });
 }
 
-int wzp_session_open(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq, const uint8_t* ct,
-                     size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len) {
+int wzp_session_open(wzp_session* session, const uint8_t* header, size_t header_len, uint16_t seq,
+                     const uint8_t* ct, size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(session);
     if (header == nullptr && header_len != 0) return capi::null_argument("header");
@@ -177,7 +181,8 @@ int wzp_session_open(wzp_session* session, const uint8_t* header, size_t header_
   });
 }
 
-int wzp_session_rekey_begin(wzp_session* session, const uint8_t* secret, uint8_t out_public[WZP_PUBLIC_KEY_BYTES]) {
+int wzp_session_rekey_begin(wzp_session* session, const uint8_t* secret,
+                            uint8_t out_public[WZP_PUBLIC_KEY_BYTES]) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(session);
     WZP_CAPI_REQUIRE(out_public);
@@ -205,7 +210,8 @@ int wzp_session_rekey_complete(wzp_session* session, const uint8_t peer_public[W
 }
 
 int wzp_rekey_due(uint64_t last_rekey_at, uint64_t packet_count) {
-  return packet_count > last_rekey_at && packet_count - last_rekey_at >= crypto::kRekeyIntervalPackets ? 1 : 0;
+  return packet_count > last_rekey_at && packet_count - last_rekey_at >= crypto::kRekeyIntervalPackets ? 1
+                                                                                                       : 0;
 }
 
 int wzp_reference_nonce(const uint8_t session_id[WZP_SESSION_ID_BYTES], uint32_t counter, uint8_t direction,
@@ -213,13 +219,14 @@ int wzp_reference_nonce(const uint8_t session_id[WZP_SESSION_ID_BYTES], uint32_t
   WZP_CAPI_REQUIRE(session_id);
   WZP_CAPI_REQUIRE(out);
   if (direction > 1) return fail(Errc::invalid_argument, "direction must be 0 (send) or 1 (recv)");
-  auto nonce = crypto::reference_nonce(array_of<4>(session_id), counter, static_cast<crypto::NonceDirection>(direction));
+  auto nonce = crypto::reference_nonce(array_of<4>(session_id), counter,
+                                       static_cast<crypto::NonceDirection>(direction));
   std::memcpy(out, nonce.data(), nonce.size());
   return WZP_OK;
 }
 
-int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len, const uint8_t* pt,
-                  size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len) {
+int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len,
+                  const uint8_t* pt, size_t pt_len, uint8_t* out, size_t out_cap, size_t* out_len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(nonce);
@@ -235,8 +242,8 @@ int wzp_aead_seal(const uint8_t key[32], const uint8_t nonce[12], const uint8_t*
   });
 }
 
-int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len, const uint8_t* ct,
-                  size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len) {
+int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t* aad, size_t aad_len,
+                  const uint8_t* ct, size_t ct_len, uint8_t* out, size_t out_cap, size_t* out_len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(nonce);
@@ -314,7 +321,8 @@ int wzp_callee_new(const wzp_identity* identity, const wzp_handshake_config* con
     WZP_CAPI_REQUIRE(identity);
     WZP_CAPI_REQUIRE(out);
     if (int rc = check_handshake_config(config); rc != WZP_OK) return rc;
-    *out = std::make_unique<wzp_callee>(wzp_callee{identity->identity, options_from(config), false}).release();
+    *out =
+        std::make_unique<wzp_callee>(wzp_callee{identity->identity, options_from(config), false}).release();
     return WZP_OK;
   });
 }

@@ -41,9 +41,8 @@ int copy_out(ByteView bytes, uint8_t* out, size_t out_cap, size_t* out_len) {
   WZP_CAPI_REQUIRE(out_len);
   *out_len = bytes.size();
   if (out_cap < bytes.size()) {
-    return fail(Errc::buffer_too_small,
-                "output buffer holds " + std::to_string(out_cap) + " bytes, " + std::to_string(bytes.size()) +
-                    " needed");
+    return fail(Errc::buffer_too_small, "output buffer holds " + std::to_string(out_cap) + " bytes, " +
+                                            std::to_string(bytes.size()) + " needed");
   }
   if (!bytes.empty()) {
     WZP_CAPI_REQUIRE(out);

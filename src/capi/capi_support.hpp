@@ -65,7 +65,7 @@ bool config_has(const Config* config, size_t field_offset, size_t field_size) {
 
 }  // namespace wzp::capi
 
-#define WZP_CAPI_REQUIRE(ptr) \
-  do {                        \
+#define WZP_CAPI_REQUIRE(ptr)                                      \
+  do {                                                             \
     if ((ptr) == nullptr) return ::wzp::capi::null_argument(#ptr); \
   } while (0)

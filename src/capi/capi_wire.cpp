@@ -125,8 +125,9 @@ int wzp_media_header_decode(const uint8_t* data, size_t len, wzp_media_header* o
 uint8_t wzp_fec_ratio_encode(float ratio) { return wire::encode_fec_ratio(ratio); }
 float wzp_fec_ratio_decode(uint8_t code) { return wire::decode_fec_ratio(code); }
 
-int wzp_media_packet_parse(const uint8_t* data, size_t len, wzp_media_header* out_header, const uint8_t** out_payload,
-                           size_t* out_payload_len, wzp_quality_report* out_report, int* out_has_report) {
+int wzp_media_packet_parse(const uint8_t* data, size_t len, wzp_media_header* out_header,
+                           const uint8_t** out_payload, size_t* out_payload_len,
+                           wzp_quality_report* out_report, int* out_has_report) {
   return guarded([&]() -> int {
     if (data == nullptr && len != 0) return capi::null_argument("data");
     auto packet = wire::parse_media_packet(ByteView(data, len));
@@ -154,7 +155,8 @@ int wzp_media_packet_build(const wzp_media_header* header, const uint8_t* payloa
     }
     std::optional<wire::QualityReport> qr;
     if (header->has_quality_report) {
-      qr = wire::QualityReport{report->loss_pct, report->rtt_4ms, report->jitter_ms, report->bitrate_cap_kbps};
+      qr =
+          wire::QualityReport{report->loss_pct, report->rtt_4ms, report->jitter_ms, report->bitrate_cap_kbps};
     }
     Bytes bytes;
     bytes.reserve(wire::media_packet_size(payload_len, qr.has_value()));
@@ -173,7 +175,8 @@ int wzp_trunk_frame_build(const wzp_trunk_entry* entries, size_t count, uint8_t*
     for (size_t i = 0; i < count; ++i) {
       const auto& e = entries[i];
       if (e.payload == nullptr && e.payload_len != 0) return capi::null_argument("entries[i].payload");
-      if (e.payload_len > 0xFFFF) return fail(Errc::invalid_argument, "a trunk entry holds at most 65535 bytes");
+      if (e.payload_len > 0xFFFF)
+        return fail(Errc::invalid_argument, "a trunk entry holds at most 65535 bytes");
       frame.entries.push_back(wire::TrunkEntry{{e.session_tag[0], e.session_tag[1]},
                                                Bytes(e.payload, e.payload + e.payload_len)});
     }
@@ -181,7 +184,8 @@ int wzp_trunk_frame_build(const wzp_trunk_entry* entries, size_t count, uint8_t*
   });
 }
 
-int wzp_trunk_frame_parse(const uint8_t* data, size_t len, wzp_trunk_entry* entries, size_t cap, size_t* out_count) {
+int wzp_trunk_frame_parse(const uint8_t* data, size_t len, wzp_trunk_entry* entries, size_t cap,
+                          size_t* out_count) {
   return guarded([&]() -> int {
     if (data == nullptr && len != 0) return capi::null_argument("data");
     if (entries == nullptr && cap != 0) return capi::null_argument("entries");
@@ -190,7 +194,8 @@ int wzp_trunk_frame_parse(const uint8_t* data, size_t len, wzp_trunk_entry* entr
     if (!frame) return fail(frame.error());
     *out_count = frame->entries.size();
     if (cap < frame->entries.size()) {
-      return fail(Errc::buffer_too_small, "the frame holds " + std::to_string(frame->entries.size()) + " entries");
+      return fail(Errc::buffer_too_small,
+                  "the frame holds " + std::to_string(frame->entries.size()) + " entries");
     }
     // Point payloads into the caller's data: entry i starts after the 2-byte count and
     // the previous entries' 4-byte headers and payloads.

@@ -38,9 +38,13 @@ class EventChannel {
   /// WZP_OK, WZP_ERR_TIMEOUT, or WZP_ERR_CLOSED once finished and drained.
   int next(wzp_event* out, int timeout_ms);
   /// Nothing more will be delivered (e.g. the relay stopped).
-  void finish() { finished_.store(true); queue_.close(); }
+  void finish() {
+    finished_.store(true);
+    queue_.close();
+  }
   int fd() const noexcept { return queue_.fd(); }
   uint64_t dropped() const { return queue_.dropped(); }
+
  private:
   std::atomic<bool> finished_{false};
   wzp_event_cb callback_;

@@ -41,12 +41,17 @@ Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink si
   transport::EndpointCallbacks callbacks;
   callbacks.on_handshake_completed = [self](transport::Connection& c) { self->on_handshake_completed(c); };
   callbacks.on_signal = [self](transport::Connection& c, ByteView p) { self->on_signal(c, p); };
-  callbacks.on_signal_error = [self](transport::Connection& c, const Error& e) { self->on_signal_error(c, e); };
+  callbacks.on_signal_error = [self](transport::Connection& c, const Error& e) {
+    self->on_signal_error(c, e);
+  };
   callbacks.on_datagram = [self](transport::Connection& c, ByteView d) { self->on_datagram(c, d); };
-  callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) { self->on_closed(c, i); };
+  callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) {
+    self->on_closed(c, i);
+  };
   transport::ClientConfig endpoint_config;
   endpoint_config.transport = self->config_.transport;
-  auto endpoint = transport::Endpoint::create_client(self->loop_, std::move(endpoint_config), std::move(callbacks));
+  auto endpoint =
+      transport::Endpoint::create_client(self->loop_, std::move(endpoint_config), std::move(callbacks));
   if (!endpoint) return std::move(endpoint).error();
   self->endpoint_ = std::move(*endpoint);
   self->loop_.start();
@@ -77,7 +82,8 @@ transport::Connection* Client::connection() {
 
 Status Client::connect() {
   return loop_.run_sync([this]() -> Status {
-    if (state_.load() != ClientState::idle) return make_error(Errc::invalid_state, "connect() was already called");
+    if (state_.load() != ClientState::idle)
+      return make_error(Errc::invalid_state, "connect() was already called");
     auto remote = transport::SocketAddress::from_ip(config_.relay_host, config_.relay_port);
     if (!remote) return std::move(remote).error();
     transport::ConnectOptions options;
@@ -128,8 +134,11 @@ void Client::fail(transport::Connection& conn, uint64_t code, std::string reason
 
 void Client::on_handshake_completed(transport::Connection& conn) {
   if (config_.token) {
-    auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(wire::AuthToken{*config_.token}))));
-    if (!sent) return fail(conn, wire::code_value(wire::CloseCode::normal), "cannot send AuthToken: " + sent.error().message);
+    auto sent =
+        conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(wire::AuthToken{*config_.token}))));
+    if (!sent)
+      return fail(conn, wire::code_value(wire::CloseCode::normal),
+                  "cannot send AuthToken: " + sent.error().message);
     set_state(ClientState::authenticating);
   }
   // Like the reference, the CallOffer follows the AuthToken without waiting:
@@ -138,7 +147,9 @@ void Client::on_handshake_completed(transport::Connection& conn) {
   options.preferred = config_.session_mode;
   caller_.emplace(config_.identity, options);
   auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(caller_->offer()))));
-  if (!sent) return fail(conn, wire::code_value(wire::CloseCode::normal), "cannot send CallOffer: " + sent.error().message);
+  if (!sent)
+    return fail(conn, wire::code_value(wire::CloseCode::normal),
+                "cannot send CallOffer: " + sent.error().message);
   set_state(ClientState::handshaking);
 }
 
@@ -156,7 +167,8 @@ void Client::on_signal(transport::Connection& conn, ByteView payload) {
   }
   auto session = caller_->accept(*message);
   if (!session) {
-    return fail(conn, wire::code_value(wire::CloseCode::handshake_failed), "handshake failed: " + session.error().message);
+    return fail(conn, wire::code_value(wire::CloseCode::handshake_failed),
+                "handshake failed: " + session.error().message);
   }
   auto relay_fp = session->peer_fingerprint();
   if (config_.pin_relay_fingerprint && !(*config_.pin_relay_fingerprint == relay_fp)) {
@@ -186,12 +198,15 @@ void Client::on_signal_error(transport::Connection& conn, const Error& error) {
     WZP_LOG(debug, kLog, "ignoring bad signal stream from the relay: " + error.message);
     return;
   }
-  fail(conn, wire::code_value(wire::CloseCode::malformed_signal), "malformed signal from the relay: " + error.message);
+  fail(conn, wire::code_value(wire::CloseCode::malformed_signal),
+       "malformed signal from the relay: " + error.message);
 }
 
 void Client::on_datagram(transport::Connection&, ByteView datagram) {
   if (state_.load() != ClientState::joined) return;
-  if (sink_) sink_(ClientEvent{ClientEventType::media, ClientState::joined, Bytes(datagram.begin(), datagram.end()), {}});
+  if (sink_)
+    sink_(ClientEvent{
+        ClientEventType::media, ClientState::joined, Bytes(datagram.begin(), datagram.end()), {}});
 }
 
 void Client::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
@@ -236,7 +251,8 @@ Status Client::send_media(ByteView datagram) {
   size_t limit = max_datagram_.load(std::memory_order_relaxed);
   if (datagram.size() > limit) {
     return make_error(Errc::too_large, "datagram of " + std::to_string(datagram.size()) +
-                                           " bytes exceeds the connection's limit of " + std::to_string(limit));
+                                           " bytes exceeds the connection's limit of " +
+                                           std::to_string(limit));
   }
   bool posted = loop_.post([this, packet = Bytes(datagram.begin(), datagram.end())] {
     auto* conn = connection();

@@ -114,7 +114,9 @@ bool EventLoop::post(Task task) {
   return true;
 }
 
-bool EventLoop::in_loop_thread() const noexcept { return loop_thread_id_.load() == std::this_thread::get_id(); }
+bool EventLoop::in_loop_thread() const noexcept {
+  return loop_thread_id_.load() == std::this_thread::get_id();
+}
 
 bool EventLoop::running() const noexcept {
   std::lock_guard lock(mutex_);
@@ -123,7 +125,8 @@ bool EventLoop::running() const noexcept {
 
 Status EventLoop::add_fd(int fd, uint32_t epoll_events, FdHandler handler) {
   if (fd < 0 || !handler) return make_error(Errc::invalid_argument, "add_fd: invalid fd or empty handler");
-  if (fd_registrations_.count(fd) != 0) return make_error(Errc::invalid_state, "add_fd: fd already registered");
+  if (fd_registrations_.count(fd) != 0)
+    return make_error(Errc::invalid_state, "add_fd: fd already registered");
   uint64_t registration = next_registration_++;
   WZP_TRY(epoll_control(epoll_fd_, EPOLL_CTL_ADD, fd, epoll_events, registration));
   fd_entries_.emplace(registration, std::make_shared<FdEntry>(FdEntry{fd, std::move(handler)}));

@@ -27,7 +27,7 @@ std::string debug_char(unsigned char c) {
   }
   if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
   const bool printable = c > 0xa0 && c != 0xad;  // 0x7f-0x9f are Cc, 0xa0 Zs, 0xad Cf
-  if (printable) {  // U+00A1..U+00FF as two UTF-8 bytes
+  if (printable) {                               // U+00A1..U+00FF as two UTF-8 bytes
     return {static_cast<char>(0xc0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3f))};
   }
   static const char digits[] = "0123456789abcdef";
@@ -61,8 +61,10 @@ Result<Bytes> from_hex(std::string_view text) {
                                                debug_char(static_cast<unsigned char>(text[i])) +
                                                "' at position " + std::to_string(i));
     }
-    if (i % 2 == 0) out[i / 2] = static_cast<uint8_t>(v << 4);
-    else out[i / 2] = static_cast<uint8_t>(out[i / 2] | v);
+    if (i % 2 == 0)
+      out[i / 2] = static_cast<uint8_t>(v << 4);
+    else
+      out[i / 2] = static_cast<uint8_t>(out[i / 2] | v);
   }
   return out;
 }

@@ -22,7 +22,8 @@ std::string_view level_name(Level level) noexcept;
 
 }  // namespace wzp::log
 
-#define WZP_LOG(lvl, component, msg)                                                     \
-  do {                                                                                   \
-    if (::wzp::log::enabled(::wzp::log::Level::lvl)) ::wzp::log::write(::wzp::log::Level::lvl, component, msg); \
+#define WZP_LOG(lvl, component, msg)                             \
+  do {                                                           \
+    if (::wzp::log::enabled(::wzp::log::Level::lvl))             \
+      ::wzp::log::write(::wzp::log::Level::lvl, component, msg); \
   } while (0)

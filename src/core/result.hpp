@@ -21,8 +21,10 @@ inline Error make_error(Errc code, std::string message) { return Error{code, std
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error)
+      : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -63,8 +65,8 @@ using Status = Result<void>;
 }  // namespace wzp
 
 /// Propagate an error from an expression yielding Result<...>.
-#define WZP_TRY(expr)                                   \
-  do {                                                  \
-    auto wzp_try_result_ = (expr);                      \
+#define WZP_TRY(expr)                                                     \
+  do {                                                                    \
+    auto wzp_try_result_ = (expr);                                        \
     if (!wzp_try_result_.ok()) return std::move(wzp_try_result_).error(); \
   } while (0)

@@ -49,8 +49,8 @@ std::optional<uint16_t> word_index(std::string_view word) noexcept {
 Result<std::string> encode(ByteView entropy) {
   const size_t n = entropy.size();
   if (n < 16 || n > kMaxEntropyBytes || n % 4 != 0) {
-    return make_error(Errc::invalid_length, "bip39: entropy must be 16, 20, 24, 28 or 32 bytes, got " +
-                                                std::to_string(n));
+    return make_error(Errc::invalid_length,
+                      "bip39: entropy must be 16, 20, 24, 28 or 32 bytes, got " + std::to_string(n));
   }
   ensure_init();
   // entropy || SHA-256(entropy): the checksum bits are the hash's leading bits.
@@ -80,17 +80,18 @@ Result<Entropy> decode(std::string_view mnemonic) {
   const auto words = split_white_space(folded.value());
   const size_t count = words.size();
   if (!valid_word_count(count)) {
-    return make_error(Errc::mnemonic_word_count, std::string(kPrefix) + "mnemonic has an invalid word count: " +
-                                                     std::to_string(count) +
-                                                     ". Word count must be 12, 15, 18, 21, or 24");
+    return make_error(Errc::mnemonic_word_count,
+                      std::string(kPrefix) + "mnemonic has an invalid word count: " + std::to_string(count) +
+                          ". Word count must be 12, 15, 18, 21, or 24");
   }
   // 24 words * 11 bits = 264 bits = 33 bytes: entropy plus checksum byte(s).
   Secret<33> bits;
   for (size_t w = 0; w < count; ++w) {
     auto index = word_index(words[w]);
     if (!index) {
-      return make_error(Errc::mnemonic_unknown_word,
-                        std::string(kPrefix) + "mnemonic contains an unknown word (word " + std::to_string(w) + ")");
+      return make_error(
+          Errc::mnemonic_unknown_word,
+          std::string(kPrefix) + "mnemonic contains an unknown word (word " + std::to_string(w) + ")");
     }
     for (size_t b = 0; b < 11; ++b) {
       if ((*index >> (10 - b)) & 1) {
@@ -109,7 +110,8 @@ Result<Entropy> decode(std::string_view mnemonic) {
   for (size_t i = 0; i < checksum_bits; ++i) {
     if (bit_at(hash, i) != bit_at(bits.data(), entropy.size * 8 + i)) {
       sodium_memzero(hash, sizeof hash);
-      return make_error(Errc::mnemonic_checksum, std::string(kPrefix) + "the mnemonic has an invalid checksum");
+      return make_error(Errc::mnemonic_checksum,
+                        std::string(kPrefix) + "the mnemonic has an invalid checksum");
     }
   }
   sodium_memzero(hash, sizeof hash);

@@ -32,7 +32,8 @@ Bytes handshake_signed_bytes(const X25519Public& ephemeral_pub, Role signer) {
   return out;
 }
 
-CallerHandshake CallerHandshake::start(const Identity& identity, const std::optional<X25519Secret>& fixed_secret) {
+CallerHandshake CallerHandshake::start(const Identity& identity,
+                                       const std::optional<X25519Secret>& fixed_secret) {
   CallerHandshake hs;
   hs.ephemeral_ = EphemeralKeyPair::generate(fixed_secret);
   hs.offer_ = sign_ephemeral(identity, hs.ephemeral_->public_key, Role::caller);
@@ -57,7 +58,8 @@ Result<CalleeHandshake> CalleeHandshake::accept(const Identity& identity, const 
   const auto ephemeral = EphemeralKeyPair::generate(fixed_secret);
   auto session = derive_session(ephemeral.secret, offer.ephemeral_pub);
   if (!session) return std::move(session).error();
-  return CalleeHandshake{sign_ephemeral(identity, ephemeral.public_key, Role::callee), std::move(session).value()};
+  return CalleeHandshake{sign_ephemeral(identity, ephemeral.public_key, Role::callee),
+                         std::move(session).value()};
 }
 
 }  // namespace wzp::crypto

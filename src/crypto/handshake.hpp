@@ -72,8 +72,9 @@ struct CalleeHandshake {
   /// derives the session key. Errors:
   ///  - Errc::bad_signature "caller signature verification failed";
   ///  - Errc::weak_key (low-order offer ephemeral).
-  static Result<CalleeHandshake> accept(const Identity& identity, const SignedEphemeral& offer,
-                                        const std::optional<X25519Secret>& fixed_ephemeral_secret = std::nullopt);
+  static Result<CalleeHandshake> accept(
+      const Identity& identity, const SignedEphemeral& offer,
+      const std::optional<X25519Secret>& fixed_ephemeral_secret = std::nullopt);
 };
 
 }  // namespace wzp::crypto

@@ -24,7 +24,8 @@ Prk extract(ByteView salt, ByteView ikm) {
 }
 
 Status expand(const Prk& prk, ByteView info, MutableByteView out) {
-  if (out.size() > kMaxOutput) return make_error(Errc::invalid_argument, "hkdf: output longer than 255 blocks");
+  if (out.size() > kMaxOutput)
+    return make_error(Errc::invalid_argument, "hkdf: output longer than 255 blocks");
   ensure_init();
   Secret<32> block;
   size_t produced = 0;
@@ -49,6 +50,8 @@ Okm32 expand32(const Prk& prk, std::string_view info) {
   return okm;
 }
 
-Okm32 derive32(ByteView salt, ByteView ikm, std::string_view info) { return expand32(extract(salt, ikm), info); }
+Okm32 derive32(ByteView salt, ByteView ikm, std::string_view info) {
+  return expand32(extract(salt, ikm), info);
+}
 
 }  // namespace wzp::crypto::hkdf

@@ -27,7 +27,8 @@ Ed25519Signature Identity::sign(ByteView message) const {
 bool verify(ByteView public_key, ByteView message, ByteView signature) {
   if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) return false;
   ensure_init();
-  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) == 0;
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) ==
+         0;
 }
 
 }  // namespace wzp::crypto

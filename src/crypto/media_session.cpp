@@ -30,14 +30,17 @@ MediaSession::MediaSession(const SessionKey& session_key, Role role, MediaSessio
 
 void MediaSession::install(const Secret<32>& session_key) {
   const bool caller = role_ == Role::caller;
-  send_key_ = DirectionKey::derive(session_key, caller ? kMediaKeyInfoCallerToCallee : kMediaKeyInfoCalleeToCaller);
-  recv_key_ = DirectionKey::derive(session_key, caller ? kMediaKeyInfoCalleeToCaller : kMediaKeyInfoCallerToCallee);
+  send_key_ =
+      DirectionKey::derive(session_key, caller ? kMediaKeyInfoCallerToCallee : kMediaKeyInfoCalleeToCaller);
+  recv_key_ =
+      DirectionKey::derive(session_key, caller ? kMediaKeyInfoCalleeToCaller : kMediaKeyInfoCallerToCallee);
   sealed_under_key_ = 0;
 }
 
 Status MediaSession::seal_append(ByteView header_aad, uint16_t seq, ByteView plaintext, Bytes& out) {
   if (sealed_under_key_ >= options_.max_packets_per_key) {
-    return make_error(Errc::invalid_state, "media session: packet limit for this key reached; rekey required");
+    return make_error(Errc::invalid_state,
+                      "media session: packet limit for this key reached; rekey required");
   }
   uint64_t index = seq;
   if (last_send_index_) {
@@ -84,7 +87,8 @@ Status MediaSession::open_append(ByteView header_aad, uint16_t seq, ByteView cip
     if (!window_.is_fresh(index)) continue;
     any_fresh = true;
     bool opened = try_open(recv_key_, index, header_aad, ciphertext, out).ok();
-    if (!opened && previous_recv_key_) opened = try_open(*previous_recv_key_, index, header_aad, ciphertext, out).ok();
+    if (!opened && previous_recv_key_)
+      opened = try_open(*previous_recv_key_, index, header_aad, ciphertext, out).ok();
     if (opened) {
       window_.record(index);
       ++stats_.packets_opened;

@@ -126,7 +126,8 @@ class MediaSession {
 
  private:
   void install(const Secret<32>& session_key);
-  Status try_open(const DirectionKey& key, uint64_t index, ByteView aad, ByteView ciphertext, Bytes& out) const;
+  Status try_open(const DirectionKey& key, uint64_t index, ByteView aad, ByteView ciphertext,
+                  Bytes& out) const;
 
   Role role_;
   MediaSessionOptions options_;

@@ -52,9 +52,10 @@ Result<std::string> nfkd_fold(std::string_view utf8) {
     if (cp == kInvalidCodePoint) {
       return make_error(Errc::invalid_argument, "invalid UTF-8 at byte " + std::to_string(start));
     }
-    auto it = cp < 0x80 ? entries.end()
-                        : std::lower_bound(entries.begin(), entries.end(), cp,
-                                           [](const detail::NfkdEntry& e, char32_t v) { return e.code_point < v; });
+    auto it = cp < 0x80
+                  ? entries.end()
+                  : std::lower_bound(entries.begin(), entries.end(), cp,
+                                     [](const detail::NfkdEntry& e, char32_t v) { return e.code_point < v; });
     if (it != entries.end() && it->code_point == cp) {
       out.append(pool.substr(it->offset, it->length));
     } else {

@@ -18,7 +18,8 @@ ReferenceSession::ReferenceSession(const SessionKey& key) : key_(key), rekey_(ke
 
 Status ReferenceSession::encrypt_append(ByteView header, ByteView plaintext, Bytes& out) {
   if (send_counter_ >= kCounterLimit) return exhausted();
-  const auto nonce = reference_nonce(key_.session_id(), static_cast<uint32_t>(send_counter_), NonceDirection::send);
+  const auto nonce =
+      reference_nonce(key_.session_id(), static_cast<uint32_t>(send_counter_), NonceDirection::send);
   aead::seal_append(key_.key(), nonce, header, plaintext, out);
   ++send_counter_;
   return {};
@@ -34,7 +35,8 @@ Result<Bytes> ReferenceSession::encrypt(ByteView header, ByteView plaintext) {
 Status ReferenceSession::decrypt_append(ByteView header, ByteView ciphertext, Bytes& out) {
   if (recv_counter_ >= kCounterLimit) return exhausted();
   // Direction byte 0 on receive as well: the reference never uses 1.
-  const auto nonce = reference_nonce(key_.session_id(), static_cast<uint32_t>(recv_counter_), NonceDirection::send);
+  const auto nonce =
+      reference_nonce(key_.session_id(), static_cast<uint32_t>(recv_counter_), NonceDirection::send);
   WZP_TRY(aead::open_append(key_.key(), nonce, header, ciphertext, out));
   ++recv_counter_;
   return {};

@@ -17,7 +17,8 @@ Seed Seed::random() {
 
 Result<Seed> Seed::from_bytes(ByteView bytes) {
   auto secret = Secret<kSize>::from(bytes);
-  if (!secret) return make_error(Errc::invalid_length, "expected 32 bytes, got " + std::to_string(bytes.size()));
+  if (!secret)
+    return make_error(Errc::invalid_length, "expected 32 bytes, got " + std::to_string(bytes.size()));
   return Seed(*secret);
 }
 

@@ -18,7 +18,9 @@ SessionKey::SessionKey(const Secret<32>& key) : key_(key), session_id_(session_i
 
 Result<SessionKey> SessionKey::from_bytes(ByteView key) {
   auto secret = Secret<32>::from(key);
-  if (!secret) return make_error(Errc::invalid_length, "session key: expected 32 bytes, got " + std::to_string(key.size()));
+  if (!secret)
+    return make_error(Errc::invalid_length,
+                      "session key: expected 32 bytes, got " + std::to_string(key.size()));
   return SessionKey(*secret);
 }
 

@@ -37,7 +37,9 @@ class CallSession {
   const wire::QualityProfile& profile() const noexcept { return profile_; }
 
   std::variant<crypto::MediaSession, crypto::ReferenceSession>& session() noexcept { return session_; }
-  const std::variant<crypto::MediaSession, crypto::ReferenceSession>& session() const noexcept { return session_; }
+  const std::variant<crypto::MediaSession, crypto::ReferenceSession>& session() const noexcept {
+    return session_;
+  }
 
  private:
   crypto::SessionId id_;  // declared first: the reference constructor reads it before moving

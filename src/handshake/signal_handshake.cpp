@@ -21,7 +21,8 @@ crypto::SessionKey bind_to_transcript(const crypto::SessionKey& key, const crypt
                                       const crypto::SignedEphemeral& callee) {
   crypto_hash_sha256_state st;
   crypto_hash_sha256_init(&st);
-  for (const auto* part : {&caller.identity_pub, &caller.ephemeral_pub, &callee.identity_pub, &callee.ephemeral_pub}) {
+  for (const auto* part :
+       {&caller.identity_pub, &caller.ephemeral_pub, &callee.identity_pub, &callee.ephemeral_pub}) {
     crypto_hash_sha256_update(&st, part->data(), part->size());
   }
   crypto::Secret<32> transcript;
@@ -43,7 +44,8 @@ CallSession make_session(const crypto::SessionKey& key, bool v2, crypto::Role ro
 }  // namespace
 
 Caller::Caller(const crypto::Identity& identity, Options options)
-    : crypto_(crypto::CallerHandshake::start(identity, options.ephemeral_secret)), preferred_(options.preferred) {
+    : crypto_(crypto::CallerHandshake::start(identity, options.ephemeral_secret)),
+      preferred_(options.preferred) {
   const auto& signed_offer = crypto_.offer();
   offer_.identity_pub = signed_offer.identity_pub;
   offer_.ephemeral_pub = signed_offer.ephemeral_pub;
@@ -84,8 +86,8 @@ Result<Answered> answer_offer(const crypto::Identity& identity, const wire::Sign
   answer.signature = accepted->answer.signature;
   answer.chosen_profile = wire::choose_profile(offer->supported_profiles);
   if (v2) answer.media_session_version = kMediaSessionVersion;
-  CallSession session =
-      make_session(accepted->session, v2, crypto::Role::callee, caller, accepted->answer, answer.chosen_profile);
+  CallSession session = make_session(accepted->session, v2, crypto::Role::callee, caller, accepted->answer,
+                                     answer.chosen_profile);
   return Answered{std::move(answer), std::move(session)};
 }
 

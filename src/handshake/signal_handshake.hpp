@@ -58,6 +58,6 @@ struct Answered {
 /// unexpected_message (not a CallOffer), bad_signature "caller signature
 /// verification failed", weak_key.
 Result<Answered> answer_offer(const crypto::Identity& identity, const wire::SignalMessage& message,
-                             const Options& options = {});
+                              const Options& options = {});
 
 }  // namespace wzp::handshake

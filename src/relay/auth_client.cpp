@@ -160,7 +160,8 @@ Result<AuthIdentity> AuthClient::validate_now(const std::string& token) {
   // Invalid UTF-8 becomes U+FFFD (as the wire encoder does) instead of an exception.
   std::string request =
       nlohmann::json{{"token", token}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
+  std::unique_ptr<curl_slist, SlistDeleter> headers(
+      curl_slist_append(nullptr, "Content-Type: application/json"));
   std::string body;
   char error_text[CURL_ERROR_SIZE] = {0};
   CURL* c = curl.get();
@@ -187,8 +188,8 @@ Result<AuthIdentity> AuthClient::validate_now(const std::string& token) {
   if (rc != CURLE_OK) {
     std::string why = error_text[0] ? error_text : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return make_error(Errc::auth_unavailable, "auth request failed: timed out after " +
-                                                    std::to_string(config_.timeout_ms) + " ms");
+      return make_error(Errc::auth_unavailable,
+                        "auth request failed: timed out after " + std::to_string(config_.timeout_ms) + " ms");
     }
     return make_error(Errc::auth_unavailable, "auth request failed: " + why);
   }

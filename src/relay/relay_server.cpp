@@ -43,12 +43,14 @@ struct RelayServer::Peer {
   ParticipantId participant = 0;
 };
 
-RelayServer::RelayServer(RelayConfig config, EventSink sink) : config_(std::move(config)), sink_(std::move(sink)) {}
+RelayServer::RelayServer(RelayConfig config, EventSink sink)
+    : config_(std::move(config)), sink_(std::move(sink)) {}
 
 Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, EventSink sink) {
   auto address = transport::SocketAddress::from_ip(config.listen_host, config.listen_port);
   if (!address) {
-    return make_error(Errc::invalid_argument, "listen address '" + config.listen_host + "' is not an IP address");
+    return make_error(Errc::invalid_argument,
+                      "listen address '" + config.listen_host + "' is not an IP address");
   }
   if (!config.credentials) {
     auto generated = transport::TlsCredentials::generate_self_signed("localhost");
@@ -64,16 +66,21 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     for (const auto& fp : fps) self->registry_.acl_allow(room, fp);
   }
   if (self->config_.auth_url) {
-    self->auth_ = std::make_unique<AuthClient>(AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms});
+    self->auth_ = std::make_unique<AuthClient>(
+        AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms});
   }
 
   transport::EndpointCallbacks callbacks;
   callbacks.on_new_connection = [self](transport::Connection& c) { self->on_new_connection(c); };
   callbacks.on_handshake_completed = [self](transport::Connection& c) { self->on_handshake_completed(c); };
   callbacks.on_signal = [self](transport::Connection& c, ByteView p) { self->on_signal(c, p); };
-  callbacks.on_signal_error = [self](transport::Connection& c, const Error& e) { self->on_signal_error(c, e); };
+  callbacks.on_signal_error = [self](transport::Connection& c, const Error& e) {
+    self->on_signal_error(c, e);
+  };
   callbacks.on_datagram = [self](transport::Connection& c, ByteView d) { self->on_datagram(c, d); };
-  callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) { self->on_closed(c, i); };
+  callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) {
+    self->on_closed(c, i);
+  };
 
   transport::ServerConfig server;
   server.bind_address = *address;
@@ -90,8 +97,9 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   std::string auth = self->config_.auth_url ? "token auth via " + *self->config_.auth_url : "no token auth";
   WZP_LOG(info, kLog,
           "listening on " + address->to_string().substr(0, address->to_string().rfind(':')) + ":" +
-              std::to_string(self->port_) + ", identity " + self->config_.identity.fingerprint().to_display() + ", " +
-              auth + ", max " + std::to_string(self->config_.max_sessions) + " sessions, ACL " +
+              std::to_string(self->port_) + ", identity " +
+              self->config_.identity.fingerprint().to_display() + ", " + auth + ", max " +
+              std::to_string(self->config_.max_sessions) + " sessions, ACL " +
               (self->config_.acl_enabled ? "on" : "off"));
   return relay;
 }
@@ -168,7 +176,8 @@ void RelayServer::on_handshake_completed(transport::Connection& conn) {
            counters_.handshakes_failed);
     return;
   }
-  peer->room = wire::room_from_sni(conn.sni_present() ? std::optional<std::string_view>(conn.sni()) : std::nullopt);
+  peer->room =
+      wire::room_from_sni(conn.sni_present() ? std::optional<std::string_view>(conn.sni()) : std::nullopt);
   if (peer->room == wire::kSniProbe) {
     reject(*peer, conn, wire::CloseCode::normal, "relay probes are not served by this relay",
            counters_.rejected_malformed);
@@ -215,8 +224,8 @@ void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCod
   }
   counter.fetch_add(1, std::memory_order_relaxed);
   WZP_LOG(warn, kLog,
-          "rejecting " + describe_peer(peer.remote, peer.room) + ": " + std::string(wire::close_code_name(code_value(code))) +
-              " (" + reason + ")");
+          "rejecting " + describe_peer(peer.remote, peer.room) + ": " +
+              std::string(wire::close_code_name(code_value(code))) + " (" + reason + ")");
   RelayEvent event{RelayEventType::rejected, peer.id, peer.room, peer.fingerprint, {}};
   event.close = {transport::CloseKind::local, wire::code_value(code), false, reason};
   emit(std::move(event));
@@ -244,33 +253,32 @@ void RelayServer::on_signal(transport::Connection& conn, ByteView payload) {
 void RelayServer::handle_signal(Peer& peer, transport::Connection& conn, wire::SignalMessage message) {
   switch (peer.phase) {
     case Peer::Phase::quic:
-    case Peer::Phase::closing:
-      return;
+    case Peer::Phase::closing: return;
     case Peer::Phase::awaiting_token:
       if (const auto* token = std::get_if<wire::AuthToken>(&message)) {
         handle_auth_token(peer, token->token);
       } else {
         reject(peer, conn, wire::CloseCode::auth_required,
-               "this relay requires an AuthToken as the first signal, got " + std::string(wire::variant_name(message)),
+               "this relay requires an AuthToken as the first signal, got " +
+                   std::string(wire::variant_name(message)),
                counters_.auth_rejected);
       }
       return;
     case Peer::Phase::authenticating:
       if (peer.held.size() >= kMaxHeldSignals) {
-        reject(peer, conn, wire::CloseCode::malformed_signal, "too many signals before authentication completed",
-               counters_.rejected_malformed);
+        reject(peer, conn, wire::CloseCode::malformed_signal,
+               "too many signals before authentication completed", counters_.rejected_malformed);
         return;
       }
       peer.held.push_back(std::move(message));
       return;
-    case Peer::Phase::awaiting_offer:
-      handle_offer(peer, conn, message);
-      return;
+    case Peer::Phase::awaiting_offer: handle_offer(peer, conn, message); return;
     case Peer::Phase::joined:
       if (const auto* hangup = std::get_if<wire::Hangup>(&message)) {
         // The client is leaving: report it now, with its reason, then close.
         std::string reason = "hangup (" + std::string(wire::hangup_reason_name(hangup->reason)) + ")";
-        leave_room(peer, {transport::CloseKind::application, wire::code_value(wire::CloseCode::normal), false, reason});
+        leave_room(peer, {transport::CloseKind::application, wire::code_value(wire::CloseCode::normal), false,
+                          reason});
         peer.phase = Peer::Phase::closing;
         conn.close(wire::code_value(wire::CloseCode::normal), "normal close");
       }
@@ -296,13 +304,15 @@ void RelayServer::handle_auth_token(Peer& peer, const std::string& token) {
 
 void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result) {
   Peer* peer = find_peer(id);
-  if (peer == nullptr || peer->auth_generation != generation || peer->phase != Peer::Phase::authenticating) return;
+  if (peer == nullptr || peer->auth_generation != generation || peer->phase != Peer::Phase::authenticating)
+    return;
   auto* conn = endpoint_ ? endpoint_->find(id) : nullptr;
   if (conn == nullptr) return;
   if (!result) {
     const Error& e = result.error();
     if (e.code == Errc::auth_rejected) {
-      reject(*peer, *conn, wire::CloseCode::auth_rejected, "token rejected: " + e.message, counters_.auth_rejected);
+      reject(*peer, *conn, wire::CloseCode::auth_rejected, "token rejected: " + e.message,
+             counters_.auth_rejected);
     } else {
       reject(*peer, *conn, wire::CloseCode::auth_unavailable, "auth server unavailable: " + e.message,
              counters_.auth_unavailable);
@@ -311,8 +321,8 @@ void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, R
   }
   counters_.auth_ok.fetch_add(1, std::memory_order_relaxed);
   WZP_LOG(info, kLog,
-          "token accepted for " + describe_peer(peer->remote, peer->room) + ": fingerprint " + result->fingerprint +
-              (result->alias ? " (" + *result->alias + ")" : ""));
+          "token accepted for " + describe_peer(peer->remote, peer->room) + ": fingerprint " +
+              result->fingerprint + (result->alias ? " (" + *result->alias + ")" : ""));
   peer->token = std::move(*result);
   peer->phase = Peer::Phase::awaiting_offer;
   arm_phase_deadline(*peer, "CallOffer");
@@ -434,7 +444,8 @@ void RelayServer::on_closed(transport::Connection& conn, const transport::CloseI
   if (peer->phase == Peer::Phase::joined) {
     leave_room(*peer, info);
   } else if (peer->phase != Peer::Phase::closing) {
-    WZP_LOG(debug, kLog, "connection from " + peer->remote + " ended before joining: " + transport::describe(info));
+    WZP_LOG(debug, kLog,
+            "connection from " + peer->remote + " ended before joining: " + transport::describe(info));
   }
 }
 

@@ -4,8 +4,8 @@
 // with a deadline on every pre-room phase, a cap on connections that counts the
 // ones still authenticating, and a distinct close code and reason for every
 // rejection (wire/close_codes.hpp). Refusals wait for the QUIC handshake to
-// complete, since only then can an application close carry code and reason. Malformed datagrams are dropped and counted;
-// they never end a session (the reference ends it).
+// complete, since only then can an application close carry code and reason. Malformed datagrams are dropped
+// and counted; they never end a session (the reference ends it).
 //
 // Threading: the relay owns one event-loop thread that runs every connection.
 // Public methods are thread-safe (they hop onto the loop); the event sink runs
@@ -14,7 +14,6 @@
 
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
 #include <set>
 #include <string>
@@ -35,7 +34,7 @@ namespace wzp::relay {
 struct ParticipantInfo {
   ParticipantId id = 0;
   transport::ConnectionId connection = 0;
-  std::string fingerprint;                      // handshake identity, display form
+  std::string fingerprint;                       // handshake identity, display form
   std::optional<std::string> token_fingerprint;  // from the auth server
   std::string remote;
 };

@@ -16,7 +16,8 @@ void RoomRegistry::acl_revoke(const std::string& room, const std::string& finger
 
 void RoomRegistry::acl_clear_room(const std::string& room) { acl_.erase(room); }
 
-bool RoomRegistry::is_authorized(const std::string& room, const std::optional<std::string>& fingerprint) const {
+bool RoomRegistry::is_authorized(const std::string& room,
+                                 const std::optional<std::string>& fingerprint) const {
   if (!acl_enabled_) return true;
   if (!fingerprint) return false;
   auto it = acl_.find(room);
@@ -27,13 +28,15 @@ bool RoomRegistry::is_authorized(const std::string& room, const std::optional<st
 Result<ParticipantId> RoomRegistry::join(const std::string& room, uint64_t connection,
                                          const std::optional<std::string>& fingerprint) {
   if (!is_authorized(room, fingerprint)) {
-    return make_error(Errc::acl_denied, fingerprint ? "fingerprint " + *fingerprint + " is not allowed in room " + room
-                                                    : "room " + room + " requires an authenticated fingerprint");
+    return make_error(Errc::acl_denied,
+                      fingerprint ? "fingerprint " + *fingerprint + " is not allowed in room " + room
+                                  : "room " + room + " requires an authenticated fingerprint");
   }
   auto& members = rooms_[room];
   if (max_per_room_ != 0 && members.size() >= max_per_room_) {
     if (members.empty()) rooms_.erase(room);
-    return make_error(Errc::room_full, "room " + room + " is full (" + std::to_string(max_per_room_) + " participants)");
+    return make_error(Errc::room_full,
+                      "room " + room + " is full (" + std::to_string(max_per_room_) + " participants)");
   }
   ParticipantId id = next_id_++;
   members.push_back(Participant{id, connection, fingerprint});
@@ -44,8 +47,9 @@ void RoomRegistry::leave(const std::string& room, ParticipantId id) {
   auto it = rooms_.find(room);
   if (it == rooms_.end()) return;
   auto& members = it->second;
-  members.erase(std::remove_if(members.begin(), members.end(), [&](const Participant& p) { return p.id == id; }),
-                members.end());
+  members.erase(
+      std::remove_if(members.begin(), members.end(), [&](const Participant& p) { return p.id == id; }),
+      members.end());
   if (members.empty()) rooms_.erase(it);
 }
 

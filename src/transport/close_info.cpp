@@ -23,7 +23,8 @@ std::string describe(const CloseInfo& info) {
     case CloseKind::transport: out = std::string("peer transport close, error ") + code; break;
     case CloseKind::idle_timeout: out = "idle timeout"; break;
     case CloseKind::local:
-      out = std::string("local close, ") + (info.transport_code ? "transport error " : "application code ") + code;
+      out = std::string("local close, ") + (info.transport_code ? "transport error " : "application code ") +
+            code;
       break;
   }
   if (!info.reason.empty()) out += " (" + info.reason + ")";

@@ -12,12 +12,16 @@ bool Connection::sni_present() const noexcept { return impl_.sni_present(); }
 const std::string& Connection::sni() const noexcept { return impl_.sni(); }
 const SocketAddress& Connection::remote_address() const noexcept { return impl_.remote_address(); }
 const SocketAddress& Connection::local_address() const noexcept { return impl_.local_address(); }
-std::optional<ByteArray<32>> Connection::peer_certificate_sha256() const { return impl_.peer_certificate_sha256(); }
+std::optional<ByteArray<32>> Connection::peer_certificate_sha256() const {
+  return impl_.peer_certificate_sha256();
+}
 Status Connection::send_signal(ByteView payload) { return impl_.send_signal(payload, true); }
 Status Connection::send_raw_stream(ByteView bytes) { return impl_.send_signal(bytes, false); }
 Status Connection::send_datagram(ByteView payload) { return impl_.send_datagram(payload); }
 size_t Connection::max_datagram_payload() const { return impl_.max_datagram_payload(); }
-void Connection::close(uint64_t app_error_code, std::string_view reason) { impl_.request_close(app_error_code, reason); }
+void Connection::close(uint64_t app_error_code, std::string_view reason) {
+  impl_.request_close(app_error_code, reason);
+}
 ConnectionStats Connection::stats() const { return impl_.stats(); }
 
 }  // namespace wzp::transport

@@ -21,15 +21,15 @@ struct ConnectionStats {
   uint64_t bytes_received = 0;
 
   // RFC 9221 datagrams.
-  uint64_t datagrams_sent = 0;        ///< packetised
+  uint64_t datagrams_sent = 0;  ///< packetised
   uint64_t datagrams_received = 0;
-  uint64_t datagrams_lost = 0;        ///< declared lost by the QUIC stack
-  uint64_t datagrams_dropped = 0;     ///< dropped before sending (queue full, or larger than the path allows)
+  uint64_t datagrams_lost = 0;     ///< declared lost by the QUIC stack
+  uint64_t datagrams_dropped = 0;  ///< dropped before sending (queue full, or larger than the path allows)
 
   // Signal messages (one per stream).
-  uint64_t signals_sent = 0;          ///< fully handed to the QUIC stack, FIN included
-  uint64_t signals_received = 0;      ///< delivered to on_signal
-  uint64_t signal_errors = 0;         ///< reported to on_signal_error
+  uint64_t signals_sent = 0;      ///< fully handed to the QUIC stack, FIN included
+  uint64_t signals_received = 0;  ///< delivered to on_signal
+  uint64_t signal_errors = 0;     ///< reported to on_signal_error
 };
 
 }  // namespace wzp::transport

@@ -28,10 +28,14 @@ constexpr size_t kReceiveSlotSize = 2048;
 
 std::atomic<ConnectionId> g_next_connection_id{1};
 
-std::string cid_key(ByteView cid) { return std::string(reinterpret_cast<const char*>(cid.data()), cid.size()); }
+std::string cid_key(ByteView cid) {
+  return std::string(reinterpret_cast<const char*>(cid.data()), cid.size());
+}
 
 struct ClientCredentialsDeleter {
-  void operator()(gnutls_certificate_credentials_t creds) const { gnutls_certificate_free_credentials(creds); }
+  void operator()(gnutls_certificate_credentials_t creds) const {
+    gnutls_certificate_free_credentials(creds);
+  }
 };
 using ClientCredentials =
     std::unique_ptr<std::remove_pointer_t<gnutls_certificate_credentials_t>, ClientCredentialsDeleter>;
@@ -41,10 +45,14 @@ using ClientCredentials =
 class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_from_this<Impl> {
  public:
   Impl(EventLoop& loop, EndpointCallbacks callbacks, TransportSettings settings, bool server)
-      : server_(server), loop_(loop), settings_(std::move(settings)), batch_(kReceiveBatchSlots, kReceiveSlotSize) {
+      : server_(server),
+        loop_(loop),
+        settings_(std::move(settings)),
+        batch_(kReceiveBatchSlots, kReceiveSlotSize) {
     callbacks_ = std::move(callbacks);
     // Count closes on the way to the application.
-    callbacks_.on_closed = [this, user = std::move(callbacks_.on_closed)](Connection& conn, const CloseInfo& info) {
+    callbacks_.on_closed = [this, user = std::move(callbacks_.on_closed)](Connection& conn,
+                                                                          const CloseInfo& info) {
       ++stats_.connections_closed;
       if (user) user(conn, info);
     };
@@ -196,7 +204,8 @@ Status Endpoint::Impl::open_socket(const SocketAddress& address) {
   if (!socket) return std::move(socket).error();
   size_t index = sockets_.size();
   sockets_.push_back(std::make_unique<UdpSocket>(std::move(socket.value())));
-  Status added = loop_.add_fd(sockets_.back()->fd(), EPOLLIN, [this, index](uint32_t) { on_readable(index); });
+  Status added =
+      loop_.add_fd(sockets_.back()->fd(), EPOLLIN, [this, index](uint32_t) { on_readable(index); });
   if (!added) {
     sockets_.pop_back();
     return added;
@@ -210,14 +219,14 @@ Result<size_t> Endpoint::Impl::socket_for(const SocketAddress& remote) {
     if (sockets_[i]->is_open() && sockets_[i]->local_address().family() == remote.family()) return i;
   }
   if (server_) {
-    return make_error(Errc::invalid_argument, "the server socket cannot reach " + remote.to_string() +
-                                                  " (different address family)");
+    return make_error(Errc::invalid_argument,
+                      "the server socket cannot reach " + remote.to_string() + " (different address family)");
   }
   SocketAddress bind = remote.is_ipv6() ? SocketAddress::ipv6_any(0) : SocketAddress::ipv4_any(0);
   if (client_bind_) {
     if (client_bind_->family() != remote.family()) {
-      return make_error(Errc::invalid_argument, "bind address " + client_bind_->to_string() + " cannot reach " +
-                                                    remote.to_string());
+      return make_error(Errc::invalid_argument,
+                        "bind address " + client_bind_->to_string() + " cannot reach " + remote.to_string());
     }
     bind = *client_bind_;
   }
@@ -287,9 +296,10 @@ void Endpoint::Impl::accept(size_t socket_index, const ngtcp2_pkt_hd& header, co
     // Retransmitted Initials land here too: log sparsely.
     uint64_t refused = ++stats_.connections_refused;
     if ((refused & (refused - 1)) == 0) {
-      WZP_LOG(warn, kLog, "connection attempt from " + from.to_string() + " ignored: " +
-                              std::to_string(max_connections_) + " connections already (" +
-                              std::to_string(refused) + " ignored so far)");
+      WZP_LOG(warn, kLog,
+              "connection attempt from " + from.to_string() +
+                  " ignored: " + std::to_string(max_connections_) + " connections already (" +
+                  std::to_string(refused) + " ignored so far)");
     }
     return;
   }
@@ -325,8 +335,8 @@ void Endpoint::Impl::send_version_negotiation(size_t socket_index, const SocketA
   const uint32_t versions[] = {NGTCP2_PROTO_VER_V1};
   uint8_t unused = 0;
   gnutls_rnd(GNUTLS_RND_NONCE, &unused, 1);
-  ngtcp2_ssize n = ngtcp2_pkt_write_version_negotiation(buffer, sizeof buffer, unused, vc.scid, vc.scidlen, vc.dcid,
-                                                        vc.dcidlen, versions, 1);
+  ngtcp2_ssize n = ngtcp2_pkt_write_version_negotiation(buffer, sizeof buffer, unused, vc.scid, vc.scidlen,
+                                                        vc.dcid, vc.dcidlen, versions, 1);
   if (n <= 0) {
     ++stats_.invalid_packets;
     return;
@@ -492,6 +502,8 @@ EndpointStats Endpoint::stats() const {
   return out;
 }
 
-void Endpoint::shutdown(uint64_t app_error_code, std::string_view reason) { impl_->shutdown(app_error_code, reason); }
+void Endpoint::shutdown(uint64_t app_error_code, std::string_view reason) {
+  impl_->shutdown(app_error_code, reason);
+}
 
 }  // namespace wzp::transport

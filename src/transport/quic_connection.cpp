@@ -52,14 +52,17 @@ std::string liberr_text(int rv) { return std::string(ngtcp2_strerror(rv)) + " ("
 
 std::string alert_text(uint8_t alert) {
   const char* name = gnutls_alert_get_name(static_cast<gnutls_alert_description_t>(alert));
-  return "TLS alert " + std::to_string(alert) + (name != nullptr ? std::string(" (") + name + ")" : std::string());
+  return "TLS alert " + std::to_string(alert) +
+         (name != nullptr ? std::string(" (") + name + ")" : std::string());
 }
 
 // Largest payload p with 1 (type) + varint(p) + p <= max_frame_size.
 size_t datagram_payload_limit(uint64_t max_frame_size) {
   if (max_frame_size <= 2) return 0;
   uint64_t p = max_frame_size - 1;
-  auto varint_len = [](uint64_t v) -> uint64_t { return v < 64 ? 1 : v < 16384 ? 2 : v < 1073741824 ? 4 : 8; };
+  auto varint_len = [](uint64_t v) -> uint64_t {
+    return v < 64 ? 1 : v < 16384 ? 2 : v < 1073741824 ? 4 : 8;
+  };
   while (p > 0 && 1 + varint_len(p) + p > max_frame_size) --p;
   return static_cast<size_t>(p);
 }
@@ -73,7 +76,8 @@ QuicConnection::QuicConnection(ConnectionHost& host, ConnectionId id, const Tran
       settings_(settings),
       socket_(socket),
       handle_(*this),
-      receiver_(0, settings.max_signal_size, settings.max_signal_receive_buffer, max_tracked_streams(settings)),
+      receiver_(0, settings.max_signal_size, settings.max_signal_receive_buffer,
+                max_tracked_streams(settings)),
       datagram_queue_(settings.datagram_send_queue_bytes) {}
 
 QuicConnection::~QuicConnection() {
@@ -169,8 +173,8 @@ Status QuicConnection::init_client(const ClientParams& p) {
   ngtcp2_callbacks callbacks = make_callbacks(false);
   ngtcp2_path path = make_path(socket_.local_address(), remote_);
   ngtcp2_conn* raw = nullptr;
-  int rv = ngtcp2_conn_client_new(&raw, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &callbacks, &settings, &params,
-                                  nullptr, this);
+  int rv = ngtcp2_conn_client_new(&raw, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &callbacks, &settings,
+                                  &params, nullptr, this);
   if (rv != 0) return make_error(Errc::transport, "creating the QUIC client connection: " + liberr_text(rv));
   conn_.reset(raw);
   auto tls = TlsSession::create_client(p.credentials, settings_.alpn, p.sni, p.pinned_sha256);
@@ -196,8 +200,8 @@ Status QuicConnection::init_server(const ServerParams& p) {
   ngtcp2_callbacks callbacks = make_callbacks(true);
   ngtcp2_path path = make_path(socket_.local_address(), remote_);
   ngtcp2_conn* raw = nullptr;
-  int rv = ngtcp2_conn_server_new(&raw, &hd.scid, &scid, &path, hd.version, &callbacks, &settings, &params, nullptr,
-                                  this);
+  int rv = ngtcp2_conn_server_new(&raw, &hd.scid, &scid, &path, hd.version, &callbacks, &settings, &params,
+                                  nullptr, this);
   if (rv != 0) return make_error(Errc::transport, "creating the QUIC server connection: " + liberr_text(rv));
   conn_.reset(raw);
   auto tls = TlsSession::create_server(p.credentials, settings_.alpn, p.sni_filter);
@@ -239,9 +243,9 @@ int QuicConnection::on_stream_open(ngtcp2_conn* conn, int64_t stream_id, void* u
   return 0;
 }
 
-int QuicConnection::on_recv_stream_data(ngtcp2_conn* conn, uint32_t flags, int64_t stream_id, uint64_t /*offset*/,
-                                        const uint8_t* data, size_t datalen, void* user_data,
-                                        void* /*stream_user_data*/) {
+int QuicConnection::on_recv_stream_data(ngtcp2_conn* conn, uint32_t flags, int64_t stream_id,
+                                        uint64_t /*offset*/, const uint8_t* data, size_t datalen,
+                                        void* user_data, void* /*stream_user_data*/) {
   auto& self = *static_cast<QuicConnection*>(user_data);
   // Every byte is consumed at once (copied or discarded), so credit returns
   // immediately; the receiver bounds what it keeps.
@@ -275,13 +279,15 @@ int QuicConnection::on_stream_close(ngtcp2_conn* conn, uint32_t /*flags*/, int64
   auto& self = *static_cast<QuicConnection*>(user_data);
   auto it = self.out_streams_.find(stream_id);
   if (it != self.out_streams_.end()) {
-    if (it->second.is_signal) self.signal_send_bytes_ -= std::min(self.signal_send_bytes_, it->second.data.size());
+    if (it->second.is_signal)
+      self.signal_send_bytes_ -= std::min(self.signal_send_bytes_, it->second.data.size());
     self.out_streams_.erase(it);
   }
   if (ngtcp2_is_bidi_stream(stream_id) && !ngtcp2_conn_is_local_stream(conn, stream_id)) {
     // A stream closed before its message completed (e.g. reset): fail it
     // so later streams are not held back.
-    if (auto error = self.receiver_.on_reset(stream_id, app_error_code)) self.report_signal_error(std::move(*error));
+    if (auto error = self.receiver_.on_reset(stream_id, app_error_code))
+      self.report_signal_error(std::move(*error));
     self.deliver_ready_signals();
   }
   return 0;
@@ -306,8 +312,9 @@ int QuicConnection::on_extend_max_streams(ngtcp2_conn* /*conn*/, uint64_t /*max_
   return 0;
 }
 
-int QuicConnection::on_extend_max_stream_data(ngtcp2_conn* /*conn*/, int64_t /*stream_id*/, uint64_t /*max_data*/,
-                                              void* user_data, void* /*stream_user_data*/) {
+int QuicConnection::on_extend_max_stream_data(ngtcp2_conn* /*conn*/, int64_t /*stream_id*/,
+                                              uint64_t /*max_data*/, void* user_data,
+                                              void* /*stream_user_data*/) {
   auto& self = *static_cast<QuicConnection*>(user_data);
   self.host_.request_flush(self);
   return 0;
@@ -317,8 +324,8 @@ void QuicConnection::on_rand(uint8_t* dest, size_t destlen, const ngtcp2_rand_ct
   random_bytes(dest, destlen);
 }
 
-int QuicConnection::on_get_new_connection_id(ngtcp2_conn* /*conn*/, ngtcp2_cid* cid, uint8_t* token, size_t cidlen,
-                                             void* user_data) {
+int QuicConnection::on_get_new_connection_id(ngtcp2_conn* /*conn*/, ngtcp2_cid* cid, uint8_t* token,
+                                             size_t cidlen, void* user_data) {
   auto& self = *static_cast<QuicConnection*>(user_data);
   cid->datalen = cidlen;
   random_bytes(cid->data, cidlen);
@@ -331,8 +338,9 @@ int QuicConnection::on_get_new_connection_id(ngtcp2_conn* /*conn*/, ngtcp2_cid* 
 int QuicConnection::on_remove_connection_id(ngtcp2_conn* /*conn*/, const ngtcp2_cid* cid, void* user_data) {
   auto& self = *static_cast<QuicConnection*>(user_data);
   ByteView key(cid->data, cid->datalen);
-  auto it = std::find_if(self.cids_.begin(), self.cids_.end(),
-                         [&](const Bytes& c) { return std::equal(c.begin(), c.end(), key.begin(), key.end()); });
+  auto it = std::find_if(self.cids_.begin(), self.cids_.end(), [&](const Bytes& c) {
+    return std::equal(c.begin(), c.end(), key.begin(), key.end());
+  });
   if (it != self.cids_.end()) {
     self.host_.remove_cid(*it);
     self.cids_.erase(it);
@@ -340,8 +348,8 @@ int QuicConnection::on_remove_connection_id(ngtcp2_conn* /*conn*/, const ngtcp2_
   return 0;
 }
 
-int QuicConnection::on_recv_datagram(ngtcp2_conn* /*conn*/, uint32_t /*flags*/, const uint8_t* data, size_t datalen,
-                                     void* user_data) {
+int QuicConnection::on_recv_datagram(ngtcp2_conn* /*conn*/, uint32_t /*flags*/, const uint8_t* data,
+                                     size_t datalen, void* user_data) {
   auto& self = *static_cast<QuicConnection*>(user_data);
   ++self.stats_.datagrams_received;
   const auto& cb = self.host_.callbacks();
@@ -404,7 +412,8 @@ void QuicConnection::queue_stream_write(int64_t stream_id, Bytes data, bool is_s
 Status QuicConnection::send_signal(ByteView payload, bool framed) {
   if (!is_open()) return make_error(Errc::closed, "connection " + std::to_string(id_) + " is closed");
   if (payload.size() > settings_.max_signal_size) {
-    return make_error(Errc::too_large, "signal of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
+    return make_error(Errc::too_large, "signal of " + std::to_string(payload.size()) +
+                                           " bytes exceeds the limit of " +
                                            std::to_string(settings_.max_signal_size));
   }
   size_t total = payload.size() + (framed ? 4 : 0);
@@ -459,7 +468,8 @@ size_t QuicConnection::max_datagram_payload() const {
   if (!handshake_completed_ || phase_ != Phase::active) return 0;
   const ngtcp2_transport_params* remote = ngtcp2_conn_get_remote_transport_params(conn_.get());
   if (remote == nullptr || remote->max_datagram_frame_size == 0) return 0;
-  size_t limit = std::min(settings_.max_datagram_payload, datagram_payload_limit(remote->max_datagram_frame_size));
+  size_t limit =
+      std::min(settings_.max_datagram_payload, datagram_payload_limit(remote->max_datagram_frame_size));
   size_t packet = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_.get());
   size_t overhead = kDatagramPacketOverhead + ngtcp2_conn_get_dcid(conn_.get())->datalen;
   return std::min(limit, packet > overhead ? packet - overhead : 0);
@@ -467,15 +477,18 @@ size_t QuicConnection::max_datagram_payload() const {
 
 Status QuicConnection::send_datagram(ByteView payload) {
   if (!is_open()) return make_error(Errc::closed, "connection " + std::to_string(id_) + " is closed");
-  if (!handshake_completed_) return make_error(Errc::invalid_state, "datagram before the handshake completed");
+  if (!handshake_completed_)
+    return make_error(Errc::invalid_state, "datagram before the handshake completed");
   const ngtcp2_transport_params* remote = ngtcp2_conn_get_remote_transport_params(conn_.get());
   if (remote == nullptr || remote->max_datagram_frame_size == 0) {
-    return make_error(Errc::invalid_state, "the peer does not accept QUIC datagrams (max_datagram_frame_size = 0)");
+    return make_error(Errc::invalid_state,
+                      "the peer does not accept QUIC datagrams (max_datagram_frame_size = 0)");
   }
   size_t limit = max_datagram_payload();
   if (payload.size() > limit) {
     return make_error(Errc::too_large, "datagram of " + std::to_string(payload.size()) +
-                                           " bytes exceeds the maximum of " + std::to_string(limit) + " bytes");
+                                           " bytes exceeds the maximum of " + std::to_string(limit) +
+                                           " bytes");
   }
   stats_.datagrams_dropped += datagram_queue_.push(payload);
   host_.request_flush(*this);
@@ -576,8 +589,8 @@ void QuicConnection::write_packets() {
       ngtcp2_vec vec{stream->data.data() + stream->written, stream->data.size() - stream->written};
       ngtcp2_ssize consumed = -1;
       written = ngtcp2_conn_writev_stream(conn, &ps.path, &pi, dest, packet_size, &consumed,
-                                         NGTCP2_WRITE_STREAM_FLAG_MORE | NGTCP2_WRITE_STREAM_FLAG_FIN, stream_id,
-                                         &vec, vec.len > 0 ? 1 : 0, ts);
+                                          NGTCP2_WRITE_STREAM_FLAG_MORE | NGTCP2_WRITE_STREAM_FLAG_FIN,
+                                          stream_id, &vec, vec.len > 0 ? 1 : 0, ts);
       if (consumed >= 0) {
         stream->written += static_cast<size_t>(consumed);
         if (stream->written == stream->data.size()) {
@@ -606,7 +619,7 @@ void QuicConnection::write_packets() {
       ngtcp2_vec vec{const_cast<uint8_t*>(datagram.data()), datagram.size()};
       int accepted = 0;
       written = ngtcp2_conn_writev_datagram(conn, &ps.path, &pi, dest, packet_size, &accepted,
-                                           NGTCP2_WRITE_DATAGRAM_FLAG_MORE, next_datagram_id_, &vec, 1, ts);
+                                            NGTCP2_WRITE_DATAGRAM_FLAG_MORE, next_datagram_id_, &vec, 1, ts);
       if (accepted != 0) {
         datagram_queue_.pop();
         ++next_datagram_id_;
@@ -712,11 +725,8 @@ void QuicConnection::request_close(uint64_t app_error_code, std::string_view rea
 
 void QuicConnection::handle_read_error(int rv) {
   switch (rv) {
-    case NGTCP2_ERR_DRAINING:
-      enter_draining();
-      return;
-    case NGTCP2_ERR_CLOSING:
-      return;
+    case NGTCP2_ERR_DRAINING: enter_draining(); return;
+    case NGTCP2_ERR_CLOSING: return;
     case NGTCP2_ERR_DROP_CONN:
     case NGTCP2_ERR_RETRY:
       report_closed({CloseKind::local, NGTCP2_PROTOCOL_VIOLATION, true, "dropped: " + liberr_text(rv)});
@@ -734,8 +744,7 @@ void QuicConnection::handle_read_error(int rv) {
       start_close(ccerr, {CloseKind::local, ccerr.error_code, true, reason});
       return;
     }
-    default:
-      close_with_error(rv, "reading a packet failed");
+    default: close_with_error(rv, "reading a packet failed");
   }
 }
 
@@ -743,8 +752,8 @@ void QuicConnection::close_with_error(int liberr, const std::string& context) {
   ngtcp2_connection_close_error ccerr;
   ngtcp2_connection_close_error_default(&ccerr);
   if (!local_error_.empty() && ngtcp2_conn_get_tls_alert(conn_.get()) != 0) {
-    ngtcp2_connection_close_error_set_transport_error_tls_alert(&ccerr, ngtcp2_conn_get_tls_alert(conn_.get()),
-                                                                nullptr, 0);
+    ngtcp2_connection_close_error_set_transport_error_tls_alert(
+        &ccerr, ngtcp2_conn_get_tls_alert(conn_.get()), nullptr, 0);
   } else {
     ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, liberr, nullptr, 0);
   }
@@ -759,8 +768,8 @@ void QuicConnection::start_close(const ngtcp2_connection_close_error& ccerr, Clo
   ngtcp2_path_storage_zero(&ps);
   ngtcp2_pkt_info pi{};
   uint8_t buffer[NGTCP2_MAX_UDP_PAYLOAD_SIZE];
-  ngtcp2_ssize n = ngtcp2_conn_write_connection_close(conn_.get(), &ps.path, &pi, buffer, sizeof buffer, &ccerr,
-                                                      now_ns());
+  ngtcp2_ssize n =
+      ngtcp2_conn_write_connection_close(conn_.get(), &ps.path, &pi, buffer, sizeof buffer, &ccerr, now_ns());
   // From here on neither handle_expiry nor any write function may be called
   // for this connection (ngtcp2 asserts on it).
   phase_ = Phase::closing;
@@ -811,8 +820,8 @@ void QuicConnection::close_immediately(uint64_t app_error_code, std::string_view
     ngtcp2_connection_close_error ccerr;
     ngtcp2_connection_close_error_default(&ccerr);
     std::string text(reason.substr(0, kMaxReasonLength));
-    ngtcp2_connection_close_error_set_application_error(&ccerr, app_error_code,
-                                                        reinterpret_cast<const uint8_t*>(text.data()), text.size());
+    ngtcp2_connection_close_error_set_application_error(
+        &ccerr, app_error_code, reinterpret_cast<const uint8_t*>(text.data()), text.size());
     if (!report) close_reported_ = true;  // silent teardown
     start_close(ccerr, {CloseKind::local, app_error_code, false, text});
   }
@@ -826,8 +835,9 @@ void QuicConnection::report_closed(CloseInfo info) {
     WZP_LOG(info, kLog, "connection attempt from " + remote_.to_string() + " failed: " + describe(info));
     return;
   }
-  WZP_LOG(info, kLog, "connection " + std::to_string(id_) + " with " + remote_.to_string() + " closed: " +
-                          describe(info));
+  WZP_LOG(
+      info, kLog,
+      "connection " + std::to_string(id_) + " with " + remote_.to_string() + " closed: " + describe(info));
   const auto& cb = host_.callbacks();
   if (cb.on_closed) cb.on_closed(handle_, info);
 }

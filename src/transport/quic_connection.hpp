@@ -140,16 +140,17 @@ class QuicConnection {
   static int on_handshake_completed(ngtcp2_conn* conn, void* user_data);
   static int on_stream_open(ngtcp2_conn* conn, int64_t stream_id, void* user_data);
   static int on_recv_stream_data(ngtcp2_conn* conn, uint32_t flags, int64_t stream_id, uint64_t offset,
-                                 const uint8_t* data, size_t datalen, void* user_data, void* stream_user_data);
+                                 const uint8_t* data, size_t datalen, void* user_data,
+                                 void* stream_user_data);
   static int on_acked_stream_data(ngtcp2_conn* conn, int64_t stream_id, uint64_t offset, uint64_t datalen,
                                   void* user_data, void* stream_user_data);
   static int on_stream_close(ngtcp2_conn* conn, uint32_t flags, int64_t stream_id, uint64_t app_error_code,
                              void* user_data, void* stream_user_data);
-  static int on_stream_reset(ngtcp2_conn* conn, int64_t stream_id, uint64_t final_size, uint64_t app_error_code,
-                             void* user_data, void* stream_user_data);
+  static int on_stream_reset(ngtcp2_conn* conn, int64_t stream_id, uint64_t final_size,
+                             uint64_t app_error_code, void* user_data, void* stream_user_data);
   static int on_extend_max_streams(ngtcp2_conn* conn, uint64_t max_streams, void* user_data);
-  static int on_extend_max_stream_data(ngtcp2_conn* conn, int64_t stream_id, uint64_t max_data, void* user_data,
-                                       void* stream_user_data);
+  static int on_extend_max_stream_data(ngtcp2_conn* conn, int64_t stream_id, uint64_t max_data,
+                                       void* user_data, void* stream_user_data);
   static void on_rand(uint8_t* dest, size_t destlen, const ngtcp2_rand_ctx* rand_ctx);
   static int on_get_new_connection_id(ngtcp2_conn* conn, ngtcp2_cid* cid, uint8_t* token, size_t cidlen,
                                       void* user_data);
@@ -157,7 +158,8 @@ class QuicConnection {
   static int on_recv_datagram(ngtcp2_conn* conn, uint32_t flags, const uint8_t* data, size_t datalen,
                               void* user_data);
   static int on_lost_datagram(ngtcp2_conn* conn, uint64_t dgram_id, void* user_data);
-  static int on_recv_stateless_reset(ngtcp2_conn* conn, const ngtcp2_pkt_stateless_reset* sr, void* user_data);
+  static int on_recv_stateless_reset(ngtcp2_conn* conn, const ngtcp2_pkt_stateless_reset* sr,
+                                     void* user_data);
 
   static ngtcp2_callbacks make_callbacks(bool server);
   void fill_settings(ngtcp2_settings& settings, ngtcp2_transport_params& params) const;
@@ -212,11 +214,11 @@ class QuicConnection {
   // Signals.
   SignalReceiver receiver_;
   std::map<int64_t, OutgoingStream> out_streams_;
-  std::deque<int64_t> write_queue_;          // streams with bytes or a FIN left to write
-  std::deque<Bytes> pending_signals_;        // waiting for stream credit / the handshake
-  size_t signal_send_bytes_ = 0;             // queued + unacknowledged signal bytes
-  std::vector<int64_t> streams_to_stop_;     // peer streams: STOP_SENDING (message complete)
-  std::vector<int64_t> streams_to_reset_;    // peer streams that failed: reset both directions
+  std::deque<int64_t> write_queue_;        // streams with bytes or a FIN left to write
+  std::deque<Bytes> pending_signals_;      // waiting for stream credit / the handshake
+  size_t signal_send_bytes_ = 0;           // queued + unacknowledged signal bytes
+  std::vector<int64_t> streams_to_stop_;   // peer streams: STOP_SENDING (message complete)
+  std::vector<int64_t> streams_to_reset_;  // peer streams that failed: reset both directions
 
   // Datagrams.
   DatagramQueue datagram_queue_;

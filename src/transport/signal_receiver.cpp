@@ -5,8 +5,12 @@
 
 namespace wzp::transport {
 
-SignalReceiver::SignalReceiver(int64_t first_stream_id, size_t max_message, size_t max_buffered, size_t max_streams)
-    : next_(first_stream_id), max_message_(max_message), max_buffered_(max_buffered), max_streams_(max_streams) {}
+SignalReceiver::SignalReceiver(int64_t first_stream_id, size_t max_message, size_t max_buffered,
+                               size_t max_streams)
+    : next_(first_stream_id),
+      max_message_(max_message),
+      max_buffered_(max_buffered),
+      max_streams_(max_streams) {}
 
 bool SignalReceiver::is_pending_peer_stream(int64_t stream_id) const noexcept {
   return stream_id >= next_ && (stream_id & 3) == (next_ & 3);
@@ -34,8 +38,9 @@ SignalReceiver::FeedResult SignalReceiver::on_data(int64_t stream_id, ByteView d
   if (!is_pending_peer_stream(stream_id)) return {true, false, std::nullopt};
   Stream* tracked = track(stream_id);
   if (tracked == nullptr) {
-    return {true, false,
-            make_error(Errc::too_large, "more than " + std::to_string(max_streams_) + " signal streams pending")};
+    return {
+        true, false,
+        make_error(Errc::too_large, "more than " + std::to_string(max_streams_) + " signal streams pending")};
   }
   Stream& stream = *tracked;
   if (stream.state != State::reading) return {true, false, std::nullopt};
@@ -67,11 +72,12 @@ SignalReceiver::FeedResult SignalReceiver::on_data(int64_t stream_id, ByteView d
     }
   }
   if (fin) {
-    std::string what = stream.header_len < 4
-                           ? "ended after " + std::to_string(stream.header_len) + " of the 4 length-prefix bytes"
-                           : "ended after " + std::to_string(stream.body.size()) + " of " +
-                                 std::to_string(stream.length) + " payload bytes";
-    return fail(stream, make_error(Errc::malformed, "signal stream " + std::to_string(stream_id) + " " + what));
+    std::string what = stream.header_len < 4 ? "ended after " + std::to_string(stream.header_len) +
+                                                   " of the 4 length-prefix bytes"
+                                             : "ended after " + std::to_string(stream.body.size()) + " of " +
+                                                   std::to_string(stream.length) + " payload bytes";
+    return fail(stream,
+                make_error(Errc::malformed, "signal stream " + std::to_string(stream_id) + " " + what));
   }
   return {false, false, std::nullopt};
 }
@@ -84,9 +90,9 @@ std::optional<Error> SignalReceiver::on_reset(int64_t stream_id, uint64_t app_er
   Stream& stream = *tracked;
   if (!known) stream.returns_credit = false;
   if (stream.state != State::reading) return std::nullopt;
-  return fail(stream, make_error(Errc::transport, "signal stream " + std::to_string(stream_id) +
-                                                      " reset by the peer (code " + std::to_string(app_error_code) +
-                                                      ") before its message was complete"))
+  return fail(stream, make_error(Errc::transport,
+                                 "signal stream " + std::to_string(stream_id) + " reset by the peer (code " +
+                                     std::to_string(app_error_code) + ") before its message was complete"))
       .error;
 }
 

@@ -50,7 +50,8 @@ Result<SocketAddress> SocketAddress::parse(std::string_view text) {
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string_view::npos || text.find(':') != colon) {
-      return make_error(Errc::invalid_argument, "expected ip:port or [ipv6]:port, got '" + std::string(text) + "'");
+      return make_error(Errc::invalid_argument,
+                        "expected ip:port or [ipv6]:port, got '" + std::string(text) + "'");
     }
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);

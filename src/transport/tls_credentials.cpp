@@ -57,7 +57,8 @@ Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::from_pem(std::stri
                       static_cast<unsigned>(certificate_pem.size())};
   gnutls_datum_t key{reinterpret_cast<unsigned char*>(const_cast<char*>(private_key_pem.data())),
                      static_cast<unsigned>(private_key_pem.size())};
-  rv = gnutls_certificate_set_x509_key_mem2(creds->native_->credentials, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0);
+  rv = gnutls_certificate_set_x509_key_mem2(creds->native_->credentials, &cert, &key, GNUTLS_X509_FMT_PEM,
+                                            nullptr, 0);
   if (rv < 0) return tls_error("loading PEM certificate and key", rv);
   gnutls_datum_t der{};
   rv = gnutls_certificate_get_crt_raw(creds->native_->credentials, static_cast<unsigned>(rv), 0, &der);
@@ -70,8 +71,8 @@ Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::from_pem(std::stri
   return std::shared_ptr<const TlsCredentials>(std::move(creds));
 }
 
-Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::from_pem_files(const std::string& certificate_path,
-                                                                             const std::string& private_key_path) {
+Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::from_pem_files(
+    const std::string& certificate_path, const std::string& private_key_path) {
   auto cert = read_file(certificate_path);
   if (!cert) return std::move(cert).error();
   auto key = read_file(private_key_path);
@@ -79,12 +80,14 @@ Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::from_pem_files(con
   return from_pem(*cert, *key);
 }
 
-Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::generate_self_signed(std::string_view dns_name) {
+Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::generate_self_signed(
+    std::string_view dns_name) {
   gnutls_x509_privkey_t raw_key = nullptr;
   int rv = gnutls_x509_privkey_init(&raw_key);
   if (rv != GNUTLS_E_SUCCESS) return tls_error("creating a private key", rv);
   PrivkeyPtr key(raw_key);
-  rv = gnutls_x509_privkey_generate(key.get(), GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+  rv = gnutls_x509_privkey_generate(key.get(), GNUTLS_PK_ECDSA,
+                                    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
   if (rv != GNUTLS_E_SUCCESS) return tls_error("generating a P-256 key", rv);
 
   gnutls_x509_crt_t raw_crt = nullptr;
@@ -100,9 +103,9 @@ Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::generate_self_sign
       (rv = gnutls_x509_crt_set_serial(crt.get(), serial, sizeof serial)) != GNUTLS_E_SUCCESS ||
       (rv = gnutls_x509_crt_set_activation_time(crt.get(), kNotBefore)) != GNUTLS_E_SUCCESS ||
       (rv = gnutls_x509_crt_set_expiration_time(crt.get(), static_cast<time_t>(-1))) != GNUTLS_E_SUCCESS ||
-      (rv = gnutls_x509_crt_set_dn_by_oid(crt.get(), GNUTLS_OID_X520_COMMON_NAME, 0, common_name,
-                                          static_cast<unsigned>(std::char_traits<char>::length(common_name)))) !=
-          GNUTLS_E_SUCCESS ||
+      (rv = gnutls_x509_crt_set_dn_by_oid(
+           crt.get(), GNUTLS_OID_X520_COMMON_NAME, 0, common_name,
+           static_cast<unsigned>(std::char_traits<char>::length(common_name)))) != GNUTLS_E_SUCCESS ||
       (rv = gnutls_x509_crt_set_basic_constraints(crt.get(), 0, -1)) != GNUTLS_E_SUCCESS ||
       (rv = gnutls_x509_crt_set_key_usage(crt.get(), GNUTLS_KEY_DIGITAL_SIGNATURE)) != GNUTLS_E_SUCCESS ||
       (rv = gnutls_x509_crt_set_key(crt.get(), key.get())) != GNUTLS_E_SUCCESS) {
@@ -121,7 +124,8 @@ Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::generate_self_sign
   if (rv != GNUTLS_E_SUCCESS) return tls_error("exporting the certificate", rv);
   std::string cert_text = take_string(cert_pem);
   gnutls_datum_t key_pem{};
-  rv = gnutls_x509_privkey_export2_pkcs8(key.get(), GNUTLS_X509_FMT_PEM, nullptr, GNUTLS_PKCS_PLAIN, &key_pem);
+  rv =
+      gnutls_x509_privkey_export2_pkcs8(key.get(), GNUTLS_X509_FMT_PEM, nullptr, GNUTLS_PKCS_PLAIN, &key_pem);
   if (rv != GNUTLS_E_SUCCESS) return tls_error("exporting the private key", rv);
   std::string key_text = take_string(key_pem);
   return from_pem(cert_text, key_text);

@@ -17,7 +17,8 @@ class TlsCredentials {
  public:
   /// New P-256 key and self-signed certificate (subject alternative name
   /// `dns_name`, signature ecdsa-with-SHA256, not a CA).
-  static Result<std::shared_ptr<const TlsCredentials>> generate_self_signed(std::string_view dns_name = "localhost");
+  static Result<std::shared_ptr<const TlsCredentials>> generate_self_signed(
+      std::string_view dns_name = "localhost");
   /// PEM certificate (leaf first, optional chain) and PEM private key.
   static Result<std::shared_ptr<const TlsCredentials>> from_pem(std::string_view certificate_pem,
                                                                 std::string_view private_key_pem);

@@ -13,13 +13,16 @@ constexpr const char* kPriority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:%DISABLE_TLS13_
 constexpr unsigned kServerNameExtension = 0;
 constexpr uint8_t kHostNameType = 0;
 
-Error tls_error(const std::string& what, int rv) { return make_error(Errc::tls, what + ": " + gnutls_strerror(rv)); }
+Error tls_error(const std::string& what, int rv) {
+  return make_error(Errc::tls, what + ": " + gnutls_strerror(rv));
+}
 
 // What GnuTLS's server accepts in a host name (anything else aborts its
 // handshake with "disallowed SNI server name").
 bool gnutls_accepts_host_name(const std::string& name) {
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
     if (!ok) return false;
   }
   return true;
@@ -53,7 +56,9 @@ TlsSession& TlsSession::from(gnutls_session_t session) {
   return *static_cast<TlsSession*>(ref->user_data);
 }
 
-ngtcp2_conn* TlsSession::get_conn(ngtcp2_crypto_conn_ref* ref) { return static_cast<TlsSession*>(ref->user_data)->conn_; }
+ngtcp2_conn* TlsSession::get_conn(ngtcp2_crypto_conn_ref* ref) {
+  return static_cast<TlsSession*>(ref->user_data)->conn_;
+}
 
 const std::string& TlsSession::sni() const noexcept {
   static const std::string empty;
@@ -73,7 +78,8 @@ Status TlsSession::configure(gnutls_certificate_credentials_t credentials, bool 
   rv = server ? ngtcp2_crypto_gnutls_configure_server_session(session_)
               : ngtcp2_crypto_gnutls_configure_client_session(session_);
   if (rv != 0) return make_error(Errc::tls, "configuring the TLS session for QUIC failed");
-  gnutls_datum_t protocol{reinterpret_cast<unsigned char*>(alpn_.data()), static_cast<unsigned>(alpn_.size())};
+  gnutls_datum_t protocol{reinterpret_cast<unsigned char*>(alpn_.data()),
+                          static_cast<unsigned>(alpn_.size())};
   rv = gnutls_alpn_set_protocols(session_, &protocol, 1, GNUTLS_ALPN_MANDATORY);
   if (rv != GNUTLS_E_SUCCESS) return tls_error("setting the ALPN", rv);
   conn_ref_.get_conn = &TlsSession::get_conn;
@@ -128,12 +134,13 @@ int TlsSession::on_extension(void* ctx, unsigned tls_id, const unsigned char* da
   return 0;
 }
 
-int TlsSession::on_client_hello(gnutls_session_t session, unsigned /*type*/, unsigned /*when*/, unsigned incoming,
-                                const gnutls_datum_t* message) {
+int TlsSession::on_client_hello(gnutls_session_t session, unsigned /*type*/, unsigned /*when*/,
+                                unsigned incoming, const gnutls_datum_t* message) {
   if (!incoming) return 0;
   TlsSession& tls = from(session);
   tls.sni_.reset();
-  int rv = gnutls_ext_raw_parse(&tls, &TlsSession::on_extension, message, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+  int rv =
+      gnutls_ext_raw_parse(&tls, &TlsSession::on_extension, message, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
   if (rv < 0) return rv;
   if (tls.sni_filter_ && !tls.sni_filter_(tls.sni_)) {
     tls.failure_reason_ = "SNI '" + tls.sni() + "' refused by the server";

@@ -48,7 +48,9 @@ class TlsSession {
   [[nodiscard]] bool sni_present() const noexcept { return sni_.has_value(); }
   [[nodiscard]] const std::string& sni() const noexcept;
   /// Client: SHA-256 of the server certificate's DER, once received.
-  [[nodiscard]] const std::optional<ByteArray<32>>& peer_certificate_sha256() const noexcept { return peer_sha256_; }
+  [[nodiscard]] const std::optional<ByteArray<32>>& peer_certificate_sha256() const noexcept {
+    return peer_sha256_;
+  }
   /// Why one of our hooks aborted the handshake ("" if none did).
   [[nodiscard]] const std::string& failure_reason() const noexcept { return failure_reason_; }
   /// True once the handshake negotiated exactly our ALPN.

@@ -36,7 +36,9 @@ SocketAddress UdpReceiveBatch::sender(size_t i) const noexcept {
   return SocketAddress(reinterpret_cast<const sockaddr*>(&senders_[i]), headers_[i].msg_hdr.msg_namelen);
 }
 
-bool UdpReceiveBatch::truncated(size_t i) const noexcept { return (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }
+bool UdpReceiveBatch::truncated(size_t i) const noexcept {
+  return (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+}
 
 Result<UdpSocket> UdpSocket::bind(const SocketAddress& address) {
   if (address.empty()) return make_error(Errc::invalid_argument, "UDP bind: empty address");

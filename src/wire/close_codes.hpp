@@ -1,7 +1,6 @@
-// Application close codes (QUIC CONNECTION_CLOSE, application space) libwzp's relay and client send (wzp.h's wzp_close_code).
-// The reference closes everything with 0 "normal close"; distinct codes let a
-// client say exactly why it was refused, and a reference client treats any
-// application close the same way.
+// Application close codes (QUIC CONNECTION_CLOSE, application space) libwzp's relay and client send (wzp.h's
+// wzp_close_code). The reference closes everything with 0 "normal close"; distinct codes let a client say
+// exactly why it was refused, and a reference client treats any application close the same way.
 #pragma once
 
 #include <cstdint>

@@ -13,8 +13,6 @@ uint8_t encode_fec_ratio(float ratio) noexcept {
   return std::min<uint8_t>(kFecRatioCodeMax, static_cast<uint8_t>(saturated));
 }
 
-float decode_fec_ratio(uint8_t code) noexcept {
-  return static_cast<float>(code & kFecRatioCodeMax) / 63.5f;
-}
+float decode_fec_ratio(uint8_t code) noexcept { return static_cast<float>(code & kFecRatioCodeMax) / 63.5f; }
 
 }  // namespace wzp::wire

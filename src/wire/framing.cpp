@@ -38,8 +38,8 @@ Status FrameReader::feed(ByteView chunk) {
   const size_t take = std::min<size_t>(length_ - payload_.size(), chunk.size());
   payload_.append(as_chars(chunk.first(take)));
   if (take < chunk.size() && trailing_ == TrailingBytes::reject) {
-    error_ = make_error(Errc::too_large, "signal stream has bytes beyond the declared length " +
-                                             std::to_string(length_));
+    error_ = make_error(Errc::too_large,
+                        "signal stream has bytes beyond the declared length " + std::to_string(length_));
     return *error_;
   }
   return {};

@@ -24,7 +24,9 @@ class TreeBuilder {
     return add(Value{static_cast<int64_t>(v)});
   }
   bool number_unsigned(json::number_unsigned_t v) { return add(Value{static_cast<uint64_t>(v)}); }
-  bool number_float(json::number_float_t v, const json::string_t&) { return add(Value{static_cast<double>(v)}); }
+  bool number_float(json::number_float_t v, const json::string_t&) {
+    return add(Value{static_cast<double>(v)});
+  }
   bool string(json::string_t& v) { return add(Value{std::move(v)}); }
   bool binary(json::binary_t&) {
     error_ = "binary values are not JSON";
@@ -153,7 +155,8 @@ Status struct_fields(const Value& value, std::string_view struct_name, std::span
     for (const auto& member : *object) {
       if (member.key != fields[i].name) continue;
       if (out[i]) {
-        return json_error(std::string(struct_name) + ": duplicate field `" + std::string(fields[i].name) + "`");
+        return json_error(std::string(struct_name) + ": duplicate field `" + std::string(fields[i].name) +
+                          "`");
       }
       out[i] = &member.value;
     }
@@ -172,7 +175,8 @@ Result<uint64_t> to_u64(const Value& value, std::string_view where) {
 Result<uint8_t> to_u8(const Value& value, std::string_view where) {
   const auto* u = std::get_if<uint64_t>(&value.data);
   if (!u) return type_error(value, where, "u8");
-  if (*u > 255) return json_error(std::string(where) + ": invalid value " + std::to_string(*u) + ", expected u8");
+  if (*u > 255)
+    return json_error(std::string(where) + ": invalid value " + std::to_string(*u) + ", expected u8");
   return static_cast<uint8_t>(*u);
 }
 
@@ -247,8 +251,8 @@ Status to_byte_array(const Value& value, std::string_view where, std::span<uint8
   const auto* array = std::get_if<Array>(&value.data);
   if (!array) return type_error(value, where, "an array of " + std::to_string(out.size()) + " bytes");
   if (array->size() != out.size()) {
-    return json_error(std::string(where) + ": invalid length " + std::to_string(array->size()) + ", expected an array of length " +
-                      std::to_string(out.size()));
+    return json_error(std::string(where) + ": invalid length " + std::to_string(array->size()) +
+                      ", expected an array of length " + std::to_string(out.size()));
   }
   return fill_bytes(*array, where, out.data());
 }

@@ -26,8 +26,7 @@ ByteArray<kMediaHeaderSize> encode_media_header(const MediaHeader& header) noexc
 
 Result<MediaHeader> decode_media_header(ByteView data) {
   if (data.size() < kMediaHeaderSize) {
-    return make_error(Errc::malformed,
-                      "media header needs 12 bytes, got " + std::to_string(data.size()));
+    return make_error(Errc::malformed, "media header needs 12 bytes, got " + std::to_string(data.size()));
   }
   const uint8_t b0 = data[0];
   const uint8_t codec_value = (b0 >> 2) & 0x0F;

@@ -77,8 +77,7 @@ Result<MediaPacket> CompactDecoder::decode(ByteView frame) {
       last_ = packet.header;
       return packet;
     }
-    default:
-      return make_error(Errc::malformed, "unknown compact frame type " + std::to_string(frame[0]));
+    default: return make_error(Errc::malformed, "unknown compact frame type " + std::to_string(frame[0]));
   }
 }
 

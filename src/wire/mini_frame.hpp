@@ -43,8 +43,8 @@ class CompactEncoder {
   /// Append the compact frame for `packet` to `out`. A packet that cannot be a
   /// MINI frame (it carries a QualityReport or its payload exceeds 65535 bytes)
   /// is sent FULL and restarts the interval.
-  void encode(const MediaHeader& header, ByteView payload,
-              const std::optional<QualityReport>& quality_report, Bytes& out);
+  void encode(const MediaHeader& header, ByteView payload, const std::optional<QualityReport>& quality_report,
+              Bytes& out);
   Bytes encode(const MediaPacket& packet);
 
   /// Frames emitted since the last FULL frame (0 = the next frame is FULL).

@@ -25,8 +25,7 @@ ByteArray<kQualityReportSize> encode_quality_report(const QualityReport& report)
 
 Result<QualityReport> decode_quality_report(ByteView data) {
   if (data.size() < kQualityReportSize) {
-    return make_error(Errc::malformed,
-                      "quality report needs 4 bytes, got " + std::to_string(data.size()));
+    return make_error(Errc::malformed, "quality report needs 4 bytes, got " + std::to_string(data.size()));
   }
   return QualityReport{data[0], data[1], data[2], data[3]};
 }

@@ -9,11 +9,13 @@ namespace wzp::wire {
 namespace {
 
 constexpr std::array<std::string_view, std::variant_size_v<SignalMessage>> kVariantNames{
-    "CallOffer", "CallAnswer", "IceCandidate", "Rekey", "QualityUpdate", "Ping",     "Pong",        "Hangup",
-    "AuthToken", "Hold",       "Unhold",       "Mute",  "Unmute",        "Transfer", "TransferAck", "PresenceUpdate",
+    "CallOffer", "CallAnswer", "IceCandidate", "Rekey",          "QualityUpdate", "Ping",
+    "Pong",      "Hangup",     "AuthToken",    "Hold",           "Unhold",        "Mute",
+    "Unmute",    "Transfer",   "TransferAck",  "PresenceUpdate",
 };
 
-constexpr std::array<std::string_view, 5> kHangupReasonNames{"Normal", "Busy", "Declined", "Timeout", "Error"};
+constexpr std::array<std::string_view, 5> kHangupReasonNames{"Normal", "Busy", "Declined", "Timeout",
+                                                             "Error"};
 
 template <class T>
 constexpr bool is_unit_variant = std::is_empty_v<T>;
@@ -122,7 +124,6 @@ void fields(std::string& out, const PresenceUpdate& m) {
 
 Error json_error(std::string message) { return make_error(Errc::json, std::move(message)); }
 
-
 template <size_t N>
 Status lookup(const json::Value& v, std::string_view name, const std::array<json::FieldSpec, N>& specs,
               std::array<const json::Value*, N>& out) {
@@ -147,8 +148,10 @@ std::optional<uint32_t> media_session_extension(const json::Value& v) {
 
 template <class T, class DecodeProfiles>
 Result<SignalMessage> decode_handshake_message(const json::Value& v, std::string_view variant,
-                                               std::string_view profile_field, DecodeProfiles decode_profiles) {
-  const std::array<json::FieldSpec, 4> specs{{{"identity_pub"}, {"ephemeral_pub"}, {"signature"}, {profile_field}}};
+                                               std::string_view profile_field,
+                                               DecodeProfiles decode_profiles) {
+  const std::array<json::FieldSpec, 4> specs{
+      {{"identity_pub"}, {"ephemeral_pub"}, {"signature"}, {profile_field}}};
   std::array<const json::Value*, 4> f{};
   WZP_TRY(lookup(v, variant, specs, f));
   const std::string name(variant);
@@ -165,7 +168,8 @@ Result<SignalMessage> decode_handshake_message(const json::Value& v, std::string
 
 Result<SignalMessage> decode_call_offer(const json::Value& v) {
   return decode_handshake_message<CallOffer>(
-      v, "CallOffer", "supported_profiles", [](const json::Value& list, const std::string& where, CallOffer& m) {
+      v, "CallOffer", "supported_profiles",
+      [](const json::Value& list, const std::string& where, CallOffer& m) {
         const auto* profiles = std::get_if<json::Array>(&list.data);
         if (!profiles) {
           return Status(json_error(where + ": invalid type: " + std::string(json::type_name(list)) +
@@ -183,7 +187,8 @@ Result<SignalMessage> decode_call_offer(const json::Value& v) {
 
 Result<SignalMessage> decode_call_answer(const json::Value& v) {
   return decode_handshake_message<CallAnswer>(
-      v, "CallAnswer", "chosen_profile", [](const json::Value& value, const std::string& where, CallAnswer& m) {
+      v, "CallAnswer", "chosen_profile",
+      [](const json::Value& value, const std::string& where, CallAnswer& m) {
         auto profile = quality_profile_from_json(value, where);
         if (!profile) return Status(std::move(profile).error());
         m.chosen_profile = *profile;
@@ -278,7 +283,8 @@ Result<SignalMessage> decode_struct_variant(size_t index, const json::Value& v) 
   switch (index) {
     case 0: return decode_call_offer(v);
     case 1: return decode_call_answer(v);
-    case 2: return decode_string_variant<IceCandidate, &IceCandidate::candidate>(v, "IceCandidate", "candidate");
+    case 2:
+      return decode_string_variant<IceCandidate, &IceCandidate::candidate>(v, "IceCandidate", "candidate");
     case 3: return decode_rekey(v);
     case 4: return decode_quality_update(v);
     case 5: return decode_timestamp_variant<Ping>(v, "Ping");
@@ -302,7 +308,9 @@ Result<SignalMessage> unit_variant(size_t index) {
   }
 }
 
-bool is_unit_index(size_t index) { return index == 9 || index == 10 || index == 11 || index == 12 || index == 14; }
+bool is_unit_index(size_t index) {
+  return index == 9 || index == 10 || index == 11 || index == 12 || index == 14;
+}
 
 std::optional<size_t> variant_index(std::string_view name) {
   for (size_t i = 0; i < kVariantNames.size(); ++i) {
@@ -328,7 +336,9 @@ std::optional<HangupReason> hangup_reason_from_name(std::string_view name) noexc
   return std::nullopt;
 }
 
-std::string_view variant_name(const SignalMessage& message) noexcept { return kVariantNames[message.index()]; }
+std::string_view variant_name(const SignalMessage& message) noexcept {
+  return kVariantNames[message.index()];
+}
 
 void append_json(std::string& out, const SignalMessage& message) {
   std::visit(

@@ -110,8 +110,9 @@ struct PresenceUpdate {
 };
 
 /// Alternative index i is variant number i + 1 of the spec's table.
-using SignalMessage = std::variant<CallOffer, CallAnswer, IceCandidate, Rekey, QualityUpdate, Ping, Pong, Hangup,
-                                   AuthToken, Hold, Unhold, Mute, Unmute, Transfer, TransferAck, PresenceUpdate>;
+using SignalMessage =
+    std::variant<CallOffer, CallAnswer, IceCandidate, Rekey, QualityUpdate, Ping, Pong, Hangup, AuthToken,
+                 Hold, Unhold, Mute, Unmute, Transfer, TransferAck, PresenceUpdate>;
 
 /// The variant's JSON tag, e.g. "CallOffer", "Hold".
 std::string_view variant_name(const SignalMessage& message) noexcept;

@@ -27,7 +27,8 @@ bool is_valid_sni(std::string_view name) noexcept {
   size_t start = 0;
   while (true) {
     const size_t dot = name.find('.', start);
-    const std::string_view label = name.substr(start, dot == std::string_view::npos ? name.npos : dot - start);
+    const std::string_view label =
+        name.substr(start, dot == std::string_view::npos ? name.npos : dot - start);
     if (label.empty() || label.size() > 63) return false;
     if (label.front() == '-' || label.back() == '-') return false;
     if (!std::all_of(label.begin(), label.end(), is_label_char)) return false;

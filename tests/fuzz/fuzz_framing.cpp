@@ -7,7 +7,8 @@
 
 namespace {
 
-wzp::Result<std::string> read(wzp::ByteView stream, size_t chunk, wzp::wire::FrameReader::TrailingBytes mode) {
+wzp::Result<std::string> read(wzp::ByteView stream, size_t chunk,
+                              wzp::wire::FrameReader::TrailingBytes mode) {
   wzp::wire::FrameReader reader(mode, 4096);  // small cap so the fuzzer reaches it
   for (size_t pos = 0; pos < stream.size(); pos += chunk) {
     auto status = reader.feed(stream.subspan(pos, std::min(chunk, stream.size() - pos)));

@@ -373,9 +373,11 @@ TEST(CapiLive, NamesOfEventsStatesAndCloseCodes) {
 TEST(CapiLive, LogCallbackSeesTheRelay) {
   static std::atomic<int> lines{0};
   wzp_log_set_level(WZP_LOG_INFO);
-  wzp_log_set_callback([](int level, const char* component, const char* message, void*) {
-    if (level <= WZP_LOG_INFO && component != nullptr && message != nullptr) ++lines;
-  }, nullptr);
+  wzp_log_set_callback(
+      [](int level, const char* component, const char* message, void*) {
+        if (level <= WZP_LOG_INFO && component != nullptr && message != nullptr) ++lines;
+      },
+      nullptr);
   {
     RelayOwner relay;
     start_relay(relay);

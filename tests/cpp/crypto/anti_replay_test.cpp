@@ -19,7 +19,8 @@ TEST(AntiReplay, Vectors) {
       EXPECT_EQ(r.ok(), s.at("accept").get<bool>()) << "step " << step;
       if (!r.ok()) {
         EXPECT_EQ(r.error().code, Errc::replay);
-        EXPECT_EQ(r.error().message, "anti-replay: duplicate or old packet (seq=" + std::to_string(seq) + ")");
+        EXPECT_EQ(r.error().message,
+                  "anti-replay: duplicate or old packet (seq=" + std::to_string(seq) + ")");
       }
       ++step;
     }

@@ -96,8 +96,9 @@ TEST(Bip39, ShorterMnemonicsDecodeToTheirEntropy) {
 
 TEST(Bip39, InvalidUtf8IsAClearError) {
   const std::string canonical = section("mnemonic_parse")[0].at("input").get<std::string>();
-  for (std::string bad : {std::string("\xff"), std::string("\xc3"), std::string("\xc0\xaf"),
-                          std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"), std::string("\xe2\x82")}) {
+  for (std::string bad :
+       {std::string("\xff"), std::string("\xc3"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+        std::string("\xf4\x90\x80\x80"), std::string("\xe2\x82")}) {
     auto r = Seed::from_mnemonic(canonical + " " + bad);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::invalid_argument);

@@ -29,9 +29,9 @@ TEST(Constants, MatchTheVectorFile) {
 
 TEST(Constants, CrossChecksAreInformational) {
   const auto& x = vectors().at("cross_checks");
-  std::cout << "vectors cross-checked against libsodium " << x.at("libsodium_version").get<std::string>() << " ("
-            << x.at("libsodium_checks_passed").get<int>() << " checks); running libsodium " << sodium_version_string()
-            << "\n";
+  std::cout << "vectors cross-checked against libsodium " << x.at("libsodium_version").get<std::string>()
+            << " (" << x.at("libsodium_checks_passed").get<int>() << " checks); running libsodium "
+            << sodium_version_string() << "\n";
   SUCCEED();
 }
 

@@ -17,8 +17,8 @@ TEST(Fingerprint, ParseVectors) {
       EXPECT_EQ(fp->to_display(), v.at("display").get<std::string>());
     } else {
       EXPECT_EQ(fp.error().message, v.at("error").get<std::string>());
-      EXPECT_EQ(fp.error().code,
-                fp.error().message == "fingerprint too short" ? Errc::fingerprint_too_short : Errc::invalid_hex);
+      EXPECT_EQ(fp.error().code, fp.error().message == "fingerprint too short" ? Errc::fingerprint_too_short
+                                                                               : Errc::invalid_hex);
     }
   }
 }
@@ -46,7 +46,9 @@ TEST(Fingerprint, DisplayFormatAndRoundTrip) {
 }
 
 TEST(Fingerprint, NonAsciiCharactersAreDropped) {
-  auto fp = Fingerprint::parse("\xc3\xa9" "6871:1211:0e91:ecb3:09f6:6f51:d257:ccaa\xff");
+  auto fp = Fingerprint::parse(
+      "\xc3\xa9"
+      "6871:1211:0e91:ecb3:09f6:6f51:d257:ccaa\xff");
   ASSERT_TRUE(fp.ok());
   EXPECT_EQ(fp->to_hex(), "687112110e91ecb309f66f51d257ccaa");
 }

@@ -16,7 +16,8 @@ TEST(Identity, DerivationVectors) {
     EXPECT_EQ(hex(prk.view()), v.at("hkdf_prk_hex").get<std::string>());
     EXPECT_EQ(hex(hkdf::expand32(prk, kEd25519Info).view()), v.at("ed25519_seed_hex").get<std::string>());
     // A 32-zero-byte salt is the same as no salt.
-    EXPECT_EQ(hex(hkdf::extract(Bytes(32, 0), seed->bytes()).view()), v.at("hkdf_prk_hex").get<std::string>());
+    EXPECT_EQ(hex(hkdf::extract(Bytes(32, 0), seed->bytes()).view()),
+              v.at("hkdf_prk_hex").get<std::string>());
 
     const auto id = Identity::from_seed(*seed);
     EXPECT_EQ(hex(id.public_key()), v.at("ed25519_public_hex").get<std::string>());
@@ -56,7 +57,8 @@ TEST(Identity, SignatureVectors) {
 TEST(Identity, VerifyCases) {
   for (const auto& v : section("verify_cases")) {
     SCOPED_TRACE(v.at("name").get<std::string>());
-    const bool accepted = verify(unhex(v.at("public_hex")), unhex(v.at("message_hex")), unhex(v.at("signature_hex")));
+    const bool accepted =
+        verify(unhex(v.at("public_hex")), unhex(v.at("message_hex")), unhex(v.at("signature_hex")));
     EXPECT_EQ(accepted, v.at("libsodium_accepts").get<bool>());
   }
 }

@@ -85,10 +85,10 @@ TEST(MediaSession, SequenceExtension) {
   EXPECT_EQ(extend_sequence(5, 0), 5U);
   EXPECT_EQ(extend_sequence(0, 65535), 65536U);
   EXPECT_EQ(extend_sequence(65535, 65536), 65535U);
-  EXPECT_EQ(extend_sequence(0x7FFF, 0), 0x7FFFU);                   // ahead by 0x7FFF
-  EXPECT_EQ(extend_sequence(0x8000, 0x10000), 0x8000U);               // behind by 0x8000
-  EXPECT_EQ(extend_sequence(0x0000, 0x18001), 0x20000U);              // 0x7FFF ahead
-  EXPECT_FALSE(extend_sequence(0xFFFF, 3).has_value());               // would be negative
+  EXPECT_EQ(extend_sequence(0x7FFF, 0), 0x7FFFU);         // ahead by 0x7FFF
+  EXPECT_EQ(extend_sequence(0x8000, 0x10000), 0x8000U);   // behind by 0x8000
+  EXPECT_EQ(extend_sequence(0x0000, 0x18001), 0x20000U);  // 0x7FFF ahead
+  EXPECT_FALSE(extend_sequence(0xFFFF, 3).has_value());   // would be negative
   EXPECT_EQ(extend_sequence(0x1234, (uint64_t{7} << 16) | 0x1200), (uint64_t{7} << 16) | 0x1234);
 }
 
@@ -180,7 +180,8 @@ TEST(MediaSession, BitFlipsInCiphertextOrAadAreRejectedWithoutSideEffects) {
 TEST(MediaSession, ForgedFarAheadPacketCannotMoveTheWindow) {
   Pair p;
   for (uint16_t seq = 0; seq < 10; ++seq) {
-    ASSERT_TRUE(p.callee.open(header_for(seq), seq, *p.caller.seal(header_for(seq), seq, payload_for(seq))).ok());
+    ASSERT_TRUE(
+        p.callee.open(header_for(seq), seq, *p.caller.seal(header_for(seq), seq, payload_for(seq))).ok());
   }
   Bytes forged(40);
   randombytes_buf(forged.data(), forged.size());
@@ -298,7 +299,8 @@ TEST(MediaSession, SealAppendDoesNotReallocateWithCapacity) {
   out.reserve(4096);
   const uint8_t* data = out.data();
   const Bytes frame(100, 3);
-  for (uint16_t seq = 0; seq < 20; ++seq) ASSERT_TRUE(p.caller.seal_append(header_for(seq), seq, frame, out).ok());
+  for (uint16_t seq = 0; seq < 20; ++seq)
+    ASSERT_TRUE(p.caller.seal_append(header_for(seq), seq, frame, out).ok());
   EXPECT_EQ(out.data(), data);
   EXPECT_EQ(out.size(), 20 * (100 + aead::kTagSize));
 }

@@ -9,7 +9,8 @@ namespace wzp::crypto::test {
 
 /// `p` has header_hex, plaintext_hex, nonce_hex and ciphertext_and_tag_hex:
 /// `sender` must produce exactly that nonce and ciphertext, `receiver` must open it.
-inline void expect_reference_packet(ReferenceSession& sender, ReferenceSession& receiver, const nlohmann::json& p) {
+inline void expect_reference_packet(ReferenceSession& sender, ReferenceSession& receiver,
+                                    const nlohmann::json& p) {
   EXPECT_EQ(hex(reference_nonce(sender.session_id(), sender.send_counter(), NonceDirection::send)),
             p.at("nonce_hex").get<std::string>());
   const Bytes header = unhex(p.at("header_hex"));

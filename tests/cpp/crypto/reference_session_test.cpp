@@ -5,7 +5,9 @@
 namespace wzp::crypto::test {
 namespace {
 
-SessionKey key_of(const nlohmann::json& hex_value) { return SessionKey::from_bytes(unhex(hex_value)).value(); }
+SessionKey key_of(const nlohmann::json& hex_value) {
+  return SessionKey::from_bytes(unhex(hex_value)).value();
+}
 
 TEST(ReferenceSession, StreamVectors) {
   for (const auto& s : section("session_streams")) {
@@ -36,7 +38,8 @@ TEST(ReferenceSession, WrongAadOrKeyFailsAndKeepsTheCounter) {
   EXPECT_EQ(b.recv_counter(), 1U);
 
   ReferenceSession other(SessionKey::from_bytes(Bytes(32, 0xbb)).value());
-  auto c = ReferenceSession(SessionKey::from_bytes(Bytes(32, 0xaa)).value()).encrypt(bytes_of("hdr"), bytes_of("x"));
+  auto c = ReferenceSession(SessionKey::from_bytes(Bytes(32, 0xaa)).value())
+               .encrypt(bytes_of("hdr"), bytes_of("x"));
   EXPECT_FALSE(other.decrypt(bytes_of("hdr"), *c).ok());
 }
 
@@ -75,7 +78,8 @@ TEST(ReferenceSession, RekeyVectors) {
     const SessionKey old_key = key_of(r.at("old_key_hex"));
     ReferenceSession a(old_key);
     ReferenceSession b(old_key);
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(b.decrypt(bytes_of("h"), *a.encrypt(bytes_of("h"), bytes_of("p"))).ok());
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(b.decrypt(bytes_of("h"), *a.encrypt(bytes_of("h"), bytes_of("p"))).ok());
     const auto a_pub = a.initiate_rekey(a_secret);
     const auto b_pub = b.initiate_rekey(b_secret);
     EXPECT_EQ(hex(a_pub), r.at("side_a_new_pub_hex").get<std::string>());
@@ -116,7 +120,8 @@ TEST(ReferenceSession, ShouldRekeyVectors) {
   for (const auto& v : section("should_rekey")) {
     RekeyManager m(*Secret<32>::from(Bytes(32, 1)));
     m.initiate();
-    ASSERT_TRUE(m.complete(EphemeralKeyPair::generate().public_key, v.at("last_rekey_at").get<uint64_t>()).ok());
+    ASSERT_TRUE(
+        m.complete(EphemeralKeyPair::generate().public_key, v.at("last_rekey_at").get<uint64_t>()).ok());
     EXPECT_EQ(m.should_rekey(v.at("packet_count").get<uint64_t>()), v.at("should_rekey").get<bool>())
         << v.dump();
   }

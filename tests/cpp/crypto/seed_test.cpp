@@ -23,16 +23,22 @@ TEST(Seed, HexParseVectors) {
 
 TEST(Seed, NonAsciiHexCharacterShownLikeTheReference) {
   // The reference formats the offending byte as a Rust char (byte value = code point).
-  auto e_acute = Seed::from_hex("\xe9" "0");
+  auto e_acute = Seed::from_hex(
+      "\xe9"
+      "0");
   ASSERT_FALSE(e_acute.ok());
   EXPECT_EQ(e_acute.error().message, "invalid hex: Invalid character '\xc3\xa9' at position 0");
   auto nbsp = Seed::from_hex("0\xa0");
   ASSERT_FALSE(nbsp.ok());
   EXPECT_EQ(nbsp.error().message, "invalid hex: Invalid character '\\u{a0}' at position 1");
-  auto control = Seed::from_hex("\x01" "0");
+  auto control = Seed::from_hex(
+      "\x01"
+      "0");
   ASSERT_FALSE(control.ok());
   EXPECT_EQ(control.error().message, "invalid hex: Invalid character '\\u{1}' at position 0");
-  auto c1 = Seed::from_hex("\x85" "0");
+  auto c1 = Seed::from_hex(
+      "\x85"
+      "0");
   ASSERT_FALSE(c1.ok());
   EXPECT_EQ(c1.error().message, "invalid hex: Invalid character '\\u{85}' at position 0");
 }

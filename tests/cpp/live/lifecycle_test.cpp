@@ -27,7 +27,8 @@ TEST(LiveLifecycle, HangupLeavesWithNormalClose) {
   EXPECT_FALSE(left->close.transport_code);
   EXPECT_EQ(left->close.kind, transport::CloseKind::application);  // the client ended it
   // Hangup{Normal} is sent just before the close; whichever the relay reads first ends it.
-  EXPECT_TRUE(left->close.reason == "hangup (Normal)" || left->close.reason == "normal close") << left->close.reason;
+  EXPECT_TRUE(left->close.reason == "hangup (Normal)" || left->close.reason == "normal close")
+      << left->close.reason;
   auto closed = c1.wait_closed();
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->kind, transport::CloseKind::local);

@@ -31,7 +31,8 @@ TEST(EndpointClose, ApplicationCodeAndReasonSeenByPeer) {
   EXPECT_EQ(p.server->recorder.get(p.server_id).closed_count, 1u);
   // The QUIC state itself is freed after the closing/draining period.
   for (Side* side : {p.client.get(), p.server.get()}) {
-    EXPECT_TRUE(poll_until([&] { return side->on_loop([&] { return side->endpoint->stats().connections_in_memory; }) == 0; }));
+    EXPECT_TRUE(poll_until(
+        [&] { return side->on_loop([&] { return side->endpoint->stats().connections_in_memory; }) == 0; }));
   }
 }
 
@@ -83,7 +84,8 @@ TEST(EndpointClose, KeepAliveKeepsSilentConnectionOpen) {
   ClientConfig client_config = {};
   client_config.transport = server_config.transport;
   auto p = connect_pair(server_config, client_config);
-  EXPECT_FALSE(p.client->recorder.wait([&](auto& c) { return c.at(p.client_id).closed.has_value(); }, 3000ms));
+  EXPECT_FALSE(
+      p.client->recorder.wait([&](auto& c) { return c.at(p.client_id).closed.has_value(); }, 3000ms));
   ASSERT_TRUE(send_signal(*p.client, p.client_id, as_bytes("still here")).ok());
   EXPECT_TRUE(p.server->recorder.wait([&](auto& c) { return c.at(p.server_id).signals.size() == 1; }));
 }

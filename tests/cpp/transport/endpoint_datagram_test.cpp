@@ -11,7 +11,8 @@ TEST(EndpointDatagram, BothWays) {
   constexpr size_t kCount = 100;
   p.client->on_loop([&] {
     Connection* c = p.client->endpoint->find(p.client_id);
-    for (size_t i = 0; i < kCount; ++i) ASSERT_TRUE(c->send_datagram(pattern(100 + i, static_cast<uint8_t>(i))).ok());
+    for (size_t i = 0; i < kCount; ++i)
+      ASSERT_TRUE(c->send_datagram(pattern(100 + i, static_cast<uint8_t>(i))).ok());
   });
   ASSERT_TRUE(p.server->recorder.wait([&](auto& c) { return c.at(p.server_id).datagrams.size() == kCount; }));
   auto got = p.server->recorder.get(p.server_id).datagrams;
@@ -31,12 +32,14 @@ TEST(EndpointDatagram, BothWays) {
 
 TEST(EndpointDatagram, SizeLimitGivesTooLarge) {
   auto p = connect_pair();
-  size_t limit = p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->max_datagram_payload(); });
+  size_t limit =
+      p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->max_datagram_payload(); });
   EXPECT_EQ(limit, TransportSettings{}.max_datagram_payload);
   Status too_big = send_datagram(*p.client, p.client_id, Bytes(limit + 1, 1));
   ASSERT_FALSE(too_big.ok());
   EXPECT_EQ(too_big.error().code, Errc::too_large);
-  EXPECT_NE(too_big.error().message.find(std::to_string(limit)), std::string::npos) << too_big.error().message;
+  EXPECT_NE(too_big.error().message.find(std::to_string(limit)), std::string::npos)
+      << too_big.error().message;
 
   // The largest allowed one goes through, and traffic behind it is not stalled.
   ASSERT_TRUE(send_datagram(*p.client, p.client_id, Bytes(limit, 2)).ok());
@@ -49,7 +52,8 @@ TEST(EndpointDatagram, ConfiguredCapApplies) {
   ClientConfig config;
   config.transport.max_datagram_payload = 200;
   auto p = connect_pair({}, config);
-  EXPECT_EQ(p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->max_datagram_payload(); }), 200u);
+  EXPECT_EQ(p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->max_datagram_payload(); }),
+            200u);
   EXPECT_EQ(send_datagram(*p.client, p.client_id, Bytes(201)).error().code, Errc::too_large);
   EXPECT_TRUE(send_datagram(*p.client, p.client_id, Bytes(200)).ok());
 }
@@ -62,7 +66,8 @@ TEST(EndpointDatagram, PeerWithoutDatagramSupport) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, Errc::invalid_state);
   EXPECT_NE(st.error().message.find("does not accept"), std::string::npos) << st.error().message;
-  EXPECT_EQ(p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->max_datagram_payload(); }), 0u);
+  EXPECT_EQ(p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->max_datagram_payload(); }),
+            0u);
   // Signals are unaffected.
   ASSERT_TRUE(send_signal(*p.client, p.client_id, as_bytes("ok")).ok());
   EXPECT_TRUE(p.server->recorder.wait([&](auto& c) { return c.at(p.server_id).signals.size() == 1; }));
@@ -90,7 +95,8 @@ TEST(EndpointDatagram, FullSendQueueDropsOldest) {
   constexpr size_t kCount = 20;
   p.client->on_loop([&] {
     Connection* c = p.client->endpoint->find(p.client_id);
-    for (size_t i = 0; i < kCount; ++i) ASSERT_TRUE(c->send_datagram(Bytes(1000, static_cast<uint8_t>(i))).ok());
+    for (size_t i = 0; i < kCount; ++i)
+      ASSERT_TRUE(c->send_datagram(Bytes(1000, static_cast<uint8_t>(i))).ok());
   });
   auto stats = p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->stats(); });
   EXPECT_EQ(stats.datagrams_dropped, kCount - 3);

@@ -122,13 +122,15 @@ TEST(EndpointHandshake, UnderscoreSniRefusedByGnuTlsCleanly) {
   auto info = *client->recorder.get(cid).closed;
   EXPECT_EQ(info.kind, CloseKind::transport) << describe(info);
   EXPECT_EQ(info.code, kCryptoError | kAlertIllegalParameter) << describe(info);
-  EXPECT_TRUE(poll_until([&] { return server->on_loop([&] { return server->endpoint->stats().connections_refused; }) == 1; }));
+  EXPECT_TRUE(poll_until(
+      [&] { return server->on_loop([&] { return server->endpoint->stats().connections_refused; }) == 1; }));
   EXPECT_TRUE(server->recorder.all().empty());  // never announced to the application
   log::set_sink({});
   log::set_level(saved_level);
   std::lock_guard lock(mutex);
   bool explained = false;
-  for (const auto& line : lines) explained = explained || line.find("'_probe' refused by GnuTLS") != std::string::npos;
+  for (const auto& line : lines)
+    explained = explained || line.find("'_probe' refused by GnuTLS") != std::string::npos;
   EXPECT_TRUE(explained);
 }
 
@@ -145,7 +147,8 @@ TEST(EndpointHandshake, AlpnMismatchRefused) {
   EXPECT_EQ(info.code, kCryptoError | kAlertNoApplicationProtocol) << describe(info);
 
   // The attempt failed on its first packet: counted, never announced.
-  EXPECT_TRUE(poll_until([&] { return server->on_loop([&] { return server->endpoint->stats().connections_refused; }) == 1; }));
+  EXPECT_TRUE(poll_until(
+      [&] { return server->on_loop([&] { return server->endpoint->stats().connections_refused; }) == 1; }));
   EXPECT_TRUE(server->recorder.all().empty());
   EXPECT_EQ(server->on_loop([&] { return server->endpoint->connection_count(); }), 0u);
 }
@@ -198,8 +201,8 @@ TEST(EndpointHandshake, PemFilesServeTheSameCertificate) {
   config.credentials = *loaded;
   auto server = make_server(config);
   auto client = make_client();
-  ConnectionId cid = connect(*client, server_address(*server),
-                             with_sni("relay.test", (*generated)->certificate_sha256()));
+  ConnectionId cid =
+      connect(*client, server_address(*server), with_sni("relay.test", (*generated)->certificate_sha256()));
   EXPECT_TRUE(wait_established(*client, cid));
 }
 

@@ -21,8 +21,8 @@ TEST(EndpointRobustness, GarbageUdpIsCountedAndHarmless) {
   for (int i = 0; i < kGarbage; ++i) {
     Bytes junk(1 + rng() % 1400);
     for (auto& b : junk) b = static_cast<uint8_t>(rng());
-    if (i % 3 == 0) junk[0] |= 0x80;   // long header form
-    if (i % 3 == 1) junk[0] &= 0x7f;   // short header form
+    if (i % 3 == 0) junk[0] |= 0x80;  // long header form
+    if (i % 3 == 1) junk[0] &= 0x7f;  // short header form
     ASSERT_TRUE(sender->send_to(address, junk));
   }
   // A well-formed long header with an unknown version gets Version Negotiation.
@@ -79,7 +79,9 @@ TEST(EndpointRobustness, CorruptedPacketsForALiveConnectionAreIgnored) {
 // with the server, which echoes it back.
 TEST(EndpointRobustness, FiftyClientsAtOnce) {
   auto server = make_server();
-  server->recorder.on_signal = [](Connection& c, ByteView payload) { EXPECT_TRUE(c.send_signal(payload).ok()); };
+  server->recorder.on_signal = [](Connection& c, ByteView payload) {
+    EXPECT_TRUE(c.send_signal(payload).ok());
+  };
   auto address = server_address(*server);
   auto client_a = make_client();
   auto client_b = make_client();
@@ -119,7 +121,8 @@ TEST(EndpointRobustness, FiftyClientsAtOnce) {
   // Close them all from the clients; the server sees every close.
   for (auto* side : {client_a.get(), client_b.get()}) {
     side->on_loop([&] {
-      for (ConnectionId id : side->endpoint->connection_ids()) side->endpoint->find(id)->close(0, "normal close");
+      for (ConnectionId id : side->endpoint->connection_ids())
+        side->endpoint->find(id)->close(0, "normal close");
     });
   }
   ASSERT_TRUE(server->recorder.wait([&](auto& c) {

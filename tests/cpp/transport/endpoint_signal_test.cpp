@@ -113,7 +113,8 @@ TEST(EndpointSignal, OversizedDeclaredLengthRejected) {
   };
   Bytes raw(4 + 100, 0x41);
   store_be32(raw.data(), 1024 * 1024 + 1);
-  ASSERT_TRUE(p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->send_raw_stream(raw); }).ok());
+  ASSERT_TRUE(
+      p.client->on_loop([&] { return p.client->endpoint->find(p.client_id)->send_raw_stream(raw); }).ok());
   ASSERT_TRUE(wait_closed(*p.client, p.client_id));
   auto errors = p.server->recorder.get(p.server_id).signal_errors;
   ASSERT_EQ(errors.size(), 1u);

@@ -23,8 +23,8 @@ TEST(SocketAddress, ParseAndPrint) {
 }
 
 TEST(SocketAddress, RejectsMalformed) {
-  for (const char* text : {"", "1.2.3.4", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:x", "::1:5", "[::1]5", "[::1]:",
-                           "host:80", "1.2.3.4:-1", "[1.2.3.4]:5x"}) {
+  for (const char* text : {"", "1.2.3.4", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:x", "::1:5", "[::1]5",
+                           "[::1]:", "host:80", "1.2.3.4:-1", "[1.2.3.4]:5x"}) {
     auto parsed = SocketAddress::parse(text);
     EXPECT_FALSE(parsed.ok()) << text;
     if (!parsed.ok()) {

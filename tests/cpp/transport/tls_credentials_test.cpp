@@ -15,8 +15,8 @@ TEST(TlsCredentials, SelfSignedCertificateIsFreshAndHashed) {
   EXPECT_FALSE((*a)->certificate_der().empty());
   EXPECT_EQ((*a)->certificate_der()[0], 0x30);  // DER SEQUENCE
   ByteArray<32> digest{};
-  ASSERT_EQ(gnutls_hash_fast(GNUTLS_DIG_SHA256, (*a)->certificate_der().data(), (*a)->certificate_der().size(),
-                             digest.data()),
+  ASSERT_EQ(gnutls_hash_fast(GNUTLS_DIG_SHA256, (*a)->certificate_der().data(),
+                             (*a)->certificate_der().size(), digest.data()),
             0);
   EXPECT_EQ(digest, (*a)->certificate_sha256());
   EXPECT_NE((*a)->certificate_pem().find("BEGIN CERTIFICATE"), std::string::npos);

@@ -190,8 +190,9 @@ inline ConnectionId connect(Side& client, const SocketAddress& to, ConnectOption
 /// Waits for the handshake on the client side and returns the server's id
 /// for that connection (the only established one not in `known`).
 inline bool wait_established(Side& side, ConnectionId id) {
-  return side.recorder.wait([&](auto& c) { return c.count(id) && (c.at(id).established || c.at(id).closed); }) &&
-         side.recorder.get(id).established;
+  return side.recorder.wait([&](auto& c) {
+    return c.count(id) && (c.at(id).established || c.at(id).closed);
+  }) && side.recorder.get(id).established;
 }
 
 inline std::vector<ConnectionId> established_ids(Side& side) {

@@ -13,7 +13,8 @@ TEST(CallPayload, VectorsRoundTripByteExact) {
     ASSERT_TRUE(decoded.ok()) << decoded.error().message;
     EXPECT_EQ(encode_json(*decoded), text);
   }
-  auto hold = decode_call_payload(test::wire_vectors().at("featherchat_call_payload").at(1).at("json").get<std::string>());
+  auto hold = decode_call_payload(
+      test::wire_vectors().at("featherchat_call_payload").at(1).at("json").get<std::string>());
   ASSERT_TRUE(hold.ok());
   EXPECT_EQ(*hold, (CallPayload{Hold{}, std::nullopt, std::nullopt}));
 }
@@ -29,9 +30,9 @@ TEST(CallPayload, ToleratesMissingOptionsAndExtraKeys) {
 }
 
 TEST(CallPayload, Rejections) {
-  for (const char* text : {R"({"relay_addr":null,"room":null})", R"({"signal":"Bogus"})",
-                           R"({"signal":"Hold","room":5})", R"({"signal":"Hold","signal":"Mute"})", R"("Hold")",
-                           R"({"signal":"Hold"} {})"}) {
+  for (const char* text :
+       {R"({"relay_addr":null,"room":null})", R"({"signal":"Bogus"})", R"({"signal":"Hold","room":5})",
+        R"({"signal":"Hold","signal":"Mute"})", R"("Hold")", R"({"signal":"Hold"} {})"}) {
     auto decoded = decode_call_payload(text);
     ASSERT_FALSE(decoded.ok()) << text;
     EXPECT_EQ(decoded.error().code, Errc::json);

@@ -93,7 +93,8 @@ TEST(MediaPacket, RandomPacketsRoundTrip) {
 TEST(MediaPacket, CorruptedInputNeverMisdecodes) {
   std::vector<Bytes> inputs;
   for (int i = 0; i < 200; ++i) {
-    for (auto& c : test::corruptions(encode_media_packet(random_packet()), 16)) inputs.push_back(std::move(c));
+    for (auto& c : test::corruptions(encode_media_packet(random_packet()), 16))
+      inputs.push_back(std::move(c));
     inputs.push_back(test::random_bytes(test::random_below(40)));
   }
   for (const Bytes& input : inputs) {

@@ -51,7 +51,8 @@ TEST(SignalMessage, VectorFieldValues) {
   }
   EXPECT_EQ(std::get<Ping>(by_name.at("ping_u64_max")).timestamp_ms, UINT64_MAX);
   EXPECT_EQ(std::get<AuthToken>(by_name.at("auth_token_escapes")).token,
-            "q\"b\\s/n\nt\tc\x01" "d\x7f\xc3\xa9\xe2\x82\xac");
+            "q\"b\\s/n\nt\tc\x01"
+            "d\x7f\xc3\xa9\xe2\x82\xac");
   EXPECT_FALSE(std::get<Transfer>(by_name.at("transfer_without_relay")).relay_addr.has_value());
   EXPECT_EQ(std::get<Transfer>(by_name.at("transfer_with_relay")).relay_addr, "relay.example.com:4433");
   EXPECT_EQ(std::get<Hangup>(by_name.at("hangup_declined")).reason, HangupReason::declined);
@@ -147,9 +148,9 @@ TEST(SignalMessage, TolerantFormsAccepted) {
   EXPECT_EQ(decode_ok(R"({"Transfer":{"target_fingerprint":"x","relay_addr":null,"extra":[1,{"a":[]}]}})"),
             (SignalMessage{Transfer{"x", std::nullopt}}));
   EXPECT_EQ(decode_ok(R"({"Ping":{"timestamp_ms":1,"x":1,"x":2}})"), SignalMessage{Ping{1}});  // unknown dup
-  const auto update = decode_ok(
-      R"({"QualityUpdate":{"report":[1,2,3,4],"recommended_profile":{"codec":{"Opus6k":null},)"
-      R"("fec_ratio":0.5,"frame_duration_ms":40,"frames_per_block":10,"future":true}}})");
+  const auto update =
+      decode_ok(R"({"QualityUpdate":{"report":[1,2,3,4],"recommended_profile":{"codec":{"Opus6k":null},)"
+                R"("fec_ratio":0.5,"frame_duration_ms":40,"frames_per_block":10,"future":true}}})");
   EXPECT_EQ(update, (SignalMessage{QualityUpdate{QualityReport{1, 2, 3, 4}, kProfileDegraded}}));
   EXPECT_EQ(decode_ok("\t\r\n\"Mute\" \n"), SignalMessage{Mute{}});
   EXPECT_EQ(decode_ok(R"({"Ping":{"timest\u0061mp_ms":7}})"), SignalMessage{Ping{7}});  // escaped key
@@ -157,11 +158,12 @@ TEST(SignalMessage, TolerantFormsAccepted) {
 
 TEST(SignalMessage, FecRatioNumberForms) {
   const auto profile_with = [](const std::string& number) {
-    const auto message = decode_ok(R"({"CallAnswer":{"identity_pub":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,)"
-                                   R"(0,0,0,0,0,0,0,0,0,0,0,0],"ephemeral_pub":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,)"
-                                   R"(0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"signature":[],"chosen_profile":)"
-                                   R"({"codec":"Opus24k","fec_ratio":)" +
-                                   number + R"(,"frame_duration_ms":20,"frames_per_block":5}}})");
+    const auto message =
+        decode_ok(R"({"CallAnswer":{"identity_pub":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,)"
+                  R"(0,0,0,0,0,0,0,0,0,0,0,0],"ephemeral_pub":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,)"
+                  R"(0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"signature":[],"chosen_profile":)"
+                  R"({"codec":"Opus24k","fec_ratio":)" +
+                  number + R"(,"frame_duration_ms":20,"frames_per_block":5}}})");
     return std::get<CallAnswer>(message).chosen_profile.fec_ratio;
   };
   EXPECT_EQ(test::f32_bits(profile_with("0.20000000298023224")), test::f32_bits(0.2f));
@@ -202,18 +204,22 @@ TEST(SignalMessage, HostileInputRejectedCleanly) {
   expect_rejected(R"({"Transfer":["x"]})", "too few fields in array form");
   expect_rejected(R"({"Hangup":{"reason":{"Busy":1}}})", "unit enum value with content");
   expect_rejected(R"({"Hangup":{"reason":{"Busy":null,"Error":null}}})", "two enum keys");
-  expect_rejected(R"({"PresenceUpdate":{"fingerprints":["a",1],"relay_addr":"x"}})", "non-string fingerprint");
-  expect_rejected(R"({"Rekey":{"new_ephemeral_pub":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,)"
-                  R"(0,0,0],"signature":[1.0]}})",
-                  "float byte");
-  expect_rejected(R"({"QualityUpdate":{"report":{"loss_pct":1,"rtt_4ms":2,"jitter_ms":3,"bitrate_cap_kbps":4},)"
-                  R"("recommended_profile":{"codec":"Opus24k","fec_ratio":1e39,"frame_duration_ms":20,)"
-                  R"("frames_per_block":5}}})",
-                  "fec_ratio beyond binary32");
-  expect_rejected(R"({"QualityUpdate":{"report":{"loss_pct":1,"rtt_4ms":2,"jitter_ms":3,"bitrate_cap_kbps":4},)"
-                  R"("recommended_profile":{"codec":"Opus24k","fec_ratio":null,"frame_duration_ms":20,)"
-                  R"("frames_per_block":5}}})",
-                  "null fec_ratio (what NaN encodes to)");
+  expect_rejected(R"({"PresenceUpdate":{"fingerprints":["a",1],"relay_addr":"x"}})",
+                  "non-string fingerprint");
+  expect_rejected(
+      R"({"Rekey":{"new_ephemeral_pub":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,)"
+      R"(0,0,0],"signature":[1.0]}})",
+      "float byte");
+  expect_rejected(
+      R"({"QualityUpdate":{"report":{"loss_pct":1,"rtt_4ms":2,"jitter_ms":3,"bitrate_cap_kbps":4},)"
+      R"("recommended_profile":{"codec":"Opus24k","fec_ratio":1e39,"frame_duration_ms":20,)"
+      R"("frames_per_block":5}}})",
+      "fec_ratio beyond binary32");
+  expect_rejected(
+      R"({"QualityUpdate":{"report":{"loss_pct":1,"rtt_4ms":2,"jitter_ms":3,"bitrate_cap_kbps":4},)"
+      R"("recommended_profile":{"codec":"Opus24k","fec_ratio":null,"frame_duration_ms":20,)"
+      R"("frames_per_block":5}}})",
+      "null fec_ratio (what NaN encodes to)");
 }
 
 TEST(SignalMessage, NestingDepthIsLimited) {
@@ -232,9 +238,10 @@ TEST(SignalMessage, EncoderEscapesAndRepairsStrings) {
   std::string all_controls;
   for (char c = 0; c < 0x20; ++c) all_controls += c;
   const std::string text = encode_json(AuthToken{all_controls});
-  EXPECT_EQ(text,
-            R"({"AuthToken":{"token":"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f)"
-            R"(\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"}})");
+  EXPECT_EQ(
+      text,
+      R"({"AuthToken":{"token":"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f)"
+      R"(\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"}})");
   EXPECT_EQ(std::get<AuthToken>(decode_ok(text)).token, all_controls);
 
   // Invalid UTF-8 becomes U+FFFD so the output stays valid JSON.
@@ -242,7 +249,8 @@ TEST(SignalMessage, EncoderEscapesAndRepairsStrings) {
   EXPECT_EQ(std::get<AuthToken>(decode_ok(repaired)).token,
             "a\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz"
             "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
-  EXPECT_EQ(encode_json(AuthToken{"\xf0\x9f\x98\x80/\x7f"}), "{\"AuthToken\":{\"token\":\"\xf0\x9f\x98\x80/\x7f\"}}");
+  EXPECT_EQ(encode_json(AuthToken{"\xf0\x9f\x98\x80/\x7f"}),
+            "{\"AuthToken\":{\"token\":\"\xf0\x9f\x98\x80/\x7f\"}}");
 }
 
 TEST(SignalMessage, NonFiniteFecRatioEncodesAsNull) {
@@ -256,8 +264,23 @@ TEST(SignalMessage, NonFiniteFecRatioEncodesAsNull) {
 // ---- property tests ----
 
 std::string random_utf8(size_t max_len) {
-  static const char* const pieces[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\n", "\x01", "\x7f", "\xc3\xa9",
-                                       "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "{", "]", "\t"};
+  static const char* const pieces[] = {"a",
+                                       "Z",
+                                       "0",
+                                       " ",
+                                       "\"",
+                                       "\\",
+                                       "/",
+                                       "\n",
+                                       "\x01",
+                                       "\x7f",
+                                       "\xc3\xa9",
+                                       "\xe2\x82\xac",
+                                       "\xf0\x9f\x98\x80",
+                                       "\xef\xbf\xbf",
+                                       "{",
+                                       "]",
+                                       "\t"};
   std::string out;
   const size_t n = test::random_below(max_len + 1);
   for (size_t i = 0; i < n; ++i) out += pieces[test::random_below(std::size(pieces))];
@@ -270,8 +293,8 @@ QualityProfile random_profile() {
     ratio = std::bit_cast<float>(test::random_int<uint32_t>());
   } while (!std::isfinite(ratio));
   if (test::random_below(2)) ratio = static_cast<float>(test::random_below(200)) / 100.0f;
-  return QualityProfile{static_cast<CodecId>(test::random_below(kCodecCount)), ratio, test::random_int<uint8_t>(),
-                        test::random_int<uint8_t>()};
+  return QualityProfile{static_cast<CodecId>(test::random_below(kCodecCount)), ratio,
+                        test::random_int<uint8_t>(), test::random_int<uint8_t>()};
 }
 
 template <size_t N>
@@ -284,12 +307,17 @@ ByteArray<N> random_array() {
 SignalMessage random_message() {
   switch (test::random_below(std::variant_size_v<SignalMessage>)) {
     case 0: {
-      CallOffer m{random_array<32>(), random_array<32>(), test::random_bytes(test::random_below(80)), {}, std::nullopt};
+      CallOffer m{random_array<32>(),
+                  random_array<32>(),
+                  test::random_bytes(test::random_below(80)),
+                  {},
+                  std::nullopt};
       for (size_t i = test::random_below(5); i > 0; --i) m.supported_profiles.push_back(random_profile());
       return m;
     }
     case 1:
-      return CallAnswer{random_array<32>(), random_array<32>(), test::random_bytes(64), random_profile(), std::nullopt};
+      return CallAnswer{random_array<32>(), random_array<32>(), test::random_bytes(64), random_profile(),
+                        std::nullopt};
     case 2: return IceCandidate{random_utf8(40)};
     case 3: return Rekey{random_array<32>(), test::random_bytes(test::random_below(70))};
     case 4:
@@ -305,8 +333,8 @@ SignalMessage random_message() {
     case 11: return Mute{};
     case 12: return Unmute{};
     case 13:
-      return Transfer{random_utf8(20), test::random_below(2) ? std::optional<std::string>(random_utf8(20))
-                                                              : std::nullopt};
+      return Transfer{random_utf8(20),
+                      test::random_below(2) ? std::optional<std::string>(random_utf8(20)) : std::nullopt};
     case 14: return TransferAck{};
     default: {
       PresenceUpdate m{{}, random_utf8(25)};

@@ -33,10 +33,10 @@ TEST(Sni, DnsNameRules) {
   EXPECT_TRUE(is_valid_sni("my-room.example_1.com"));
   EXPECT_TRUE(is_valid_sni(std::string(63, 'a')));
   EXPECT_FALSE(is_valid_sni(std::string(64, 'a')));
-  EXPECT_TRUE(is_valid_sni(std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
-                           std::string(61, 'd')));  // 253 bytes
-  EXPECT_FALSE(is_valid_sni(std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
-                            std::string(62, 'd')));  // 254 bytes
+  EXPECT_TRUE(is_valid_sni(std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') +
+                           "." + std::string(61, 'd')));  // 253 bytes
+  EXPECT_FALSE(is_valid_sni(std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') +
+                            "." + std::string(62, 'd')));  // 254 bytes
   EXPECT_FALSE(is_valid_sni(""));
   EXPECT_FALSE(is_valid_sni("-room"));
   EXPECT_FALSE(is_valid_sni("room-"));
