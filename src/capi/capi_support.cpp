@@ -18,7 +18,8 @@ const char* last_error() noexcept { return t_last_error.c_str(); }
 
 int give_string(std::string_view text, char** out) {
   WZP_CAPI_REQUIRE(out);
-  auto* p = static_cast<char*>(std::malloc(text.size() + 1));
+  // Caller-owned, released with wzp_free (free): malloc is the ABI's contract.
+  auto* p = static_cast<char*>(std::malloc(text.size() + 1));  // NOLINT(cppcoreguidelines-no-malloc)
   if (p == nullptr) return fail(Errc::no_memory, "out of memory");
   std::memcpy(p, text.data(), text.size());
   p[text.size()] = '\0';
@@ -29,7 +30,8 @@ int give_string(std::string_view text, char** out) {
 int give_bytes(ByteView bytes, uint8_t** out, size_t* out_len) {
   WZP_CAPI_REQUIRE(out);
   WZP_CAPI_REQUIRE(out_len);
-  auto* p = static_cast<uint8_t*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
+  auto* p = static_cast<uint8_t*>(
+      std::malloc(bytes.empty() ? 1 : bytes.size()));  // NOLINT(cppcoreguidelines-no-malloc)
   if (p == nullptr) return fail(Errc::no_memory, "out of memory");
   if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
   *out = p;
