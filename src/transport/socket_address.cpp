@@ -21,7 +21,6 @@ SocketAddress::SocketAddress(const sockaddr* address, socklen_t length) {
 
 Result<SocketAddress> SocketAddress::from_ip(std::string_view ip, uint16_t port) {
   std::string text(ip);
-  SocketAddress out;
   sockaddr_in v4{};
   if (inet_pton(AF_INET, text.c_str(), &v4.sin_addr) == 1) {
     v4.sin_family = AF_INET;
