@@ -106,7 +106,7 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     auto handle = std::make_unique<wzp_client>();
     handle->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     auto* events = handle->events.get();
-    auto created = client::Client::create(std::move(cc), [events](client::ClientEvent e) {
+    auto created = client::Client::create(std::move(cc), [events](const client::ClientEvent& e) {
       events->deliver(to_live(e), e.type == client::ClientEventType::closed);
     });
     if (!created) return fail(created.error());

@@ -188,8 +188,8 @@ int wzp_relay_start(wzp_relay* relay) {
     std::lock_guard lock(relay->mutex);
     if (relay->server || relay->stopped) return fail(Errc::invalid_state, "the relay was already started");
     auto* events = relay->events.get();
-    auto server = relay::RelayServer::start(relay->config,
-                                            [events](relay::RelayEvent e) { events->deliver(to_live(e)); });
+    auto server = relay::RelayServer::start(
+        relay->config, [events](const relay::RelayEvent& e) { events->deliver(to_live(e)); });
     if (!server) return fail(server.error());
     relay->server = std::move(*server);
     return WZP_OK;

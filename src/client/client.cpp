@@ -127,7 +127,7 @@ Status Client::wait_joined(int timeout_ms) {
   return make_error(Errc::closed, close_ ? transport::describe(*close_) : "connection closed");
 }
 
-void Client::fail(transport::Connection& conn, uint64_t code, std::string reason) {
+void Client::fail(transport::Connection& conn, uint64_t code, const std::string& reason) {
   WZP_LOG(warn, kLog, "giving up: " + reason);
   conn.close(code, reason);
 }

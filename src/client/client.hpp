@@ -92,7 +92,7 @@ class Client {
   void on_signal_error(transport::Connection& conn, const Error& error);
   void on_datagram(transport::Connection& conn, ByteView datagram);
   void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
-  void fail(transport::Connection& conn, uint64_t code, std::string reason);
+  void fail(transport::Connection& conn, uint64_t code, const std::string& reason);
   transport::Connection* connection();
   /// Runs send(conn) on the loop if joined; otherwise invalid_state or closed.
   template <class Send>

@@ -52,7 +52,7 @@ void write(Level lvl, std::string_view component, std::string_view message) {
   }
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
-  std::fprintf(stderr, "%lld.%03lld %-5s %.*s: %.*s\n", static_cast<long long>(ms / 1000),
+  (void)std::fprintf(stderr, "%lld.%03lld %-5s %.*s: %.*s\n", static_cast<long long>(ms / 1000),
                static_cast<long long>(ms % 1000), level_name(lvl).data(), static_cast<int>(component.size()),
                component.data(), static_cast<int>(message.size()), message.data());
 }

@@ -15,7 +15,7 @@ using Prk = Secret<32>;
 using Okm32 = Secret<32>;
 
 /// Maximum output length of one expand (255 blocks of 32 bytes).
-inline constexpr size_t kMaxOutput = 255 * 32;
+inline constexpr size_t kMaxOutput = size_t{255} * 32;
 
 /// Extract: PRK = HMAC-SHA256(key = salt, message = ikm). An empty salt means
 /// "no salt" (equivalent to 32 zero bytes). Salts of any length are accepted.

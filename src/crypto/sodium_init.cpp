@@ -11,7 +11,7 @@ void ensure_init() noexcept {
   // A function-local static is initialised exactly once, even under concurrent calls.
   static const bool initialised = [] {
     if (sodium_init() < 0) {
-      std::fputs("libwzp: sodium_init() failed; refusing to run without a working CSPRNG\n", stderr);
+      (void)std::fputs("libwzp: sodium_init() failed; refusing to run without a working CSPRNG\n", stderr);
       std::abort();
     }
     return true;

@@ -25,7 +25,7 @@ struct Attachment {
   ~Attachment() { curl_multi_remove_handle(multi, easy); }
 };
 
-constexpr size_t kMaxResponseBytes = 64 * 1024;
+constexpr size_t kMaxResponseBytes = size_t{64} * 1024;
 
 size_t collect_body(char* data, size_t size, size_t count, void* user) {
   auto* body = static_cast<std::string*>(user);

@@ -214,8 +214,8 @@ void RelayServer::arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode 
   });
 }
 
-void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, std::string reason,
-                         std::atomic<uint64_t>& counter) {
+void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCode code,
+                         const std::string& reason, std::atomic<uint64_t>& counter) {
   if (peer.phase == Peer::Phase::closing) return;
   peer.phase = Peer::Phase::closing;
   if (peer.deadline) {

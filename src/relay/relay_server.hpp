@@ -89,7 +89,7 @@ class RelayServer {
   void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   /// Remove a joined peer from its room and report LEFT.
   void leave_room(Peer& peer, const transport::CloseInfo& why);
-  void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, std::string reason,
+  void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, const std::string& reason,
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
   Peer* find_peer(transport::ConnectionId id);

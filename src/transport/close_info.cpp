@@ -16,7 +16,7 @@ std::string_view close_kind_name(CloseKind kind) noexcept {
 
 std::string describe(const CloseInfo& info) {
   char code[32];
-  std::snprintf(code, sizeof code, "0x%llx", static_cast<unsigned long long>(info.code));
+  (void)std::snprintf(code, sizeof code, "0x%llx", static_cast<unsigned long long>(info.code));
   std::string out;
   switch (info.kind) {
     case CloseKind::application: out = std::string("peer application close, code ") + code; break;

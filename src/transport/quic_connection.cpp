@@ -385,7 +385,7 @@ void QuicConnection::handle_peer_stream_data(int64_t stream_id, ByteView data, b
   deliver_ready_signals();
 }
 
-void QuicConnection::report_signal_error(Error error) {
+void QuicConnection::report_signal_error(const Error& error) {
   ++stats_.signal_errors;
   WZP_LOG(warn, kLog, "connection " + std::to_string(id_) + ": " + error.message);
   const auto& cb = host_.callbacks();
@@ -828,7 +828,7 @@ void QuicConnection::close_immediately(uint64_t app_error_code, std::string_view
   if (phase_ != Phase::finished) finish();
 }
 
-void QuicConnection::report_closed(CloseInfo info) {
+void QuicConnection::report_closed(const CloseInfo& info) {
   if (close_reported_) return;
   close_reported_ = true;
   if (!announced_) {

@@ -167,7 +167,7 @@ class QuicConnection {
   void after_init();
 
   void handle_peer_stream_data(int64_t stream_id, ByteView data, bool fin);
-  void report_signal_error(Error error);
+  void report_signal_error(const Error& error);
   void deliver_ready_signals();
   void queue_stream_write(int64_t stream_id, Bytes data, bool is_signal);
   void open_pending_streams();
@@ -184,7 +184,7 @@ class QuicConnection {
   void close_with_error(int liberr, const std::string& reason);
   void start_close(const ngtcp2_connection_close_error& ccerr, CloseInfo info);
   void enter_draining();
-  void report_closed(CloseInfo info);
+  void report_closed(const CloseInfo& info);
   void finish();
 
   ConnectionHost& host_;

@@ -20,10 +20,10 @@ struct TransportSettings {
   uint64_t initial_rtt_ms = 50;
 
   // Flow control advertised to the peer.
-  uint64_t initial_max_data = 256 * 1024;
-  uint64_t initial_max_stream_data = 64 * 1024;  // bidi local, bidi remote and uni
-  uint64_t initial_max_streams_bidi = 100;       // credit is re-issued as signal streams are consumed
-  uint64_t initial_max_streams_uni = 100;        // uni streams are never used; their data is discarded
+  uint64_t initial_max_data = uint64_t{256} * 1024;
+  uint64_t initial_max_stream_data = uint64_t{64} * 1024;  // bidi local, bidi remote and uni
+  uint64_t initial_max_streams_bidi = 100;  // credit is re-issued as signal streams are consumed
+  uint64_t initial_max_streams_uni = 100;   // uni streams are never used; their data is discarded
   /// RFC 9221 transport parameter; 0 disables receiving datagrams (tests only).
   uint64_t max_datagram_frame_size = 65'535;
 
@@ -31,16 +31,16 @@ struct TransportSettings {
   /// is also bounded by the peer's max_datagram_frame_size and the path MTU.
   size_t max_datagram_payload = 1'150;
   /// Queued, not yet packetised datagrams; when full the oldest is dropped.
-  size_t datagram_send_queue_bytes = 1024 * 1024;
+  size_t datagram_send_queue_bytes = size_t{1024} * 1024;
 
   /// Largest signal payload (the 4-byte length prefix excluded), both directions.
-  size_t max_signal_size = 1024 * 1024;
+  size_t max_signal_size = size_t{1024} * 1024;
   /// Bound on signal bytes buffered per connection on receive (partial
   /// streams plus complete messages waiting for an earlier stream).
-  size_t max_signal_receive_buffer = 4 * 1024 * 1024;
+  size_t max_signal_receive_buffer = size_t{4} * 1024 * 1024;
   /// Bound on signal bytes per connection on send (queued or unacknowledged);
   /// send_signal() fails with would_block beyond it.
-  size_t max_signal_send_buffer = 4 * 1024 * 1024;
+  size_t max_signal_send_buffer = size_t{4} * 1024 * 1024;
 };
 
 }  // namespace wzp::transport
