@@ -119,6 +119,7 @@ WZP_API void wzp_free(void* ptr);
 #define WZP_QUALITY_REPORT_BYTES 4
 #define WZP_MAX_SIGNAL_BYTES 1048576 /* largest signal JSON a peer accepts */
 
+/** The sizes above as functions (for FFIs that cannot read macros). Thread-safe. */
 WZP_API size_t wzp_seed_bytes(void);
 WZP_API size_t wzp_public_key_bytes(void);
 WZP_API size_t wzp_signature_bytes(void);
@@ -212,10 +213,12 @@ typedef struct wzp_session_config {
 /** A media session: AEAD state for one call. Not thread-safe (one thread per handle). */
 typedef struct wzp_session wzp_session;
 
+/** Fill a config with the defaults (V2, caller) and set struct_size. NULL is ignored. */
 WZP_API void wzp_session_config_init(wzp_session_config* config);
 /** A session from a 32-byte key (normally made by the handshake). config may be NULL (defaults). */
 WZP_API int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config* config,
                             wzp_session** out);
+/** Release a session and wipe its keys. NULL is ignored. */
 WZP_API void wzp_session_free(wzp_session* session);
 /** The 4-byte session id, the same on both peers. REFERENCE: SHA-256(current key)[0..4] (it
  *  changes with each rekey, as the reference's does). V2: SHA-256(key)[0..4] of the key the
@@ -256,6 +259,7 @@ WZP_API int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const 
 
 /** The reference's 16-bit anti-replay window (1024 packets). Not thread-safe. */
 typedef struct wzp_replay_window wzp_replay_window;
+/** A fresh window (release with wzp_replay_window_free). Errors: INVALID_ARGUMENT, NO_MEMORY. */
 WZP_API int wzp_replay_window_new(wzp_replay_window** out);
 WZP_API void wzp_replay_window_free(wzp_replay_window* window);
 /** WZP_OK if seq is new (and records it), WZP_ERR_REPLAY if duplicate or too old. */
@@ -273,6 +277,7 @@ typedef struct wzp_handshake_config {
   wzp_session_mode session_mode;
 } wzp_handshake_config;
 
+/** Fill a config with the defaults (random ephemeral, V2 preferred) and set struct_size. */
 WZP_API void wzp_handshake_config_init(wzp_handshake_config* config);
 
 /** Caller side: makes the signed CallOffer, then verifies the CallAnswer and derives the session. */
@@ -280,6 +285,7 @@ typedef struct wzp_caller wzp_caller;
 /** identity is copied; config may be NULL. */
 WZP_API int wzp_caller_new(const wzp_identity* identity, const wzp_handshake_config* config,
                            wzp_caller** out);
+/** Release a caller and wipe its ephemeral secret. NULL is ignored. */
 WZP_API void wzp_caller_free(wzp_caller* caller);
 /** The CallOffer SignalMessage as compact JSON (allocated; wzp_free). Offers GOOD, DEGRADED,
  *  CATASTROPHIC. */
@@ -292,8 +298,11 @@ WZP_API int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_
 
 /** Callee side: verify a CallOffer, answer it, derive the session. */
 typedef struct wzp_callee wzp_callee;
+/** identity is copied; config may be NULL. One callee answers one offer.
+ *  Errors: INVALID_ARGUMENT (NULL, unknown session mode), NO_MEMORY. */
 WZP_API int wzp_callee_new(const wzp_identity* identity, const wzp_handshake_config* config,
                            wzp_callee** out);
+/** Release a callee. NULL is ignored. */
 WZP_API void wzp_callee_free(wzp_callee* callee);
 /** Consume the CallOffer JSON; on success *out_answer_json (wzp_free) is the CallAnswer to send
  *  and *out_session the session (callee role). Errors: JSON, UNEXPECTED_MESSAGE, BAD_SIGNATURE,
@@ -525,6 +534,7 @@ typedef struct wzp_relay_stats {
   uint64_t events_dropped;
 } wzp_relay_stats;
 
+/** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
 WZP_API void wzp_relay_config_init(wzp_relay_config* config);
 /** Validate the config, load identity/cert/ACL files. Nothing listens yet.
  *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key). */
@@ -599,6 +609,7 @@ typedef struct wzp_client_stats {
   uint64_t events_dropped;
 } wzp_client_stats;
 
+/** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
 WZP_API void wzp_client_config_init(wzp_client_config* config);
 WZP_API int wzp_client_new(const wzp_client_config* config, wzp_client** out);
 /** Start connecting (returns at once); progress arrives as STATE events, then JOINED or CLOSED.

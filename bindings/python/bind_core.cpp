@@ -41,14 +41,18 @@ uint16_t u16(long long value, const char* what) {
 void bind_core(py::module_& m) {
   m.def("version", &wzp_version, "The library version string, e.g. '0.1.0'.");
   m.def("strerror", &wzp_strerror, py::arg("code"), "The name of a status code.");
-  m.attr("SEED_BYTES") = WZP_SEED_BYTES;
-  m.attr("PUBLIC_KEY_BYTES") = WZP_PUBLIC_KEY_BYTES;
-  m.attr("SIGNATURE_BYTES") = WZP_SIGNATURE_BYTES;
-  m.attr("FINGERPRINT_BYTES") = WZP_FINGERPRINT_BYTES;
-  m.attr("SESSION_KEY_BYTES") = WZP_SESSION_KEY_BYTES;
-  m.attr("AEAD_TAG_BYTES") = WZP_AEAD_TAG_BYTES;
-  m.attr("MEDIA_HEADER_BYTES") = WZP_MEDIA_HEADER_BYTES;
-  m.attr("MAX_SIGNAL_BYTES") = WZP_MAX_SIGNAL_BYTES;
+  m.def("version_number", &wzp_version_number, "The version as (major << 16) | (minor << 8) | patch.");
+  // Sizes come from the library at run time (the ABI's size functions), not from this build's header.
+  m.attr("SEED_BYTES") = wzp_seed_bytes();
+  m.attr("PUBLIC_KEY_BYTES") = wzp_public_key_bytes();
+  m.attr("SIGNATURE_BYTES") = wzp_signature_bytes();
+  m.attr("FINGERPRINT_BYTES") = wzp_fingerprint_bytes();
+  m.attr("FINGERPRINT_STR_LEN") = wzp_fingerprint_str_len();
+  m.attr("ROOM_HASH_LEN") = wzp_room_hash_len();
+  m.attr("SESSION_KEY_BYTES") = wzp_session_key_bytes();
+  m.attr("AEAD_TAG_BYTES") = wzp_aead_tag_bytes();
+  m.attr("MEDIA_HEADER_BYTES") = wzp_media_header_bytes();
+  m.attr("MAX_SIGNAL_BYTES") = wzp_max_signal_bytes();
 }
 
 }  // namespace wzp_py

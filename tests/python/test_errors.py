@@ -148,3 +148,13 @@ def test_sizes_and_version():
     assert wzp.MAX_SIGNAL_BYTES == 1 << 20
     assert wzp.version() == wzp.__version__
     assert [int(x) for x in wzp.__version__.split(".")] >= [0, 1, 0]
+
+
+def test_sizes_and_version_come_from_the_library():
+    assert (wzp.SEED_BYTES, wzp.PUBLIC_KEY_BYTES, wzp.SIGNATURE_BYTES) == (32, 32, 64)
+    assert (wzp.FINGERPRINT_BYTES, wzp.FINGERPRINT_STR_LEN, wzp.ROOM_HASH_LEN) == (16, 39, 32)
+    assert (wzp.SESSION_KEY_BYTES, wzp.AEAD_TAG_BYTES, wzp.MEDIA_HEADER_BYTES) == (32, 16, 12)
+    assert wzp.MAX_SIGNAL_BYTES == 1 << 20
+    major, minor, patch = (int(x) for x in wzp.version().split("."))
+    assert wzp.version_number() == (major << 16) | (minor << 8) | patch
+    assert len(wzp.Identity.generate().fingerprint_str) == wzp.FINGERPRINT_STR_LEN

@@ -14,6 +14,8 @@ from ._errors import WzpError
 from ._wzp import (
     AEAD_TAG_BYTES,
     FINGERPRINT_BYTES,
+    FINGERPRINT_STR_LEN,
+    ROOM_HASH_LEN,
     MAX_SIGNAL_BYTES,
     MEDIA_HEADER_BYTES,
     PUBLIC_KEY_BYTES,
@@ -47,6 +49,7 @@ from ._wzp import (
     trunk_frame_parse,
     verify,
     version,
+    version_number,
     log_set_level,
 )
 

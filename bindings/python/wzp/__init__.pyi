@@ -16,6 +16,8 @@ SEED_BYTES: Final[int]
 PUBLIC_KEY_BYTES: Final[int]
 SIGNATURE_BYTES: Final[int]
 FINGERPRINT_BYTES: Final[int]
+FINGERPRINT_STR_LEN: Final[int]
+ROOM_HASH_LEN: Final[int]
 SESSION_KEY_BYTES: Final[int]
 AEAD_TAG_BYTES: Final[int]
 MEDIA_HEADER_BYTES: Final[int]
@@ -326,3 +328,6 @@ class Client(_EventSource):
     def send_signal(self, message: str) -> None: ...
     def hangup(self, reason: str = "Normal") -> None: ...
     def stats(self) -> Dict[str, int]: ...
+
+def version_number() -> int:
+    """The version as (major << 16) | (minor << 8) | patch."""
