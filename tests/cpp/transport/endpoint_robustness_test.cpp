@@ -3,8 +3,10 @@
 
 #include <random>
 
+#include "transport/quic_connection.hpp"
 #include "transport/udp_socket.hpp"
 #include "transport_harness.hpp"
+#include "udp_proxy.hpp"
 
 namespace wzp::transport::testing {
 namespace {
@@ -53,26 +55,97 @@ TEST(EndpointRobustness, GarbageUdpIsCountedAndHarmless) {
   EXPECT_TRUE(wait_established(*second, connect(*second, address, with_sni("room"))));
 }
 
-// Garbage aimed at an existing connection's ID (valid header, bad payload)
-// fails decryption and is dropped by the QUIC stack without closing it.
+// Corrupted copies of the live connection's own packets: they carry its real
+// destination connection ID, so the endpoint hands them to that connection,
+// where packet protection (header protection + AEAD) rejects them and the
+// QUIC stack drops them. The connection stays up and keeps delivering.
+std::vector<Bytes> corrupted_copies(ByteView packet, std::mt19937& rng) {
+  constexpr size_t kHeader = 1 + kConnectionIdLength;                      // short header: flags, DCID
+  if ((packet[0] & 0x80) != 0 || packet.size() <= kHeader + 1) return {};  // 1-RTT packets only
+  auto copy = [&] { return Bytes(packet.begin(), packet.end()); };
+  auto in_protected_part = [&](size_t size) { return kHeader + rng() % (size - kHeader); };
+  std::vector<Bytes> out;
+  Bytes flipped = copy();  // one bit of the packet number, payload or tag
+  flipped[in_protected_part(flipped.size())] ^= static_cast<uint8_t>(1u << (rng() % 8));
+  out.push_back(std::move(flipped));
+  Bytes truncated = copy();  // cut anywhere after the connection ID
+  truncated.resize(kHeader + 1 + rng() % (packet.size() - kHeader - 1));
+  out.push_back(std::move(truncated));
+  Bytes flags = copy();  // a header-protected flag bit (key phase, packet number length)
+  flags[0] ^= static_cast<uint8_t>(1u << (rng() % 5));
+  out.push_back(std::move(flags));
+  Bytes scrambled = copy();  // same header, random protected bytes
+  for (size_t i = kHeader; i < scrambled.size(); ++i) scrambled[i] = static_cast<uint8_t>(rng());
+  out.push_back(std::move(scrambled));
+  return out;
+}
+
 TEST(EndpointRobustness, CorruptedPacketsForALiveConnectionAreIgnored) {
-  auto p = connect_pair();
-  auto address = server_address(*p.server);
-  auto sender = UdpSocket::bind(SocketAddress::ipv4_loopback(0));
-  ASSERT_TRUE(sender.ok());
-  // Short header packets need the server's connection ID; take it from a
-  // packet the client would send: not exposed, so flood random IDs instead
-  // and check nothing breaks.
-  std::mt19937 rng(99);
-  for (int i = 0; i < 200; ++i) {
-    Bytes junk(60);
-    for (auto& b : junk) b = static_cast<uint8_t>(rng());
-    junk[0] = 0x40 | (junk[0] & 0x3f);
-    ASSERT_TRUE(sender->send_to(address, junk));
+  auto server = make_server();
+  auto before = server->on_loop([&] { return server->endpoint->stats(); });
+  UdpProxy proxy(server_address(*server));
+  auto client = make_client();
+  ConnectionId client_id = connect(*client, proxy.address(), with_sni("room"));
+  ASSERT_TRUE(wait_established(*client, client_id));
+  ASSERT_TRUE(server->recorder.wait([](auto& c) { return c.size() == 1 && c.begin()->second.established; }));
+  ConnectionId server_id = established_ids(*server).at(0);
+
+  std::mt19937 rng(99);  // used on the proxy thread only
+  proxy.set_injector([&rng](UdpProxy::Direction, ByteView packet) { return corrupted_copies(packet, rng); });
+  // Traffic both ways while every 1-RTT packet is preceded by corrupted copies of itself.
+  constexpr size_t kRounds = 30;
+  for (size_t round = 1; round <= kRounds; ++round) {
+    std::string tag = std::to_string(round);
+    ASSERT_TRUE(send_signal(*client, client_id, as_bytes("up " + tag)).ok());
+    ASSERT_TRUE(send_signal(*server, server_id, as_bytes("down " + tag)).ok());
+    ASSERT_TRUE(send_datagram(*client, client_id, as_bytes("dgram up " + tag)).ok());
+    ASSERT_TRUE(send_datagram(*server, server_id, as_bytes("dgram down " + tag)).ok());
+    ASSERT_TRUE(server->recorder.wait([&](auto& c) { return c.at(server_id).signals.size() == round; }));
+    ASSERT_TRUE(client->recorder.wait([&](auto& c) { return c.at(client_id).signals.size() == round; }));
   }
-  ASSERT_TRUE(send_signal(*p.client, p.client_id, as_bytes("ok")).ok());
-  ASSERT_TRUE(p.server->recorder.wait([&](auto& c) { return c.at(p.server_id).signals.size() == 1; }));
-  EXPECT_FALSE(p.server->recorder.get(p.server_id).closed.has_value());
+  proxy.set_injector(nullptr);
+  ASSERT_TRUE(server->recorder.wait([&](auto& c) { return c.at(server_id).datagrams.size() == kRounds; }));
+  ASSERT_TRUE(client->recorder.wait([&](auto& c) { return c.at(client_id).datagrams.size() == kRounds; }));
+  auto to_server = proxy.counts(UdpProxy::Direction::to_server);
+  auto to_client = proxy.counts(UdpProxy::Direction::to_client);
+  EXPECT_GE(to_server.injected, 4 * kRounds);
+  EXPECT_GE(to_client.injected, 4 * kRounds);
+
+  // Everything arrived, in order, and nothing was closed.
+  auto server_side = server->recorder.get(server_id);
+  auto client_side = client->recorder.get(client_id);
+  for (size_t i = 0; i < kRounds; ++i) {
+    EXPECT_EQ(as_chars(server_side.signals[i]), "up " + std::to_string(i + 1));
+    EXPECT_EQ(as_chars(client_side.signals[i]), "down " + std::to_string(i + 1));
+  }
+  EXPECT_FALSE(server_side.closed.has_value());
+  EXPECT_FALSE(client_side.closed.has_value());
+  EXPECT_TRUE(server_side.signal_errors.empty());
+  EXPECT_EQ(server->on_loop([&] { return server->endpoint->connection_count(); }), 1u);
+
+  // Every corrupted datagram was routed by its connection ID to the live
+  // connection and counted there, not as garbage by the endpoint.
+  auto received_by = [](Side& side, ConnectionId id) {
+    return side.on_loop([&]() -> uint64_t {
+      Connection* c = side.endpoint->find(id);
+      return c == nullptr ? 0 : c->stats().packets_received;
+    });
+  };
+  auto total = [](const UdpProxy::Counts& c) { return c.forwarded + c.injected; };
+  EXPECT_TRUE(poll_until([&] {
+    return received_by(*server, server_id) == total(proxy.counts(UdpProxy::Direction::to_server)) &&
+           received_by(*client, client_id) == total(proxy.counts(UdpProxy::Direction::to_client));
+  })) << received_by(*server, server_id)
+      << " of " << total(proxy.counts(UdpProxy::Direction::to_server));
+  auto after = server->on_loop([&] { return server->endpoint->stats(); });
+  EXPECT_EQ(after.invalid_packets, before.invalid_packets);
+  EXPECT_EQ(after.unknown_connection_packets, before.unknown_connection_packets);
+  auto client_stats = client->on_loop([&] { return client->endpoint->stats(); });
+  EXPECT_EQ(client_stats.invalid_packets + client_stats.unknown_connection_packets, 0u);
+
+  // And it still works afterwards.
+  ASSERT_TRUE(send_signal(*client, client_id, as_bytes("after")).ok());
+  ASSERT_TRUE(server->recorder.wait([&](auto& c) { return c.at(server_id).signals.size() == kRounds + 1; }));
 }
 
 // 50 clients (two client endpoints) connect at once; each exchanges a signal
