@@ -31,6 +31,8 @@ struct RelayCounters {
   std::atomic<uint64_t> handshakes_ok{0}, handshakes_failed{0};
   std::atomic<uint64_t> rejected_acl{0}, rejected_full{0}, rejected_timeout{0}, rejected_malformed{0},
       rejected_identity{0};
+  /// Signal messages read from connections, in any phase, well-formed or not.
+  std::atomic<uint64_t> signals_received{0};
   std::atomic<uint64_t> datagrams_received{0};
   /// Handed to a receiver's QUIC connection. Under congestion the connection's own
   /// bounded queue may still drop some (oldest first); those are not counted here.

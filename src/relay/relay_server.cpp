@@ -235,6 +235,7 @@ void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCod
 void RelayServer::on_signal(transport::Connection& conn, ByteView payload) {
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase == Peer::Phase::closing) return;
+  counters_.signals_received.fetch_add(1, std::memory_order_relaxed);
   auto message = wire::decode_json(as_chars(payload));
   if (!message) {
     if (peer->phase == Peer::Phase::joined) {

@@ -46,19 +46,33 @@ TEST(LiveLifecycle, HangupLeavesWithNormalClose) {
 }
 
 // Scenario ROOM-14: signals after the join are no reason to end the session.
+// The verdict waits until the relay has read them (its signal counter moved).
 TEST(LiveLifecycle, SignalsAfterJoiningAreHarmless) {
   auto room = RoomSetup::start("room-s", 2);
   ASSERT_TRUE(room.ok());
   auto& relay = room.relay;
   TestClient& c1 = room[0];
   TestClient& c2 = room[1];
+  const uint64_t read_before = relay->counters().signals_received.load();
   ASSERT_TRUE(c1.client->send_signal(wire::Ping{5}).ok());
   ASSERT_TRUE(c1.client->send_signal(wire::Hold{}).ok());
-  Bytes packet = media_packet(2, 1);
-  ASSERT_TRUE(c2.send(packet).ok());
-  expect_media(c1, {packet});
-  EXPECT_EQ(c1.client->state(), client::ClientState::joined);
+  ASSERT_TRUE(c1.client->send_signal(wire::Unhold{}).ok());
+  ASSERT_TRUE(eventually([&] { return relay->counters().signals_received.load() == read_before + 3; }));
+
   EXPECT_EQ(relay->count(relay::RelayEventType::left), 0u);
+  EXPECT_EQ(relay->counters().participants.load(), 2u);
+  EXPECT_EQ(relay->counters().rejected_malformed.load(), 0u);
+  EXPECT_EQ(c1.client->state(), client::ClientState::joined);
+  EXPECT_EQ(
+      c1.events.count([](const client::ClientEvent& e) { return e.type == client::ClientEventType::closed; }),
+      0u);
+  // The session still carries media both ways.
+  Bytes to_c1 = media_packet(2, 1);
+  Bytes to_c2 = media_packet(1, 1);
+  ASSERT_TRUE(c2.send(to_c1).ok());
+  ASSERT_TRUE(c1.send(to_c2).ok());
+  expect_media(c1, {as_forwarded(to_c1)});
+  expect_media(c2, {as_forwarded(to_c2)});
 }
 
 TEST(LiveLifecycle, SilentClientTimesOutAndTheRoomEmpties) {
