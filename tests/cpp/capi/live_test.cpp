@@ -3,13 +3,16 @@
 // callback), stats, rooms JSON, the access list, pinning, hangup, and argument errors.
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "capi_test.hpp"
+#include "common/auth_stand_in.hpp"
 
 namespace wzp_capi_test {
 namespace {
@@ -249,60 +252,108 @@ TEST(CapiLive, EventFdBecomesReadable) {
 }
 
 struct Recorded {
+  struct Entry {
+    int type;
+    uint64_t close_code;
+    std::string reason;
+  };
   std::mutex mutex;
   std::condition_variable cv;
-  std::vector<std::pair<int, std::string>> events;  // type, reason
+  std::vector<Entry> events;
   void add(const wzp_event* ev) {
     std::lock_guard lock(mutex);
-    events.emplace_back(ev->type, ev->close_reason ? ev->close_reason : "");
+    events.push_back({ev->type, ev->close_code, ev->close_reason ? ev->close_reason : ""});
     cv.notify_all();
   }
-  bool wait_for(int type) {
+  /// The n-th (0-based) event of `type`, once there is one.
+  std::optional<Entry> wait_for(int type, size_t n = 0) {
     std::unique_lock lock(mutex);
-    return cv.wait_for(lock, std::chrono::milliseconds(kWaitMs), [&] {
-      return std::any_of(events.begin(), events.end(), [&](auto& e) { return e.first == type; });
+    std::optional<Entry> found;
+    cv.wait_for(lock, std::chrono::milliseconds(kWaitMs), [&] {
+      size_t seen = 0;
+      for (auto& e : events) {
+        if (e.type == type && seen++ == n) {
+          found = e;
+          return true;
+        }
+      }
+      return false;
     });
+    return found;
+  }
+  size_t count(int type) {
+    std::lock_guard lock(mutex);
+    return std::count_if(events.begin(), events.end(), [&](auto& e) { return e.type == type; });
   }
 };
 
-TEST(CapiLive, CallbacksReplaceTheQueueAndAclRefusalsCarryReasons) {
-  Recorded relay_events, client_events;
+void record_event(const wzp_event* ev, void* user) { static_cast<Recorded*>(user)->add(ev); }
+
+// The same client (identity and valid token) is admitted while the ACL lists
+// its fingerprint and refused with ACL_DENIED once that entry is revoked.
+TEST(CapiLive, CallbacksReplaceTheQueueAndRevokeRefusesAnAuthenticatedClient) {
+  wzp::test_support::AuthStandIn auth;  // outlives the relay
+  IdentityOwner alice;
+  ASSERT_EQ(wzp_identity_new_random(&alice.h), WZP_OK);
+  char alice_fp[WZP_FINGERPRINT_STR_LEN + 1];
+  ASSERT_EQ(wzp_identity_fingerprint_str(alice.h, alice_fp, sizeof alice_fp), WZP_OK);
+  auth.set("tok-alice", wzp::test_support::AuthStandIn::valid(alice_fp));
+
+  Recorded relay_events;
   wzp_relay_config rc;
   wzp_relay_config_init(&rc);
-  rc.callback = [](const wzp_event* ev, void* user) { static_cast<Recorded*>(user)->add(ev); };
+  std::string auth_url = auth.url();
+  rc.auth_url = auth_url.c_str();
+  rc.callback = record_event;
   rc.user_data = &relay_events;
   RelayOwner relay;
   uint16_t port = start_relay(relay, &rc);
   char room[WZP_ROOM_HASH_LEN + 1];
   wzp_hash_room_name("locked", 6, room);
   ASSERT_EQ(wzp_relay_acl_set_enabled(relay.h, 1), WZP_OK);
-  ASSERT_EQ(wzp_relay_acl_allow(relay.h, room, "some-fingerprint"), WZP_OK);
-  ASSERT_EQ(wzp_relay_acl_revoke(relay.h, room, "some-fingerprint"), WZP_OK);
+  ASSERT_EQ(wzp_relay_acl_allow(relay.h, room, alice_fp), WZP_OK);
 
   auto cc = client_config(port, "locked");
-  cc.callback = [](const wzp_event* ev, void* user) { static_cast<Recorded*>(user)->add(ev); };
-  cc.user_data = &client_events;
-  ClientOwner c;
-  ASSERT_EQ(wzp_client_new(&cc, &c.h), WZP_OK);
-  ASSERT_EQ(wzp_client_connect(c.h), WZP_OK);
-  EXPECT_EQ(wzp_client_connect(c.h), WZP_ERR_INVALID_STATE);
-  EXPECT_EQ(wzp_client_wait_joined(c.h, kWaitMs), WZP_ERR_CLOSED);
+  cc.token = "tok-alice";
+  cc.identity = alice.h;
+  cc.callback = record_event;
+  Recorded admitted_events;
+  cc.user_data = &admitted_events;
+  ClientOwner admitted;
+  join(admitted, cc);
+  auto joined = relay_events.wait_for(WZP_EVENT_JOINED);
+  ASSERT_TRUE(joined);
+
+  ASSERT_EQ(wzp_relay_acl_revoke(relay.h, room, alice_fp), WZP_OK);
+  Recorded refused_events;
+  cc.user_data = &refused_events;
+  ClientOwner refused;
+  ASSERT_EQ(wzp_client_new(&cc, &refused.h), WZP_OK);
+  ASSERT_EQ(wzp_client_connect(refused.h), WZP_OK);
+  EXPECT_EQ(wzp_client_connect(refused.h), WZP_ERR_INVALID_STATE);
+  EXPECT_EQ(wzp_client_wait_joined(refused.h, kWaitMs), WZP_ERR_CLOSED);
   EXPECT_NE(std::string(wzp_last_error()).find("0x301"), std::string::npos) << wzp_last_error();
-  ASSERT_TRUE(client_events.wait_for(WZP_EVENT_CLOSED));
-  ASSERT_TRUE(relay_events.wait_for(WZP_EVENT_REJECTED));
-  {
-    std::lock_guard lock(relay_events.mutex);
-    auto it = std::find_if(relay_events.events.begin(), relay_events.events.end(),
-                           [](auto& e) { return e.first == WZP_EVENT_REJECTED; });
-    EXPECT_NE(it->second.find("authenticated fingerprint"), std::string::npos) << it->second;
-  }
+  auto closed = refused_events.wait_for(WZP_EVENT_CLOSED);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->close_code, uint64_t{WZP_CLOSE_ACL_DENIED});
+  EXPECT_NE(closed->reason.find(std::string(alice_fp) + " is not allowed in room " + room), std::string::npos)
+      << closed->reason;
+  EXPECT_EQ(refused_events.count(WZP_EVENT_JOINED), 0u);
+  auto rejected = relay_events.wait_for(WZP_EVENT_REJECTED);
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->close_code, uint64_t{WZP_CLOSE_ACL_DENIED});
+  EXPECT_EQ(rejected->reason, closed->reason);
+
   wzp_event ev;
   wzp_event_init(&ev);
   EXPECT_EQ(wzp_relay_next_event(relay.h, &ev, 0), WZP_ERR_TIMEOUT);  // callbacks got them instead
   wzp_relay_stats st;
   st.struct_size = sizeof st;
   ASSERT_EQ(wzp_relay_stats_get(relay.h, &st), WZP_OK);
+  EXPECT_EQ(st.auth_ok, 2u);  // both passed authentication: the revoke is what refused the second
+  EXPECT_EQ(st.auth_rejected, 0u);
   EXPECT_EQ(st.rejected_acl, 1u);
+  EXPECT_EQ(st.handshakes_ok, 1u);
 }
 
 TEST(CapiLive, AclFileAndPinnedCertificate) {
