@@ -84,13 +84,15 @@ TEST(CapiAbi, LastErrorIsThreadLocal) {
   EXPECT_EQ(main_message, "fingerprint too short");
 
   std::string seen_before, seen_after;
+  int other_rc = WZP_OK;
   std::thread other([&] {
     seen_before = wzp_last_error();
     uint8_t out[WZP_FINGERPRINT_BYTES];
-    wzp_fingerprint_parse("abc", out);  // odd digit count: a different message
+    other_rc = wzp_fingerprint_parse("abc", out);  // odd digit count: a different message
     seen_after = wzp_last_error();
   });
   other.join();
+  EXPECT_EQ(other_rc, WZP_ERR_INVALID_HEX);
   EXPECT_EQ(seen_before, "");
   EXPECT_EQ(seen_after, "invalid hex: Odd number of digits");
   EXPECT_EQ(std::string(wzp_last_error()), main_message);
@@ -278,7 +280,7 @@ TEST(CapiAbi, NullArguments) {
   EXPECT_EQ(bytes, nullptr);
 
   // The detail message names the argument.
-  wzp_identity_from_seed(nullptr, &new_id);
+  EXPECT_EQ(wzp_identity_from_seed(nullptr, &new_id), WZP_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(wzp_last_error()).find("seed"), std::string::npos) << wzp_last_error();
 
   // Free functions and wzp_free accept NULL; wzp_session_profile returns NULL.

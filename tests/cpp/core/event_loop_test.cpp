@@ -73,21 +73,31 @@ TEST(EventLoop, RunSyncInlineWhenNotRunning) {
 TEST(EventLoop, StopIsIdempotentAndRunsNoCallbackAfterReturn) {
   EventLoop loop;
   loop.start();
+  std::mutex mutex;
+  std::condition_variable cv;
   std::atomic<int> count{0};
   std::atomic<bool> stopped{false};
   std::atomic<bool> ran_after_stop{false};
   // A self-reposting task keeps the loop busy while stop() arrives.
   std::function<void()> spin = [&] {
     if (stopped.load()) ran_after_stop = true;
-    ++count;
+    {
+      std::lock_guard lock(mutex);
+      ++count;
+    }
+    cv.notify_all();
     loop.post(spin);
   };
   loop.post(spin);
-  while (count.load() < 100) std::this_thread::yield();
+  ASSERT_TRUE(wait_until(mutex, cv, [&] { return count.load() >= 100; }));
   loop.stop();
   stopped = true;
+  const int count_at_stop = count.load();
   loop.stop();
-  std::this_thread::sleep_for(10ms);
+  // stop() returned: the loop thread is gone and nothing more is accepted.
+  EXPECT_FALSE(loop.running());
+  EXPECT_FALSE(loop.post(spin));
+  EXPECT_EQ(count.load(), count_at_stop);
   EXPECT_FALSE(ran_after_stop.load());
 }
 
@@ -140,16 +150,22 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndCancelWorks) {
 TEST(EventLoop, TimerCallbackCanCancelAnotherDueTimer) {
   EventLoop loop;
   loop.start();
+  std::mutex mutex;
+  std::condition_variable cv;
   std::atomic<bool> second_ran{false};
-  std::atomic<bool> done{false};
+  bool done = false;
   EventLoop::TimerId second = 0;
   loop.run_sync([&] {
     uint64_t now = clock::now_ns();
     loop.add_timer(now, [&] { loop.cancel_timer(second); });
     second = loop.add_timer(now + 1, [&] { second_ran = true; });
-    loop.add_timer(now + 5'000'000, [&] { done = true; });
+    loop.add_timer(now + 5'000'000, [&] {
+      std::lock_guard lock(mutex);
+      done = true;
+      cv.notify_all();
+    });
   });
-  while (!done.load()) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(wait_until(mutex, cv, [&] { return done; }));
   EXPECT_FALSE(second_ran.load());
   loop.stop();
 }
