@@ -57,7 +57,12 @@ TEST(LiveLifecycle, SignalsAfterJoiningAreHarmless) {
   ASSERT_TRUE(c1.client->send_signal(wire::Ping{5}).ok());
   ASSERT_TRUE(c1.client->send_signal(wire::Hold{}).ok());
   ASSERT_TRUE(c1.client->send_signal(wire::Unhold{}).ok());
-  ASSERT_TRUE(eventually([&] { return relay->counters().signals_received.load() == read_before + 3; }));
+  // Read all three, or ended the session trying.
+  ASSERT_TRUE(eventually([&] {
+    return relay->counters().signals_received.load() == read_before + 3 ||
+           c1.client->state() == client::ClientState::closed;
+  }));
+  EXPECT_EQ(relay->counters().signals_received.load(), read_before + 3);
 
   EXPECT_EQ(relay->count(relay::RelayEventType::left), 0u);
   EXPECT_EQ(relay->counters().participants.load(), 2u);
