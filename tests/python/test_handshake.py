@@ -112,7 +112,10 @@ def test_x25519_edge_cases(crypto_vectors, wire_vectors, crypto_x25519_edge_case
     else:
         assert v["original_shared_hex"] == t["x25519_shared_secret_hex"]
         assert caller.accept_answer(answer).session_id.hex() == t["session_id_hex"]
-        callee.accept_offer(offer)
+        callee_answer, callee_session = callee.accept_offer(offer)
+        assert callee_session.session_id.hex() == t["session_id_hex"]
+        assert callee_session.peer_public_key == caller_id.public_key
+        assert wzp.signal_validate(callee_answer) == "CallAnswer"
 
 
 def test_profile_choice(crypto_vectors, wire_vectors, crypto_profile_choice):
@@ -155,8 +158,9 @@ def test_reference_negotiation_needs_in_order_delivery():
     assert "wzp_media_session" not in answer
     assert caller.seal(b"h", 0, b"x") == callee.seal(b"h", 0, b"x")  # the reference's shared nonces
     second = caller.seal(b"h", 1, b"second")
-    with pytest.raises(wzp.WzpError):
+    with pytest.raises(wzp.WzpError) as info:
         callee.open(b"h", 1, second)
+    assert info.value.name == "WZP_ERR_DECRYPT_FAILED"
 
 
 def tamper(text, variant, field, index):
@@ -172,17 +176,20 @@ def test_tampered_offer(field):
         callee.accept_offer(tamper(caller.offer_json(), "CallOffer", field, 3))
     assert info.value.name == "WZP_ERR_BAD_SIGNATURE"
     assert info.value.code == -20
-    callee.accept_offer(caller.offer_json())  # the genuine offer still works
+    answer, callee_session = callee.accept_offer(caller.offer_json())  # the genuine offer still works
+    assert caller.accept_answer(answer).session_id == callee_session.session_id
 
 
 @pytest.mark.parametrize("field", ["signature", "ephemeral_pub", "identity_pub"])
 def test_tampered_answer(field):
     caller, callee = wzp.Caller(wzp.Identity.generate()), wzp.Callee(wzp.Identity.generate())
-    answer, _ = callee.accept_offer(caller.offer_json())
+    answer, callee_session = callee.accept_offer(caller.offer_json())
     with pytest.raises(wzp.WzpError) as info:
         caller.accept_answer(tamper(answer, "CallAnswer", field, 30))
     assert info.value.name == "WZP_ERR_BAD_SIGNATURE"
-    caller.accept_answer(answer)
+    session = caller.accept_answer(answer)  # the genuine answer still works
+    assert session.session_id == callee_session.session_id
+    assert callee_session.open(b"h", 1, session.seal(b"h", 1, b"after tampering")) == b"after tampering"
 
 
 def test_wrong_messages_and_call_order():
@@ -197,14 +204,14 @@ def test_wrong_messages_and_call_order():
         callee.accept_offer('{"Ping":{"timestamp_ms":1}}')
     assert info.value.name == "WZP_ERR_UNEXPECTED_MESSAGE"
 
-    answer, _ = callee.accept_offer(offer)
+    answer, callee_session = callee.accept_offer(offer)
     with pytest.raises(wzp.WzpError) as info:
         callee.accept_offer(offer)
     assert info.value.name == "WZP_ERR_INVALID_STATE"
     with pytest.raises(wzp.WzpError) as info:
         wzp.Callee(wzp.Identity.generate()).accept_offer(answer)
     assert info.value.name == "WZP_ERR_UNEXPECTED_MESSAGE"
-    caller.accept_answer(answer)
+    assert caller.accept_answer(answer).session_id == callee_session.session_id
     with pytest.raises(wzp.WzpError) as info:
         caller.accept_answer(answer)
     assert info.value.name == "WZP_ERR_INVALID_STATE"
