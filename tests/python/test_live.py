@@ -26,8 +26,11 @@ def refused(client: wzp.Client) -> wzp.Event:
     return client.wait_for("CLOSED", timeout=TIMEOUT)
 
 
-def collect_media(client: wzp.Client, quiet: float = 0.5):
-    return [e.data for e in client.events(quiet) if e.type == "MEDIA"]
+def collect_media(client: wzp.Client, count: int):
+    """The first `count` media datagrams the client receives (a TimeoutError if they do not come),
+    plus any already queued behind them."""
+    got = [client.wait_for("MEDIA", timeout=TIMEOUT).data for _ in range(count)]
+    return got + [e.data for e in client.events(0) if e.type == "MEDIA"]
 
 
 def test_rooms_forward_to_exactly_the_other_members():
@@ -36,7 +39,7 @@ def test_rooms_forward_to_exactly_the_other_members():
         b = [wzp.Client(port=relay.port, room="B").connect(TIMEOUT) for _ in range(2)]
         for i, c in enumerate(a + b):
             c.send_media(media(i, f"from {i}".encode()))
-        got = {i: collect_media(c) for i, c in enumerate(a + b)}
+        got = {i: collect_media(c, 2 if i < 3 else 1) for i, c in enumerate(a + b)}
         for i in range(3):
             assert sorted(got[i]) == sorted(media(j, f"from {j}".encode()) for j in range(3) if j != i)
         assert got[3] == [media(4, b"from 4")]
@@ -157,8 +160,9 @@ def test_malformed_datagrams_are_dropped_and_counted():
         for junk in (b"short", bytes([0x3C]) + bytes(11), bytes([0x02]) + bytes(12)):
             a.send_media(junk)  # too short; codec nibble 15; Q bit without a trailer
         a.send_media(media(1, b"still here"))
-        assert collect_media(b) == [media(1, b"still here")]
+        assert collect_media(b, 1) == [media(1, b"still here")]
         assert relay.stats()["datagrams_malformed"] == 3
+        assert relay.stats()["datagrams_forwarded"] == 1
         assert a.state == "JOINED"
         with pytest.raises(wzp.WzpError) as info:
             a.send_media(bytes(5000))
@@ -246,23 +250,25 @@ def test_relay_call_example_runs():
 
 
 def test_remaining_relay_and_client_calls(tmp_path):
-    wzp.log_set_level(1)
-    with wzp.Relay() as relay:
+    alice = wzp.Identity.generate()
+    with FeatherChatStub({"alice": alice.fingerprint_str}) as fc, wzp.Relay(auth_url=fc.url) as relay:
         assert relay.address == f"127.0.0.1:{relay.port}"
         assert relay.event_fd() >= 0
+        vip = wzp.hash_room_name("vip")
         acl = tmp_path / "acl.txt"
-        acl.write_text(f"{wzp.hash_room_name('vip')} nobody\n")
+        acl.write_text(f"{vip} nobody\n")
         relay.acl_load_file(str(acl))
         relay.acl_set_enabled(True)
-        relay.acl_allow("other", "x")
-        relay.acl_revoke("other", "x")
+        kept_out = wzp.Client(port=relay.port, room="vip", token="alice", identity=alice)
+        kept_out.connect()
+        assert refused(kept_out).close_code_name == "WZP_CLOSE_ACL_DENIED"  # the file's list is in force
         acl.write_text("room-without-fingerprints\n")
         with pytest.raises(wzp.WzpError) as info:
             relay.acl_load_file(str(acl))
         assert info.value.name == "WZP_ERR_INVALID_ARGUMENT" and "line 1" in info.value.message
         relay.acl_set_enabled(False)
-        with wzp.Client(port=relay.port, room="vip") as c:
-            assert c.sni == wzp.hash_room_name("vip")
+        with wzp.Client(port=relay.port, room="vip", token="alice", identity=alice) as c:  # list off: admitted
+            assert c.sni == vip
             c.send_signal('{"Ping":{"timestamp_ms":1}}')
             with pytest.raises(wzp.WzpError) as info:
                 c.send_signal('{"NoSuchVariant":{}}')
@@ -270,6 +276,41 @@ def test_remaining_relay_and_client_calls(tmp_path):
             stats = c.stats()
             assert stats["signals_sent"] >= 2 and stats["rtt_us"] > 0
             assert relay.stats()["participants"] == 1
+        assert relay.stats()["rejected_acl"] == 1
+
+
+def test_acl_revoke_refuses_a_client_that_holds_a_valid_token():
+    alice = wzp.Identity.generate()
+    room = wzp.hash_room_name("staff")
+    with FeatherChatStub({"alice": alice.fingerprint_str}) as fc, \
+            wzp.Relay(auth_url=fc.url, acl_enabled=True) as relay:
+        relay.acl_allow(room, alice.fingerprint_str)
+        before = wzp.Client(port=relay.port, room="staff", token="alice", identity=alice).connect(TIMEOUT)
+        assert relay.wait_for("JOINED", timeout=TIMEOUT).fingerprint == alice.fingerprint_str
+        before.hangup()
+        relay.acl_revoke(room, alice.fingerprint_str)
+        after = wzp.Client(port=relay.port, room="staff", token="alice", identity=alice)
+        after.connect()
+        ev = refused(after)
+        assert ev.close_code_name == "WZP_CLOSE_ACL_DENIED"
+        assert ev.close_reason == f"fingerprint {alice.fingerprint_str} is not allowed in room {room}"
+        rejected = relay.wait_for("REJECTED", timeout=TIMEOUT)
+        assert (rejected.close_code_name, rejected.close_reason) == ("WZP_CLOSE_ACL_DENIED", ev.close_reason)
+        stats = relay.stats()
+        assert stats["auth_ok"] == 2  # the token was good both times: the revoke is what refused it
+        assert stats["rejected_acl"] == 1
+
+
+def test_log_level_filters_what_the_library_prints():
+    script = ("import sys, wzp\n"
+              "wzp.log_set_level(int(sys.argv[1]))\n"
+              "with wzp.Relay() as relay:\n"
+              "    pass\n")
+    def stderr_at(level):
+        return subprocess.run([sys.executable, "-c", script, str(level)], capture_output=True, text=True,
+                              timeout=60, check=True).stderr
+    assert "listening on 127.0.0.1:" in stderr_at(2)  # INFO
+    assert "listening on" not in stderr_at(1)  # WARN, the default
 
 
 def test_refused_before_connecting_and_bad_options():
