@@ -90,8 +90,10 @@ TEST(EndpointRobustness, CorruptedPacketsForALiveConnectionAreIgnored) {
   ASSERT_TRUE(server->recorder.wait([](auto& c) { return c.size() == 1 && c.begin()->second.established; }));
   ConnectionId server_id = established_ids(*server).at(0);
 
-  std::mt19937 rng(99);  // used on the proxy thread only
-  proxy.set_injector([&rng](UdpProxy::Direction, ByteView packet) { return corrupted_copies(packet, rng); });
+  // The injector (and its generator) lives in the proxy, which outlives any early return.
+  proxy.set_injector([rng = std::mt19937(99)](UdpProxy::Direction, ByteView packet) mutable {
+    return corrupted_copies(packet, rng);
+  });
   // Traffic both ways while every 1-RTT packet is preceded by corrupted copies of itself.
   constexpr size_t kRounds = 30;
   for (size_t round = 1; round <= kRounds; ++round) {
