@@ -502,7 +502,8 @@ typedef struct wzp_relay_config {
   const char* listen_host;      /* default "0.0.0.0"; "::" or "::1" for IPv6 */
   uint16_t listen_port;         /* default 4433; 0 picks a free port (see wzp_relay_port) */
   const wzp_identity* identity; /* relay identity (copied); NULL: identity_file or a random one */
-  const char* identity_file;    /* seed file (64 hex characters); created with a random seed if absent */
+  const char* identity_file;    /* seed file (64 hex characters); created (mode 0600, atomically) with a
+                                   random seed only when the path does not exist; never replaced */
   const char* cert_file;        /* PEM certificate; NULL (with key_file NULL): self-signed ECDSA P-256 */
   const char* key_file;         /* PEM private key */
   const char* auth_url;         /* featherChat token validation URL; NULL: no authentication */
@@ -537,7 +538,10 @@ typedef struct wzp_relay_stats {
 /** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
 WZP_API void wzp_relay_config_init(wzp_relay_config* config);
 /** Validate the config, load identity/cert/ACL files. Nothing listens yet.
- *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key). */
+ *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key).
+ *  identity_file: only a path that does not exist (ENOENT) is created; any other failure (permission,
+ *  a directory, an I/O error, a full disk) is IO with the path and the system's reason in
+ *  wzp_last_error(), and an existing file is never truncated or replaced. */
 WZP_API int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out);
 /** Bind the UDP socket and start the event-loop thread. Errors: IO (bind), INVALID_STATE (started). */
 WZP_API int wzp_relay_start(wzp_relay* relay);
