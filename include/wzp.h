@@ -275,6 +275,10 @@ typedef struct wzp_handshake_config {
   const uint8_t* ephemeral_secret;
   /** Session mode of the resulting session; default WZP_SESSION_V2. */
   wzp_session_mode session_mode;
+  /** 0 (default): fall back to the reference session when the peer does not agree to v2.
+   *  1: refuse such a peer (the accept call fails with WZP_ERR_HANDSHAKE_FAILED), so nobody who
+   *  can alter the signalling can downgrade the call; session_mode must then be V2. */
+  int require_session_v2;
 } wzp_handshake_config;
 
 /** Fill a config with the defaults (random ephemeral, V2 preferred) and set struct_size. */
@@ -292,7 +296,8 @@ WZP_API void wzp_caller_free(wzp_caller* caller);
 WZP_API int wzp_caller_offer_json(wzp_caller* caller, char** out_json);
 /** Consume the CallAnswer JSON: verify its signature, derive the session (out, caller role).
  *  Errors: JSON (not a SignalMessage), UNEXPECTED_MESSAGE (not a CallAnswer), BAD_SIGNATURE,
- *  WEAK_KEY, INVALID_STATE (answer already accepted). */
+ *  WEAK_KEY, INVALID_STATE (answer already accepted), HANDSHAKE_FAILED (require_session_v2 and the
+ *  answer is not v2). */
 WZP_API int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_t json_len,
                                      wzp_session** out);
 
@@ -306,7 +311,8 @@ WZP_API int wzp_callee_new(const wzp_identity* identity, const wzp_handshake_con
 WZP_API void wzp_callee_free(wzp_callee* callee);
 /** Consume the CallOffer JSON; on success *out_answer_json (wzp_free) is the CallAnswer to send
  *  and *out_session the session (callee role). Errors: JSON, UNEXPECTED_MESSAGE, BAD_SIGNATURE,
- *  WEAK_KEY, INVALID_STATE (an offer was already accepted). */
+ *  WEAK_KEY, INVALID_STATE (an offer was already accepted), HANDSHAKE_FAILED (require_session_v2 and
+ *  the offer is not v2). */
 WZP_API int wzp_callee_accept_offer(wzp_callee* callee, const char* json, size_t json_len,
                                     char** out_answer_json, wzp_session** out_session);
 
@@ -316,6 +322,10 @@ WZP_API int wzp_session_peer_fingerprint(const wzp_session* session, uint8_t out
 /** After a successful handshake: the chosen quality profile's name ("GOOD", "DEGRADED",
  *  "CATASTROPHIC", or "custom"), static storage. NULL for sessions made by wzp_session_new. */
 WZP_API const char* wzp_session_profile(const wzp_session* session);
+/** The session's kind: WZP_SESSION_V2 or WZP_SESSION_REFERENCE. After a handshake, this is what the
+ *  two sides negotiated (REFERENCE when the peer did not agree to v2). Errors: INVALID_ARGUMENT
+ *  (NULL). Reads only immutable state: safe beside another thread using the session. */
+WZP_API int wzp_session_get_mode(const wzp_session* session, wzp_session_mode* out_mode);
 
 /* ------------------------------------------------------------------------- */
 /* Signal messages (JSON) and stream framing                                  */
@@ -416,7 +426,7 @@ enum wzp_close_code {
   WZP_CLOSE_AUTH_UNAVAILABLE = 0x102,  /* the auth server could not be reached or answered nonsense */
   WZP_CLOSE_AUTH_REQUIRED = 0x103,     /* the relay requires an AuthToken as the first signal */
   WZP_CLOSE_IDENTITY_MISMATCH = 0x104, /* token fingerprint differs from the handshake identity */
-  WZP_CLOSE_HANDSHAKE_FAILED = 0x201,  /* bad signature, wrong message, weak key */
+  WZP_CLOSE_HANDSHAKE_FAILED = 0x201,  /* bad signature, wrong message, weak key, v2 session required */
   WZP_CLOSE_TIMEOUT = 0x202,           /* a phase deadline passed (auth, handshake) */
   WZP_CLOSE_MALFORMED_SIGNAL = 0x203,  /* a signal stream did not frame or parse */
   WZP_CLOSE_ACL_DENIED = 0x301,        /* the room's access list does not admit this fingerprint */
@@ -519,6 +529,9 @@ typedef struct wzp_relay_config {
   size_t event_queue_capacity;  /* default 1024; oldest events are dropped (and counted) beyond it */
   wzp_event_cb callback;        /* optional; see wzp_event_cb */
   void* user_data;
+  int require_session_v2; /* 0 (default): answer a CallOffer without the v2 media session with the
+                             reference session; 1: refuse it (WZP_CLOSE_HANDSHAKE_FAILED, the reason
+                             says the v2 session is required) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -533,6 +546,8 @@ typedef struct wzp_relay_stats {
   uint64_t datagrams_received, datagrams_forwarded, datagrams_malformed, datagrams_dropped;
   uint64_t bytes_forwarded;
   uint64_t events_dropped;
+  uint64_t media_sessions_v2;        /* participants joined with the v2 media session */
+  uint64_t media_sessions_reference; /* participants joined with the reference media session */
 } wzp_relay_stats;
 
 /** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
@@ -568,7 +583,8 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 
 /** The rooms and their participants as JSON (allocated; wzp_free):
  *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,
- *    "remote":"127.0.0.1:5555"}]}] */
+ *    "remote":"127.0.0.1:5555","media_session":"v2"}]}]
+ *  media_session: "v2" or "reference", the media session the participant's handshake chose. */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event.
@@ -601,6 +617,9 @@ typedef struct wzp_client_config {
   size_t event_queue_capacity;          /* default 1024 */
   wzp_event_cb callback;
   void* user_data;
+  int require_session_v2; /* 0 (default): accept a relay that answers with the reference session;
+                             1: refuse it (closed with WZP_CLOSE_HANDSHAKE_FAILED); needs
+                             session_mode V2 */
 } wzp_client_config;
 
 typedef struct wzp_client_stats {
@@ -634,6 +653,10 @@ WZP_API int wzp_client_hangup(wzp_client* client, const char* reason);
 WZP_API int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out);
 /** The relay's identity fingerprint learned in the handshake (display form, buf >= 40). */
 WZP_API int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, size_t buf_len);
+/** The media session the handshake chose, once joined: WZP_SESSION_V2 or WZP_SESSION_REFERENCE
+ *  (the fallback when the relay does not agree to v2; see require_session_v2).
+ *  Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (not joined yet). Thread-safe. */
+WZP_API int wzp_client_media_session(const wzp_client* client, wzp_session_mode* out_mode);
 /** The SNI the client sends. (buf >= 254) */
 WZP_API int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len);
 WZP_API int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms);

@@ -28,6 +28,10 @@ handshake::Options options_from(const wzp_handshake_config* config) {
                             ? handshake::SessionMode::reference
                             : handshake::SessionMode::v2;
   }
+  if (capi::config_has(config, offsetof(wzp_handshake_config, require_session_v2),
+                       sizeof(config->require_session_v2))) {
+    options.require_v2 = config->require_session_v2 != 0;
+  }
   return options;
 }
 
@@ -38,6 +42,9 @@ int check_handshake_config(const wzp_handshake_config* config) {
   }
   const long long mode = capi::raw_enum(config->session_mode);
   if (!valid_mode(mode)) return fail(Errc::invalid_argument, "unknown session mode " + std::to_string(mode));
+  if (mode == WZP_SESSION_REFERENCE && options_from(config).require_v2) {
+    return fail(Errc::invalid_argument, "require_session_v2 needs session_mode WZP_SESSION_V2");
+  }
   return WZP_OK;
 }
 

@@ -123,6 +123,7 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     if (c.auth_url != nullptr && c.auth_url[0] != '\0') rc.auth_url = c.auth_url;
     if (c.auth_timeout_ms != 0) rc.auth_timeout_ms = c.auth_timeout_ms;
     rc.allow_identity_mismatch = c.allow_identity_mismatch != 0;
+    rc.require_media_session_v2 = c.require_session_v2 != 0;
     if (c.max_sessions == 0) return fail(Errc::invalid_argument, "max_sessions must be at least 1");
     rc.max_sessions = c.max_sessions;
     rc.max_room_size = c.max_room_size;
@@ -225,6 +226,8 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.datagrams_malformed = get(c.datagrams_malformed);
     s.datagrams_dropped = get(c.datagrams_dropped);
     s.bytes_forwarded = get(c.bytes_forwarded);
+    s.media_sessions_v2 = get(c.media_sessions_v2);
+    s.media_sessions_reference = get(c.media_sessions_reference);
   }
   s.events_dropped = relay->events->dropped();
   std::memcpy(out, &s, out->struct_size);
@@ -294,6 +297,9 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
           m["token_fingerprint"] =
               p.token_fingerprint ? nlohmann::ordered_json(*p.token_fingerprint) : nullptr;
           m["remote"] = p.remote;
+          m["media_session"] = nullptr;
+          if (p.media_session)
+            m["media_session"] = *p.media_session == handshake::SessionMode::v2 ? "v2" : "reference";
           members.push_back(std::move(m));
         }
         rooms.push_back({{"room", room.room}, {"participants", std::move(members)}});

@@ -164,6 +164,14 @@ int wzp_session_peer_fingerprint(const wzp_session* session, uint8_t out[WZP_FIN
   return WZP_OK;
 }
 
+int wzp_session_get_mode(const wzp_session* session, wzp_session_mode* out_mode) {
+  WZP_CAPI_REQUIRE(session);
+  WZP_CAPI_REQUIRE(out_mode);
+  *out_mode =
+      std::holds_alternative<crypto::MediaSession>(session->session) ? WZP_SESSION_V2 : WZP_SESSION_REFERENCE;
+  return WZP_OK;
+}
+
 const char* wzp_session_profile(const wzp_session* session) {
   if (session == nullptr || !session->profile) return nullptr;
   const auto& p = *session->profile;

@@ -76,11 +76,13 @@ def test_on_a_full_disk_creation_fails_and_an_existing_file_still_loads(tmp_path
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
     try:
         (mnt / "existing.seed").write_text(SEED)
-        with open(mnt / "filler", "wb") as filler:
+        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
             with pytest.raises(OSError) as full:
                 for _ in range(64):
-                    filler.write(b"f" * 512)
-                    filler.flush()
+                    os.write(fd, b"f" * 512)
+        finally:
+            os.close(fd)
         assert full.value.errno == errno.ENOSPC
         error = refused(mnt / "relay.seed")
         assert error.name == "WZP_ERR_IO" and os.strerror(errno.ENOSPC) in error.message
