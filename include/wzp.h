@@ -164,7 +164,8 @@ WZP_API int wzp_identity_fingerprint(const wzp_identity* identity, uint8_t out[W
 /** Fingerprint display form "xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx" into buf (>= 40 bytes).
  *  Errors: BUFFER_TOO_SMALL. */
 WZP_API int wzp_identity_fingerprint_str(const wzp_identity* identity, char* buf, size_t buf_len);
-/** The 24-word mnemonic of the seed, allocated; release with wzp_free (it is a secret). */
+/** The 24-word mnemonic of the seed, allocated; release with wzp_free. It is a secret and wzp_free
+ *  does not wipe: overwrite it (e.g. explicit_bzero) before freeing. */
 WZP_API int wzp_identity_mnemonic(const wzp_identity* identity, char** out);
 /** Ed25519-sign msg with the identity key (deterministic, RFC 8032). */
 WZP_API int wzp_identity_sign(const wzp_identity* identity, const uint8_t* msg, size_t msg_len,
