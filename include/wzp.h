@@ -164,7 +164,8 @@ WZP_API int wzp_identity_fingerprint(const wzp_identity* identity, uint8_t out[W
 /** Fingerprint display form "xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx:xxxx" into buf (>= 40 bytes).
  *  Errors: BUFFER_TOO_SMALL. */
 WZP_API int wzp_identity_fingerprint_str(const wzp_identity* identity, char* buf, size_t buf_len);
-/** The 24-word mnemonic of the seed, allocated; release with wzp_free (it is a secret). */
+/** The 24-word mnemonic of the seed, allocated; release with wzp_free. It is a secret and wzp_free
+ *  does not wipe: overwrite it (e.g. explicit_bzero) before freeing. */
 WZP_API int wzp_identity_mnemonic(const wzp_identity* identity, char** out);
 /** Ed25519-sign msg with the identity key (deterministic, RFC 8032). */
 WZP_API int wzp_identity_sign(const wzp_identity* identity, const uint8_t* msg, size_t msg_len,
@@ -275,6 +276,10 @@ typedef struct wzp_handshake_config {
   const uint8_t* ephemeral_secret;
   /** Session mode of the resulting session; default WZP_SESSION_V2. */
   wzp_session_mode session_mode;
+  /** 0 (default): fall back to the reference session when the peer does not agree to v2.
+   *  1: refuse such a peer (the accept call fails with WZP_ERR_HANDSHAKE_FAILED), so nobody who
+   *  can alter the signalling can downgrade the call; session_mode must then be V2. */
+  int require_session_v2;
 } wzp_handshake_config;
 
 /** Fill a config with the defaults (random ephemeral, V2 preferred) and set struct_size. */
@@ -292,7 +297,8 @@ WZP_API void wzp_caller_free(wzp_caller* caller);
 WZP_API int wzp_caller_offer_json(wzp_caller* caller, char** out_json);
 /** Consume the CallAnswer JSON: verify its signature, derive the session (out, caller role).
  *  Errors: JSON (not a SignalMessage), UNEXPECTED_MESSAGE (not a CallAnswer), BAD_SIGNATURE,
- *  WEAK_KEY, INVALID_STATE (answer already accepted). */
+ *  WEAK_KEY, INVALID_STATE (answer already accepted), HANDSHAKE_FAILED (require_session_v2 and the
+ *  answer is not v2). */
 WZP_API int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_t json_len,
                                      wzp_session** out);
 
@@ -306,7 +312,8 @@ WZP_API int wzp_callee_new(const wzp_identity* identity, const wzp_handshake_con
 WZP_API void wzp_callee_free(wzp_callee* callee);
 /** Consume the CallOffer JSON; on success *out_answer_json (wzp_free) is the CallAnswer to send
  *  and *out_session the session (callee role). Errors: JSON, UNEXPECTED_MESSAGE, BAD_SIGNATURE,
- *  WEAK_KEY, INVALID_STATE (an offer was already accepted). */
+ *  WEAK_KEY, INVALID_STATE (an offer was already accepted), HANDSHAKE_FAILED (require_session_v2 and
+ *  the offer is not v2). */
 WZP_API int wzp_callee_accept_offer(wzp_callee* callee, const char* json, size_t json_len,
                                     char** out_answer_json, wzp_session** out_session);
 
@@ -316,6 +323,10 @@ WZP_API int wzp_session_peer_fingerprint(const wzp_session* session, uint8_t out
 /** After a successful handshake: the chosen quality profile's name ("GOOD", "DEGRADED",
  *  "CATASTROPHIC", or "custom"), static storage. NULL for sessions made by wzp_session_new. */
 WZP_API const char* wzp_session_profile(const wzp_session* session);
+/** The session's kind: WZP_SESSION_V2 or WZP_SESSION_REFERENCE. After a handshake, this is what the
+ *  two sides negotiated (REFERENCE when the peer did not agree to v2). Errors: INVALID_ARGUMENT
+ *  (NULL). Reads only immutable state: safe beside another thread using the session. */
+WZP_API int wzp_session_get_mode(const wzp_session* session, wzp_session_mode* out_mode);
 
 /* ------------------------------------------------------------------------- */
 /* Signal messages (JSON) and stream framing                                  */
@@ -416,7 +427,7 @@ enum wzp_close_code {
   WZP_CLOSE_AUTH_UNAVAILABLE = 0x102,  /* the auth server could not be reached or answered nonsense */
   WZP_CLOSE_AUTH_REQUIRED = 0x103,     /* the relay requires an AuthToken as the first signal */
   WZP_CLOSE_IDENTITY_MISMATCH = 0x104, /* token fingerprint differs from the handshake identity */
-  WZP_CLOSE_HANDSHAKE_FAILED = 0x201,  /* bad signature, wrong message, weak key */
+  WZP_CLOSE_HANDSHAKE_FAILED = 0x201,  /* bad signature, wrong message, weak key, v2 session required */
   WZP_CLOSE_TIMEOUT = 0x202,           /* a phase deadline passed (auth, handshake) */
   WZP_CLOSE_MALFORMED_SIGNAL = 0x203,  /* a signal stream did not frame or parse */
   WZP_CLOSE_ACL_DENIED = 0x301,        /* the room's access list does not admit this fingerprint */
@@ -502,7 +513,8 @@ typedef struct wzp_relay_config {
   const char* listen_host;      /* default "0.0.0.0"; "::" or "::1" for IPv6 */
   uint16_t listen_port;         /* default 4433; 0 picks a free port (see wzp_relay_port) */
   const wzp_identity* identity; /* relay identity (copied); NULL: identity_file or a random one */
-  const char* identity_file;    /* seed file (64 hex characters); created with a random seed if absent */
+  const char* identity_file;    /* seed file (64 hex characters); created (mode 0600, atomically) with a
+                                   random seed only when the path does not exist; never replaced */
   const char* cert_file;        /* PEM certificate; NULL (with key_file NULL): self-signed ECDSA P-256 */
   const char* key_file;         /* PEM private key */
   const char* auth_url;         /* featherChat token validation URL; NULL: no authentication */
@@ -518,6 +530,9 @@ typedef struct wzp_relay_config {
   size_t event_queue_capacity;  /* default 1024; oldest events are dropped (and counted) beyond it */
   wzp_event_cb callback;        /* optional; see wzp_event_cb */
   void* user_data;
+  int require_session_v2; /* 0 (default): answer a CallOffer without the v2 media session with the
+                             reference session; 1: refuse it (WZP_CLOSE_HANDSHAKE_FAILED, the reason
+                             says the v2 session is required) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -532,12 +547,17 @@ typedef struct wzp_relay_stats {
   uint64_t datagrams_received, datagrams_forwarded, datagrams_malformed, datagrams_dropped;
   uint64_t bytes_forwarded;
   uint64_t events_dropped;
+  uint64_t media_sessions_v2;        /* participants joined with the v2 media session */
+  uint64_t media_sessions_reference; /* participants joined with the reference media session */
 } wzp_relay_stats;
 
 /** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
 WZP_API void wzp_relay_config_init(wzp_relay_config* config);
 /** Validate the config, load identity/cert/ACL files. Nothing listens yet.
- *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key). */
+ *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key).
+ *  identity_file: only a path that does not exist (ENOENT) is created; any other failure (permission,
+ *  a directory, an I/O error, a full disk) is IO with the path and the system's reason in
+ *  wzp_last_error(), and an existing file is never truncated or replaced. */
 WZP_API int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out);
 /** Bind the UDP socket and start the event-loop thread. Errors: IO (bind), INVALID_STATE (started). */
 WZP_API int wzp_relay_start(wzp_relay* relay);
@@ -564,7 +584,8 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 
 /** The rooms and their participants as JSON (allocated; wzp_free):
  *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,
- *    "remote":"127.0.0.1:5555"}]}] */
+ *    "remote":"127.0.0.1:5555","media_session":"v2"}]}]
+ *  media_session: "v2" or "reference", the media session the participant's handshake chose. */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event.
@@ -597,6 +618,9 @@ typedef struct wzp_client_config {
   size_t event_queue_capacity;          /* default 1024 */
   wzp_event_cb callback;
   void* user_data;
+  int require_session_v2; /* 0 (default): accept a relay that answers with the reference session;
+                             1: refuse it (closed with WZP_CLOSE_HANDSHAKE_FAILED); needs
+                             session_mode V2 */
 } wzp_client_config;
 
 typedef struct wzp_client_stats {
@@ -630,6 +654,10 @@ WZP_API int wzp_client_hangup(wzp_client* client, const char* reason);
 WZP_API int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out);
 /** The relay's identity fingerprint learned in the handshake (display form, buf >= 40). */
 WZP_API int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, size_t buf_len);
+/** The media session the handshake chose, once joined: WZP_SESSION_V2 or WZP_SESSION_REFERENCE
+ *  (the fallback when the relay does not agree to v2; see require_session_v2).
+ *  Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (not joined yet). Thread-safe. */
+WZP_API int wzp_client_media_session(const wzp_client* client, wzp_session_mode* out_mode);
 /** The SNI the client sends. (buf >= 254) */
 WZP_API int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len);
 WZP_API int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms);

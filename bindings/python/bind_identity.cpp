@@ -1,3 +1,5 @@
+#include <cstring>
+
 #include "bindings_common.hpp"
 #include "py_handles.hpp"
 
@@ -26,17 +28,21 @@ derives them. Immutable and thread-safe. Create one with the static constructors
           py::arg("seed"), "From a raw 32-byte seed.")
       .def_static(
           "from_hex",
-          [](const std::string& hex) {
+          [](std::string hex) {  // a copy of the Python text, wiped here
             wzp_identity* h = nullptr;
-            check(wzp_identity_from_hex(c_text(hex, "hex"), &h));
+            int rc = wzp_identity_from_hex(c_text(hex, "hex"), &h);
+            wipe_memory(hex.data(), hex.size());
+            check(rc);
             return std::make_shared<Identity>(h);
           },
           py::arg("hex"), "From 64 hex digits. Raises WzpError (WZP_ERR_INVALID_HEX / _INVALID_LENGTH).")
       .def_static(
           "from_mnemonic",
-          [](const std::string& words) {
+          [](std::string words) {  // a copy of the Python text, wiped here
             wzp_identity* h = nullptr;
-            check(wzp_identity_from_mnemonic(c_text(words, "words"), &h));
+            int rc = wzp_identity_from_mnemonic(c_text(words, "words"), &h);
+            wipe_memory(words.data(), words.size());
+            check(rc);
             return std::make_shared<Identity>(h);
           },
           py::arg("words"), "From a 24-word BIP39 English mnemonic. Raises WzpError (WZP_ERR_MNEMONIC_*).")
@@ -45,7 +51,9 @@ derives them. Immutable and thread-safe. Create one with the static constructors
           [](const Identity& self) {
             uint8_t out[WZP_SEED_BYTES];
             check(wzp_identity_seed(self.get(), out));
-            return to_bytes(out, sizeof out);
+            py::bytes seed = to_bytes(out, sizeof out);
+            wipe_memory(out, sizeof out);
+            return seed;
           },
           "The 32-byte seed (a secret).")
       .def_property_readonly(
@@ -85,7 +93,10 @@ derives them. Immutable and thread-safe. Create one with the static constructors
           [](const Identity& self) {
             char* out = nullptr;
             check(wzp_identity_mnemonic(self.get(), &out));
-            return take_string(out);
+            py::str words(out);
+            wipe_memory(out, std::strlen(out));
+            wzp_free(out);
+            return words;
           },
           "The seed as 24 BIP39 English words (a secret).")
       .def(

@@ -86,6 +86,7 @@ void bind_live(py::module_& m) {
         c.auth_url = auth ? auth->c_str() : nullptr;
         c.auth_timeout_ms = get_or<uint32_t>(cfg, "auth_timeout_ms", c.auth_timeout_ms);
         c.allow_identity_mismatch = get_or<bool>(cfg, "allow_identity_mismatch", false) ? 1 : 0;
+        c.require_session_v2 = get_or<bool>(cfg, "require_session_v2", false) ? 1 : 0;
         c.max_sessions = get_or<uint32_t>(cfg, "max_sessions", c.max_sessions);
         c.max_room_size = get_or<uint32_t>(cfg, "max_room_size", 0);
         c.phase_timeout_ms = get_or<uint32_t>(cfg, "phase_timeout_ms", c.phase_timeout_ms);
@@ -160,6 +161,8 @@ void bind_live(py::module_& m) {
              WZP_STAT(datagrams_dropped);
              WZP_STAT(bytes_forwarded);
              WZP_STAT(events_dropped);
+             WZP_STAT(media_sessions_v2);
+             WZP_STAT(media_sessions_reference);
 #undef WZP_STAT
              return d;
            })
@@ -212,6 +215,7 @@ void bind_live(py::module_& m) {
         if (mode != "v2" && mode != "reference")
           throw py::value_error("session_mode must be 'v2' or 'reference'");
         c.session_mode = mode == "v2" ? WZP_SESSION_V2 : WZP_SESSION_REFERENCE;
+        c.require_session_v2 = get_or<bool>(cfg, "require_session_v2", false) ? 1 : 0;
         std::string cert_pin, relay_pin;
         if (cfg.contains("pin_cert_sha256") && !cfg["pin_cert_sha256"].is_none()) {
           cert_pin = std::string(exact(cfg["pin_cert_sha256"].cast<py::bytes>(), 32, "pin_cert_sha256"));
@@ -293,6 +297,12 @@ void bind_live(py::module_& m) {
                                if (wzp_client_relay_fingerprint(c.get(), buf, sizeof buf) != WZP_OK)
                                  return py::none();
                                return py::str(buf);
+                             })
+      .def_property_readonly("media_session",
+                             [](const ClientHandle& c) -> py::object {
+                               wzp_session_mode mode;
+                               if (wzp_client_media_session(c.get(), &mode) != WZP_OK) return py::none();
+                               return py::str(mode == WZP_SESSION_V2 ? "v2" : "reference");
                              })
       .def_property_readonly("sni",
                              [](const ClientHandle& c) {

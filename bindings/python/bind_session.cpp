@@ -20,10 +20,11 @@ wzp_role parse_role(const std::string& role) {
 }
 
 wzp_handshake_config handshake_config(const std::optional<py::bytes>& eph, std::string_view& eph_view,
-                                      const std::string& mode) {
+                                      const std::string& mode, bool require_v2) {
   wzp_handshake_config cfg;
   wzp_handshake_config_init(&cfg);
   cfg.session_mode = parse_mode(mode);
+  cfg.require_session_v2 = require_v2 ? 1 : 0;
   if (eph) {
     eph_view = exact(*eph, 32, "ephemeral_secret");
     cfg.ephemeral_secret = data_of(eph_view);
@@ -127,6 +128,14 @@ Not thread-safe.)doc")
           },
           "The peer's fingerprint after a handshake, else None.")
       .def_property_readonly(
+          "mode",
+          [](const Session& s) {
+            wzp_session_mode mode;
+            check(wzp_session_get_mode(s.get(), &mode));
+            return std::string(mode == WZP_SESSION_V2 ? "v2" : "reference");
+          },
+          "'v2' or 'reference': after a handshake, the session the two sides negotiated.")
+      .def_property_readonly(
           "profile",
           [](const Session& s) -> py::object {
             const char* p = wzp_session_profile(s.get());
@@ -137,14 +146,16 @@ Not thread-safe.)doc")
 
   py::class_<Caller, std::shared_ptr<Caller>>(m, "Caller",
                                               "The calling side of the CallOffer/CallAnswer handshake.")
-      .def(py::init([](const Identity& id, std::optional<py::bytes> eph, const std::string& mode) {
-             std::string_view ev;
-             auto cfg = handshake_config(eph, ev, mode);
-             wzp_caller* h = nullptr;
-             check(wzp_caller_new(id.get(), &cfg, &h));
-             return std::make_shared<Caller>(h);
-           }),
-           py::arg("identity"), py::arg("ephemeral_secret") = py::none(), py::arg("session_mode") = "v2")
+      .def(py::init(
+               [](const Identity& id, std::optional<py::bytes> eph, const std::string& mode, bool require) {
+                 std::string_view ev;
+                 auto cfg = handshake_config(eph, ev, mode, require);
+                 wzp_caller* h = nullptr;
+                 check(wzp_caller_new(id.get(), &cfg, &h));
+                 return std::make_shared<Caller>(h);
+               }),
+           py::arg("identity"), py::arg("ephemeral_secret") = py::none(), py::arg("session_mode") = "v2",
+           py::arg("require_session_v2") = false)
       .def(
           "offer_json",
           [](Caller& c) {
@@ -163,14 +174,16 @@ Not thread-safe.)doc")
           py::arg("answer_json"), "Verify the CallAnswer and return the Session.");
 
   py::class_<Callee, std::shared_ptr<Callee>>(m, "Callee", "The answering side of the handshake.")
-      .def(py::init([](const Identity& id, std::optional<py::bytes> eph, const std::string& mode) {
-             std::string_view ev;
-             auto cfg = handshake_config(eph, ev, mode);
-             wzp_callee* h = nullptr;
-             check(wzp_callee_new(id.get(), &cfg, &h));
-             return std::make_shared<Callee>(h);
-           }),
-           py::arg("identity"), py::arg("ephemeral_secret") = py::none(), py::arg("session_mode") = "v2")
+      .def(py::init(
+               [](const Identity& id, std::optional<py::bytes> eph, const std::string& mode, bool require) {
+                 std::string_view ev;
+                 auto cfg = handshake_config(eph, ev, mode, require);
+                 wzp_callee* h = nullptr;
+                 check(wzp_callee_new(id.get(), &cfg, &h));
+                 return std::make_shared<Callee>(h);
+               }),
+           py::arg("identity"), py::arg("ephemeral_secret") = py::none(), py::arg("session_mode") = "v2",
+           py::arg("require_session_v2") = false)
       .def(
           "accept_offer",
           [](Callee& c, const std::string& json) {

@@ -3,6 +3,7 @@
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <string.h>
 #include <wzp.h>
 
 #include <memory>
@@ -27,6 +28,10 @@ inline py::bytes to_bytes(const uint8_t* p, size_t n) {
 }
 /// Take ownership of a library-allocated string (released with wzp_free).
 std::string take_string(char* s);
+/// Wipes a temporary copy of a secret (a seed, a mnemonic) before it is released.
+inline void wipe_memory(void* p, size_t n) noexcept {
+  if (p != nullptr && n != 0) ::explicit_bzero(p, n);
+}
 /// Require an exact length for a bytes argument (ValueError otherwise).
 std::string_view exact(const py::bytes& b, size_t n, const char* what);
 /// A text argument passed on as a NUL-terminated C string: an embedded NUL would silently

@@ -37,7 +37,7 @@ bool parse_hex(const std::string& text, std::vector<uint8_t>& out, size_t expect
 int main(int argc, char** argv) {
   CLI::App app{"wzp-call: join a WarzonePhone relay room, send test media packets and report what arrives."};
   std::string relay_addr, room, token, seed_hex, mnemonic, pin_cert, pin_relay, log_level = "warn";
-  bool raw_room = false, reference_session = false;
+  bool raw_room = false, reference_session = false, require_v2 = false;
   unsigned count = 10, interval_ms = 20, duration_s = 5, size = 100;
   app.add_option("--relay", relay_addr, "relay address, IP:port or [IPv6]:port")->required();
   app.add_option("--room", room, "room name (hashed into the SNI); default: the relay's 'default' room");
@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
                  "SHA-256 of the relay certificate (64 hex digits); refuse any other");
   app.add_option("--pin-relay", pin_relay, "the relay identity's fingerprint (xxxx:...); refuse any other");
   app.add_flag("--reference-session", reference_session, "offer only the reference media session");
+  app.add_flag(
+         "--require-session-v2", require_v2,
+         "refuse a relay that does not agree to libwzp's v2 media session instead of falling back to the "
+         "reference session")
+      ->excludes("--reference-session");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -103,6 +108,7 @@ int main(int argc, char** argv) {
   config.token = token.empty() ? nullptr : token.c_str();
   config.identity = identity;
   config.session_mode = reference_session ? WZP_SESSION_REFERENCE : WZP_SESSION_V2;
+  config.require_session_v2 = require_v2 ? 1 : 0;
   config.pin_cert_sha256 = cert_pin.empty() ? nullptr : cert_pin.data();
   config.pin_relay_fingerprint = pin_relay.empty() ? nullptr : relay_pin;
 
@@ -159,7 +165,10 @@ int main(int argc, char** argv) {
       case WZP_EVENT_JOINED: {
         char relay_fp[WZP_FINGERPRINT_STR_LEN + 1] = "?";
         wzp_client_relay_fingerprint(client, relay_fp, sizeof relay_fp);
-        std::printf("joined: relay %s\n", relay_fp);
+        wzp_session_mode mode = WZP_SESSION_V2;
+        wzp_client_media_session(client, &mode);
+        std::printf("joined: relay %s, media session %s\n", relay_fp,
+                    mode == WZP_SESSION_V2 ? "v2" : "reference");
         joined_at = clock::now();
         next_send = joined_at;
         break;

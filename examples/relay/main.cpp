@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
       "datagram a member sends is forwarded to the other members of its room."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
-  bool allow_mismatch = false;
+  bool allow_mismatch = false, require_v2 = false;
   app.add_option("--listen", listen, "UDP address to listen on, IP:port or [IPv6]:port (port 0 picks one)")
       ->capture_default_str();
   app.add_option(
@@ -65,10 +65,16 @@ int main(int argc, char** argv) {
       "--allow-identity-mismatch", allow_mismatch,
       "accept a token whose fingerprint differs from the client's handshake identity (reference clients "
       "and the web bridge use throwaway identities); by default such clients are refused");
+  app.add_flag(
+      "--require-session-v2", require_v2,
+      "refuse clients whose CallOffer does not offer libwzp's v2 media session (reference clients, or "
+      "an offer whose \"wzp_media_session\" field was stripped) instead of answering them with the "
+      "reference session");
   app.add_option(
       "--identity", identity_file,
-      "seed file of the relay identity (64 hex digits), created if absent, so the relay's fingerprint "
-      "is stable across restarts; without it the identity is random per start");
+      "seed file of the relay identity (64 hex digits), created only if the path does not exist, so the "
+      "relay's fingerprint is stable across restarts (any other failure stops the relay, the file is never "
+      "replaced); without it the identity is random per start");
   app.add_option("--cert", cert,
                  "PEM certificate (with --key); default: a self-signed ECDSA P-256 certificate")
       ->check(CLI::ExistingFile);
@@ -119,6 +125,7 @@ int main(int argc, char** argv) {
   config.auth_url = auth_url.empty() ? nullptr : auth_url.c_str();
   config.auth_timeout_ms = auth_timeout;
   config.allow_identity_mismatch = allow_mismatch ? 1 : 0;
+  config.require_session_v2 = require_v2 ? 1 : 0;
   config.max_sessions = max_sessions;
   config.max_room_size = max_room;
   config.phase_timeout_ms = phase_timeout;

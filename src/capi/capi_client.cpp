@@ -103,6 +103,10 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
       cc.pin_relay_fingerprint = crypto::Fingerprint(fp);
     }
     if (c.idle_timeout_ms != 0) cc.transport.idle_timeout_ms = c.idle_timeout_ms;
+    cc.require_media_session_v2 = c.require_session_v2 != 0;
+    if (cc.require_media_session_v2 && cc.session_mode != handshake::SessionMode::v2) {
+      return fail(Errc::invalid_argument, "require_session_v2 needs session_mode WZP_SESSION_V2");
+    }
     auto handle = std::make_unique<wzp_client>();
     handle->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     auto* events = handle->events.get();
@@ -200,6 +204,17 @@ int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, size_t buf
     auto fp = client->client->relay_fingerprint();
     if (!fp) return fail(Errc::invalid_state, "the handshake has not completed");
     return capi::copy_c_string(fp->to_display(), buf, buf_len);
+  });
+}
+
+int wzp_client_media_session(const wzp_client* client, wzp_session_mode* out_mode) {
+  WZP_CAPI_REQUIRE(client);
+  WZP_CAPI_REQUIRE(out_mode);
+  return guarded([&]() -> int {
+    auto mode = client->client->media_session();
+    if (!mode) return fail(Errc::invalid_state, "the client has not joined");
+    *out_mode = *mode == handshake::SessionMode::v2 ? WZP_SESSION_V2 : WZP_SESSION_REFERENCE;
+    return WZP_OK;
   });
 }
 

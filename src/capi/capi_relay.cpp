@@ -1,9 +1,5 @@
 // C ABI: the relay.
-#include <sys/stat.h>
-
-#include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -14,7 +10,7 @@
 #include "capi/capi_support.hpp"
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"
-#include "core/hex.hpp"
+#include "relay/identity_file.hpp"
 #include "relay/relay_server.hpp"
 
 using namespace wzp;
@@ -39,43 +35,6 @@ Result<std::string> read_text_file(const std::string& path, const char* what) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string trim(std::string s) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  return s;
-}
-
-// The relay's identity survives restarts through a seed file (64 hex digits);
-// a missing file is created with a fresh random seed, readable by the owner only.
-Result<crypto::Identity> load_or_create_identity(const std::string& path) {
-  std::ifstream probe(path);
-  if (!probe) {
-    auto seed = crypto::Seed::random();
-    std::string hex = seed.to_hex() + "\n";
-    mode_t old = ::umask(077);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    ::umask(old);
-    out << hex;
-    crypto::wipe_bytes(hex);
-    if (!out)
-      return make_error(Errc::io, "cannot create identity file '" + path + "': " + std::strerror(errno));
-    return crypto::Identity::from_seed(seed);
-  }
-  auto text = read_text_file(path, "identity file");
-  if (!text) return std::move(text).error();
-  std::string hex = trim(*text);
-  crypto::wipe_bytes(*text);
-  auto seed = crypto::Seed::from_hex(hex);
-  crypto::wipe_bytes(hex);
-  if (!seed) {
-    auto e = seed.error();
-    e.message = "identity file '" + path + "': " + e.message;
-    return e;
-  }
-  return crypto::Identity::from_seed(*seed);
 }
 
 Result<std::map<std::string, std::set<std::string>>> load_acl(const std::string& path) {
@@ -147,9 +106,9 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     if (c.identity != nullptr) {
       rc.identity = c.identity->identity;
     } else if (c.identity_file != nullptr) {
-      auto id = load_or_create_identity(c.identity_file);
-      if (!id) return fail(id.error());
-      rc.identity = std::move(*id);
+      auto seed = relay::load_or_create_seed_file(c.identity_file);
+      if (!seed) return fail(seed.error());
+      rc.identity = crypto::Identity::from_seed(*seed);
     } else {
       rc.identity = crypto::Identity::from_seed(crypto::Seed::random());
     }
@@ -164,6 +123,7 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     if (c.auth_url != nullptr && c.auth_url[0] != '\0') rc.auth_url = c.auth_url;
     if (c.auth_timeout_ms != 0) rc.auth_timeout_ms = c.auth_timeout_ms;
     rc.allow_identity_mismatch = c.allow_identity_mismatch != 0;
+    rc.require_media_session_v2 = c.require_session_v2 != 0;
     if (c.max_sessions == 0) return fail(Errc::invalid_argument, "max_sessions must be at least 1");
     rc.max_sessions = c.max_sessions;
     rc.max_room_size = c.max_room_size;
@@ -266,6 +226,8 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.datagrams_malformed = get(c.datagrams_malformed);
     s.datagrams_dropped = get(c.datagrams_dropped);
     s.bytes_forwarded = get(c.bytes_forwarded);
+    s.media_sessions_v2 = get(c.media_sessions_v2);
+    s.media_sessions_reference = get(c.media_sessions_reference);
   }
   s.events_dropped = relay->events->dropped();
   std::memcpy(out, &s, out->struct_size);
@@ -335,6 +297,9 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
           m["token_fingerprint"] =
               p.token_fingerprint ? nlohmann::ordered_json(*p.token_fingerprint) : nullptr;
           m["remote"] = p.remote;
+          m["media_session"] = nullptr;
+          if (p.media_session)
+            m["media_session"] = *p.media_session == handshake::SessionMode::v2 ? "v2" : "reference";
           members.push_back(std::move(m));
         }
         rooms.push_back({{"room", room.room}, {"participants", std::move(members)}});

@@ -145,6 +145,7 @@ void Client::on_handshake_completed(transport::Connection& conn) {
   // the relay reads streams in order and answers once the token is accepted.
   handshake::Options options;
   options.preferred = config_.session_mode;
+  options.require_v2 = config_.require_media_session_v2;
   caller_.emplace(config_.identity, options);
   auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(caller_->offer()))));
   if (!sent)
@@ -179,6 +180,7 @@ void Client::on_signal(transport::Connection& conn, ByteView payload) {
   {
     std::lock_guard lock(mutex_);
     relay_fingerprint_ = relay_fp;
+    media_session_ = session->mode();
   }
   session_.emplace(std::move(*session));
   max_datagram_.store(conn.max_datagram_payload(), std::memory_order_relaxed);
@@ -296,6 +298,11 @@ transport::ConnectionStats Client::stats() const {
 std::optional<crypto::Fingerprint> Client::relay_fingerprint() const {
   std::lock_guard lock(mutex_);
   return relay_fingerprint_;
+}
+
+std::optional<handshake::SessionMode> Client::media_session() const {
+  std::lock_guard lock(mutex_);
+  return media_session_;
 }
 
 std::optional<transport::CloseInfo> Client::close_info() const {

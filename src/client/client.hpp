@@ -41,6 +41,9 @@ struct ClientConfig {
   std::optional<crypto::Fingerprint> pin_relay_fingerprint;
   uint32_t handshake_timeout_ms = 10'000;
   transport::TransportSettings transport;
+  /// Refuse a relay that does not agree to the v2 media session (the connection is
+  /// closed with WZP_CLOSE_HANDSHAKE_FAILED) instead of falling back to the reference one.
+  bool require_media_session_v2 = false;
 };
 
 enum class ClientEventType { state, joined, media, signal, closed };
@@ -80,6 +83,8 @@ class Client {
 
   transport::ConnectionStats stats() const;
   std::optional<crypto::Fingerprint> relay_fingerprint() const;
+  /// The media session the handshake chose, once joined.
+  std::optional<handshake::SessionMode> media_session() const;
   const std::string& sni() const noexcept { return config_.sni; }
   /// The close that ended the connection, once closed.
   std::optional<transport::CloseInfo> close_info() const;
@@ -109,6 +114,7 @@ class Client {
   std::condition_variable state_cv_;
   std::optional<transport::CloseInfo> close_;
   std::optional<crypto::Fingerprint> relay_fingerprint_;
+  std::optional<handshake::SessionMode> media_session_;
   transport::ConnectionStats last_stats_;
 
   // loop-thread state

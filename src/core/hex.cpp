@@ -1,5 +1,7 @@
 #include "core/hex.hpp"
 
+#include "core/wipe.hpp"
+
 namespace wzp {
 namespace {
 
@@ -57,6 +59,7 @@ Result<Bytes> from_hex(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     int v = hex_value(text[i]);
     if (v < 0) {
+      wipe_memory(out.data(), out.size());  // what was decoded so far may be part of a seed
       return make_error(Errc::invalid_hex, "invalid hex: Invalid character '" +
                                                debug_char(static_cast<unsigned char>(text[i])) +
                                                "' at position " + std::to_string(i));

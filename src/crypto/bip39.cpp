@@ -60,6 +60,7 @@ Result<std::string> encode(ByteView entropy) {
   const size_t word_count = (n * 8 + n / 4) / 11;
   const auto words = english_words();
   std::string out;
+  out.reserve(word_count * 9);  // words are at most 8 letters: no reallocation leaves a copy behind
   for (size_t w = 0; w < word_count; ++w) {
     unsigned index = 0;
     for (size_t b = 0; b < 11; ++b) index = (index << 1) | (bit_at(bits.data(), w * 11 + b) ? 1U : 0U);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/wipe.hpp"
+#include "crypto/secret.hpp"
+
 namespace wzp::crypto {
 
 bool is_unicode_white_space(char32_t c) noexcept {
@@ -50,6 +53,7 @@ Result<std::string> nfkd_fold(std::string_view utf8) {
     size_t start = pos;
     char32_t cp = decode_utf8(utf8, pos);
     if (cp == kInvalidCodePoint) {
+      wipe_bytes(out);
       return make_error(Errc::invalid_argument, "invalid UTF-8 at byte " + std::to_string(start));
     }
     auto it = cp < 0x80
@@ -57,9 +61,9 @@ Result<std::string> nfkd_fold(std::string_view utf8) {
                   : std::lower_bound(entries.begin(), entries.end(), cp,
                                      [](const detail::NfkdEntry& e, char32_t v) { return e.code_point < v; });
     if (it != entries.end() && it->code_point == cp) {
-      out.append(pool.substr(it->offset, it->length));
+      append_wiping(out, pool.substr(it->offset, it->length));
     } else {
-      out.append(utf8.substr(start, pos - start));
+      append_wiping(out, utf8.substr(start, pos - start));
     }
   }
   return out;

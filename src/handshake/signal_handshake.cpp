@@ -45,7 +45,8 @@ CallSession make_session(const crypto::SessionKey& key, bool v2, crypto::Role ro
 
 Caller::Caller(const crypto::Identity& identity, Options options)
     : crypto_(crypto::CallerHandshake::start(identity, options.ephemeral_secret)),
-      preferred_(options.preferred) {
+      preferred_(options.require_v2 ? SessionMode::v2 : options.preferred),
+      require_v2_(options.require_v2) {
   const auto& signed_offer = crypto_.offer();
   offer_.identity_pub = signed_offer.identity_pub;
   offer_.ephemeral_pub = signed_offer.ephemeral_pub;
@@ -66,6 +67,11 @@ Result<CallSession> Caller::accept(const wire::SignalMessage& reply) {
   if (!key) return std::move(key).error();
   done_ = true;
   bool v2 = preferred_ == SessionMode::v2 && answer->media_session_version == kMediaSessionVersion;
+  if (require_v2_ && !v2) {
+    return make_error(Errc::handshake_failed,
+                      "the v2 media session is required, and the CallAnswer does not agree to it (no "
+                      "\"wzp_media_session\":2)");
+  }
   return make_session(*key, v2, crypto::Role::caller, crypto_.offer(), peer, answer->chosen_profile);
 }
 
@@ -76,10 +82,16 @@ Result<Answered> answer_offer(const crypto::Identity& identity, const wire::Sign
     return make_error(Errc::unexpected_message,
                       "expected CallOffer, got " + std::string(wire::variant_name(message)));
   }
+  bool v2 = (options.preferred == SessionMode::v2 || options.require_v2) &&
+            offer->media_session_version == kMediaSessionVersion;
+  if (options.require_v2 && !v2) {
+    return make_error(Errc::handshake_failed,
+                      "the v2 media session is required, and the CallOffer does not offer it (no "
+                      "\"wzp_media_session\":2)");
+  }
   auto caller = signed_part(*offer);
   auto accepted = crypto::CalleeHandshake::accept(identity, caller, options.ephemeral_secret);
   if (!accepted) return std::move(accepted).error();
-  bool v2 = options.preferred == SessionMode::v2 && offer->media_session_version == kMediaSessionVersion;
   wire::CallAnswer answer;
   answer.identity_pub = accepted->answer.identity_pub;
   answer.ephemeral_pub = accepted->answer.ephemeral_pub;

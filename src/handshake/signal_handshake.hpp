@@ -11,6 +11,11 @@
 //                      info = "wzp-v2 transcript")
 // so the media keys depend on both identities and both ephemerals. Anything else
 // (a reference peer, or reference mode preferred) gives the reference session.
+//
+// The field is neither signed nor part of the transcript, so whoever can alter the
+// signalling can strip it and make two libwzp peers fall back to the reference
+// session. Options::require_v2 refuses that fallback on either side. (Adding the
+// field to a peer's message only makes the two sides' media keys disagree.)
 #pragma once
 
 #include <optional>
@@ -26,6 +31,9 @@ inline constexpr uint32_t kMediaSessionVersion = 2;
 
 struct Options {
   SessionMode preferred = SessionMode::v2;
+  /// Refuse a peer that does not agree to v2 (Errc::handshake_failed) instead of falling
+  /// back to the reference session. Implies offering v2.
+  bool require_v2 = false;
   /// Fixed ephemeral secret (known-answer tests only); random when empty.
   std::optional<crypto::X25519Secret> ephemeral_secret;
 };
@@ -39,6 +47,7 @@ class Caller {
 
   /// Consume the peer's reply. Errors: unexpected_message (not a CallAnswer),
   /// bad_signature "callee signature verification failed", weak_key,
+  /// handshake_failed (require_v2 and the answer is not v2),
   /// invalid_state (called again after success).
   Result<CallSession> accept(const wire::SignalMessage& reply);
 
@@ -46,6 +55,7 @@ class Caller {
   crypto::CallerHandshake crypto_;
   wire::CallOffer offer_;
   SessionMode preferred_;
+  bool require_v2_;
   bool done_ = false;
 };
 
@@ -56,7 +66,7 @@ struct Answered {
 
 /// Callee: verify the CallOffer, answer it, derive the session. Errors:
 /// unexpected_message (not a CallOffer), bad_signature "caller signature
-/// verification failed", weak_key.
+/// verification failed", weak_key, handshake_failed (require_v2 and the offer is not v2).
 Result<Answered> answer_offer(const crypto::Identity& identity, const wire::SignalMessage& message,
                               const Options& options = {});
 

@@ -30,6 +30,9 @@ struct RelayConfig {
   /// The reference never compares the token's fingerprint with the handshake
   /// identity; we require equality unless this is set.
   bool allow_identity_mismatch = false;
+  /// Refuse a CallOffer without the v2 media session (WZP_CLOSE_HANDSHAKE_FAILED)
+  /// instead of answering it with the reference session.
+  bool require_media_session_v2 = false;
 
   /// Connections held at once, the ones still authenticating included.
   size_t max_sessions = 100;

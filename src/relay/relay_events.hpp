@@ -41,6 +41,8 @@ struct RelayCounters {
   /// Not forwarded: sender not joined yet, or a receiver's connection refused it.
   std::atomic<uint64_t> datagrams_dropped{0};
   std::atomic<uint64_t> bytes_forwarded{0};
+  /// Joined participants by the media session their handshake chose (v2 / reference).
+  std::atomic<uint64_t> media_sessions_v2{0}, media_sessions_reference{0};
 };
 
 }  // namespace wzp::relay

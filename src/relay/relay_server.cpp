@@ -41,6 +41,7 @@ struct RelayServer::Peer {
   uint64_t auth_generation = 0;
   std::optional<EventLoop::TimerId> deadline;
   ParticipantId participant = 0;
+  std::optional<handshake::SessionMode> media_session;  // chosen by the handshake
 };
 
 RelayServer::RelayServer(RelayConfig config, EventSink sink)
@@ -337,7 +338,9 @@ void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, R
 }
 
 void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wire::SignalMessage& message) {
-  auto answered = handshake::answer_offer(config_.identity, message);
+  handshake::Options options;
+  options.require_v2 = config_.require_media_session_v2;
+  auto answered = handshake::answer_offer(config_.identity, message, options);
   if (!answered) {
     std::string reason = "handshake failed: " + answered.error().message;
     if (std::holds_alternative<wire::AuthToken>(message) && !config_.auth_url) {
@@ -384,11 +387,16 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   }
   peer.phase = Peer::Phase::joined;
   peer.participant = *joined;
+  peer.media_session = answered->session.mode();
+  (*peer.media_session == handshake::SessionMode::v2 ? counters_.media_sessions_v2
+                                                     : counters_.media_sessions_reference)
+      .fetch_add(1, std::memory_order_relaxed);
   counters_.participants.fetch_add(1, std::memory_order_relaxed);
   counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
   WZP_LOG(info, kLog,
           *peer.fingerprint + " joined " + describe_peer(peer.remote, peer.room) + " (" +
-              std::to_string(registry_.room_size(peer.room)) + " in room)");
+              std::to_string(registry_.room_size(peer.room)) + " in room, media session " +
+              (*peer.media_session == handshake::SessionMode::v2 ? "v2" : "reference") + ")");
   emit(RelayEvent{RelayEventType::joined, peer.id, peer.room, peer.fingerprint, {}});
 }
 
@@ -487,11 +495,12 @@ std::vector<RoomInfo> RelayServer::rooms() const {
     for (const auto& [name, members] : registry_.rooms()) {
       RoomInfo room{name, {}};
       for (const auto& m : members) {
-        ParticipantInfo info{m.id, m.connection, {}, m.fingerprint, {}};
+        ParticipantInfo info{m.id, m.connection, {}, m.fingerprint, {}, {}};
         auto it = peers_.find(m.connection);
         if (it != peers_.end()) {
           info.fingerprint = it->second->fingerprint.value_or("");
           info.remote = it->second->remote;
+          info.media_session = it->second->media_session;
         }
         room.participants.push_back(std::move(info));
       }

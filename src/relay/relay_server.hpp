@@ -21,6 +21,7 @@
 
 #include "core/event_loop.hpp"
 #include "core/result.hpp"
+#include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
@@ -37,6 +38,7 @@ struct ParticipantInfo {
   std::string fingerprint;                       // handshake identity, display form
   std::optional<std::string> token_fingerprint;  // from the auth server
   std::string remote;
+  std::optional<handshake::SessionMode> media_session;  // chosen by the participant's handshake
 };
 
 struct RoomInfo {

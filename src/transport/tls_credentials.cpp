@@ -3,9 +3,14 @@
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include "core/wipe.hpp"
 #include "transport/tls_credentials_native.hpp"
 
 namespace wzp::transport {
@@ -24,20 +29,36 @@ struct CrtDeleter {
 using PrivkeyPtr = std::unique_ptr<std::remove_pointer_t<gnutls_x509_privkey_t>, PrivkeyDeleter>;
 using CrtPtr = std::unique_ptr<std::remove_pointer_t<gnutls_x509_crt_t>, CrtDeleter>;
 
-// Takes ownership of a GnuTLS-allocated datum.
+// Takes ownership of a GnuTLS-allocated datum (wiped first: it may hold a private key).
 std::string take_string(gnutls_datum_t& datum) {
   std::string out(reinterpret_cast<const char*>(datum.data), datum.size);
+  wipe_memory(datum.data, datum.size);
   gnutls_free(datum.data);
   datum.data = nullptr;
   return out;
 }
 
+// Plain reads into one buffer, so a private key leaves no copy in stream buffers.
 Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(Errc::io, "cannot open '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(Errc::io, "cannot open '" + path + "': " + std::strerror(errno));
+  std::string text;
+  struct ::stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) text.reserve(static_cast<size_t>(st.st_size) + 1);
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      wipe_memory(chunk, sizeof chunk);
+      ::close(fd);
+      if (n == 0) return text;
+      wipe_string(text);
+      return make_error(Errc::io, "cannot read '" + path + "': " + std::strerror(err));
+    }
+    append_wiping(text, std::string_view(chunk, static_cast<size_t>(n)));
+  }
 }
 
 // 1975-01-01T00:00:00Z, the reference's not-before date.
@@ -46,7 +67,7 @@ constexpr time_t kNotBefore = 157766400;
 }  // namespace
 
 TlsCredentials::TlsCredentials() : native_(std::make_unique<Native>()) {}
-TlsCredentials::~TlsCredentials() = default;
+TlsCredentials::~TlsCredentials() { wipe_string(private_key_pem_); }
 
 Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::from_pem(std::string_view certificate_pem,
                                                                        std::string_view private_key_pem) {
@@ -77,7 +98,9 @@ Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::from_pem_files(
   if (!cert) return std::move(cert).error();
   auto key = read_file(private_key_path);
   if (!key) return std::move(key).error();
-  return from_pem(*cert, *key);
+  auto creds = from_pem(*cert, *key);
+  wipe_string(*key);
+  return creds;
 }
 
 Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::generate_self_signed(
@@ -128,7 +151,9 @@ Result<std::shared_ptr<const TlsCredentials>> TlsCredentials::generate_self_sign
       gnutls_x509_privkey_export2_pkcs8(key.get(), GNUTLS_X509_FMT_PEM, nullptr, GNUTLS_PKCS_PLAIN, &key_pem);
   if (rv != GNUTLS_E_SUCCESS) return tls_error("exporting the private key", rv);
   std::string key_text = take_string(key_pem);
-  return from_pem(cert_text, key_text);
+  auto creds = from_pem(cert_text, key_text);
+  wipe_string(key_text);
+  return creds;
 }
 
 }  // namespace wzp::transport

@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 help=$("$bin/wzp-relay" --help)
 for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --identity --cert --key --room-acl \
-            --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level; do
+            --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level --require-session-v2; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
 "$bin/wzp-call" --help | grep -q -- "--relay" || fail "wzp-call --help does not document --relay"
@@ -22,6 +22,11 @@ done
 if "$bin/wzp-relay" --listen nonsense >"$work/bad.out" 2>&1; then fail "a bad --listen was accepted"; fi
 grep -q "is not IP:port" "$work/bad.out" || fail "bad --listen gave no clear error: $(cat "$work/bad.out")"
 if "$bin/wzp-relay" --no-such-flag >/dev/null 2>&1; then fail "an unknown flag was accepted"; fi
+mkdir "$work/seed-dir"
+if "$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/seed-dir" >"$work/bad.out" 2>&1; then
+  fail "a directory was accepted as the identity file"
+fi
+grep -q "Is a directory" "$work/bad.out" || fail "a directory as --identity gave no clear error: $(cat "$work/bad.out")"
 
 "$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" >"$work/relay.out" 2>"$work/relay.err" &
 relay_pid=$!
@@ -54,14 +59,23 @@ relay_pid=""
 grep -q "SIGTERM, stopping" "$work/relay.out" || fail "the relay did not report its shutdown"
 grep -q "5 datagrams forwarded" "$work/relay.out" || fail "the relay did not count 5 forwarded datagrams: $(cat "$work/relay.out")"
 
-# Restarted with the same identity file, the relay keeps its fingerprint.
-"$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" >"$work/relay2.out" 2>&1 &
+# Restarted with the same identity file, the relay keeps its fingerprint. It now requires the
+# v2 media session: a call offering only the reference session is refused, a v2 call joins.
+"$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" --require-session-v2 >"$work/relay2.out" 2>&1 &
 relay_pid=$!
 for _ in $(seq 100); do
   grep -q "listening on" "$work/relay2.out" 2>/dev/null && break
   sleep 0.1
 done
 grep -q "fingerprint $fingerprint" "$work/relay2.out" || fail "the fingerprint changed across a restart"
+port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay2.out")
+if "$bin/wzp-call" --relay "127.0.0.1:$port" --reference-session --send 0 --duration 1 >"$work/old.out" 2>&1; then
+  fail "a reference-session call joined a relay that requires v2: $(cat "$work/old.out")"
+fi
+grep -q "v2 media session is required" "$work/old.out" || fail "no clear refusal: $(cat "$work/old.out")"
+"$bin/wzp-call" --relay "127.0.0.1:$port" --require-session-v2 --send 0 --duration 1 >"$work/v2.out" 2>&1 \
+  || fail "a v2 call was refused: $(cat "$work/v2.out")"
+grep -q "media session v2" "$work/v2.out" || fail "the call did not report its media session: $(cat "$work/v2.out")"
 kill -INT "$relay_pid"
 wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGINT"
 relay_pid=""

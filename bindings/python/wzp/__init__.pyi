@@ -128,12 +128,19 @@ class Session:
     @property
     def profile(self) -> Optional[str]:
         """The quality profile chosen in the handshake ('GOOD', 'DEGRADED', 'CATASTROPHIC', 'custom')."""
+    @property
+    def mode(self) -> SessionMode:
+        """'v2' or 'reference': after a handshake, the session the two sides negotiated."""
 
 class Caller:
     """The calling side of the CallOffer/CallAnswer handshake."""
 
     def __init__(
-        self, identity: Identity, ephemeral_secret: Optional[bytes] = None, session_mode: SessionMode = "v2"
+        self,
+        identity: Identity,
+        ephemeral_secret: Optional[bytes] = None,
+        session_mode: SessionMode = "v2",
+        require_session_v2: bool = False,
     ) -> None: ...
     def offer_json(self) -> str:
         """The signed CallOffer as compact JSON."""
@@ -144,7 +151,11 @@ class Callee:
     """The answering side of the handshake."""
 
     def __init__(
-        self, identity: Identity, ephemeral_secret: Optional[bytes] = None, session_mode: SessionMode = "v2"
+        self,
+        identity: Identity,
+        ephemeral_secret: Optional[bytes] = None,
+        session_mode: SessionMode = "v2",
+        require_session_v2: bool = False,
     ) -> None: ...
     def accept_offer(self, offer_json: str) -> Tuple[str, Session]:
         """Verify the CallOffer; returns (answer_json, Session)."""
@@ -324,6 +335,8 @@ class Client(_EventSource):
     def sni(self) -> str: ...
     @property
     def relay_fingerprint(self) -> Optional[str]: ...
+    @property
+    def media_session(self) -> Optional[SessionMode]: ...
     def send_media(self, datagram: bytes) -> None: ...
     def send_signal(self, message: str) -> None: ...
     def hangup(self, reason: str = "Normal") -> None: ...

@@ -115,7 +115,8 @@ class Relay(_EventSource):
     Keyword arguments mirror wzp_relay_config: host ("127.0.0.1"), port (0 picks one),
     identity (an Identity), identity_file, cert_file, key_file, auth_url,
     auth_timeout_ms, allow_identity_mismatch, max_sessions, max_room_size,
-    phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity.
+    phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity,
+    require_session_v2 (refuse clients that do not agree to the v2 media session).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None, **options: Any):
@@ -160,7 +161,8 @@ class Relay(_EventSource):
         return self._handle.stats()
 
     def rooms(self) -> List[Dict[str, Any]]:
-        """[{"room": name, "participants": [{"id", "connection", "fingerprint", "token_fingerprint", "remote"}]}]"""
+        """[{"room": name, "participants": [{"id", "connection", "fingerprint", "token_fingerprint", "remote",
+        "media_session"}]}] (media_session: "v2" or "reference")"""
         return json.loads(self._handle.rooms_json())
 
     def acl_set_enabled(self, enabled: bool) -> None:
@@ -183,7 +185,8 @@ class Client(_EventSource):
 
     Keyword arguments mirror wzp_client_config: host ("127.0.0.1"), port, room, raw_room,
     token, identity, session_mode ("v2" or "reference"), pin_cert_sha256 (32 bytes),
-    pin_relay_fingerprint (16 bytes), handshake_timeout_ms, idle_timeout_ms, event_queue_capacity.
+    pin_relay_fingerprint (16 bytes), handshake_timeout_ms, idle_timeout_ms, event_queue_capacity,
+    require_session_v2 (refuse a relay that does not agree to the v2 media session).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int, room: Optional[str] = None,
@@ -219,6 +222,11 @@ class Client(_EventSource):
     @property
     def relay_fingerprint(self) -> Optional[str]:
         return self._handle.relay_fingerprint
+
+    @property
+    def media_session(self) -> Optional[str]:
+        """The media session the handshake chose once joined ("v2" or "reference"), else None."""
+        return self._handle.media_session
 
     def send_media(self, datagram: bytes) -> None:
         """Send one media datagram. Raises WzpError (WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED)."""

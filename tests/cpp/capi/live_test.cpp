@@ -438,5 +438,83 @@ TEST(CapiLive, LogCallbackSeesTheRelay) {
   EXPECT_GE(lines.load(), 2);  // listening, stopped
 }
 
+// The only participant of the relay joined with `expected`, and the client, the stats and
+// the rooms JSON all say so.
+void expect_one_media_session(const RelayOwner& relay, const ClientOwner& client, wzp_session_mode expected) {
+  wzp_session_mode mode = expected == WZP_SESSION_V2 ? WZP_SESSION_REFERENCE : WZP_SESSION_V2;
+  ASSERT_EQ(wzp_client_media_session(client.h, &mode), WZP_OK) << wzp_last_error();
+  EXPECT_EQ(mode, expected);
+  const bool v2 = expected == WZP_SESSION_V2;
+  wzp_relay_stats stats;
+  stats.struct_size = sizeof stats;
+  ASSERT_EQ(wzp_relay_stats_get(relay.h, &stats), WZP_OK);
+  EXPECT_EQ(stats.media_sessions_v2, v2 ? 1u : 0u);
+  EXPECT_EQ(stats.media_sessions_reference, v2 ? 0u : 1u);
+  char* rooms = nullptr;
+  ASSERT_EQ(wzp_relay_rooms_json(relay.h, &rooms), WZP_OK);
+  auto parsed = Json::parse(take_string(rooms));
+  ASSERT_EQ(parsed.size(), 1u);
+  EXPECT_EQ(parsed[0]["participants"][0]["media_session"], v2 ? "v2" : "reference");
+}
+
+// A relay that requires the v2 media session refuses a client that offers only the
+// reference session, with a close code and a reason that say so on both ends.
+TEST(CapiLive, ARelayThatRequiresV2RefusesAReferenceOnlyClient) {
+  RelayOwner relay;
+  wzp_relay_config rc;
+  wzp_relay_config_init(&rc);
+  rc.require_session_v2 = 1;
+  uint16_t port = start_relay(relay, &rc);
+  auto config = client_config(port, "strict");
+  config.session_mode = WZP_SESSION_REFERENCE;
+  ClientOwner client;
+  ASSERT_EQ(wzp_client_new(&config, &client.h), WZP_OK) << wzp_last_error();
+  ASSERT_EQ(wzp_client_connect(client.h), WZP_OK);
+  EXPECT_EQ(wzp_client_wait_joined(client.h, kWaitMs), WZP_ERR_CLOSED);
+  wzp_event ev;
+  wzp_event_init(&ev);
+  ASSERT_TRUE(next_of_type(client.h, WZP_EVENT_CLOSED, &ev));
+  EXPECT_EQ(ev.close_code, uint64_t{WZP_CLOSE_HANDSHAKE_FAILED});
+  ASSERT_NE(ev.close_reason, nullptr);
+  EXPECT_NE(std::string(ev.close_reason).find("v2 media session is required"), std::string::npos)
+      << ev.close_reason;
+  wzp_event_clear(&ev);
+  ASSERT_EQ(wzp_relay_next_event(relay.h, &ev, kWaitMs), WZP_OK);
+  EXPECT_EQ(ev.type, WZP_EVENT_REJECTED);
+  EXPECT_EQ(ev.close_code, uint64_t{WZP_CLOSE_HANDSHAKE_FAILED});
+  wzp_event_clear(&ev);
+  wzp_session_mode mode;
+  EXPECT_EQ(wzp_client_media_session(client.h, &mode), WZP_ERR_INVALID_STATE);
+
+  // A v2 client joins the same relay, and both ends report the v2 session.
+  ClientOwner good;
+  join(good, client_config(port, "strict"));
+  expect_one_media_session(relay, good, WZP_SESSION_V2);
+  wzp_relay_stats stats;
+  stats.struct_size = sizeof stats;
+  ASSERT_EQ(wzp_relay_stats_get(relay.h, &stats), WZP_OK);
+  EXPECT_EQ(stats.handshakes_failed, 1u);
+}
+
+// By default the reference session is accepted, and reported, so an application can see it.
+TEST(CapiLive, TheReferenceSessionIsReportedWhenItIsChosen) {
+  RelayOwner relay;
+  uint16_t port = start_relay(relay);
+  auto config = client_config(port, "lenient");
+  config.session_mode = WZP_SESSION_REFERENCE;
+  ClientOwner client;
+  join(client, config);
+  expect_one_media_session(relay, client, WZP_SESSION_REFERENCE);
+}
+
+TEST(CapiLive, AClientCannotRequireV2WhileOfferingTheReferenceSession) {
+  auto config = client_config(4433, "x");
+  config.session_mode = WZP_SESSION_REFERENCE;
+  config.require_session_v2 = 1;
+  wzp_client* client = nullptr;
+  EXPECT_EQ(wzp_client_new(&config, &client), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(client, nullptr);
+}
+
 }  // namespace
 }  // namespace wzp_capi_test

@@ -139,13 +139,16 @@ TEST(LiveHandshake, ClientGivesUpWhenNothingListens) {
   expect_local_close(c->wait_closed(), CloseCode::timeout, "not joined within 300 ms (state CONNECTING)");
 }
 
-// A relay stand-in that answers the client's CallOffer with `reply`.
+// A relay stand-in that answers the client's CallOffer with `reply` (`adjust` edits the client's config).
 std::optional<transport::CloseInfo> client_closed_after_reply(
-    const std::function<std::string(const wire::CallOffer&)>& reply) {
+    const std::function<std::string(const wire::CallOffer&)>& reply,
+    const std::function<void(client::ClientConfig&)>& adjust = {}) {
   auto server = RawEndpoint::mute_server();
   EXPECT_TRUE(server);
   if (!server) return std::nullopt;
-  auto c = TestClient::connect(client_config_to(server->port()));
+  auto config = client_config_to(server->port());
+  if (adjust) adjust(config);
+  auto c = TestClient::connect(std::move(config));
   EXPECT_TRUE(c);
   if (!c) return std::nullopt;
   EXPECT_TRUE(server->wait_signals(1));
@@ -186,6 +189,24 @@ TEST(LiveClientHandshake, AnswerWithABadSignature) {
                        return wire::encode_json(wire::SignalMessage(answer));
                      }),
                      CloseCode::handshake_failed, "signature verification failed");
+}
+
+// Someone on the path strips "wzp_media_session" from the relay's answer: a client that
+// requires the v2 session closes instead of falling back to the reference session.
+TEST(LiveClientHandshake, AClientThatRequiresV2RefusesAnAnswerWithoutIt) {
+  auto relay_identity = identity_from(21);
+  expect_local_close(client_closed_after_reply(
+                         [&](const wire::CallOffer& offer) {
+                           EXPECT_EQ(offer.media_session_version, handshake::kMediaSessionVersion);
+                           auto answered =
+                               handshake::answer_offer(relay_identity, wire::SignalMessage(offer));
+                           EXPECT_TRUE(answered.ok());
+                           wire::CallAnswer answer = answered->answer;
+                           answer.media_session_version.reset();
+                           return wire::encode_json(wire::SignalMessage(answer));
+                         },
+                         [](client::ClientConfig& c) { c.require_media_session_v2 = true; }),
+                     CloseCode::handshake_failed, "v2 media session is required");
 }
 
 TEST(LiveHandshake, PinnedRelayIdentityAndCertificateMatch) {
