@@ -49,7 +49,16 @@ TEST(StressRelay, AclChangeFromLeftCallbackWhileAnotherThreadStops) {
     std::vector<wzp_client*> clients;
     for (int i = 0; i < 3; ++i) clients.push_back(joined_client(port, "general"));
     // Stopping closes every connection: each LEFT callback changes the ACL meanwhile.
-    std::thread stopper([&] { EXPECT_EQ(wzp_relay_stop(state.relay), WZP_OK) << wzp_last_error(); });
+    std::atomic<bool> stopped{false};
+    std::thread stopper([&] {
+      EXPECT_EQ(wzp_relay_stop(state.relay), WZP_OK) << wzp_last_error();
+      stopped = true;
+    });
+    // This thread changes the ACL too, while the stop and the callbacks run.
+    while (!stopped.load()) {
+      EXPECT_EQ(wzp_relay_acl_allow(state.relay, "general", "from-a-thread"), WZP_OK);
+      EXPECT_TRUE(poke_relay(state.relay));
+    }
     stopper.join();
     EXPECT_EQ(state.left.load(), 3);
     EXPECT_EQ(state.acl_failures.load(), 0);
@@ -153,6 +162,29 @@ TEST(StressRelay, EveryCallFromManyThreadsWhileClientsJoinAndLeave) {
     EXPECT_GE(state.left.load(), 7);  // 6 churned clients and the shared one
     wzp_client_free(shared);
     wzp_relay_free(state.relay);
+  }
+}
+
+// The ACL lives in the pre-start config until start: changes made before start apply.
+TEST(StressRelay, AclChangesBeforeStartAreKept) {
+  Watchdog watchdog(60s, "ACL before start");
+  for (int enabled = 0; enabled < 2; ++enabled) {
+    wzp_relay* relay = new_relay();
+    ASSERT_NE(relay, nullptr);
+    ASSERT_EQ(wzp_relay_acl_set_enabled(relay, 1), WZP_OK);
+    ASSERT_EQ(wzp_relay_acl_set_enabled(relay, enabled), WZP_OK);
+    ASSERT_EQ(wzp_relay_start(relay), WZP_OK);
+    wzp_client* c = new_client(port_of(relay), "general");
+    ASSERT_NE(c, nullptr);
+    ASSERT_EQ(wzp_client_connect(c), WZP_OK);
+    // With the ACL on, a client without a token fingerprint is refused.
+    int rc = wzp_client_wait_joined(c, 20'000);
+    EXPECT_EQ(rc, enabled ? WZP_ERR_CLOSED : WZP_OK) << wzp_last_error();
+    if (enabled) {
+      EXPECT_NE(std::string(wzp_last_error()).find("0x301"), std::string::npos) << wzp_last_error();
+    }
+    wzp_client_free(c);
+    wzp_relay_free(relay);
   }
 }
 
