@@ -192,7 +192,7 @@ TEST(StressRelay, AclChangesBeforeStartAreKept) {
 // never touch freed memory (run under ASan/TSan to see the difference).
 template <class Handle, class Next, class Free>
 void free_while_waiting(Handle* handle, Next next, Free free) {
-  constexpr int kWaiters = 3;
+  constexpr int kWaiters = 8;
   std::atomic<int> entered{0};
   std::atomic<int> closed{0};
   std::vector<std::thread> waiters;
