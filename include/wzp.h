@@ -19,7 +19,8 @@
  *  - Threading: unless a function says otherwise, distinct handles may be used from distinct
  *    threads concurrently, and one handle must not be used from two threads at once.
  *    Identity handles are immutable after creation and may be shared between threads for
- *    read-only calls.
+ *    read-only calls. Relays and clients are the exception: their calls are thread-safe
+ *    (see "Threading" at wzp_relay and wzp_client).
  *  - No C++ exception ever crosses this ABI; out-of-memory is reported as WZP_ERR_NO_MEMORY.
  */
 #ifndef WZP_H
@@ -492,9 +493,14 @@ WZP_API const char* wzp_client_state_name(int state);
 /** The close code's name, e.g. "WZP_CLOSE_ACL_DENIED" ("WZP_CLOSE_UNKNOWN" otherwise). Static storage. */
 WZP_API const char* wzp_close_code_name(uint64_t code);
 
-/** Event callback: runs on the relay's or client's event-loop thread. It must return quickly and
- *  must not call wzp_relay_free / wzp_client_free / *_stop on its own handle. When a callback is
- *  set, events are delivered to it instead of the queue. */
+/** Event callback: runs on the relay's or client's event-loop thread, one call at a time per
+ *  handle, with no library lock held. It must return quickly. It may call any other function of
+ *  the library, including every call on its own handle (ACL changes, rooms_json, stats, send,
+ *  hangup, ...), except these, which it must not call on its own handle: wzp_relay_stop (refused
+ *  with WZP_ERR_INVALID_STATE), wzp_relay_free / wzp_client_free (refused: an error is logged and
+ *  the handle is not released). A C++ exception thrown by the callback is caught at the library's
+ *  boundary and logged; the event is lost, the handle goes on. When a callback is set, events are
+ *  delivered to it instead of the queue. */
 typedef void (*wzp_event_cb)(const wzp_event* event, void* user_data);
 
 /* ------------------------------------------------------------------------- */
@@ -504,8 +510,14 @@ typedef void (*wzp_event_cb)(const wzp_event* event, void* user_data);
 /** An SFU relay: accepts QUIC connections, authenticates tokens with featherChat (optional),
  *  runs the call handshake as callee, admits clients to rooms (SNI = room) under an optional
  *  access list, and forwards every media datagram to the other members of the room.
- *  All relay calls are thread-safe, except wzp_relay_free (call it once, from a thread that is
- *  not the relay's own callback). */
+ *
+ *  Threading: every relay call may be made from any thread at any time, concurrently with any
+ *  other relay call (start, stop, ACL changes, stats, rooms_json from several threads and from
+ *  the relay's callback), except wzp_relay_free: call it once, after every other call on the
+ *  handle has returned or while other threads are blocked in wzp_relay_next_event (they return
+ *  WZP_ERR_CLOSED), from any thread but the relay's own callback. No library lock is held while
+ *  the relay's callback runs, so a callback that changes the ACL while another thread stops the
+ *  relay does not deadlock. */
 typedef struct wzp_relay wzp_relay;
 
 typedef struct wzp_relay_config {
@@ -559,22 +571,32 @@ WZP_API void wzp_relay_config_init(wzp_relay_config* config);
  *  a directory, an I/O error, a full disk) is IO with the path and the system's reason in
  *  wzp_last_error(), and an existing file is never truncated or replaced. */
 WZP_API int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out);
-/** Bind the UDP socket and start the event-loop thread. Errors: IO (bind), INVALID_STATE (started). */
+/** Bind the UDP socket and start the event-loop thread. ACL changes made before or during the
+ *  start are kept. Errors: IO (bind), INVALID_STATE (already started or stopped). Thread-safe. */
 WZP_API int wzp_relay_start(wzp_relay* relay);
-/** Close every connection (WZP_CLOSE_SHUTDOWN), stop the thread. Idempotent. */
+/** Close every connection (WZP_CLOSE_SHUTDOWN: LEFT events reach the callback or queue), stop the
+ *  thread; no callback runs after it returns. Idempotent; concurrent calls wait for the first.
+ *  A stopped relay cannot be started again; the other calls keep working (rooms_json gives "[]").
+ *  Errors: INVALID_STATE (called from the relay's own callback). Thread-safe. */
 WZP_API int wzp_relay_stop(wzp_relay* relay);
-/** Stop (if running) and release. NULL is ignored. */
+/** Stop (if running) and release. NULL is ignored. Threads blocked in wzp_relay_next_event return
+ *  WZP_ERR_CLOSED (queued events are dropped) and free waits until they have left; they must not
+ *  use the handle afterwards. The event fd is closed. See the threading note above. */
 WZP_API void wzp_relay_free(wzp_relay* relay);
-/** The bound UDP port (after start). */
+/** The bound UDP port. Errors: INVALID_STATE (not started yet). Thread-safe. */
 WZP_API int wzp_relay_port(const wzp_relay* relay, uint16_t* out_port);
 /** The relay identity's fingerprint in display form (buf >= 40 bytes). */
 WZP_API int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_len);
-/** SHA-256 of the relay's TLS certificate (DER), for clients that pin it. */
+/** SHA-256 of the relay's TLS certificate (DER), for clients that pin it.
+ *  Errors: INVALID_STATE (not started yet). Thread-safe. */
 WZP_API int wzp_relay_cert_sha256(const wzp_relay* relay, uint8_t out[32]);
+/** Counters (zero before start). Errors: INVALID_ARGUMENT (struct_size). Thread-safe, lock-free. */
 WZP_API int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out);
 
 /** Access list. Room names are as the relay sees them (normally the hashed SNI); fingerprints
- *  are compared as strings with the authenticated token fingerprint. */
+ *  are compared as strings with the authenticated token fingerprint. Changes before start are
+ *  kept and apply from the start; after start they apply on the relay's loop thread before the
+ *  call returns. Thread-safe, and may be called from the relay's callback. */
 WZP_API int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled);
 WZP_API int wzp_relay_acl_allow(wzp_relay* relay, const char* room, const char* fingerprint);
 WZP_API int wzp_relay_acl_revoke(wzp_relay* relay, const char* room, const char* fingerprint);
@@ -589,9 +611,13 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event.
- *  Errors: TIMEOUT (none arrived), CLOSED (relay freed or stopped and queue empty). */
+ *  Errors: TIMEOUT (none arrived), CLOSED (relay stopped and queue empty, or being freed: then
+ *  stop using the handle). Thread-safe; several threads may wait at once. */
 WZP_API int wzp_relay_next_event(wzp_relay* relay, wzp_event* event, int timeout_ms);
-/** A file descriptor that is readable while events are queued (do not read or close it). */
+/** A file descriptor that is readable while events are queued, and stays readable once the relay
+ *  is stopped (next_event then drains the queue and returns CLOSED). Do not read or close it. It
+ *  lives as long as the handle: remove it from your poll set before wzp_relay_free, which closes it
+ *  (its number may then be reused). -1 if the kernel refused an eventfd. Thread-safe. */
 WZP_API int wzp_relay_event_fd(const wzp_relay* relay);
 
 /* ------------------------------------------------------------------------- */
@@ -599,7 +625,13 @@ WZP_API int wzp_relay_event_fd(const wzp_relay* relay);
 /* ------------------------------------------------------------------------- */
 
 /** A client connection to a relay room: QUIC, optional AuthToken, the handshake as caller,
- *  then media datagrams and signals. All client calls are thread-safe, except wzp_client_free. */
+ *  then media datagrams and signals.
+ *
+ *  Threading: every client call may be made from any thread, concurrently with any other client
+ *  call and from the client's own callback (send_media, send_signal, hangup, stats, ...), except
+ *  wzp_client_free: call it once, after every other call on the handle has returned or while other
+ *  threads are blocked in wzp_client_next_event (they return WZP_ERR_CLOSED), from any thread but
+ *  the client's own callback. */
 typedef struct wzp_client wzp_client;
 
 typedef struct wzp_client_config {
@@ -660,9 +692,14 @@ WZP_API int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, si
 WZP_API int wzp_client_media_session(const wzp_client* client, wzp_session_mode* out_mode);
 /** The SNI the client sends. (buf >= 254) */
 WZP_API int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len);
+/** As wzp_relay_next_event: CLOSED once the connection ended and the queue is drained, or while
+ *  the client is being freed. Thread-safe. */
 WZP_API int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms);
+/** As wzp_relay_event_fd: valid until wzp_client_free returns, which closes it. */
 WZP_API int wzp_client_event_fd(const wzp_client* client);
-/** Hang up (if connected) and release. NULL is ignored. */
+/** Hang up (if connected) and release; no callback runs after it returns. NULL is ignored.
+ *  Threads blocked in wzp_client_next_event return WZP_ERR_CLOSED and free waits until they have
+ *  left. See the threading note above. */
 WZP_API void wzp_client_free(wzp_client* client);
 
 /* ------------------------------------------------------------------------- */
@@ -678,11 +715,16 @@ typedef enum wzp_log_level {
 } wzp_log_level;
 
 /** Log sink: level, component ("relay", "client", "quic", ...), message (NUL-terminated).
- *  Called from any library thread, one call at a time. */
+ *  Called from any library thread, possibly from several threads at once (no library lock is held
+ *  while it runs). It may call any library function, including wzp_log_set_callback; a line the
+ *  library logs on the same thread while the sink runs goes to stderr instead of re-entering the
+ *  sink. A C++ exception thrown by the sink is caught and the line is lost. */
 typedef void (*wzp_log_cb)(int level, const char* component, const char* message, void* user_data);
 /** Process-wide log level (default WZP_LOG_WARN; the example daemons default to INFO). Thread-safe. */
 WZP_API void wzp_log_set_level(int level);
-/** Process-wide sink; NULL restores the default (stderr). Thread-safe. */
+/** Process-wide sink; NULL restores the default (stderr). Thread-safe. Returns once no other thread
+ *  is running the previous sink, so its user_data may be released afterwards (called from inside
+ *  a sink it returns at once: that sink's own call is still running). */
 WZP_API void wzp_log_set_callback(wzp_log_cb callback, void* user_data);
 
 #ifdef __cplusplus

@@ -9,8 +9,28 @@
 namespace wzp_py {
 namespace {
 
-using RelayHandle = Handle<wzp_relay, wzp_relay_free>;
-using ClientHandle = Handle<wzp_client, wzp_client_free>;
+// Calls that may wait for a loop thread run without the GIL: the loop thread may
+// need it meanwhile (a Python log callback), and other Python threads go on.
+template <class F>
+int nogil(F call) {
+  py::gil_scoped_release release;
+  return call();
+}
+
+// Freeing stops the loop thread, so it too runs without the GIL (when held:
+// a handle may also be collected on a thread that does not hold it).
+template <class T, void (*Free)(T*)>
+void free_without_gil(T* handle) {
+  if (handle != nullptr && PyGILState_Check()) {
+    py::gil_scoped_release release;
+    Free(handle);
+  } else {
+    Free(handle);
+  }
+}
+
+using RelayHandle = Handle<wzp_relay, free_without_gil<wzp_relay, wzp_relay_free>>;
+using ClientHandle = Handle<wzp_client, free_without_gil<wzp_client, wzp_client_free>>;
 
 py::object opt_str(const char* s) { return s ? py::object(py::str(s)) : py::object(py::none()); }
 
@@ -169,22 +189,24 @@ void bind_live(py::module_& m) {
       .def("rooms_json",
            [](const RelayHandle& r) {
              char* out = nullptr;
-             check(wzp_relay_rooms_json(r.get(), &out));
+             check(nogil([&] { return wzp_relay_rooms_json(r.get(), &out); }));
              return take_string(out);
            })
       .def("acl_set_enabled",
-           [](RelayHandle& r, bool on) { check(wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0)); })
+           [](RelayHandle& r, bool on) {
+             check(nogil([&] { return wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0); }));
+           })
       .def("acl_allow",
            [](RelayHandle& r, const std::string& room, const std::string& fp) {
-             check(wzp_relay_acl_allow(r.get(), room.c_str(), fp.c_str()));
+             check(nogil([&] { return wzp_relay_acl_allow(r.get(), room.c_str(), fp.c_str()); }));
            })
       .def("acl_revoke",
            [](RelayHandle& r, const std::string& room, const std::string& fp) {
-             check(wzp_relay_acl_revoke(r.get(), room.c_str(), fp.c_str()));
+             check(nogil([&] { return wzp_relay_acl_revoke(r.get(), room.c_str(), fp.c_str()); }));
            })
       .def("acl_load_file",
            [](RelayHandle& r, const std::string& path) {
-             check(wzp_relay_acl_load_file(r.get(), path.c_str()));
+             check(nogil([&] { return wzp_relay_acl_load_file(r.get(), path.c_str()); }));
            })
       .def(
           "next_event",
@@ -230,10 +252,10 @@ void bind_live(py::module_& m) {
         c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
         wzp_client* h = nullptr;
-        check(wzp_client_new(&c, &h));
+        check(nogil([&] { return wzp_client_new(&c, &h); }));
         return std::make_shared<ClientHandle>(h);
       }))
-      .def("connect", [](ClientHandle& c) { check(wzp_client_connect(c.get())); })
+      .def("connect", [](ClientHandle& c) { check(nogil([&] { return wzp_client_connect(c.get()); })); })
       .def(
           "wait_joined",
           [](ClientHandle& c, std::optional<double> timeout) {
@@ -257,7 +279,7 @@ void bind_live(py::module_& m) {
            })
       .def("send_signal",
            [](ClientHandle& c, const std::string& json) {
-             check(wzp_client_send_signal(c.get(), json.data(), json.size()));
+             check(nogil([&] { return wzp_client_send_signal(c.get(), json.data(), json.size()); }));
            })
       .def(
           "hangup",
@@ -274,7 +296,7 @@ void bind_live(py::module_& m) {
            [](const ClientHandle& c) {
              wzp_client_stats s;
              s.struct_size = sizeof s;
-             check(wzp_client_stats_get(c.get(), &s));
+             check(nogil([&] { return wzp_client_stats_get(c.get(), &s); }));
              py::dict d;
 #define WZP_STAT(name) d[#name] = s.name
              WZP_STAT(rtt_us);

@@ -50,5 +50,6 @@ void bind_identity(py::module_& m);
 void bind_session(py::module_& m);
 void bind_wire(py::module_& m);
 void bind_live(py::module_& m);
+void bind_log(py::module_& m);
 
 }  // namespace wzp_py

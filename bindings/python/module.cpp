@@ -14,4 +14,5 @@ PYBIND11_MODULE(_wzp, m) {
   wzp_py::bind_session(m);
   wzp_py::bind_wire(m);
   wzp_py::bind_live(m);
+  wzp_py::bind_log(m);
 }

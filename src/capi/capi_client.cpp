@@ -6,6 +6,8 @@
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"
 #include "client/client.hpp"
+#include "core/c_boundary.hpp"
+#include "core/log.hpp"
 #include "crypto/room_hash.hpp"
 #include "wire/sni.hpp"
 
@@ -239,10 +241,18 @@ int wzp_client_event_fd(const wzp_client* client) {
 
 void wzp_client_free(wzp_client* client) {
   if (client == nullptr) return;
-  std::unique_ptr<wzp_client> owned(client);
-  owned->client->hangup(wire::HangupReason::normal);
-  owned->client.reset();
-  owned->events->finish();
+  wzp::c_boundary_void("wzp_client_free", [&] {
+    if (client->events->in_callback()) {
+      // Destroying the loop from inside its own callback cannot work; a leak is the safe outcome.
+      WZP_LOG(error, "capi",
+              "wzp_client_free called from the client's own callback: refused, the client is leaked");
+      return;
+    }
+    std::unique_ptr<wzp_client> owned(client);
+    owned->client->hangup(wire::HangupReason::normal);
+    owned->client.reset();            // stops the loop: no callback runs after this
+    owned->events->close_and_wait();  // threads in next_event leave with WZP_ERR_CLOSED
+  });
 }
 
 }  // extern "C"

@@ -1,14 +1,20 @@
 // C ABI: events shared by relays and clients.
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "capi/capi_support.hpp"
 #include "capi/live_event.hpp"
 #include "client/client.hpp"
+#include "core/c_boundary.hpp"
 #include "wire/close_codes.hpp"
 
 namespace wzp::capi {
 namespace {
+
+// The channel whose callback this thread is running (callbacks may nest when a
+// callback calls into another handle).
+thread_local const EventChannel* t_delivering = nullptr;
 
 char* dup_string(const std::optional<std::string>& s) {
   if (!s) return nullptr;
@@ -71,22 +77,50 @@ wzp_close_origin close_origin_of(transport::CloseKind kind) noexcept {
   return WZP_CLOSED_TRANSPORT;
 }
 
-void EventChannel::deliver(LiveEvent event, bool final) {
+void EventChannel::deliver(LiveEvent event, bool final) noexcept {
   if (callback_ != nullptr) {
-    wzp_event view;
-    std::string room, fp, reason;
-    Bytes data;
-    fill(&view, event, false, room, fp, reason, data);
-    callback_(&view, user_data_);
+    c_boundary_void("event callback", [&] {
+      wzp_event view;
+      std::string room, fp, reason;
+      Bytes data;
+      fill(&view, event, false, room, fp, reason, data);
+      const EventChannel* outer = std::exchange(t_delivering, this);
+      struct Restore {
+        const EventChannel* outer;
+        ~Restore() { t_delivering = outer; }
+      } restore{outer};
+      callback_(&view, user_data_);
+    });
   } else {
-    queue_.push(std::move(event));
+    c_boundary_void("event queue", [&] { queue_.push(std::move(event)); });
   }
   if (final) finish();
 }
 
+bool EventChannel::in_callback() const noexcept { return t_delivering == this; }
+
 int EventChannel::next(wzp_event* out, int timeout_ms) {
   WZP_CAPI_REQUIRE(out);
+  {
+    std::lock_guard lock(waiters_mutex_);
+    if (freeing_) return fail(Errc::closed, "no more events: the handle is being freed");
+    ++waiters_;
+  }
+  // Leaving is the last touch of the channel: close_and_wait() may destroy it right after.
+  struct Leave {
+    EventChannel& c;
+    ~Leave() {
+      std::lock_guard lock(c.waiters_mutex_);
+      if (--c.waiters_ == 0) c.no_waiters_.notify_all();
+    }
+  } leave{*this};
+  bool freeing = false;
   auto event = queue_.pop(finished_.load() ? 0 : timeout_ms);
+  {
+    std::lock_guard lock(waiters_mutex_);
+    freeing = freeing_;
+  }
+  if (freeing) return fail(Errc::closed, "no more events: the handle is being freed");
   if (!event) {
     if (finished_.load()) return fail(Errc::closed, "no more events: the handle is closed");
     return fail(Errc::timeout, "no event within " + std::to_string(timeout_ms) + " ms");
@@ -95,6 +129,18 @@ int EventChannel::next(wzp_event* out, int timeout_ms) {
   Bytes data;
   fill(out, *event, true, room, fp, reason, data);
   return WZP_OK;
+}
+
+void EventChannel::close_and_wait() {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    freeing_ = true;
+  }
+  finish();
+  while (queue_.pop(0)) {
+  }
+  std::unique_lock lock(waiters_mutex_);
+  no_waiters_.wait(lock, [this] { return waiters_ == 0; });
 }
 
 }  // namespace wzp::capi

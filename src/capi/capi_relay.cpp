@@ -1,15 +1,22 @@
 // C ABI: the relay.
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+#include <vector>
 
+#include "capi/acl_change.hpp"
 #include "capi/capi_support.hpp"
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"
+#include "core/c_boundary.hpp"
+#include "core/hex.hpp"
+#include "core/log.hpp"
 #include "relay/identity_file.hpp"
 #include "relay/relay_server.hpp"
 
@@ -17,12 +24,29 @@ using namespace wzp;
 using capi::fail;
 using capi::guarded;
 
+// Threading. `mutex` guards the lifecycle state, the pre-start config and the
+// server pointer, and is never held while calling into the server (whose loop
+// runs user callbacks that may call back into this handle). `stop_mutex` only
+// makes concurrent stops wait for each other; callbacks cannot take it (stop and
+// free are refused inside the handle's own callback).
 struct wzp_relay {
-  relay::RelayConfig config;
+  enum class State { idle, starting, started, stopped };
+
   std::unique_ptr<capi::EventChannel> events;
-  std::mutex mutex;  // start/stop/free and config changes before start
-  std::unique_ptr<relay::RelayServer> server;
-  std::atomic<bool> stopped{false};
+  std::string fingerprint;  // display form, immutable
+
+  std::mutex mutex;
+  std::condition_variable started_cv;  // leaves State::starting
+  State state = State::idle;
+  relay::RelayConfig config;                         // owner of the ACL until started
+  std::vector<capi::AclChange> pending;              // ACL changes made while starting
+  std::thread::id starting_thread;                   // the thread inside wzp_relay_start
+  std::unique_ptr<relay::RelayServer> owner;         // set once at start, destroyed by free
+  std::atomic<relay::RelayServer*> server{nullptr};  // published once started
+
+  std::mutex stop_mutex;
+
+  relay::RelayServer* live() const noexcept { return server.load(std::memory_order_acquire); }
 };
 
 namespace {
@@ -67,6 +91,24 @@ capi::LiveEvent to_live(const relay::RelayEvent& e) {
   out.fingerprint = e.fingerprint;
   if (e.type != relay::RelayEventType::joined) out.close = e.close;
   return out;
+}
+
+// Applies an ACL change to its one owner: the pre-start config, the list of
+// changes made while starting, or the running server (without holding the lock,
+// so a callback on the loop thread may do this while another thread stops the relay).
+int change_acl(wzp_relay* relay, capi::AclChange change) {
+  relay::RelayServer* server = nullptr;
+  {
+    std::lock_guard lock(relay->mutex);
+    switch (relay->state) {
+      case wzp_relay::State::idle: change.apply(relay->config); return WZP_OK;
+      case wzp_relay::State::starting: relay->pending.push_back(std::move(change)); return WZP_OK;
+      case wzp_relay::State::started:
+      case wzp_relay::State::stopped: server = relay->owner.get(); break;
+    }
+  }
+  if (server != nullptr) change.apply(*server);  // a relay whose start failed and was stopped has none
+  return WZP_OK;
 }
 
 }  // namespace
@@ -136,6 +178,7 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       rc.acl = std::move(*acl);
       rc.acl_enabled = true;
     }
+    relay->fingerprint = rc.identity.fingerprint().to_display();
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     *out = relay.release();
     return WZP_OK;
@@ -145,13 +188,40 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
 int wzp_relay_start(wzp_relay* relay) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
-    std::lock_guard lock(relay->mutex);
-    if (relay->server || relay->stopped) return fail(Errc::invalid_state, "the relay was already started");
+    relay::RelayConfig config;
+    {
+      std::lock_guard lock(relay->mutex);
+      if (relay->state != wzp_relay::State::idle)
+        return fail(Errc::invalid_state, "the relay was already started");
+      relay->state = wzp_relay::State::starting;
+      relay->starting_thread = std::this_thread::get_id();
+      config = relay->config;
+    }
+    // Started without the lock: the server's loop may already deliver events whose
+    // callbacks call back into this handle (ACL changes made meanwhile are kept in
+    // `pending` and applied below, in order).
     auto* events = relay->events.get();
     auto server = relay::RelayServer::start(
-        relay->config, [events](const relay::RelayEvent& e) { events->deliver(to_live(e)); });
-    if (!server) return fail(server.error());
-    relay->server = std::move(*server);
+        std::move(config), [events](const relay::RelayEvent& e) { events->deliver(to_live(e)); });
+    std::unique_lock lock(relay->mutex);
+    if (!server) {
+      for (const auto& change : relay->pending) change.apply(relay->config);
+      relay->pending.clear();
+      relay->state = wzp_relay::State::idle;
+      relay->started_cv.notify_all();
+      return fail(server.error());
+    }
+    relay->owner = std::move(*server);
+    relay->config.acl.clear();  // the server's RoomRegistry owns the ACL from now on
+    while (!relay->pending.empty()) {
+      auto batch = std::exchange(relay->pending, {});
+      lock.unlock();
+      for (const auto& change : batch) change.apply(*relay->owner);
+      lock.lock();
+    }
+    relay->server.store(relay->owner.get(), std::memory_order_release);
+    relay->state = wzp_relay::State::started;
+    relay->started_cv.notify_all();
     return WZP_OK;
   });
 }
@@ -159,9 +229,21 @@ int wzp_relay_start(wzp_relay* relay) {
 int wzp_relay_stop(wzp_relay* relay) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
-    std::lock_guard lock(relay->mutex);
-    if (relay->server) relay->server->stop();
-    relay->stopped = true;
+    if (relay->events->in_callback())
+      return fail(Errc::invalid_state, "wzp_relay_stop called from the relay's own callback");
+    std::lock_guard stopping(relay->stop_mutex);
+    relay::RelayServer* server = nullptr;
+    {
+      std::unique_lock lock(relay->mutex);
+      if (relay->state == wzp_relay::State::starting) {
+        if (relay->starting_thread == std::this_thread::get_id())
+          return fail(Errc::invalid_state, "wzp_relay_stop called while this thread starts the relay");
+        relay->started_cv.wait(lock, [&] { return relay->state != wzp_relay::State::starting; });
+      }
+      relay->state = wzp_relay::State::stopped;
+      server = relay->owner.get();
+    }
+    if (server != nullptr) server->stop();  // LEFT events reach callbacks; no ABI lock is held
     relay->events->finish();
     return WZP_OK;
   });
@@ -169,30 +251,43 @@ int wzp_relay_stop(wzp_relay* relay) {
 
 void wzp_relay_free(wzp_relay* relay) {
   if (relay == nullptr) return;
-  wzp_relay_stop(relay);
-  std::unique_ptr<wzp_relay> owned(relay);
+  wzp::c_boundary_void("wzp_relay_free", [&] {
+    if (relay->events->in_callback()) {
+      // Destroying the loop from inside its own callback cannot work; a leak is the safe outcome.
+      WZP_LOG(error, "capi",
+              "wzp_relay_free called from the relay's own callback: refused, the relay is leaked");
+      return;
+    }
+    if (wzp_relay_stop(relay) != WZP_OK) {
+      WZP_LOG(error, "capi", std::string("wzp_relay_free: stop failed: ") + wzp_last_error());
+    }
+    relay->events->close_and_wait();  // threads in next_event leave with WZP_ERR_CLOSED
+    std::unique_ptr<wzp_relay> owned(relay);
+  });
 }
 
 int wzp_relay_port(const wzp_relay* relay, uint16_t* out_port) {
   WZP_CAPI_REQUIRE(relay);
   WZP_CAPI_REQUIRE(out_port);
-  if (!relay->server) return fail(Errc::invalid_state, "the relay is not started");
-  *out_port = relay->server->port();
+  auto* server = relay->live();
+  if (server == nullptr) return fail(Errc::invalid_state, "the relay is not started");
+  *out_port = server->port();
   return WZP_OK;
 }
 
 int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
-    return capi::copy_c_string(relay->config.identity.fingerprint().to_display(), buf, buf_len);
+    return capi::copy_c_string(relay->fingerprint, buf, buf_len);
   });
 }
 
 int wzp_relay_cert_sha256(const wzp_relay* relay, uint8_t out[32]) {
   WZP_CAPI_REQUIRE(relay);
   WZP_CAPI_REQUIRE(out);
-  if (!relay->server) return fail(Errc::invalid_state, "the relay is not started");
-  std::memcpy(out, relay->server->certificate_sha256().data(), 32);
+  auto* server = relay->live();
+  if (server == nullptr) return fail(Errc::invalid_state, "the relay is not started");
+  std::memcpy(out, server->certificate_sha256().data(), 32);
   return WZP_OK;
 }
 
@@ -204,8 +299,8 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
   }
   wzp_relay_stats s{};
   s.struct_size = out->struct_size;
-  if (relay->server) {
-    const auto& c = relay->server->counters();
+  if (auto* server = relay->live()) {
+    const auto& c = server->counters();
     auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     s.connections_accepted = get(c.connections_accepted);
     s.sessions_active = get(c.sessions_active);
@@ -237,10 +332,10 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
 int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
-    std::lock_guard lock(relay->mutex);
-    relay->config.acl_enabled = enabled != 0;
-    if (relay->server) relay->server->set_acl_enabled(enabled != 0);
-    return WZP_OK;
+    capi::AclChange change;
+    change.kind = capi::AclChange::Kind::set_enabled;
+    change.enabled = enabled != 0;
+    return change_acl(relay, std::move(change));
   });
 }
 
@@ -249,10 +344,7 @@ int wzp_relay_acl_allow(wzp_relay* relay, const char* room, const char* fingerpr
     WZP_CAPI_REQUIRE(relay);
     WZP_CAPI_REQUIRE(room);
     WZP_CAPI_REQUIRE(fingerprint);
-    std::lock_guard lock(relay->mutex);
-    relay->config.acl[room].insert(fingerprint);
-    if (relay->server) relay->server->acl_allow(room, fingerprint);
-    return WZP_OK;
+    return change_acl(relay, {capi::AclChange::Kind::allow, false, room, fingerprint, {}});
   });
 }
 
@@ -261,11 +353,7 @@ int wzp_relay_acl_revoke(wzp_relay* relay, const char* room, const char* fingerp
     WZP_CAPI_REQUIRE(relay);
     WZP_CAPI_REQUIRE(room);
     WZP_CAPI_REQUIRE(fingerprint);
-    std::lock_guard lock(relay->mutex);
-    auto it = relay->config.acl.find(room);
-    if (it != relay->config.acl.end()) it->second.erase(fingerprint);
-    if (relay->server) relay->server->acl_revoke(room, fingerprint);
-    return WZP_OK;
+    return change_acl(relay, {capi::AclChange::Kind::revoke, false, room, fingerprint, {}});
   });
 }
 
@@ -275,10 +363,7 @@ int wzp_relay_acl_load_file(wzp_relay* relay, const char* path) {
     WZP_CAPI_REQUIRE(path);
     auto acl = load_acl(path);
     if (!acl) return fail(acl.error());
-    std::lock_guard lock(relay->mutex);
-    relay->config.acl = *acl;
-    if (relay->server) relay->server->acl_replace(std::move(*acl));
-    return WZP_OK;
+    return change_acl(relay, {capi::AclChange::Kind::replace, false, {}, {}, std::move(*acl)});
   });
 }
 
@@ -286,8 +371,8 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
     nlohmann::ordered_json rooms = nlohmann::ordered_json::array();
-    if (relay->server) {
-      for (const auto& room : relay->server->rooms()) {
+    if (auto* server = relay->live()) {
+      for (const auto& room : server->rooms()) {
         nlohmann::ordered_json members = nlohmann::ordered_json::array();
         for (const auto& p : room.participants) {
           nlohmann::ordered_json m;

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/c_boundary.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 
@@ -58,6 +59,7 @@ EventLoop::~EventLoop() {
 }
 
 void EventLoop::start() {
+  std::lock_guard serial(inline_mutex_);  // no inline run_sync() overlaps the loop thread
   std::lock_guard lock(mutex_);
   if (state_ != State::idle) return;
   state_ = State::running;
@@ -69,6 +71,7 @@ void EventLoop::start() {
 
 void EventLoop::run() {
   {
+    std::lock_guard serial(inline_mutex_);
     std::lock_guard lock(mutex_);
     if (state_ != State::idle) return;
     state_ = State::running;
@@ -112,6 +115,12 @@ bool EventLoop::post(Task task) {
   // thread, or onto a non-empty queue, needs no wakeup.
   if (was_empty && !in_loop_thread()) wake();
   return true;
+}
+
+void EventLoop::wait_finished_if_exited() {
+  std::unique_lock lock(mutex_);
+  if (state_ != State::exited || in_loop_thread()) return;
+  exited_cv_.wait(lock, [this] { return finished_; });
 }
 
 bool EventLoop::in_loop_thread() const noexcept {
@@ -243,7 +252,7 @@ void EventLoop::dispatch_fd(uint64_t registration, uint32_t epoll_events) {
   if (it == fd_entries_.end()) return;  // removed earlier in this wakeup
   // Keep the entry alive even if the handler removes its own fd.
   std::shared_ptr<FdEntry> entry = it->second;
-  entry->handler(epoll_events);
+  c_boundary_void("event loop fd handler", [&] { entry->handler(epoll_events); });
 }
 
 void EventLoop::run_due_timers() {
@@ -261,7 +270,7 @@ void EventLoop::run_due_timers() {
     Task callback = std::move(it->second.callback);
     timer_order_.erase(it->second.position);
     timers_.erase(it);
-    callback();
+    c_boundary_void("event loop timer", callback);
   }
   rearm_timerfd();
 }
@@ -273,7 +282,7 @@ void EventLoop::run_posted_tasks() {
     batch.swap(tasks_);
   }
   for (auto& task : batch) {
-    if (task) task();
+    if (task) c_boundary_void("event loop task", task);
   }
 }
 

@@ -75,7 +75,9 @@ class EventLoop {
 
   /// Runs `fn` on the loop thread and returns its result. Runs inline when
   /// called on the loop thread or when the loop is not running, so it never
-  /// deadlocks.
+  /// deadlocks; inline runs from other threads are serialised with each other
+  /// and wait until the loop thread has left, so `fn` never runs concurrently
+  /// with another loop task.
   template <class F>
   auto run_sync(F&& fn) -> std::invoke_result_t<F&>;
 
@@ -96,11 +98,16 @@ class EventLoop {
   void run_posted_tasks();
   void rearm_timerfd();
   void wake();
+  /// Once the loop has exited, waits until its thread has run its last task.
+  void wait_finished_if_exited();
 
   int epoll_fd_ = -1;
   int timer_fd_ = -1;
   int wake_fd_ = -1;
 
+  // Held by run_sync() callers that run a task inline off the loop thread, and by
+  // start()/run(): recursive because such a task may itself call run_sync().
+  std::recursive_mutex inline_mutex_;
   mutable std::mutex mutex_;  // guards state_, finished_, tasks_
   std::condition_variable exited_cv_;
   State state_ = State::idle;
@@ -123,12 +130,20 @@ class EventLoop {
 template <class F>
 auto EventLoop::run_sync(F&& fn) -> std::invoke_result_t<F&> {
   using R = std::invoke_result_t<F&>;
-  if (in_loop_thread() || !running()) return fn();
-  std::packaged_task<R()> task(std::ref(fn));
-  auto future = task.get_future();
-  auto shared = std::make_shared<std::packaged_task<R()>>(std::move(task));
-  if (!post([shared] { (*shared)(); })) return fn();  // the loop exited meanwhile
-  return future.get();
+  if (in_loop_thread()) return fn();
+  for (;;) {
+    if (running()) {
+      std::packaged_task<R()> task(std::ref(fn));
+      auto future = task.get_future();
+      auto shared = std::make_shared<std::packaged_task<R()>>(std::move(task));
+      if (post([shared] { (*shared)(); })) return future.get();
+      // The loop exited meanwhile: run inline below.
+    }
+    wait_finished_if_exited();
+    std::lock_guard serial(inline_mutex_);
+    if (running()) continue;  // started meanwhile: hop onto it after all
+    return fn();
+  }
 }
 
 }  // namespace wzp

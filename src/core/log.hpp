@@ -1,5 +1,7 @@
 // Leveled logging with a replaceable sink. Default sink writes to stderr.
-// Thread-safe: the sink is called under a mutex so lines never interleave.
+// Thread-safe. The sink is called without any library lock held, possibly from
+// several threads at once; a line logged from inside the sink (on the sink's
+// thread) goes to stderr instead of re-entering it.
 #pragma once
 
 #include <functional>
@@ -15,7 +17,8 @@ using Sink = std::function<void(Level, std::string_view component, std::string_v
 void set_level(Level level) noexcept;
 Level level() noexcept;
 bool enabled(Level level) noexcept;
-/// Replace the sink; an empty function restores the stderr sink.
+/// Replace the sink; an empty function restores the stderr sink. Returns once no
+/// other thread runs the old sink (called from inside a sink, it returns at once).
 void set_sink(Sink sink);
 void write(Level level, std::string_view component, std::string_view message);
 std::string_view level_name(Level level) noexcept;

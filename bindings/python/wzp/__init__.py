@@ -51,6 +51,7 @@ from ._wzp import (
     version,
     version_number,
     log_set_level,
+    set_log_callback,
 )
 
 from .live import Client, Event, Relay

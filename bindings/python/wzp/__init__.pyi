@@ -3,7 +3,7 @@
 Every call that fails in the library raises :class:`WzpError`; wrong argument types raise
 ``TypeError`` and wrong lengths or out-of-range values raise ``ValueError``.
 """
-from typing import Any, Dict, Final, Iterator, List, Literal, Optional, Tuple
+from typing import Any, Callable, Dict, Final, Iterator, List, Literal, Optional, Tuple
 
 __version__: str
 __all__: List[str]
@@ -262,6 +262,14 @@ def signal_unframe(frame: bytes) -> str:
 
 def log_set_level(level: int) -> None:
     """Process-wide log level: 0 error, 1 warn (default), 2 info, 3 debug, 4 trace."""
+
+def set_log_callback(callback: Optional[Callable[[int, str, str], None]]) -> None:
+    """Send the library's log lines to callback(level, component, message) instead of stderr;
+    None restores stderr. The callback runs on library threads (holding the GIL), possibly
+    while other threads log; an exception it raises goes to sys.unraisablehook and the library
+    goes on. Lines logged while the callback runs on the same thread go to stderr. When this
+    returns, the previous callback is no longer running on any other thread. The callback is
+    removed automatically at interpreter exit."""
 
 class Event:
     """One event of a relay or a client (a frozen dataclass).

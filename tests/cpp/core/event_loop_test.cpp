@@ -9,10 +9,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/log.hpp"
 
 namespace wzp {
 namespace {
@@ -221,6 +224,96 @@ TEST(EventLoop, PostFromManyThreads) {
   loop.run_sync([] {});  // all earlier posts ran before this one
   EXPECT_EQ(count.load(), 4000);
   loop.stop();
+}
+
+// Polls `predicate` until it holds (bounded: a hang guard, not a timing assertion).
+template <class Predicate>
+bool eventually(Predicate predicate) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!predicate()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Catches what the loop logs, and restores the stderr sink afterwards.
+struct LogCapture {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  LogCapture() {
+    log::set_sink([this](log::Level, std::string_view, std::string_view message) {
+      std::lock_guard lock(mutex);
+      lines.emplace_back(message);
+    });
+  }
+  ~LogCapture() { log::set_sink({}); }
+  bool saw(std::string_view text) {
+    std::lock_guard lock(mutex);
+    for (const auto& l : lines)
+      if (l.find(text) != std::string::npos) return true;
+    return false;
+  }
+};
+
+TEST(EventLoop, ThrowingTaskTimerAndFdHandlerAreLoggedAndTheLoopGoesOn) {
+  LogCapture capture;
+  EventLoop loop;
+  loop.start();
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds), 0);
+  std::atomic<int> handler_calls{0};
+  ASSERT_TRUE(loop.run_sync([&] {
+    return loop.add_fd(fds[0], EPOLLIN, [&](uint32_t) {
+      char b[8];
+      (void)::read(fds[0], b, sizeof b);
+      ++handler_calls;
+      throw std::runtime_error("fd handler failed");
+    });
+  }));
+  ASSERT_TRUE(loop.post([] { throw std::runtime_error("task failed"); }));
+  loop.run_sync([&] { loop.add_timer(clock::now_ns(), [] { throw std::bad_alloc(); }); });
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  // The loop is still alive: a later task runs and returns its value.
+  ASSERT_TRUE(eventually([&] {
+    return capture.saw("task failed") && capture.saw("fd handler failed") && capture.saw("bad_alloc");
+  })) << "exceptions were not logged";
+  EXPECT_EQ(loop.run_sync([] { return 42; }), 42);
+  ASSERT_EQ(::write(fds[1], "y", 1), 1);
+  ASSERT_TRUE(eventually([&] { return handler_calls.load() >= 2; }));
+  loop.run_sync([&] { loop.remove_fd(fds[0]); });
+  loop.stop();
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST(EventLoop, RunSyncAfterExitNeverRunsTwoTasksAtOnce) {
+  // After stop, run_sync runs tasks inline on the callers' threads: they must be
+  // serialised, or state the loop owned would be raced on.
+  for (int round = 0; round < 20; ++round) {
+    EventLoop loop;
+    loop.start();
+    std::atomic<int> inside{0};
+    std::atomic<int> overlaps{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        while (!go.load()) std::this_thread::yield();
+        for (int i = 0; i < 50; ++i) {
+          loop.run_sync([&] {
+            if (inside.fetch_add(1) != 0) ++overlaps;
+            std::this_thread::yield();
+            inside.fetch_sub(1);
+          });
+        }
+      });
+    }
+    go.store(true);
+    loop.stop();
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(overlaps.load(), 0);
+  }
 }
 
 }  // namespace
