@@ -147,7 +147,22 @@ Status QuicConnection::init_server(const ServerParams& p) {
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
   fill_settings(settings, params);
-  params.original_dcid = hd.dcid;
+  if (p.original_dcid) {
+    // The Initial answers our Retry: hd.dcid is the Retry's source ID.
+    params.original_dcid = *p.original_dcid;
+    params.retry_scid = hd.dcid;
+    params.retry_scid_present = 1;
+    settings.token = ngtcp2_vec{const_cast<uint8_t*>(p.retry_token.data()), p.retry_token.size()};
+  } else {
+    params.original_dcid = hd.dcid;
+  }
+  if (p.reset_secret != nullptr) {
+    reset_secret_ = *p.reset_secret;
+    if (ngtcp2_crypto_generate_stateless_reset_token(params.stateless_reset_token, reset_secret_->data(),
+                                                     reset_secret_->size(), &scid) == 0) {
+      params.stateless_reset_token_present = 1;
+    }
+  }
   ngtcp2_callbacks callbacks = make_callbacks(true);
   ngtcp2_path path = make_path(socket_.local_address(), remote_);
   ngtcp2_conn* raw = nullptr;
@@ -170,6 +185,21 @@ bool QuicConnection::sni_present() const noexcept { return tls_ && tls_->sni_pre
 const std::string& QuicConnection::sni() const noexcept {
   static const std::string empty;
   return tls_ ? tls_->sni() : empty;
+}
+
+bool QuicConnection::matches_stateless_reset(ByteView token) const {
+  if (!conn_ || is_server_ || phase_ != Phase::active || token.size() != NGTCP2_STATELESS_RESET_TOKENLEN)
+    return false;
+  std::vector<ngtcp2_cid_token> dcids(ngtcp2_conn_get_num_active_dcid(conn_.get()));
+  dcids.resize(ngtcp2_conn_get_active_dcid(conn_.get(), dcids.data()));
+  bool found = false;
+  for (const ngtcp2_cid_token& dcid : dcids) {
+    // Constant time: the token is a secret of the server's.
+    uint8_t diff = 0;
+    for (size_t i = 0; i < token.size(); ++i) diff |= static_cast<uint8_t>(dcid.token[i] ^ token[i]);
+    found |= dcid.token_present != 0 && diff == 0;
+  }
+  return found;
 }
 
 std::optional<ByteArray<32>> QuicConnection::peer_certificate_sha256() const {

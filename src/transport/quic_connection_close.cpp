@@ -117,6 +117,11 @@ void QuicConnection::enter_draining() {
   });
 }
 
+void QuicConnection::on_stateless_reset() {
+  stateless_reset_ = true;
+  enter_draining();
+}
+
 void QuicConnection::close_immediately(uint64_t app_error_code, std::string_view reason, bool report) {
   if (phase_ == Phase::active) {
     ngtcp2_connection_close_error ccerr;
@@ -134,12 +139,20 @@ void QuicConnection::report_closed(const CloseInfo& info) {
   if (close_reported_) return;
   close_reported_ = true;
   if (!announced_) {
-    WZP_LOG(info, kLog, "connection attempt from " + remote_.to_string() + " failed: " + describe(info));
+    host_.unauthenticated_log().write_lazy(
+        [&] { return "connection attempt from " + remote_.to_string() + " failed: " + describe(info); });
     return;
   }
-  WZP_LOG(
-      info, kLog,
-      "connection " + std::to_string(id_) + " with " + remote_.to_string() + " closed: " + describe(info));
+  auto line = [&] {
+    return "connection " + std::to_string(id_) + " with " + remote_.to_string() +
+           " closed: " + describe(info);
+  };
+  // Before the handshake completed the peer is anybody: throttle.
+  if (is_server_ && !handshake_completed_) {
+    host_.unauthenticated_log().write_lazy(line);
+  } else {
+    WZP_LOG(info, kLog, line());
+  }
   const auto& cb = host_.callbacks();
   if (cb.on_closed) cb.on_closed(handle_, info);
 }

@@ -221,6 +221,7 @@ void QuicConnection::on_timer() {
     return;
   }
   if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
+    handshake_timed_out_ = true;
     report_closed({CloseKind::idle_timeout, 0, false, "handshake timed out"});
     finish();
     return;
