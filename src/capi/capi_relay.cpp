@@ -266,6 +266,12 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.datagrams_malformed = get(c.datagrams_malformed);
     s.datagrams_dropped = get(c.datagrams_dropped);
     s.bytes_forwarded = get(c.bytes_forwarded);
+    const transport::EndpointStats t = relay->server->transport_stats();
+    s.handshakes_in_progress = t.handshakes_in_progress;
+    s.handshakes_refused = t.handshakes_refused;
+    s.handshake_timeouts = t.handshake_timeouts;
+    s.retries_sent = t.retries_sent;
+    s.stateless_resets_sent = t.stateless_resets_sent;
   }
   s.events_dropped = relay->events->dropped();
   std::memcpy(out, &s, out->struct_size);
