@@ -21,7 +21,7 @@ namespace wzp::testing {
 /// `count` distinct client Initials (each a new connection) for SNI `sni`.
 inline std::vector<Bytes> capture_initials(size_t count, const std::string& sni = "default") {
   using namespace transport;
-  constexpr size_t kBatch = 250;  // client connections alive at once while capturing
+  constexpr size_t kBatch = 100;  // connections at once: their Initials fit the socket buffer
   auto sink = UdpSocket::bind(SocketAddress::ipv4_loopback(0));
   if (!sink.ok()) return {};
   std::vector<Bytes> out;
