@@ -39,6 +39,16 @@
 // (BE32 length prefix, FIN), peer messages delivered in stream-ID order.
 // A GnuTLS server refuses SNI host names containing characters other than
 // letters, digits, '-' and '.' (e.g. "_probe"): the handshake fails.
+//
+// Under attack (server side): handshakes in progress have a budget
+// (max_handshakes) and a deadline (handshake_timeout_ms); over half the
+// budget a new client must answer a Retry first (address validation). A
+// short-header packet for no known connection gets a rate-limited stateless
+// reset whose token derives from stateless_reset_secret, so a server
+// restarted with the same secret ends its former connections at once;
+// clients close (kind transport, reason "stateless reset") on a reset that
+// matches their peer's token. Log lines any peer can cause are throttled, and
+// memory is given back after a flood of connections.
 #pragma once
 
 #include <cstddef>
