@@ -60,6 +60,48 @@ TEST(EndpointExceptionBarrier, ThrowingCallbacksFailOnlyTheirConnection) {
   EXPECT_TRUE(wait_established(*client, c));
 }
 
+/// `count` half-open handshakes (Initials from a socket that never answers).
+std::unique_ptr<UdpSocket> half_open(Side& server, size_t count) {
+  auto initials = wzp::testing::capture_initials(count);
+  EXPECT_EQ(initials.size(), count);
+  return wzp::testing::send_half_open(initials, server_address(server));
+}
+
+TEST(EndpointHandshakeBudget, OverHalfTheBudgetNewClientsMustAnswerARetry) {
+  ServerConfig config;
+  config.max_handshakes = 4;
+  auto server = make_server(config);
+  auto mute = half_open(*server, 2);
+  ASSERT_TRUE(poll_until([&] { return server_stats(*server).handshakes_in_progress == 2; }));
+
+  // Half the budget is in use: more half-open Initials get a Retry, no state.
+  auto more = half_open(*server, 10);
+  ASSERT_TRUE(poll_until([&] { return server_stats(*server).retries_sent >= 10; }));
+  EXPECT_EQ(server_stats(*server).handshakes_in_progress, 2u);
+
+  // A real client answers the Retry and gets in.
+  auto client = make_client();
+  EXPECT_TRUE(wait_established(*client, connect(*client, server_address(*server), with_sni("room"))));
+  EXPECT_GE(server_stats(*server).retries_sent, 11u);
+  EXPECT_EQ(server_stats(*server).invalid_retry_tokens, 0u);
+}
+
+TEST(EndpointHandshakeBudget, AFullBudgetRefusesUntilAHandshakeTimesOut) {
+  ServerConfig config;
+  config.max_handshakes = 1;
+  config.handshake_timeout_ms = 500;
+  auto server = make_server(config);
+  auto mute = half_open(*server, 1);
+  ASSERT_TRUE(poll_until([&] { return server_stats(*server).handshakes_in_progress == 1; }));
+
+  // The client's Initials are dropped until the half-open handshake's
+  // deadline frees the slot; its retransmission then gets in.
+  auto client = make_client();
+  EXPECT_TRUE(wait_established(*client, connect(*client, server_address(*server), with_sni("room"))));
+  // It could not get in before the half-open handshake ended.
+  EXPECT_EQ(server_stats(*server).handshake_timeouts, 1u);
+}
+
 /// Counts the log lines written while it lives (info level and up).
 class LineCounter {
  public:
@@ -107,7 +149,7 @@ TEST(EndpointHostile, MemoryIsGivenBackAfterAHalfOpenFlood) {
   ASSERT_EQ(initials.size(), kFlood);
   ServerConfig config;
   config.max_handshakes = 2 * kFlood + 1;  // no Retry: every Initial gets state
-  config.handshake_timeout_ms = 2000;  // long enough for the state to pile up
+  config.handshake_timeout_ms = 2000;      // long enough for the state to pile up
   auto server = make_server(config);
   auto address = server_address(*server);
   auto baseline = server_stats(*server);
