@@ -49,11 +49,15 @@ constexpr size_t kSmallTable = 64;
 
 std::atomic<ConnectionId> g_next_connection_id{1};
 
-ByteArray<32> secret_or_random(const std::optional<ByteArray<32>>& secret) {
-  if (secret) return *secret;
-  ByteArray<32> out{};
-  gnutls_rnd(GNUTLS_RND_KEY, out.data(), out.size());
-  return out;
+// Fills `out` in place (no temporary copies of the key) and wipes the
+// caller's copy in the config.
+void take_secret(std::optional<ByteArray<32>>& secret, ByteArray<32>& out) {
+  if (!secret) {
+    gnutls_rnd(GNUTLS_RND_KEY, out.data(), out.size());
+    return;
+  }
+  out = *secret;
+  gnutls_memset(secret->data(), 0, secret->size());
 }
 
 std::string cid_key(ByteView cid) {
@@ -91,7 +95,11 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
     };
   }
 
-  ~Impl() { teardown(); }
+  ~Impl() {
+    teardown();
+    gnutls_memset(reset_secret_.data(), 0, reset_secret_.size());
+    gnutls_memset(retry_secret_.data(), 0, retry_secret_.size());
+  }
 
   // ConnectionHost
   EventLoop& loop() override { return loop_; }
@@ -627,8 +635,8 @@ Result<std::unique_ptr<Endpoint>> Endpoint::create_server(EventLoop& loop, Serve
   impl->max_connections_ = config.max_connections;
   impl->max_handshakes_ =
       config.max_handshakes != 0 ? config.max_handshakes : std::max<size_t>(16, config.max_connections / 4);
-  impl->reset_secret_ = secret_or_random(config.stateless_reset_secret);
-  impl->retry_secret_ = secret_or_random(config.retry_token_secret);
+  take_secret(config.stateless_reset_secret, impl->reset_secret_);
+  take_secret(config.retry_token_secret, impl->retry_secret_);
   impl->sni_filter_ = std::move(config.sni_filter);
   WZP_TRY(impl->open_socket(config.bind_address));
   WZP_LOG(info, kLog, "QUIC server listening on " + impl->sockets_.front()->local_address().to_string());
