@@ -123,14 +123,17 @@ void RelayServer::stop() {
     return false;
   });
   if (already) return;
-  loop_.run_sync([this] { endpoint_.reset(); });
+  loop_.run_sync([this] {
+    if (endpoint_) stopped_transport_stats_ = endpoint_->stats();  // still reported once stopped
+    endpoint_.reset();
+  });
   auth_.reset();  // joins the workers; late results find no peer
   loop_.stop();
   WZP_LOG(info, kLog, "stopped");
 }
 
 transport::EndpointStats RelayServer::transport_stats() const {
-  return loop_.run_sync([this] { return endpoint_ ? endpoint_->stats() : transport::EndpointStats{}; });
+  return loop_.run_sync([this] { return endpoint_ ? endpoint_->stats() : stopped_transport_stats_; });
 }
 
 RelayServer::Peer* RelayServer::find_peer(transport::ConnectionId id) {

@@ -115,6 +115,7 @@ class RelayServer {
 
   mutable EventLoop loop_;  // mutable: const queries hop onto it too
   std::unique_ptr<transport::Endpoint> endpoint_;
+  transport::EndpointStats stopped_transport_stats_;  // the endpoint's last stats, once stopped
 };
 
 }  // namespace wzp::relay
