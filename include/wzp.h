@@ -442,7 +442,8 @@ typedef enum wzp_close_origin {
   WZP_CLOSED_BY_PEER = 0,  /* the peer sent an application close (code/reason are the peer's) */
   WZP_CLOSED_LOCALLY = 1,  /* this side closed (hangup, stop, or a local rejection) */
   WZP_CLOSED_IDLE = 2,     /* nothing heard from the peer for the idle timeout */
-  WZP_CLOSED_TRANSPORT = 3 /* a QUIC/TLS error (code is the transport error code) */
+  WZP_CLOSED_TRANSPORT = 3 /* a QUIC/TLS error (code is the transport error code), or a stateless
+                              reset (code 0, reason "stateless reset": e.g. the relay restarted) */
 } wzp_close_origin;
 
 typedef enum wzp_event_type {
@@ -533,7 +534,9 @@ typedef struct wzp_relay_config {
   uint32_t auth_timeout_ms;     /* whole auth POST; default 5000 */
   int allow_identity_mismatch;  /* 0 (default): the token's fingerprint must equal the handshake identity's;
                                    1: accept any (reference clients with throwaway identities) */
-  uint32_t max_sessions;        /* connections at once, authenticating ones included; default 100 */
+  uint32_t max_sessions;        /* sessions at once (QUIC handshake completed, authenticating ones
+                                   included); every connection over it gets WZP_CLOSE_SERVER_FULL
+                                   after its handshake; default 100 */
   uint32_t max_room_size;       /* participants per room; 0 (default) unlimited */
   uint32_t phase_timeout_ms;    /* deadline for the AuthToken and for the CallOffer; default 10000 */
   uint32_t idle_timeout_ms;     /* QUIC idle timeout; default 30000 */
@@ -550,7 +553,7 @@ typedef struct wzp_relay_config {
 typedef struct wzp_relay_stats {
   size_t struct_size;
   uint64_t connections_accepted;
-  uint64_t sessions_active; /* connections held now, authenticating included */
+  uint64_t sessions_active; /* sessions held now (QUIC handshake completed), authenticating included */
   uint64_t participants;    /* joined, over all rooms */
   uint64_t rooms;
   uint64_t auth_ok, auth_rejected, auth_unavailable;
@@ -561,6 +564,12 @@ typedef struct wzp_relay_stats {
   uint64_t events_dropped;
   uint64_t media_sessions_v2;        /* participants joined with the v2 media session */
   uint64_t media_sessions_reference; /* participants joined with the reference media session */
+  /* Since 0.2.0 (QUIC endpoint; see docs/PROTOCOL.md, half-open handshakes and stateless reset): */
+  uint64_t handshakes_in_progress; /* QUIC handshakes now (not counted in sessions_active) */
+  uint64_t handshakes_refused;     /* new connections dropped: the handshake budget was full */
+  uint64_t handshake_timeouts;     /* handshakes that did not complete within the deadline */
+  uint64_t retries_sent;           /* Retry packets sent (address validation under load) */
+  uint64_t stateless_resets_sent;  /* resets for packets of connections the relay does not know */
 } wzp_relay_stats;
 
 /** Fill a config with the documented defaults and set struct_size. NULL is ignored. */

@@ -183,6 +183,11 @@ void bind_live(py::module_& m) {
              WZP_STAT(events_dropped);
              WZP_STAT(media_sessions_v2);
              WZP_STAT(media_sessions_reference);
+             WZP_STAT(handshakes_in_progress);
+             WZP_STAT(handshakes_refused);
+             WZP_STAT(handshake_timeouts);
+             WZP_STAT(retries_sent);
+             WZP_STAT(stateless_resets_sent);
 #undef WZP_STAT
              return d;
            })

@@ -170,11 +170,16 @@ int main(int argc, char** argv) {
   stats.struct_size = sizeof stats;
   wzp_relay_stats_get(relay, &stats);
   std::printf(
-      "wzp-relay: %llu connections, %llu handshakes, %llu datagrams forwarded, %llu malformed dropped\n",
+      "wzp-relay: %llu connections, %llu handshakes, %llu datagrams forwarded, %llu malformed dropped, "
+      "%llu QUIC handshakes refused, %llu timed out, %llu Retry, %llu stateless resets\n",
       static_cast<unsigned long long>(stats.connections_accepted),
       static_cast<unsigned long long>(stats.handshakes_ok),
       static_cast<unsigned long long>(stats.datagrams_forwarded),
-      static_cast<unsigned long long>(stats.datagrams_malformed));
+      static_cast<unsigned long long>(stats.datagrams_malformed),
+      static_cast<unsigned long long>(stats.handshakes_refused),
+      static_cast<unsigned long long>(stats.handshake_timeouts),
+      static_cast<unsigned long long>(stats.retries_sent),
+      static_cast<unsigned long long>(stats.stateless_resets_sent));
   wzp_relay_free(relay);
   return 0;
 }

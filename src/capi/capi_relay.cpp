@@ -323,6 +323,12 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.bytes_forwarded = get(c.bytes_forwarded);
     s.media_sessions_v2 = get(c.media_sessions_v2);
     s.media_sessions_reference = get(c.media_sessions_reference);
+    const transport::EndpointStats t = server->transport_stats();
+    s.handshakes_in_progress = t.handshakes_in_progress;
+    s.handshakes_refused = t.handshakes_refused;
+    s.handshake_timeouts = t.handshake_timeouts;
+    s.retries_sent = t.retries_sent;
+    s.stateless_resets_sent = t.stateless_resets_sent;
   }
   s.events_dropped = relay->events->dropped();
   std::memcpy(out, &s, out->struct_size);

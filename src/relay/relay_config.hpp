@@ -34,8 +34,16 @@ struct RelayConfig {
   /// instead of answering it with the reference session.
   bool require_media_session_v2 = false;
 
-  /// Connections held at once, the ones still authenticating included.
+  /// Sessions held at once: connections whose QUIC handshake completed, the
+  /// ones still authenticating included. Every connection over it is
+  /// refused with WZP_CLOSE_SERVER_FULL once its handshake completes.
   size_t max_sessions = 100;
+  /// QUIC handshakes in progress at once (0: max(16, max_sessions / 4)); over
+  /// half of it, clients must answer a Retry first (address validation).
+  size_t max_handshakes = 0;
+  /// Deadline for a QUIC handshake (a client that never finishes it holds a
+  /// handshake slot this long).
+  uint32_t handshake_timeout_ms = 3'000;
   /// Participants per room; 0 = unlimited.
   size_t max_room_size = 0;
   /// Deadline for each pre-room phase (AuthToken, CallOffer).

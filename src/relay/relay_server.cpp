@@ -1,11 +1,13 @@
 #include "relay/relay_server.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "crypto/fingerprint.hpp"
 #include "handshake/signal_handshake.hpp"
+#include "relay/relay_secrets.hpp"
 #include "wire/close_codes.hpp"
 #include "wire/media_packet.hpp"
 #include "wire/signal_message.hpp"
@@ -18,9 +20,6 @@ constexpr std::string_view kLog = "relay";
 // Signals a client may send back to back while its token is being checked (the
 // reference client sends AuthToken and CallOffer without waiting).
 constexpr size_t kMaxHeldSignals = 8;
-// Connections over the session cap whose handshake may finish before they are
-// refused (so they learn why); beyond this many they are cut off at once.
-constexpr size_t kMaxAwaitingRefusal = 64;
 
 std::string describe_peer(const std::string& remote, const std::string& room) {
   return remote + (room.empty() ? "" : " room " + room);
@@ -42,6 +41,7 @@ struct RelayServer::Peer {
   std::optional<EventLoop::TimerId> deadline;
   ParticipantId participant = 0;
   std::optional<handshake::SessionMode> media_session;  // chosen by the handshake
+  bool counted = false;  // holds one of max_sessions (handshake completed, not refused)
 };
 
 RelayServer::RelayServer(RelayConfig config, EventSink sink)
@@ -89,6 +89,14 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   server.transport = self->config_.transport;
   // Refuse names a reference relay's TLS stack refuses, during the TLS handshake.
   server.sni_filter = [](const std::optional<std::string>& sni) { return !sni || wire::is_valid_sni(*sni); };
+  // Half-open handshakes get their own budget; only completed ones count
+  // against max_sessions (on_handshake_completed).
+  server.max_handshakes = self->config_.max_handshakes != 0
+                              ? self->config_.max_handshakes
+                              : std::max<size_t>(16, self->config_.max_sessions / 4);
+  server.handshake_timeout_ms = self->config_.handshake_timeout_ms;
+  server.stateless_reset_secret = derive_endpoint_secret(self->config_.identity, kStatelessResetLabel);
+  server.retry_token_secret = derive_endpoint_secret(self->config_.identity, kRetryTokenLabel);
   auto endpoint = transport::Endpoint::create_server(self->loop_, std::move(server), std::move(callbacks));
   if (!endpoint) return std::move(endpoint).error();
   self->endpoint_ = std::move(*endpoint);
@@ -116,10 +124,17 @@ void RelayServer::stop() {
     return false;
   });
   if (already) return;
-  loop_.run_sync([this] { endpoint_.reset(); });
+  loop_.run_sync([this] {
+    if (endpoint_) stopped_transport_stats_ = endpoint_->stats();  // still reported once stopped
+    endpoint_.reset();
+  });
   auth_.reset();  // joins the workers; late results find no peer
   loop_.stop();
   WZP_LOG(info, kLog, "stopped");
+}
+
+transport::EndpointStats RelayServer::transport_stats() const {
+  return loop_.run_sync([this] { return endpoint_ ? endpoint_->stats() : stopped_transport_stats_; });
 }
 
 RelayServer::Peer* RelayServer::find_peer(transport::ConnectionId id) {
@@ -137,28 +152,18 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
     conn.close(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
     return;
   }
-  if (peers_.size() >= config_.max_sessions) {
-    // During the handshake QUIC can only carry a bare APPLICATION_ERROR (no
-    // code of ours, no reason), so the refusal waits for the handshake to end;
-    // a bounded number wait, the rest are cut off at once.
-    if (awaiting_refusal_.size() < kMaxAwaitingRefusal) {
-      awaiting_refusal_.insert(conn.id());
-    } else {
-      refuse_full(conn);
-    }
-    return;
-  }
+  // The session cap is checked once the handshake completes: a handshake in
+  // progress holds one of the endpoint's max_handshakes slots instead.
   auto peer = std::make_unique<Peer>();
   peer->id = conn.id();
   peer->remote = conn.remote_address().to_string();
   peers_.emplace(conn.id(), std::move(peer));
-  counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
 }
 
 void RelayServer::refuse_full(transport::Connection& conn) {
   std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
   counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
-  WZP_LOG(warn, kLog, "refusing " + conn.remote_address().to_string() + ": " + reason);
+  full_log_.write("refusing " + conn.remote_address().to_string() + ": " + reason);
   RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
   event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
   emit(std::move(event));
@@ -166,12 +171,18 @@ void RelayServer::refuse_full(transport::Connection& conn) {
 }
 
 void RelayServer::on_handshake_completed(transport::Connection& conn) {
-  if (awaiting_refusal_.erase(conn.id()) != 0) {
+  Peer* peer = find_peer(conn.id());
+  if (peer == nullptr || peer->phase != Peer::Phase::quic) return;
+  // Only now can the close carry our code and reason (during the handshake
+  // QUIC allows only a bare APPLICATION_ERROR), so every connection over
+  // the cap learns why.
+  if (counters_.sessions_active.load(std::memory_order_relaxed) >= config_.max_sessions) {
+    peer->phase = Peer::Phase::closing;
     refuse_full(conn);
     return;
   }
-  Peer* peer = find_peer(conn.id());
-  if (peer == nullptr || peer->phase != Peer::Phase::quic) return;
+  peer->counted = true;
+  counters_.sessions_active.fetch_add(1, std::memory_order_relaxed);
   if (conn.sni_present() && !wire::is_valid_sni(conn.sni())) {
     reject(*peer, conn, wire::CloseCode::handshake_failed, "SNI '" + conn.sni() + "' is not a valid DNS name",
            counters_.handshakes_failed);
@@ -443,12 +454,11 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
 }
 
 void RelayServer::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
-  awaiting_refusal_.erase(conn.id());
   auto it = peers_.find(conn.id());
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);
   peers_.erase(it);
-  counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
+  if (peer->counted) counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
   if (peer->deadline) loop_.cancel_timer(*peer->deadline);
   if (peer->phase == Peer::Phase::joined) {
     leave_room(*peer, info);

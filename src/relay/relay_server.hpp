@@ -22,6 +22,7 @@
 #include "core/event_loop.hpp"
 #include "core/result.hpp"
 #include "handshake/call_session.hpp"
+#include "core/throttled_log.hpp"
 #include "relay/auth_client.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
@@ -63,6 +64,9 @@ class RelayServer {
   const crypto::Identity& identity() const noexcept { return config_.identity; }
   const ByteArray<32>& certificate_sha256() const noexcept { return cert_sha256_; }
   const RelayCounters& counters() const noexcept { return counters_; }
+  /// The QUIC endpoint's counters (handshakes refused, Retry, resets...);
+  /// hops onto the loop thread (inline when called on it or once stopped).
+  transport::EndpointStats transport_stats() const;
 
   void set_acl_enabled(bool enabled);
   void acl_allow(const std::string& room, const std::string& fingerprint);
@@ -106,13 +110,14 @@ class RelayServer {
   std::unique_ptr<AuthClient> auth_;
   RoomRegistry registry_;
   std::map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
-  std::set<transport::ConnectionId> awaiting_refusal_;  // over the session cap, refused after the handshake
+  ThrottledLog full_log_{log::Level::warn, "relay"};  // refusals anyone can cause by connecting
   std::vector<uint64_t> fanout_scratch_;
   Bytes forward_buffer_;
   bool stopped_ = false;
 
   mutable EventLoop loop_;  // mutable: const queries hop onto it too
   std::unique_ptr<transport::Endpoint> endpoint_;
+  transport::EndpointStats stopped_transport_stats_;  // the endpoint's last stats, once stopped
 };
 
 }  // namespace wzp::relay

@@ -2,14 +2,21 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <malloc.h>
 #include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/throttled_log.hpp"
+#include "core/token_bucket.hpp"
 #include "transport/quic_connection.hpp"
 #include "transport/tls_credentials_native.hpp"
 #include "transport/udp_socket.hpp"
@@ -26,7 +33,32 @@ constexpr size_t kReceiveBatchSlots = 64;
 // legitimate packet; anything longer is reported truncated and dropped.
 constexpr size_t kReceiveSlotSize = 2048;
 
+// Stateless resets answer packets anyone can forge: bound the rate.
+constexpr double kStatelessResetsPerSecond = 200;
+// The smallest packet we answer with a reset, and the largest reset we send:
+// a reset is always smaller than its trigger (RFC 9000 §10.3.3), so two
+// endpoints cannot loop, and at least 21 bytes long.
+constexpr size_t kMinResetTrigger = 1 + kConnectionIdLength + 22;
+constexpr size_t kMaxResetLength = 1 + kConnectionIdLength + 30;
+// How long a Retry token stays valid.
+constexpr uint64_t kRetryTokenLifetimeNs = 10ULL * NGTCP2_SECONDS;
+// Give memory back once the connections in memory fell below a quarter of
+// their peak (after a flood), if the peak was at least this many.
+constexpr size_t kShrinkPeak = 256;
+constexpr size_t kSmallTable = 64;
+
 std::atomic<ConnectionId> g_next_connection_id{1};
+
+// Fills `out` in place (no temporary copies of the key) and wipes the
+// caller's copy in the config.
+void take_secret(std::optional<ByteArray<32>>& secret, ByteArray<32>& out) {
+  if (!secret) {
+    gnutls_rnd(GNUTLS_RND_KEY, out.data(), out.size());
+    return;
+  }
+  out = *secret;
+  gnutls_memset(secret->data(), 0, secret->size());
+}
 
 std::string cid_key(ByteView cid) {
   return std::string(reinterpret_cast<const char*>(cid.data()), cid.size());
@@ -50,6 +82,11 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
         settings_(std::move(settings)),
         batch_(kReceiveBatchSlots, kReceiveSlotSize) {
     callbacks_ = std::move(callbacks);
+    callbacks_.on_handshake_completed =
+        [this, user = std::move(callbacks_.on_handshake_completed)](Connection& conn) {
+          handshaking_.erase(conn.id());
+          if (user) user(conn);
+        };
     // Count closes on the way to the application.
     callbacks_.on_closed = [this, user = std::move(callbacks_.on_closed)](Connection& conn,
                                                                           const CloseInfo& info) {
@@ -58,7 +95,11 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
     };
   }
 
-  ~Impl() { teardown(); }
+  ~Impl() {
+    teardown();
+    gnutls_memset(reset_secret_.data(), 0, reset_secret_.size());
+    gnutls_memset(retry_secret_.data(), 0, retry_secret_.size());
+  }
 
   // ConnectionHost
   EventLoop& loop() override { return loop_; }
@@ -68,6 +109,7 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   void request_flush(QuicConnection& conn) override;
   void connection_timer(QuicConnection& conn) override;
   void connection_finished(QuicConnection& conn) override;
+  ThrottledLog& unauthenticated_log() override { return unauthenticated_log_; }
 
   Status open_socket(const SocketAddress& address);
   Result<size_t> socket_for(const SocketAddress& remote);
@@ -76,11 +118,15 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   void shutdown(uint64_t code, std::string_view reason);
   QuicConnection* live(ConnectionId id);
   size_t live_count() const;
+  void add_table_stats(EndpointStats& out) const;
   void teardown();
 
   // Configuration (set once by the factories).
   std::shared_ptr<const TlsCredentials> credentials_;
   size_t max_connections_ = 0;
+  size_t max_handshakes_ = 0;
+  ByteArray<32> reset_secret_{};
+  ByteArray<32> retry_secret_{};
   TlsSession::SniFilter sni_filter_;
   std::optional<SocketAddress> client_bind_;
 
@@ -110,6 +156,11 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   void handle_packet(size_t socket_index, const SocketAddress& from, ByteView data);
   void accept(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& from, ByteView data);
   void send_version_negotiation(size_t socket_index, const SocketAddress& to, const ngtcp2_version_cid& vc);
+  void send_retry(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& to);
+  void send_stateless_reset(size_t socket_index, const SocketAddress& to, const ngtcp2_version_cid& vc,
+                            size_t trigger_size);
+  bool receive_stateless_reset(ByteView data);
+  void give_back_memory();
   void forget_cids(const QuicConnection* conn);
   void complete_dispatch();
   void shutdown_now(uint64_t code, const std::string& reason);
@@ -123,6 +174,15 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   std::unordered_map<std::string, QuicConnection*> by_cid_;
   std::vector<ConnectionId> dirty_;
   std::vector<std::unique_ptr<QuicConnection>> finished_;
+  std::unordered_set<ConnectionId> handshaking_;  // server: accepted, handshake not completed
+  size_t peak_in_memory_ = 0;
+  TokenBucket reset_bucket_{kStatelessResetsPerSecond, kStatelessResetsPerSecond};
+  // Lines that unauthenticated peers can cause, one throttle per kind.
+  ThrottledLog refused_log_{log::Level::warn, kLog};
+  ThrottledLog accept_error_log_{log::Level::error, kLog};
+  ThrottledLog retry_log_{log::Level::info, kLog};
+  ThrottledLog unauthenticated_log_{log::Level::info, kLog};
+  ThrottledLog accepted_log_{log::Level::debug, kLog};
   int dispatch_depth_ = 0;
   bool flush_posted_ = false;
   bool shut_down_ = false;
@@ -166,7 +226,10 @@ void Endpoint::Impl::complete_dispatch() {
         it->second->flush();
       }
     }
-    finished_.clear();
+    if (!finished_.empty()) {
+      finished_.clear();
+      give_back_memory();
+    }
     if (deferred_shutdown_) {
       auto [code, reason] = std::move(*deferred_shutdown_);
       deferred_shutdown_.reset();
@@ -186,8 +249,29 @@ void Endpoint::Impl::connection_timer(QuicConnection& conn) {
 void Endpoint::Impl::connection_finished(QuicConnection& conn) {
   auto it = connections_.find(conn.id());
   if (it == connections_.end()) return;
+  handshaking_.erase(conn.id());
+  if (conn.handshake_timed_out()) ++stats_.handshake_timeouts;
   finished_.push_back(std::move(it->second));
   connections_.erase(it);
+}
+
+void Endpoint::Impl::give_back_memory() {
+  peak_in_memory_ = std::max(peak_in_memory_, connections_.size());
+  // Shrink in steps (each a quarter of the previous peak), and once more
+  // when the last connection is gone, so the tables end near their size
+  // before the flood.
+  const bool large_drop = peak_in_memory_ >= kShrinkPeak && connections_.size() * 4 <= peak_in_memory_;
+  const bool emptied = connections_.empty() && by_cid_.bucket_count() > kSmallTable;
+  if (!large_drop && !emptied) return;
+  // A flood is over: shrink the tables it grew and return freed pages to
+  // the system (glibc keeps them otherwise).
+  by_cid_.rehash(0);
+  connections_.rehash(0);
+  handshaking_.rehash(0);
+  finished_.shrink_to_fit();
+  dirty_.shrink_to_fit();
+  malloc_trim(0);
+  peak_in_memory_ = connections_.size();
 }
 
 void Endpoint::Impl::forget_cids(const QuicConnection* conn) {
@@ -278,8 +362,17 @@ void Endpoint::Impl::handle_packet(size_t socket_index, const SocketAddress& fro
     it->second->on_packet(from, data);
     return;
   }
-  if (!server_ || vc.version == 0) {
-    ++stats_.unknown_connection_packets;  // e.g. late packets of a freed connection
+  if (vc.version == 0) {
+    // A short header for no connection of ours: a late packet of a freed
+    // connection, a peer's stateless reset, or a packet of a connection we
+    // lost (e.g. before a restart), which we reset.
+    if (!server_ && receive_stateless_reset(data)) return;
+    ++stats_.unknown_connection_packets;
+    if (server_ && data.size() >= kMinResetTrigger) send_stateless_reset(socket_index, from, vc, data.size());
+    return;
+  }
+  if (!server_) {
+    ++stats_.unknown_connection_packets;
     return;
   }
   ngtcp2_pkt_hd header{};
@@ -293,23 +386,48 @@ void Endpoint::Impl::handle_packet(size_t socket_index, const SocketAddress& fro
 void Endpoint::Impl::accept(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& from,
                             ByteView data) {
   if (live_count() >= max_connections_) {
-    // Retransmitted Initials land here too: log sparsely.
+    // Retransmitted Initials land here too.
     uint64_t refused = ++stats_.connections_refused;
-    if ((refused & (refused - 1)) == 0) {
-      WZP_LOG(warn, kLog,
-              "connection attempt from " + from.to_string() +
-                  " ignored: " + std::to_string(max_connections_) + " connections already (" +
-                  std::to_string(refused) + " ignored so far)");
+    refused_log_.write_lazy([&] {
+      return "connection attempt from " + from.to_string() + " ignored: " + std::to_string(max_connections_) +
+             " connections already (" + std::to_string(refused) + " ignored so far)";
+    });
+    return;
+  }
+  if (handshaking_.size() >= max_handshakes_) {
+    ++stats_.handshakes_refused;
+    refused_log_.write_lazy([&] {
+      return "connection attempt from " + from.to_string() + " ignored: " + std::to_string(max_handshakes_) +
+             " handshakes in progress already";
+    });
+    return;
+  }
+  std::optional<ngtcp2_cid> original_dcid;
+  ByteView token(header.token.base, header.token.len);
+  if (header.type == NGTCP2_PKT_INITIAL && !token.empty() && token[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
+    ngtcp2_cid odcid{};
+    if (ngtcp2_crypto_verify_retry_token(&odcid, token.data(), token.size(), retry_secret_.data(),
+                                         retry_secret_.size(), header.version, from.data(), from.length(),
+                                         &header.dcid, kRetryTokenLifetimeNs, clock::now_ns()) != 0) {
+      ++stats_.invalid_retry_tokens;
+      retry_log_.write_lazy([&] { return "invalid Retry token from " + from.to_string() + ": dropped"; });
+      return;
     }
+    original_dcid = odcid;
+  } else if (handshaking_.size() * 2 >= max_handshakes_) {
+    // Under load only clients that prove their address get handshake state.
+    send_retry(socket_index, header, from);
     return;
   }
   ConnectionId id = g_next_connection_id.fetch_add(1);
   auto conn = std::make_unique<QuicConnection>(*this, id, settings_, *sockets_[socket_index]);
-  QuicConnection::ServerParams params{&header, from, credentials_->native().credentials, sni_filter_};
+  QuicConnection::ServerParams params{
+      &header, from, credentials_->native().credentials, sni_filter_, &reset_secret_, original_dcid, token};
   if (Status st = conn->init_server(params); !st) {
     forget_cids(conn.get());
     ++stats_.connections_refused;
-    WZP_LOG(error, kLog, "cannot accept a connection from " + from.to_string() + ": " + st.error().message);
+    accept_error_log_.write_lazy(
+        [&] { return "cannot accept a connection from " + from.to_string() + ": " + st.error().message; });
     return;
   }
   QuicConnection& ref = *conn;
@@ -324,8 +442,10 @@ void Endpoint::Impl::accept(size_t socket_index, const ngtcp2_pkt_hd& header, co
     return;
   }
   ref.set_announced(true);
+  if (!ref.handshake_completed()) handshaking_.insert(id);
   ++stats_.connections_accepted;
-  WZP_LOG(debug, kLog, "connection " + std::to_string(id) + " from " + from.to_string() + " accepted");
+  accepted_log_.write_lazy(
+      [&] { return "connection " + std::to_string(id) + " from " + from.to_string() + " accepted"; });
   if (callbacks_.on_new_connection) callbacks_.on_new_connection(ref.handle());
 }
 
@@ -343,6 +463,55 @@ void Endpoint::Impl::send_version_negotiation(size_t socket_index, const SocketA
   }
   sockets_[socket_index]->send_to(to, ByteView(buffer, static_cast<size_t>(n)));
   ++stats_.version_negotiations_sent;
+}
+
+void Endpoint::Impl::send_retry(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& to) {
+  ngtcp2_cid retry_scid{};
+  retry_scid.datalen = kConnectionIdLength;
+  gnutls_rnd(GNUTLS_RND_NONCE, retry_scid.data, retry_scid.datalen);
+  uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
+  ngtcp2_ssize tokenlen =
+      ngtcp2_crypto_generate_retry_token(token, retry_secret_.data(), retry_secret_.size(), header.version,
+                                         to.data(), to.length(), &retry_scid, &header.dcid, clock::now_ns());
+  if (tokenlen < 0) return;
+  uint8_t buffer[NGTCP2_MAX_UDP_PAYLOAD_SIZE];
+  ngtcp2_ssize n = ngtcp2_crypto_write_retry(buffer, sizeof buffer, header.version, &header.scid, &retry_scid,
+                                             &header.dcid, token, static_cast<size_t>(tokenlen));
+  if (n <= 0) return;
+  sockets_[socket_index]->send_to(to, ByteView(buffer, static_cast<size_t>(n)));
+  ++stats_.retries_sent;
+}
+
+void Endpoint::Impl::send_stateless_reset(size_t socket_index, const SocketAddress& to,
+                                          const ngtcp2_version_cid& vc, size_t trigger_size) {
+  if (!reset_bucket_.take(clock::now_ns())) return;
+  ngtcp2_cid cid{};
+  ngtcp2_cid_init(&cid, vc.dcid, vc.dcidlen);
+  uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN];
+  if (ngtcp2_crypto_generate_stateless_reset_token(token, reset_secret_.data(), reset_secret_.size(), &cid) !=
+      0)
+    return;
+  const size_t length = std::min(trigger_size - 1, kMaxResetLength);
+  uint8_t random[kMaxResetLength];
+  const size_t randlen = length - 1 - NGTCP2_STATELESS_RESET_TOKENLEN;
+  gnutls_rnd(GNUTLS_RND_NONCE, random, randlen);
+  uint8_t buffer[kMaxResetLength];
+  ngtcp2_ssize n = ngtcp2_pkt_write_stateless_reset(buffer, sizeof buffer, token, random, randlen);
+  if (n <= 0) return;
+  sockets_[socket_index]->send_to(to, ByteView(buffer, static_cast<size_t>(n)));
+  ++stats_.stateless_resets_sent;
+}
+
+bool Endpoint::Impl::receive_stateless_reset(ByteView data) {
+  if (data.size() < 1 + NGTCP2_MIN_STATELESS_RESET_RANDLEN + NGTCP2_STATELESS_RESET_TOKENLEN) return false;
+  ByteView token = data.subspan(data.size() - NGTCP2_STATELESS_RESET_TOKENLEN);
+  for (auto& [id, conn] : connections_) {
+    if (!conn->matches_stateless_reset(token)) continue;
+    ++stats_.stateless_resets_received;
+    conn->on_stateless_reset();
+    return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -391,6 +560,12 @@ size_t Endpoint::Impl::live_count() const {
   size_t n = 0;
   for (const auto& [id, conn] : connections_) n += conn->close_reported() ? 0 : 1;
   return n;
+}
+
+void Endpoint::Impl::add_table_stats(EndpointStats& out) const {
+  out.connections_in_memory = connections_.size();
+  out.handshakes_in_progress = handshaking_.size();
+  out.cid_table_buckets = by_cid_.bucket_count();
 }
 
 void Endpoint::Impl::shutdown(uint64_t code, std::string_view reason) {
@@ -446,6 +621,10 @@ Endpoint::~Endpoint() { impl_->teardown(); }
 
 Result<std::unique_ptr<Endpoint>> Endpoint::create_server(EventLoop& loop, ServerConfig config,
                                                           EndpointCallbacks callbacks) {
+  if (config.handshake_timeout_ms != 0) {
+    config.transport.handshake_timeout_ms =
+        std::min(config.transport.handshake_timeout_ms, config.handshake_timeout_ms);
+  }
   auto impl = std::make_shared<Impl>(loop, std::move(callbacks), config.transport, true);
   impl->credentials_ = config.credentials;
   if (!impl->credentials_) {
@@ -454,6 +633,10 @@ Result<std::unique_ptr<Endpoint>> Endpoint::create_server(EventLoop& loop, Serve
     impl->credentials_ = std::move(generated.value());
   }
   impl->max_connections_ = config.max_connections;
+  impl->max_handshakes_ =
+      config.max_handshakes != 0 ? config.max_handshakes : std::max<size_t>(16, config.max_connections / 4);
+  take_secret(config.stateless_reset_secret, impl->reset_secret_);
+  take_secret(config.retry_token_secret, impl->retry_secret_);
   impl->sni_filter_ = std::move(config.sni_filter);
   WZP_TRY(impl->open_socket(config.bind_address));
   WZP_LOG(info, kLog, "QUIC server listening on " + impl->sockets_.front()->local_address().to_string());
@@ -498,7 +681,7 @@ std::shared_ptr<const TlsCredentials> Endpoint::credentials() const { return imp
 
 EndpointStats Endpoint::stats() const {
   EndpointStats out = impl_->stats_;
-  out.connections_in_memory = impl_->connections_.size();
+  impl_->add_table_stats(out);
   return out;
 }
 

@@ -39,6 +39,16 @@
 // (BE32 length prefix, FIN), peer messages delivered in stream-ID order.
 // A GnuTLS server refuses SNI host names containing characters other than
 // letters, digits, '-' and '.' (e.g. "_probe"): the handshake fails.
+//
+// Under attack (server side): handshakes in progress have a budget
+// (max_handshakes) and a deadline (handshake_timeout_ms); over half the
+// budget a new client must answer a Retry first (address validation). A
+// short-header packet for no known connection gets a rate-limited stateless
+// reset whose token derives from stateless_reset_secret, so a server
+// restarted with the same secret ends its former connections at once;
+// clients close (kind transport, reason "stateless reset") on a reset that
+// matches their peer's token. Log lines any peer can cause are throttled, and
+// memory is given back after a flood of connections.
 #pragma once
 
 #include <cstddef>
@@ -71,6 +81,19 @@ struct ServerConfig {
   /// beyond it are ignored and counted. Applications refuse earlier with
   /// on_new_connection.
   size_t max_connections = 10'000;
+  /// Handshakes in progress at once (0: max(16, max_connections / 4)). New
+  /// Initials beyond it are dropped (handshakes_refused); once half of it is
+  /// in use, a client must first prove its address with a Retry token.
+  size_t max_handshakes = 0;
+  /// Deadline for an accepted connection's handshake (caps
+  /// transport.handshake_timeout_ms for server connections).
+  uint64_t handshake_timeout_ms = 3'000;
+  /// Key of the stateless reset tokens (RFC 9000 §10.3). A server restarted
+  /// with the same secret resets its former connections at once when their
+  /// packets arrive. Absent: random, per endpoint.
+  std::optional<ByteArray<32>> stateless_reset_secret;
+  /// Key of the Retry tokens (address validation). Absent: random.
+  std::optional<ByteArray<32>> retry_token_secret;
   /// Optional, called with the raw ClientHello SNI (nullopt = none sent)
   /// before the handshake goes on; false aborts it with the TLS alert
   /// illegal_parameter (the client sees transport error 0x12f).
@@ -98,11 +121,19 @@ struct EndpointStats {
   uint64_t invalid_packets = 0;             ///< not parseable as QUIC, or truncated: dropped
   uint64_t unknown_connection_packets = 0;  ///< well-formed, but for no connection of ours: dropped
   uint64_t version_negotiations_sent = 0;
-  uint64_t connections_accepted = 0;   ///< server: announced with on_new_connection
-  uint64_t connections_refused = 0;    ///< server: over max_connections, or failed on the first packet
-  uint64_t connections_opened = 0;     ///< connect() calls that succeeded
-  uint64_t connections_closed = 0;     ///< on_closed deliveries
-  uint64_t connections_in_memory = 0;  ///< live plus closing/draining (state not yet freed)
+  uint64_t connections_accepted = 0;       ///< server: announced with on_new_connection
+  uint64_t connections_refused = 0;        ///< server: over max_connections, or failed on the first packet
+  uint64_t connections_opened = 0;         ///< connect() calls that succeeded
+  uint64_t connections_closed = 0;         ///< on_closed deliveries
+  uint64_t connections_in_memory = 0;      ///< live plus closing/draining (state not yet freed)
+  uint64_t handshakes_in_progress = 0;     ///< server: accepted, handshake not completed yet
+  uint64_t handshakes_refused = 0;         ///< server: Initials dropped, max_handshakes reached
+  uint64_t handshake_timeouts = 0;         ///< handshakes that did not complete in time
+  uint64_t retries_sent = 0;               ///< server: Retry packets (address validation)
+  uint64_t invalid_retry_tokens = 0;       ///< server: Initials with a bad or expired Retry token
+  uint64_t stateless_resets_sent = 0;      ///< server: resets for packets of unknown connections
+  uint64_t stateless_resets_received = 0;  ///< client: connections ended by a peer's reset
+  uint64_t cid_table_buckets = 0;          ///< size of the connection-ID routing table (memory check)
 };
 
 class Endpoint {

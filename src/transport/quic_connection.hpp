@@ -21,6 +21,7 @@
 #include "core/bytes.hpp"
 #include "core/event_loop.hpp"
 #include "core/result.hpp"
+#include "core/throttled_log.hpp"
 #include "transport/close_info.hpp"
 #include "transport/connection.hpp"
 #include "transport/connection_stats.hpp"
@@ -48,6 +49,9 @@ class ConnectionHost {
   virtual void connection_timer(QuicConnection& conn) = 0;
   /// The connection is over: the host destroys it once the dispatch returns.
   virtual void connection_finished(QuicConnection& conn) = 0;
+  /// For lines about peers that have not completed a handshake (anybody can
+  /// cause them): throttled.
+  virtual ThrottledLog& unauthenticated_log() = 0;
 
  protected:
   ~ConnectionHost() = default;
@@ -69,6 +73,12 @@ class QuicConnection {
     SocketAddress remote;
     gnutls_certificate_credentials_t credentials;
     TlsSession::SniFilter sni_filter;
+    /// Key for the stateless reset tokens of the connection IDs we issue.
+    const ByteArray<32>* reset_secret = nullptr;
+    /// Set when the Initial carried a valid Retry token: the client's first
+    /// destination connection ID (before the Retry), and the token.
+    std::optional<ngtcp2_cid> original_dcid;
+    ByteView retry_token;
   };
 
   QuicConnection(ConnectionHost& host, ConnectionId id, const TransportSettings& settings, UdpSocket& socket);
@@ -84,6 +94,14 @@ class QuicConnection {
   /// Writes whatever is pending (streams, datagrams, ACKs, a requested close).
   void flush();
   void on_timer();
+  /// Client: whether `token` (the last 16 bytes of a packet for no known
+  /// connection ID) is the stateless reset token of one of the server's
+  /// connection IDs this connection uses.
+  [[nodiscard]] bool matches_stateless_reset(ByteView token) const;
+  /// The peer reset the connection (RFC 9000 §10.3): report it and drain.
+  void on_stateless_reset();
+  /// The handshake did not complete within the handshake timeout.
+  [[nodiscard]] bool handshake_timed_out() const noexcept { return handshake_timed_out_; }
   /// Endpoint teardown: sends an application close now (if still open),
   /// reports it when `report` is set, and finishes without a draining period.
   void close_immediately(uint64_t app_error_code, std::string_view reason, bool report);
@@ -203,6 +221,8 @@ class QuicConnection {
   bool handshake_completed_ = false;
   bool close_reported_ = false;
   bool stateless_reset_ = false;
+  bool handshake_timed_out_ = false;
+  std::optional<ByteArray<32>> reset_secret_;
   std::optional<CloseRequest> close_request_;
   std::string local_error_;  // set inside a callback that fails the connection
   Bytes close_packet_;

@@ -3,6 +3,7 @@
 #include <gnutls/crypto.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
+#include "core/c_boundary.hpp"
 #include "core/hex.hpp"
 
 namespace wzp::transport {
@@ -127,53 +128,61 @@ bool TlsSession::alpn_negotiated() const {
 }
 
 int TlsSession::on_extension(void* ctx, unsigned tls_id, const unsigned char* data, unsigned size) {
-  if (tls_id == kServerNameExtension) {
-    auto& tls = *static_cast<TlsSession*>(ctx);
-    tls.sni_ = parse_host_name(data, size);
-  }
-  return 0;
+  return c_boundary("GnuTLS on_extension", int{GNUTLS_E_INTERNAL_ERROR}, [&]() -> int {
+    if (tls_id == kServerNameExtension) {
+      auto& tls = *static_cast<TlsSession*>(ctx);
+      tls.sni_ = parse_host_name(data, size);
+    }
+    return 0;
+  });
 }
 
 int TlsSession::on_client_hello(gnutls_session_t session, unsigned /*type*/, unsigned /*when*/,
                                 unsigned incoming, const gnutls_datum_t* message) {
-  if (!incoming) return 0;
-  TlsSession& tls = from(session);
-  tls.sni_.reset();
-  int rv =
-      gnutls_ext_raw_parse(&tls, &TlsSession::on_extension, message, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
-  if (rv < 0) return rv;
-  if (tls.sni_filter_ && !tls.sni_filter_(tls.sni_)) {
-    tls.failure_reason_ = "SNI '" + tls.sni() + "' refused by the server";
-    return GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER;
-  }
-  if (tls.sni_ && !gnutls_accepts_host_name(*tls.sni_)) {
-    // GnuTLS is about to abort; say why in terms the operator can act on.
-    tls.failure_reason_ = "SNI '" + *tls.sni_ +
-                          "' refused by GnuTLS (server names may only contain letters, digits, '-' and '.')";
-  }
-  return 0;
+  return c_boundary("GnuTLS on_client_hello", int{GNUTLS_E_INTERNAL_ERROR}, [&]() -> int {
+    if (!incoming) return 0;
+    TlsSession& tls = from(session);
+    tls.sni_.reset();
+    int rv =
+        gnutls_ext_raw_parse(&tls, &TlsSession::on_extension, message, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+    if (rv < 0) return rv;
+    if (tls.sni_filter_ && !tls.sni_filter_(tls.sni_)) {
+      tls.failure_reason_ = "SNI '" + tls.sni() + "' refused by the server";
+      return GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER;
+    }
+    if (tls.sni_ && !gnutls_accepts_host_name(*tls.sni_)) {
+      // GnuTLS is about to abort; say why in terms the operator can act on.
+      tls.failure_reason_ =
+          "SNI '" + *tls.sni_ +
+          "' refused by GnuTLS (server names may only contain letters, digits, '-' and '.')";
+    }
+    return 0;
+  });
 }
 
 int TlsSession::verify_server_certificate(gnutls_session_t session) {
-  TlsSession& tls = from(session);
-  unsigned count = 0;
-  const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &count);
-  if (certs == nullptr || count == 0) {
-    tls.failure_reason_ = "the server sent no certificate";
-    return GNUTLS_E_NO_CERTIFICATE_FOUND;
-  }
-  ByteArray<32> digest{};
-  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size, digest.data()) != GNUTLS_E_SUCCESS) {
-    tls.failure_reason_ = "hashing the server certificate failed";
-    return GNUTLS_E_CERTIFICATE_ERROR;
-  }
-  tls.peer_sha256_ = digest;
-  if (tls.pinned_sha256_ && *tls.pinned_sha256_ != digest) {
-    tls.failure_reason_ = "server certificate SHA-256 " + to_hex(digest) + " does not match the pinned " +
-                          to_hex(*tls.pinned_sha256_);
-    return GNUTLS_E_CERTIFICATE_ERROR;
-  }
-  return 0;  // no chain or name checks: the reference accepts any certificate
+  return c_boundary("GnuTLS verify_server_certificate", int{GNUTLS_E_INTERNAL_ERROR}, [&]() -> int {
+    TlsSession& tls = from(session);
+    unsigned count = 0;
+    const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &count);
+    if (certs == nullptr || count == 0) {
+      tls.failure_reason_ = "the server sent no certificate";
+      return GNUTLS_E_NO_CERTIFICATE_FOUND;
+    }
+    ByteArray<32> digest{};
+    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, certs[0].data, certs[0].size, digest.data()) !=
+        GNUTLS_E_SUCCESS) {
+      tls.failure_reason_ = "hashing the server certificate failed";
+      return GNUTLS_E_CERTIFICATE_ERROR;
+    }
+    tls.peer_sha256_ = digest;
+    if (tls.pinned_sha256_ && *tls.pinned_sha256_ != digest) {
+      tls.failure_reason_ = "server certificate SHA-256 " + to_hex(digest) + " does not match the pinned " +
+                            to_hex(*tls.pinned_sha256_);
+      return GNUTLS_E_CERTIFICATE_ERROR;
+    }
+    return 0;  // no chain or name checks: the reference accepts any certificate
+  });
 }
 
 }  // namespace wzp::transport

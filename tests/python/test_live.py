@@ -323,3 +323,15 @@ def test_refused_before_connecting_and_bad_options():
     with pytest.raises(wzp.WzpError) as info:
         relay.start()
     assert "not an IP address" in info.value.message
+
+
+def test_relay_stats_report_the_quic_handshake_budget():
+    with wzp.Relay(port=0) as relay:
+        alice = wzp.Client(port=relay.port, room="general").connect(timeout=10)
+        stats = relay.stats()
+        # No load: nothing refused, no Retry, no reset; the joined client holds one session.
+        for key in ("handshakes_in_progress", "handshakes_refused", "handshake_timeouts",
+                    "retries_sent", "stateless_resets_sent"):
+            assert stats[key] == 0, key
+        assert stats["sessions_active"] == 1
+        alice.hangup()

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -202,6 +204,22 @@ TEST(CapiLive, TwoClientsExchangeMediaThroughTheQueue) {
   EXPECT_EQ(st.rooms, 1u);
   EXPECT_EQ(st.handshakes_ok, 2u);
   EXPECT_EQ(st.datagrams_forwarded, 1u);
+  EXPECT_EQ(st.sessions_active, 2u);
+  EXPECT_EQ(st.handshakes_in_progress, 0u);
+  EXPECT_EQ(st.handshakes_refused, 0u);
+  EXPECT_EQ(st.retries_sent, 0u);  // no load, no Retry
+  // A caller built against the 0.1 struct (without the transport counters)
+  // gets exactly its fields, nothing written beyond them.
+  struct {
+    wzp_relay_stats old;
+    uint8_t guard[sizeof(wzp_relay_stats)];
+  } small{};
+  std::memset(&small, 0xAB, sizeof small);
+  small.old.struct_size = offsetof(wzp_relay_stats, handshakes_in_progress);
+  ASSERT_EQ(wzp_relay_stats_get(relay.h, &small.old), WZP_OK);
+  EXPECT_EQ(small.old.participants, 2u);
+  const auto* tail = reinterpret_cast<const uint8_t*>(&small.old) + small.old.struct_size;
+  EXPECT_EQ(tail[0], 0xAB);
 
   wzp_client_stats cs;
   cs.struct_size = sizeof cs;

@@ -1,0 +1,20 @@
+#include "core/token_bucket.hpp"
+
+#include <algorithm>
+
+namespace wzp {
+
+TokenBucket::TokenBucket(double rate_per_s, double burst) noexcept
+    : rate_per_ns_(rate_per_s / 1e9), burst_(burst), tokens_(burst) {}
+
+bool TokenBucket::take(uint64_t now_ns) noexcept {
+  if (now_ns > last_ns_) {
+    tokens_ = std::min(burst_, tokens_ + static_cast<double>(now_ns - last_ns_) * rate_per_ns_);
+    last_ns_ = now_ns;
+  }
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+}  // namespace wzp
