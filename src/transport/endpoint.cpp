@@ -68,6 +68,7 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   void request_flush(QuicConnection& conn) override;
   void connection_timer(QuicConnection& conn) override;
   void connection_finished(QuicConnection& conn) override;
+  void handshake_refused(QuicConnection& conn, const std::string& reason) override;
 
   Status open_socket(const SocketAddress& address);
   Result<size_t> socket_for(const SocketAddress& remote);
@@ -188,6 +189,18 @@ void Endpoint::Impl::connection_finished(QuicConnection& conn) {
   if (it == connections_.end()) return;
   finished_.push_back(std::move(it->second));
   connections_.erase(it);
+}
+
+void Endpoint::Impl::handshake_refused(QuicConnection& conn, const std::string& reason) {
+  ++stats_.handshakes_refused;
+  // The one log line for refused ClientHellos (unauthenticated input).
+  WZP_LOG(info, kLog,
+          "TLS handshake of connection " + std::to_string(conn.id()) + " from " +
+              conn.remote_address().to_string() + " refused: " + reason);
+  if (!callbacks_.on_handshake_refused) return;
+  HandshakeRefusal refusal{conn.id(), conn.remote_address(), std::nullopt, reason};
+  if (conn.sni_present()) refusal.sni = conn.sni();
+  callbacks_.on_handshake_refused(refusal);
 }
 
 void Endpoint::Impl::forget_cids(const QuicConnection* conn) {

@@ -100,6 +100,7 @@ struct EndpointStats {
   uint64_t version_negotiations_sent = 0;
   uint64_t connections_accepted = 0;   ///< server: announced with on_new_connection
   uint64_t connections_refused = 0;    ///< server: over max_connections, or failed on the first packet
+  uint64_t handshakes_refused = 0;     ///< server: TLS handshakes refused (SNI, ALPN, ...), announced or not
   uint64_t connections_opened = 0;     ///< connect() calls that succeeded
   uint64_t connections_closed = 0;     ///< on_closed deliveries
   uint64_t connections_in_memory = 0;  ///< live plus closing/draining (state not yet freed)

@@ -82,6 +82,7 @@ QuicConnection::QuicConnection(ConnectionHost& host, ConnectionId id, const Tran
 
 QuicConnection::~QuicConnection() {
   cancel_timer();
+  if (signal_timer_id_ != 0) host_.loop().cancel_timer(signal_timer_id_);
   // The TLS session points at the ngtcp2 connection and vice versa: drop the
   // connection first (it does not use the session while being deleted).
   conn_.reset();
@@ -401,15 +402,16 @@ void QuicConnection::deliver_ready_signals() {
   }
 }
 
-void QuicConnection::queue_stream_write(int64_t stream_id, Bytes data, bool is_signal) {
+void QuicConnection::queue_stream_write(int64_t stream_id, Bytes data, bool is_signal, bool fin) {
   auto [it, inserted] = out_streams_.try_emplace(stream_id);
   if (!inserted) return;
   it->second.data = std::move(data);
   it->second.is_signal = is_signal;
+  it->second.fin = fin;
   write_queue_.push_back(stream_id);
 }
 
-Status QuicConnection::send_signal(ByteView payload, bool framed) {
+Status QuicConnection::send_signal(ByteView payload, bool framed, bool fin) {
   if (!is_open()) return make_error(Errc::closed, "connection " + std::to_string(id_) + " is closed");
   if (payload.size() > settings_.max_signal_size) {
     return make_error(Errc::too_large, "signal of " + std::to_string(payload.size()) +
@@ -428,7 +430,7 @@ Status QuicConnection::send_signal(ByteView payload, bool framed) {
     store_be32(frame.data(), static_cast<uint32_t>(payload.size()));
   }
   frame.insert(frame.end(), payload.begin(), payload.end());
-  pending_signals_.push_back(std::move(frame));
+  pending_signals_.push_back({std::move(frame), fin});
   signal_send_bytes_ += total;
   host_.request_flush(*this);
   return {};
@@ -444,7 +446,8 @@ void QuicConnection::open_pending_streams() {
       close_with_error(rv, "opening a stream failed");
       return;
     }
-    queue_stream_write(stream_id, std::move(pending_signals_.front()), true);
+    queue_stream_write(stream_id, std::move(pending_signals_.front().frame), true,
+                       pending_signals_.front().fin);
     pending_signals_.pop_front();
   }
 }
@@ -588,13 +591,14 @@ void QuicConnection::write_packets() {
     if (stream != nullptr) {
       ngtcp2_vec vec{stream->data.data() + stream->written, stream->data.size() - stream->written};
       ngtcp2_ssize consumed = -1;
-      written = ngtcp2_conn_writev_stream(conn, &ps.path, &pi, dest, packet_size, &consumed,
-                                          NGTCP2_WRITE_STREAM_FLAG_MORE | NGTCP2_WRITE_STREAM_FLAG_FIN,
-                                          stream_id, &vec, vec.len > 0 ? 1 : 0, ts);
+      written = ngtcp2_conn_writev_stream(
+          conn, &ps.path, &pi, dest, packet_size, &consumed,
+          NGTCP2_WRITE_STREAM_FLAG_MORE | (stream->fin ? NGTCP2_WRITE_STREAM_FLAG_FIN : 0), stream_id, &vec,
+          vec.len > 0 ? 1 : 0, ts);
       if (consumed >= 0) {
         stream->written += static_cast<size_t>(consumed);
         if (stream->written == stream->data.size()) {
-          stream->fin_written = true;  // the whole remainder went out with FIN
+          stream->fin_written = true;  // the whole remainder went out (with FIN unless left open)
           if (stream->is_signal) ++stats_.signals_sent;
         }
       }
@@ -738,6 +742,7 @@ void QuicConnection::handle_read_error(int rv) {
                            : !local_error_.empty()         ? local_error_
                                                            : "TLS handshake failed";
       reason += " [" + alert_text(alert) + "]";
+      if (is_server_ && !handshake_completed_) host_.handshake_refused(*this, reason);
       ngtcp2_connection_close_error ccerr;
       ngtcp2_connection_close_error_default(&ccerr);
       ngtcp2_connection_close_error_set_transport_error_tls_alert(&ccerr, alert, nullptr, 0);
@@ -832,7 +837,8 @@ void QuicConnection::report_closed(const CloseInfo& info) {
   if (close_reported_) return;
   close_reported_ = true;
   if (!announced_) {
-    WZP_LOG(info, kLog, "connection attempt from " + remote_.to_string() + " failed: " + describe(info));
+    // TLS refusals are logged (at info) by the host; the rest is noise.
+    WZP_LOG(debug, kLog, "connection attempt from " + remote_.to_string() + " failed: " + describe(info));
     return;
   }
   WZP_LOG(
@@ -871,6 +877,7 @@ std::optional<ByteArray<32>> QuicConnection::peer_certificate_sha256() const {
 
 ConnectionStats QuicConnection::stats() const {
   ConnectionStats out = stats_;
+  out.signal_bytes_buffered = receiver_.buffered_bytes();
   if (conn_) {
     ngtcp2_conn_stat cstat{};
     ngtcp2_conn_get_conn_stat(conn_.get(), &cstat);
