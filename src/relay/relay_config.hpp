@@ -11,6 +11,8 @@
 
 #include "crypto/identity.hpp"
 #include "crypto/seed.hpp"
+#include "relay/sender_policer.hpp"
+#include "transport/connection.hpp"
 #include "transport/tls_credentials.hpp"
 #include "transport/transport_settings.hpp"
 
@@ -37,6 +39,16 @@ struct RelayConfig {
   size_t max_room_size = 0;
   /// Deadline for each pre-room phase (AuthToken, CallOffer).
   uint32_t phase_timeout_ms = 10'000;
+
+  /// Signals a joined participant may send: only small ones (Hangup, Rekey,
+  /// QualityUpdate, all well under 1 KiB) are expected after the handshake, so
+  /// the transport's pre-join limits (a 1 MiB message, 4 MiB buffered) shrink
+  /// to these; a stream unfinished for stream_timeout_ms is reset.
+  transport::SignalLimits joined_signal_limits{16 * 1024, 64 * 1024, 10'000};
+
+  /// Media each participant may send for forwarding; the excess is dropped
+  /// and counted (datagrams_rate_limited).
+  SenderRateLimit sender_rate;
 
   bool acl_enabled = false;
   std::map<std::string, std::set<std::string>> acl;

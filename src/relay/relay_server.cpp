@@ -41,6 +41,8 @@ struct RelayServer::Peer {
   uint64_t auth_generation = 0;
   std::optional<EventLoop::TimerId> deadline;
   ParticipantId participant = 0;
+  std::optional<SenderPolicer> policer;  // from joining on
+  uint64_t datagrams_rate_limited = 0;
 };
 
 RelayServer::RelayServer(RelayConfig config, EventSink sink)
@@ -80,6 +82,9 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   callbacks.on_datagram = [self](transport::Connection& c, ByteView d) { self->on_datagram(c, d); };
   callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) {
     self->on_closed(c, i);
+  };
+  callbacks.on_handshake_refused = [self](const transport::HandshakeRefusal& r) {
+    self->on_handshake_refused(r);
   };
 
   transport::ServerConfig server;
@@ -383,6 +388,8 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   }
   peer.phase = Peer::Phase::joined;
   peer.participant = *joined;
+  peer.policer.emplace(config_.sender_rate, clock::now_ns());
+  conn.set_signal_limits(config_.joined_signal_limits);
   counters_.participants.fetch_add(1, std::memory_order_relaxed);
   counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
   WZP_LOG(info, kLog,
@@ -395,7 +402,10 @@ void RelayServer::on_signal_error(transport::Connection& conn, const Error& erro
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr) return;
   if (peer->phase == Peer::Phase::joined) {
-    counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
+    // The transport reset the stream; the session goes on.
+    auto& counter =
+        error.code == Errc::timeout ? counters_.signal_streams_timed_out : counters_.rejected_malformed;
+    counter.fetch_add(1, std::memory_order_relaxed);
     WZP_LOG(debug, kLog, "ignoring bad signal stream from " + peer->remote + ": " + error.message);
     return;
   }
@@ -408,6 +418,12 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase != Peer::Phase::joined) {
     counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // Policed before anything else: a flood costs as little as possible.
+  if (!peer->policer->admit(clock::now_ns(), datagram.size())) {
+    ++peer->datagrams_rate_limited;
+    counters_.datagrams_rate_limited.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   auto packet = wire::parse_media_packet(datagram);
@@ -447,6 +463,21 @@ void RelayServer::on_closed(transport::Connection& conn, const transport::CloseI
     WZP_LOG(debug, kLog,
             "connection from " + peer->remote + " ended before joining: " + transport::describe(info));
   }
+}
+
+void RelayServer::on_handshake_refused(const transport::HandshakeRefusal& refusal) {
+  // The transport logged it; here it becomes a counter and an event. The
+  // client saw a TLS alert (a transport error), not this code: before the
+  // handshake QUIC cannot carry an application close.
+  counters_.tls_refused.fetch_add(1, std::memory_order_relaxed);
+  awaiting_refusal_.erase(refusal.connection);
+  std::string room;
+  if (refusal.sni) room = wire::room_from_sni(std::optional<std::string_view>(*refusal.sni));
+  if (Peer* peer = find_peer(refusal.connection)) peer->phase = Peer::Phase::closing;  // on_closed follows
+  RelayEvent event{RelayEventType::rejected, refusal.connection, room, std::nullopt, {}};
+  event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::handshake_failed), false,
+                 "TLS handshake refused: " + refusal.reason};
+  emit(std::move(event));
 }
 
 void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
@@ -491,6 +522,10 @@ std::vector<RoomInfo> RelayServer::rooms() const {
         if (it != peers_.end()) {
           info.fingerprint = it->second->fingerprint.value_or("");
           info.remote = it->second->remote;
+          info.datagrams_rate_limited = it->second->datagrams_rate_limited;
+          if (auto* conn = endpoint_ ? endpoint_->find(m.connection) : nullptr) {
+            info.signal_bytes_buffered = conn->stats().signal_bytes_buffered;
+          }
         }
         room.participants.push_back(std::move(info));
       }

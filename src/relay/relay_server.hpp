@@ -37,6 +37,8 @@ struct ParticipantInfo {
   std::string fingerprint;                       // handshake identity, display form
   std::optional<std::string> token_fingerprint;  // from the auth server
   std::string remote;
+  uint64_t datagrams_rate_limited = 0;  // this sender's datagrams over its rate limit
+  uint64_t signal_bytes_buffered = 0;   // received signal bytes the relay holds for it now
 };
 
 struct RoomInfo {
@@ -79,6 +81,7 @@ class RelayServer {
   void on_signal_error(transport::Connection& conn, const Error& error);
   void on_datagram(transport::Connection& conn, ByteView datagram);
   void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
+  void on_handshake_refused(const transport::HandshakeRefusal& refusal);
 
   void handle_signal(Peer& peer, transport::Connection& conn, wire::SignalMessage message);
   void handle_auth_token(Peer& peer, const std::string& token);

@@ -115,7 +115,9 @@ class Relay(_EventSource):
     Keyword arguments mirror wzp_relay_config: host ("127.0.0.1"), port (0 picks one),
     identity (an Identity), identity_file, cert_file, key_file, auth_url,
     auth_timeout_ms, allow_identity_mismatch, max_sessions, max_room_size,
-    phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity.
+    phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity,
+    sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s (per-sender rate
+    policing; 0 = no limit).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None, **options: Any):

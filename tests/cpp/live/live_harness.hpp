@@ -400,6 +400,10 @@ class RawEndpoint {
   Status send_raw_stream(ByteView bytes) {
     return with_connection([&](transport::Connection& c) { return c.send_raw_stream(bytes); });
   }
+  /// `bytes` on a new stream that is left open (no FIN).
+  Status send_raw_stream_open(ByteView bytes) {
+    return with_connection([&](transport::Connection& c) { return c.send_raw_stream(bytes, false); });
+  }
   void close(uint64_t code, const std::string& reason) {
     (void)with_connection([&](transport::Connection& c) -> Status {
       c.close(code, reason);
