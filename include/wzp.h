@@ -541,6 +541,7 @@ typedef struct wzp_relay_stats {
   uint64_t tls_refused;              /* TLS handshakes refused (SNI, ALPN, ...); each is a REJECTED event */
   uint64_t datagrams_rate_limited;   /* not forwarded: over the sender's rate limit */
   uint64_t signal_streams_timed_out; /* joined participants' signal streams reset: unfinished for 10 s */
+  uint64_t auth_cancelled;           /* token checks cancelled: their connection left first */
 } wzp_relay_stats;
 
 /** Fill a config with the documented defaults and set struct_size. NULL is ignored. */

@@ -166,6 +166,7 @@ void bind_live(py::module_& m) {
              WZP_STAT(tls_refused);
              WZP_STAT(datagrams_rate_limited);
              WZP_STAT(signal_streams_timed_out);
+             WZP_STAT(auth_cancelled);
 #undef WZP_STAT
              return d;
            })
@@ -296,6 +297,7 @@ void bind_live(py::module_& m) {
              WZP_STAT(tls_refused);
              WZP_STAT(datagrams_rate_limited);
              WZP_STAT(signal_streams_timed_out);
+             WZP_STAT(auth_cancelled);
 #undef WZP_STAT
              return d;
            })

@@ -274,6 +274,7 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.tls_refused = get(c.tls_refused);
     s.datagrams_rate_limited = get(c.datagrams_rate_limited);
     s.signal_streams_timed_out = get(c.signal_streams_timed_out);
+    s.auth_cancelled = get(c.auth_cancelled);
   }
   s.events_dropped = relay->events->dropped();
   std::memcpy(out, &s, out->struct_size);

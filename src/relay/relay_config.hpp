@@ -29,6 +29,10 @@ struct RelayConfig {
   /// featherChat token validation; no authentication when empty.
   std::optional<std::string> auth_url;
   uint32_t auth_timeout_ms = 5000;
+  /// Token checks pending at once, in total and per client IP address; a
+  /// check beyond either is refused at once with WZP_CLOSE_AUTH_UNAVAILABLE.
+  size_t max_auth_pending = 256;
+  size_t max_auth_pending_per_address = 4;
   /// The reference never compares the token's fingerprint with the handshake
   /// identity; we require equality unless this is set.
   bool allow_identity_mismatch = false;

@@ -28,6 +28,8 @@ struct RelayCounters {
   std::atomic<uint64_t> participants{0};
   std::atomic<uint64_t> rooms{0};
   std::atomic<uint64_t> auth_ok{0}, auth_rejected{0}, auth_unavailable{0};
+  /// Token checks cancelled because their connection went away first.
+  std::atomic<uint64_t> auth_cancelled{0};
   std::atomic<uint64_t> handshakes_ok{0}, handshakes_failed{0};
   /// TLS handshakes refused (SNI GnuTLS or the SNI filter refuses, ALPN, ...):
   /// each also gives a REJECTED event with WZP_CLOSE_HANDSHAKE_FAILED.

@@ -39,6 +39,7 @@ struct RelayServer::Peer {
   std::optional<std::string> fingerprint;  // handshake identity (display form)
   std::deque<wire::SignalMessage> held;    // received while authenticating
   uint64_t auth_generation = 0;
+  AuthClient::CheckId auth_check = 0;  // pending token check, cancelled if the connection goes
   std::optional<EventLoop::TimerId> deadline;
   ParticipantId participant = 0;
   std::optional<SenderPolicer> policer;  // from joining on
@@ -69,7 +70,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   }
   if (self->config_.auth_url) {
     self->auth_ = std::make_unique<AuthClient>(
-        AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms});
+        AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms,
+                         self->config_.max_auth_pending, self->config_.max_auth_pending_per_address});
   }
 
   transport::EndpointCallbacks callbacks;
@@ -121,7 +123,7 @@ void RelayServer::stop() {
   });
   if (already) return;
   loop_.run_sync([this] { endpoint_.reset(); });
-  auth_.reset();  // joins the workers; late results find no peer
+  auth_.reset();  // joins the auth thread; late results find no peer
   loop_.stop();
   WZP_LOG(info, kLog, "stopped");
 }
@@ -299,18 +301,25 @@ void RelayServer::handle_auth_token(Peer& peer, const std::string& token) {
   arm_deadline(peer, auth_deadline_ms, wire::CloseCode::auth_unavailable,
                "auth server unavailable: no answer within " + std::to_string(auth_deadline_ms) + " ms");
   uint64_t generation = ++peer.auth_generation;
-  auth_->validate(token, [this, id = peer.id, generation](Result<AuthIdentity> result) {
-    // Runs on an auth worker: hop back onto the loop.
-    loop_.post([this, id, generation, result = std::move(result)]() mutable {
-      finish_auth(id, generation, std::move(result));
-    });
-  });
+  // Bounded per source IP, so one host's slow checks cannot fill the queue.
+  auto* conn = endpoint_->find(peer.id);
+  std::string source = conn != nullptr ? conn->remote_address().ip_string() : std::string();
+  peer.auth_check = auth_->validate(
+      token,
+      [this, id = peer.id, generation](Result<AuthIdentity> result) {
+        // Runs on the auth thread (or here, when refused at once): hop back onto the loop.
+        loop_.post([this, id, generation, result = std::move(result)]() mutable {
+          finish_auth(id, generation, std::move(result));
+        });
+      },
+      std::move(source));
 }
 
 void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result) {
   Peer* peer = find_peer(id);
-  if (peer == nullptr || peer->auth_generation != generation || peer->phase != Peer::Phase::authenticating)
-    return;
+  if (peer == nullptr || peer->auth_generation != generation) return;
+  peer->auth_check = 0;
+  if (peer->phase != Peer::Phase::authenticating) return;
   auto* conn = endpoint_ ? endpoint_->find(id) : nullptr;
   if (conn == nullptr) return;
   if (!result) {
@@ -457,6 +466,9 @@ void RelayServer::on_closed(transport::Connection& conn, const transport::CloseI
   peers_.erase(it);
   counters_.sessions_active.store(peers_.size(), std::memory_order_relaxed);
   if (peer->deadline) loop_.cancel_timer(*peer->deadline);
+  // Nobody waits for its token check any more: free the slot it holds.
+  if (peer->auth_check != 0 && auth_ && auth_->cancel(peer->auth_check))
+    counters_.auth_cancelled.fetch_add(1, std::memory_order_relaxed);
   if (peer->phase == Peer::Phase::joined) {
     leave_room(*peer, info);
   } else if (peer->phase != Peer::Phase::closing) {

@@ -323,13 +323,16 @@ class RawEndpoint {
   RawEndpoint& operator=(const RawEndpoint&) = delete;
 
   /// A client endpoint connecting to `host:port` with SNI `sni` (starts the handshake).
+  /// `from`: the local address to connect from (e.g. another 127.x.y.z).
   static std::unique_ptr<RawEndpoint> connect(uint16_t port, std::string sni = "default",
                                               transport::TransportSettings settings = {},
-                                              const std::string& host = "127.0.0.1") {
+                                              const std::string& host = "127.0.0.1",
+                                              std::optional<transport::SocketAddress> from = std::nullopt) {
     auto raw = std::make_unique<RawEndpoint>();
     RawEndpoint* self = raw.get();
     transport::ClientConfig config;
     config.transport = settings;
+    config.bind_address = from;
     auto created = raw->loop.run_sync(
         [&] { return transport::Endpoint::create_client(self->loop, config, self->callbacks()); });
     EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
@@ -468,7 +471,9 @@ class AuthStandIn {
   static Answer garbage() { return {200, "hello", false}; }
   static Answer hangs() { return {200, "", true}; }
 
-  AuthStandIn() {
+  /// `threads`: requests handled at once (hanging ones hold a thread each).
+  explicit AuthStandIn(size_t threads = 8) {
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.Post(kPath, [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     port_ = server_.bind_to_any_port("127.0.0.1");
     EXPECT_GT(port_, 0);
