@@ -49,7 +49,10 @@ void print_event(const wzp_event& ev) {
 int main(int argc, char** argv) {
   CLI::App app{
       "wzp-relay: WarzonePhone relay (SFU). Clients join the room named by their TLS SNI; every media\n"
-      "datagram a member sends is forwarded to the other members of its room."};
+      "datagram a member sends is forwarded to the other members of its room.\n"
+      "Room names containing '_' (and a reference relay's '_probe') cannot be served: GnuTLS refuses such\n"
+      "SNI host names during the TLS handshake; each refusal is logged and counted. Hashed room names\n"
+      "(hex, what featherChat clients send) are unaffected."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
   bool allow_mismatch = false;
