@@ -232,9 +232,6 @@ void bind_live(py::module_& m) {
         c.handshake_timeout_ms = get_or<uint32_t>(cfg, "handshake_timeout_ms", c.handshake_timeout_ms);
         c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
-        c.sender_datagrams_per_s = get_or<uint32_t>(cfg, "sender_datagrams_per_s", c.sender_datagrams_per_s);
-        c.sender_burst_datagrams = get_or<uint32_t>(cfg, "sender_burst_datagrams", c.sender_burst_datagrams);
-        c.sender_bytes_per_s = get_or<uint32_t>(cfg, "sender_bytes_per_s", c.sender_bytes_per_s);
         wzp_client* h = nullptr;
         check(wzp_client_new(&c, &h));
         return std::make_shared<ClientHandle>(h);
@@ -294,10 +291,6 @@ void bind_live(py::module_& m) {
              WZP_STAT(bytes_sent);
              WZP_STAT(bytes_received);
              WZP_STAT(events_dropped);
-             WZP_STAT(tls_refused);
-             WZP_STAT(datagrams_rate_limited);
-             WZP_STAT(signal_streams_timed_out);
-             WZP_STAT(auth_cancelled);
 #undef WZP_STAT
              return d;
            })

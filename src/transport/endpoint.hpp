@@ -38,7 +38,9 @@
 // CUBIC, RFC 9221 datagrams, one bidirectional stream per signal message
 // (BE32 length prefix, FIN), peer messages delivered in stream-ID order.
 // A GnuTLS server refuses SNI host names containing characters other than
-// letters, digits, '-' and '.' (e.g. "_probe"): the handshake fails.
+// letters, digits, '-' and '.' (e.g. "_probe"): the handshake fails, and is
+// reported like every refused TLS handshake (on_handshake_refused, counted
+// in EndpointStats::handshakes_refused, one info log line).
 #pragma once
 
 #include <cstddef>

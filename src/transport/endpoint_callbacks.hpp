@@ -33,7 +33,8 @@ struct EndpointCallbacks {
   /// (transport error APPLICATION_ERROR 0xc, as QUIC requires before the
   /// handshake). Every connection announced here gets exactly one on_closed;
   /// attempts that fail on their first packet (garbage, ALPN mismatch, SNI
-  /// refused) are only logged and counted in EndpointStats::connections_refused.
+  /// refused) are counted in EndpointStats::connections_refused, and TLS
+  /// refusals among them reported to on_handshake_refused.
   std::function<void(Connection&)> on_new_connection;
   /// TLS and QUIC handshakes done: SNI, ALPN and datagram support are known.
   std::function<void(Connection&)> on_handshake_completed;
