@@ -548,6 +548,12 @@ typedef struct wzp_relay_config {
   int require_session_v2; /* 0 (default): answer a CallOffer without the v2 media session with the
                              reference session; 1: refuse it (WZP_CLOSE_HANDSHAKE_FAILED, the reason
                              says the v2 session is required) */
+  /* Per-sender media rate policing (token buckets; 0 = no limit in that dimension). Datagrams over
+     the limit are not forwarded and are counted (datagrams_rate_limited in stats and rooms_json). */
+  uint32_t sender_datagrams_per_s; /* sustained datagrams/s per participant; default 200 */
+  uint32_t sender_burst_datagrams; /* burst above the sustained rate; default 100 */
+  uint32_t sender_bytes_per_s;     /* sustained bytes/s per participant (bursts: half a second's worth);
+                                      default 262144 */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -570,6 +576,10 @@ typedef struct wzp_relay_stats {
   uint64_t handshake_timeouts;     /* handshakes that did not complete within the deadline */
   uint64_t retries_sent;           /* Retry packets sent (address validation under load) */
   uint64_t stateless_resets_sent;  /* resets for packets of connections the relay does not know */
+  uint64_t tls_refused;              /* TLS handshakes refused (SNI, ALPN, ...); each is a REJECTED event */
+  uint64_t datagrams_rate_limited;   /* not forwarded: over the sender's rate limit */
+  uint64_t signal_streams_timed_out; /* joined participants' signal streams reset: unfinished for 10 s */
+  uint64_t auth_cancelled;           /* token checks cancelled: their connection left first */
 } wzp_relay_stats;
 
 /** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
@@ -615,8 +625,11 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 
 /** The rooms and their participants as JSON (allocated; wzp_free):
  *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,
- *    "remote":"127.0.0.1:5555","media_session":"v2"}]}]
- *  media_session: "v2" or "reference", the media session the participant's handshake chose. */
+ *    "remote":"127.0.0.1:5555","media_session":"v2","datagrams_rate_limited":0,
+ *    "signal_bytes_buffered":0}]}]
+ *  media_session: "v2" or "reference", the media session the participant's handshake chose;
+ *  datagrams_rate_limited: this sender's datagrams dropped by rate policing; signal_bytes_buffered:
+ *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined). */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event.

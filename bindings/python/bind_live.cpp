@@ -114,6 +114,9 @@ void bind_live(py::module_& m) {
         c.acl_enabled = get_or<bool>(cfg, "acl_enabled", false) ? 1 : 0;
         c.acl_file = acl ? acl->c_str() : nullptr;
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
+        c.sender_datagrams_per_s = get_or<uint32_t>(cfg, "sender_datagrams_per_s", c.sender_datagrams_per_s);
+        c.sender_burst_datagrams = get_or<uint32_t>(cfg, "sender_burst_datagrams", c.sender_burst_datagrams);
+        c.sender_bytes_per_s = get_or<uint32_t>(cfg, "sender_bytes_per_s", c.sender_bytes_per_s);
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);
@@ -188,6 +191,10 @@ void bind_live(py::module_& m) {
              WZP_STAT(handshake_timeouts);
              WZP_STAT(retries_sent);
              WZP_STAT(stateless_resets_sent);
+             WZP_STAT(tls_refused);
+             WZP_STAT(datagrams_rate_limited);
+             WZP_STAT(signal_streams_timed_out);
+             WZP_STAT(auth_cancelled);
 #undef WZP_STAT
              return d;
            })

@@ -49,10 +49,14 @@ void print_event(const wzp_event& ev) {
 int main(int argc, char** argv) {
   CLI::App app{
       "wzp-relay: WarzonePhone relay (SFU). Clients join the room named by their TLS SNI; every media\n"
-      "datagram a member sends is forwarded to the other members of its room."};
+      "datagram a member sends is forwarded to the other members of its room.\n"
+      "Room names containing '_' (and a reference relay's '_probe') cannot be served: GnuTLS refuses such\n"
+      "SNI host names during the TLS handshake; each refusal is logged and counted. Hashed room names\n"
+      "(hex, what featherChat clients send) are unaffected."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
   bool allow_mismatch = false, require_v2 = false;
+  uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
   app.add_option("--listen", listen, "UDP address to listen on, IP:port or [IPv6]:port (port 0 picks one)")
       ->capture_default_str();
   app.add_option(
@@ -92,6 +96,15 @@ int main(int argc, char** argv) {
   app.add_option("--phase-timeout-ms", phase_timeout, "deadline for the AuthToken and for the CallOffer")
       ->capture_default_str();
   app.add_option("--idle-timeout-ms", idle_timeout, "QUIC idle timeout")->capture_default_str();
+  app.add_option("--sender-datagrams-per-s", sender_pps,
+                 "media datagrams per second each participant may send (sustained; 0 = no limit); the "
+                 "excess is dropped and counted. Voice needs 50-100")
+      ->capture_default_str();
+  app.add_option("--sender-burst", sender_burst, "datagrams a participant may send at once above that rate")
+      ->capture_default_str();
+  app.add_option("--sender-bytes-per-s", sender_bps,
+                 "media bytes per second each participant may send (0 = no limit); bursts of half a second")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -131,6 +144,9 @@ int main(int argc, char** argv) {
   config.phase_timeout_ms = phase_timeout;
   config.idle_timeout_ms = idle_timeout;
   config.acl_file = acl_file.empty() ? nullptr : acl_file.c_str();
+  config.sender_datagrams_per_s = sender_pps;
+  config.sender_burst_datagrams = sender_burst;
+  config.sender_bytes_per_s = sender_bps;
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);

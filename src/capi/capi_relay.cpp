@@ -126,6 +126,10 @@ void wzp_relay_config_init(wzp_relay_config* config) {
   config->phase_timeout_ms = 10'000;
   config->idle_timeout_ms = 30'000;
   config->event_queue_capacity = 1024;
+  const relay::SenderRateLimit rate;
+  config->sender_datagrams_per_s = rate.datagrams_per_s;
+  config->sender_burst_datagrams = rate.burst_datagrams;
+  config->sender_bytes_per_s = rate.bytes_per_s;
 }
 
 int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
@@ -179,6 +183,7 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       rc.acl_enabled = true;
     }
     relay->fingerprint = rc.identity.fingerprint().to_display();
+    rc.sender_rate = {c.sender_datagrams_per_s, c.sender_burst_datagrams, c.sender_bytes_per_s};
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     *out = relay.release();
     return WZP_OK;
@@ -329,6 +334,10 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.handshake_timeouts = t.handshake_timeouts;
     s.retries_sent = t.retries_sent;
     s.stateless_resets_sent = t.stateless_resets_sent;
+    s.tls_refused = get(c.tls_refused);
+    s.datagrams_rate_limited = get(c.datagrams_rate_limited);
+    s.signal_streams_timed_out = get(c.signal_streams_timed_out);
+    s.auth_cancelled = get(c.auth_cancelled);
   }
   s.events_dropped = relay->events->dropped();
   std::memcpy(out, &s, out->struct_size);
@@ -391,6 +400,8 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
           m["media_session"] = nullptr;
           if (p.media_session)
             m["media_session"] = *p.media_session == handshake::SessionMode::v2 ? "v2" : "reference";
+          m["datagrams_rate_limited"] = p.datagrams_rate_limited;
+          m["signal_bytes_buffered"] = p.signal_bytes_buffered;
           members.push_back(std::move(m));
         }
         rooms.push_back({{"room", room.room}, {"participants", std::move(members)}});

@@ -2,9 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 namespace wzp::relay {
 namespace {
@@ -14,15 +14,6 @@ struct CurlDeleter {
 };
 struct SlistDeleter {
   void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-struct MultiDeleter {
-  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
-};
-// Detaches the easy handle from the multi handle before either is freed.
-struct Attachment {
-  CURLM* multi;
-  CURL* easy;
-  ~Attachment() { curl_multi_remove_handle(multi, easy); }
 };
 
 constexpr size_t kMaxResponseBytes = size_t{64} * 1024;
@@ -67,135 +58,215 @@ Result<AuthIdentity> parse_auth_response(long http_status, std::string_view body
   return id;
 }
 
-AuthClient::AuthClient(AuthClientConfig config) : config_(std::move(config)) {
-  global_init_once();
-  size_t n = config_.workers == 0 ? 1 : config_.workers;
-  for (size_t i = 0; i < n; ++i) workers_.emplace_back([this] { run_worker(); });
-}
-
-AuthClient::~AuthClient() {
-  std::deque<Job> cancelled;
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    cancelled.swap(jobs_);
-    for (void* multi : in_flight_) curl_multi_wakeup(multi);  // requests give up now
-  }
-  cv_.notify_all();
-  for (auto& w : workers_) w.join();
-  for (auto& job : cancelled) job.done(make_error(Errc::closed, "relay is shutting down"));
-}
-
-void AuthClient::validate(std::string token, Callback done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_ && jobs_.size() < config_.max_pending) {
-      jobs_.push_back(Job{std::move(token), std::move(done)});
-      cv_.notify_one();
-      return;
-    }
-  }
-  done(make_error(Errc::auth_unavailable, "too many token validations pending"));
-}
-
-void AuthClient::run_worker() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (stopping_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    job.done(validate_now(job.token));
-  }
-}
-
-bool AuthClient::stopping() {
-  std::lock_guard lock(mutex_);
-  return stopping_;
-}
-
-Result<int> AuthClient::run_transfer(CURLM* multi) {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return make_error(Errc::closed, "relay is shutting down");
-    in_flight_.insert(multi);
-  }
-  struct Unregister {
-    AuthClient& self;
-    void* multi;
-    ~Unregister() {
-      std::lock_guard lock(self.mutex_);
-      self.in_flight_.erase(multi);
-    }
-  } unregister{*this, multi};
-  for (;;) {
-    int running = 0;
-    CURLMcode mc = curl_multi_perform(multi, &running);
-    if (mc != CURLM_OK)
-      return make_error(Errc::auth_unavailable,
-                        std::string("auth request failed: ") + curl_multi_strerror(mc));
-    if (running == 0) break;
-    // Waits for the socket, curl's own timers (the request timeout) or a wakeup.
-    mc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
-    if (mc != CURLM_OK)
-      return make_error(Errc::auth_unavailable,
-                        std::string("auth request failed: ") + curl_multi_strerror(mc));
-    if (stopping()) return make_error(Errc::closed, "relay is shutting down");
-  }
-  int queued = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-    if (msg->msg == CURLMSG_DONE) return static_cast<int>(msg->data.result);
-  }
-  return make_error(Errc::auth_unavailable, "auth request failed: no result");
-}
-
-Result<AuthIdentity> AuthClient::validate_now(const std::string& token) {
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
-  if (!curl || !multi)
-    return make_error(Errc::auth_unavailable, "auth request failed: cannot create HTTP client");
-  // Invalid UTF-8 becomes U+FFFD (as the wire encoder does) instead of an exception.
-  std::string request =
-      nlohmann::json{{"token", token}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::unique_ptr<curl_slist, SlistDeleter> headers(
-      curl_slist_append(nullptr, "Content-Type: application/json"));
+// One check: its request and what the transfer collects. Owned by checks_;
+// the curl handles are touched by the auth thread only.
+struct AuthClient::Check {
+  CheckId id = 0;
+  std::string token;
+  std::string source;
+  Callback done;
+  bool cancelled = false;  // under mutex_
+  bool started = false;    // auth thread
+  std::unique_ptr<CURL, CurlDeleter> easy;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  std::string request;
   std::string body;
   char error_text[CURL_ERROR_SIZE] = {0};
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, config_.url.c_str());
+};
+
+namespace {
+
+void prepare(CURL* c, const AuthClientConfig& config, std::string& request, curl_slist* headers,
+             std::string& body, char* error_text, void* check) {
+  curl_easy_setopt(c, CURLOPT_URL, config.url.c_str());
   curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.c_str());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.size()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout_ms));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.timeout_ms));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout_ms));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.timeout_ms));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
-  if (curl_multi_add_handle(multi.get(), c) != CURLM_OK) {
-    return make_error(Errc::auth_unavailable, "auth request failed: cannot start the HTTP request");
-  }
-  Attachment attachment{multi.get(), c};
-  auto transfer = run_transfer(multi.get());
-  if (!transfer) return std::move(transfer).error();
-  auto rc = static_cast<CURLcode>(*transfer);
+  curl_easy_setopt(c, CURLOPT_PRIVATE, check);
+}
+
+Result<AuthIdentity> outcome(CURL* c, CURLcode rc, const char* error_text, const std::string& body,
+                             uint32_t timeout_ms) {
   if (rc != CURLE_OK) {
-    std::string why = error_text[0] ? error_text : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return make_error(Errc::auth_unavailable,
-                        "auth request failed: timed out after " + std::to_string(config_.timeout_ms) + " ms");
+                        "auth request failed: timed out after " + std::to_string(timeout_ms) + " ms");
     }
+    std::string why = error_text[0] ? error_text : curl_easy_strerror(rc);
     return make_error(Errc::auth_unavailable, "auth request failed: " + why);
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   return parse_auth_response(status, body);
+}
+
+}  // namespace
+
+AuthClient::AuthClient(AuthClientConfig config) : config_(std::move(config)) {
+  global_init_once();
+  multi_ = curl_multi_init();
+  thread_ = std::thread([this] { run(); });
+}
+
+AuthClient::~AuthClient() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  if (multi_ != nullptr) curl_multi_wakeup(multi_);
+  thread_.join();
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+}
+
+size_t AuthClient::pending() const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const auto& [id, check] : checks_) n += check->cancelled ? 0 : 1;
+  return n;
+}
+
+AuthClient::CheckId AuthClient::validate(std::string token, Callback done, std::string source) {
+  std::string refusal;
+  CheckId id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || multi_ == nullptr) {
+      refusal = "auth client is not running";
+    } else if (checks_.size() >= config_.max_pending) {
+      refusal = "too many token validations pending";
+    } else if (!source.empty() && config_.max_pending_per_source != 0 &&
+               per_source_[source] >= config_.max_pending_per_source) {
+      refusal = "too many token validations pending from " + source;
+    } else {
+      auto check = std::make_unique<Check>();
+      id = check->id = next_id_++;
+      check->token = std::move(token);
+      check->source = std::move(source);
+      check->done = std::move(done);
+      if (!check->source.empty()) ++per_source_[check->source];
+      checks_.emplace(id, std::move(check));
+      to_start_.push_back(id);
+    }
+  }
+  if (id == 0) {
+    done(make_error(Errc::auth_unavailable, refusal));
+    return 0;
+  }
+  curl_multi_wakeup(multi_);
+  return id;
+}
+
+void AuthClient::release_source(const Check& check) {
+  if (check.source.empty()) return;
+  auto it = per_source_.find(check.source);
+  if (it != per_source_.end() && --it->second == 0) per_source_.erase(it);
+}
+
+bool AuthClient::cancel(CheckId id) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = checks_.find(id);
+    if (it == checks_.end() || it->second->cancelled) return false;
+    it->second->cancelled = true;
+    release_source(*it->second);
+    to_cancel_.push_back(id);
+  }
+  cancelled_.fetch_add(1, std::memory_order_relaxed);
+  curl_multi_wakeup(multi_);
+  return true;
+}
+
+AuthClient::Callback AuthClient::take_callback(CheckId id) {
+  std::unique_ptr<Check> check;
+  Callback done;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = checks_.find(id);
+    if (it == checks_.end()) return {};
+    check = std::move(it->second);
+    checks_.erase(it);
+    if (!check->cancelled) {
+      release_source(*check);
+      done = std::move(check->done);
+    }
+  }
+  if (check->started) curl_multi_remove_handle(multi_, check->easy.get());
+  return done;  // `check` (and its handles) freed here, outside the lock
+}
+
+void AuthClient::run() {
+  auto* multi = static_cast<CURLM*>(multi_);
+  for (;;) {
+    std::vector<Check*> starting;
+    std::vector<CheckId> cancelling;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+      for (CheckId id : to_start_) {
+        auto it = checks_.find(id);
+        if (it != checks_.end() && !it->second->cancelled) starting.push_back(it->second.get());
+      }
+      to_start_.clear();
+      cancelling.swap(to_cancel_);
+    }
+    for (CheckId id : cancelling) take_callback(id);  // removes the transfer; no callback
+    for (Check* check : starting) {
+      // Only this thread erases checks, so `check` stays valid here.
+      check->easy.reset(curl_easy_init());
+      check->headers.reset(curl_slist_append(nullptr, "Content-Type: application/json"));
+      // Invalid UTF-8 becomes U+FFFD (as the wire encoder does) instead of an exception.
+      check->request = nlohmann::json{{"token", check->token}}.dump(-1, ' ', false,
+                                                                    nlohmann::json::error_handler_t::replace);
+      if (check->easy && check->headers) {
+        prepare(check->easy.get(), config_, check->request, check->headers.get(), check->body,
+                check->error_text, check);
+        check->started = curl_multi_add_handle(multi, check->easy.get()) == CURLM_OK;
+      }
+      if (!check->started) {
+        if (auto done = take_callback(check->id))
+          done(make_error(Errc::auth_unavailable, "auth request failed: cannot start the HTTP request"));
+      }
+    }
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Check* check = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &check);
+      if (check == nullptr) continue;
+      auto result =
+          outcome(check->easy.get(), msg->data.result, check->error_text, check->body, config_.timeout_ms);
+      if (auto done = take_callback(check->id)) done(std::move(result));
+    }
+    // Waits for sockets, curl's own timers (the request timeouts) or a wakeup.
+    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+  // Stopping: whatever is pending ends now.
+  std::vector<CheckId> ids;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, check] : checks_) ids.push_back(id);
+  }
+  for (CheckId id : ids) {
+    if (auto done = take_callback(id)) done(make_error(Errc::closed, "relay is shutting down"));
+  }
+}
+
+Result<AuthIdentity> AuthClient::validate_now(const std::string& token) {
+  std::promise<Result<AuthIdentity>> result;
+  auto answered = result.get_future();
+  validate(token, [&](Result<AuthIdentity> r) { result.set_value(std::move(r)); });
+  return answered.get();
 }
 
 }  // namespace wzp::relay

@@ -11,6 +11,8 @@
 
 #include "crypto/identity.hpp"
 #include "crypto/seed.hpp"
+#include "relay/sender_policer.hpp"
+#include "transport/connection.hpp"
 #include "transport/tls_credentials.hpp"
 #include "transport/transport_settings.hpp"
 
@@ -27,6 +29,10 @@ struct RelayConfig {
   /// featherChat token validation; no authentication when empty.
   std::optional<std::string> auth_url;
   uint32_t auth_timeout_ms = 5000;
+  /// Token checks pending at once, in total and per client IP address; a
+  /// check beyond either is refused at once with WZP_CLOSE_AUTH_UNAVAILABLE.
+  size_t max_auth_pending = 256;
+  size_t max_auth_pending_per_address = 4;
   /// The reference never compares the token's fingerprint with the handshake
   /// identity; we require equality unless this is set.
   bool allow_identity_mismatch = false;
@@ -48,6 +54,16 @@ struct RelayConfig {
   size_t max_room_size = 0;
   /// Deadline for each pre-room phase (AuthToken, CallOffer).
   uint32_t phase_timeout_ms = 10'000;
+
+  /// Signals a joined participant may send: only small ones (Hangup, Rekey,
+  /// QualityUpdate, all well under 1 KiB) are expected after the handshake, so
+  /// the transport's pre-join limits (a 1 MiB message, 4 MiB buffered) shrink
+  /// to these; a stream unfinished for stream_timeout_ms is reset.
+  transport::SignalLimits joined_signal_limits{16 * 1024, 64 * 1024, 10'000};
+
+  /// Media each participant may send for forwarding; the excess is dropped
+  /// and counted (datagrams_rate_limited).
+  SenderRateLimit sender_rate;
 
   bool acl_enabled = false;
   std::map<std::string, std::set<std::string>> acl;

@@ -28,11 +28,18 @@ struct RelayCounters {
   std::atomic<uint64_t> participants{0};
   std::atomic<uint64_t> rooms{0};
   std::atomic<uint64_t> auth_ok{0}, auth_rejected{0}, auth_unavailable{0};
+  /// Token checks cancelled because their connection went away first.
+  std::atomic<uint64_t> auth_cancelled{0};
   std::atomic<uint64_t> handshakes_ok{0}, handshakes_failed{0};
+  /// TLS handshakes refused (SNI GnuTLS or the SNI filter refuses, ALPN, ...):
+  /// each also gives a REJECTED event with WZP_CLOSE_HANDSHAKE_FAILED.
+  std::atomic<uint64_t> tls_refused{0};
   std::atomic<uint64_t> rejected_acl{0}, rejected_full{0}, rejected_timeout{0}, rejected_malformed{0},
       rejected_identity{0};
   /// Signal messages read from connections, in any phase, well-formed or not.
   std::atomic<uint64_t> signals_received{0};
+  /// Joined participants' signal streams reset for staying unfinished too long.
+  std::atomic<uint64_t> signal_streams_timed_out{0};
   std::atomic<uint64_t> datagrams_received{0};
   /// Handed to a receiver's QUIC connection. Under congestion the connection's own
   /// bounded queue may still drop some (oldest first); those are not counted here.
@@ -43,6 +50,8 @@ struct RelayCounters {
   std::atomic<uint64_t> bytes_forwarded{0};
   /// Joined participants by the media session their handshake chose (v2 / reference).
   std::atomic<uint64_t> media_sessions_v2{0}, media_sessions_reference{0};
+  /// Not forwarded: over the sender's rate limit (RelayConfig::sender_rate).
+  std::atomic<uint64_t> datagrams_rate_limited{0};
 };
 
 }  // namespace wzp::relay

@@ -38,10 +38,13 @@ struct RelayServer::Peer {
   std::optional<std::string> fingerprint;  // handshake identity (display form)
   std::deque<wire::SignalMessage> held;    // received while authenticating
   uint64_t auth_generation = 0;
+  AuthClient::CheckId auth_check = 0;  // pending token check, cancelled if the connection goes
   std::optional<EventLoop::TimerId> deadline;
   ParticipantId participant = 0;
   std::optional<handshake::SessionMode> media_session;  // chosen by the handshake
-  bool counted = false;  // holds one of max_sessions (handshake completed, not refused)
+  bool counted = false;                  // holds one of max_sessions (handshake completed, not refused)
+  std::optional<SenderPolicer> policer;  // from joining on
+  uint64_t datagrams_rate_limited = 0;
 };
 
 RelayServer::RelayServer(RelayConfig config, EventSink sink)
@@ -68,7 +71,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   }
   if (self->config_.auth_url) {
     self->auth_ = std::make_unique<AuthClient>(
-        AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms});
+        AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms,
+                         self->config_.max_auth_pending, self->config_.max_auth_pending_per_address});
   }
 
   transport::EndpointCallbacks callbacks;
@@ -81,6 +85,9 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   callbacks.on_datagram = [self](transport::Connection& c, ByteView d) { self->on_datagram(c, d); };
   callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) {
     self->on_closed(c, i);
+  };
+  callbacks.on_handshake_refused = [self](const transport::HandshakeRefusal& r) {
+    self->on_handshake_refused(r);
   };
 
   transport::ServerConfig server;
@@ -128,7 +135,7 @@ void RelayServer::stop() {
     if (endpoint_) stopped_transport_stats_ = endpoint_->stats();  // still reported once stopped
     endpoint_.reset();
   });
-  auth_.reset();  // joins the workers; late results find no peer
+  auth_.reset();  // joins the auth thread; late results find no peer
   loop_.stop();
   WZP_LOG(info, kLog, "stopped");
 }
@@ -307,18 +314,25 @@ void RelayServer::handle_auth_token(Peer& peer, const std::string& token) {
   arm_deadline(peer, auth_deadline_ms, wire::CloseCode::auth_unavailable,
                "auth server unavailable: no answer within " + std::to_string(auth_deadline_ms) + " ms");
   uint64_t generation = ++peer.auth_generation;
-  auth_->validate(token, [this, id = peer.id, generation](Result<AuthIdentity> result) {
-    // Runs on an auth worker: hop back onto the loop.
-    loop_.post([this, id, generation, result = std::move(result)]() mutable {
-      finish_auth(id, generation, std::move(result));
-    });
-  });
+  // Bounded per source IP, so one host's slow checks cannot fill the queue.
+  auto* conn = endpoint_->find(peer.id);
+  std::string source = conn != nullptr ? conn->remote_address().ip_string() : std::string();
+  peer.auth_check = auth_->validate(
+      token,
+      [this, id = peer.id, generation](Result<AuthIdentity> result) {
+        // Runs on the auth thread (or here, when refused at once): hop back onto the loop.
+        loop_.post([this, id, generation, result = std::move(result)]() mutable {
+          finish_auth(id, generation, std::move(result));
+        });
+      },
+      std::move(source));
 }
 
 void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, Result<AuthIdentity> result) {
   Peer* peer = find_peer(id);
-  if (peer == nullptr || peer->auth_generation != generation || peer->phase != Peer::Phase::authenticating)
-    return;
+  if (peer == nullptr || peer->auth_generation != generation) return;
+  peer->auth_check = 0;
+  if (peer->phase != Peer::Phase::authenticating) return;
   auto* conn = endpoint_ ? endpoint_->find(id) : nullptr;
   if (conn == nullptr) return;
   if (!result) {
@@ -402,6 +416,8 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   (*peer.media_session == handshake::SessionMode::v2 ? counters_.media_sessions_v2
                                                      : counters_.media_sessions_reference)
       .fetch_add(1, std::memory_order_relaxed);
+  peer.policer.emplace(config_.sender_rate, clock::now_ns());
+  conn.set_signal_limits(config_.joined_signal_limits);
   counters_.participants.fetch_add(1, std::memory_order_relaxed);
   counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
   WZP_LOG(info, kLog,
@@ -415,7 +431,10 @@ void RelayServer::on_signal_error(transport::Connection& conn, const Error& erro
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr) return;
   if (peer->phase == Peer::Phase::joined) {
-    counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
+    // The transport reset the stream; the session goes on.
+    auto& counter =
+        error.code == Errc::timeout ? counters_.signal_streams_timed_out : counters_.rejected_malformed;
+    counter.fetch_add(1, std::memory_order_relaxed);
     WZP_LOG(debug, kLog, "ignoring bad signal stream from " + peer->remote + ": " + error.message);
     return;
   }
@@ -428,6 +447,12 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase != Peer::Phase::joined) {
     counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // Policed before anything else: a flood costs as little as possible.
+  if (!peer->policer->admit(clock::now_ns(), datagram.size())) {
+    ++peer->datagrams_rate_limited;
+    counters_.datagrams_rate_limited.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   auto packet = wire::parse_media_packet(datagram);
@@ -460,12 +485,29 @@ void RelayServer::on_closed(transport::Connection& conn, const transport::CloseI
   peers_.erase(it);
   if (peer->counted) counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
   if (peer->deadline) loop_.cancel_timer(*peer->deadline);
+  // Nobody waits for its token check any more: free the slot it holds.
+  if (peer->auth_check != 0 && auth_ && auth_->cancel(peer->auth_check))
+    counters_.auth_cancelled.fetch_add(1, std::memory_order_relaxed);
   if (peer->phase == Peer::Phase::joined) {
     leave_room(*peer, info);
   } else if (peer->phase != Peer::Phase::closing) {
     WZP_LOG(debug, kLog,
             "connection from " + peer->remote + " ended before joining: " + transport::describe(info));
   }
+}
+
+void RelayServer::on_handshake_refused(const transport::HandshakeRefusal& refusal) {
+  // The transport logged it; here it becomes a counter and an event. The
+  // client saw a TLS alert (a transport error), not this code: before the
+  // handshake QUIC cannot carry an application close.
+  counters_.tls_refused.fetch_add(1, std::memory_order_relaxed);
+  std::string room;
+  if (refusal.sni) room = wire::room_from_sni(std::optional<std::string_view>(*refusal.sni));
+  if (Peer* peer = find_peer(refusal.connection)) peer->phase = Peer::Phase::closing;  // on_closed follows
+  RelayEvent event{RelayEventType::rejected, refusal.connection, room, std::nullopt, {}};
+  event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::handshake_failed), false,
+                 "TLS handshake refused: " + refusal.reason};
+  emit(std::move(event));
 }
 
 void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
@@ -511,6 +553,10 @@ std::vector<RoomInfo> RelayServer::rooms() const {
           info.fingerprint = it->second->fingerprint.value_or("");
           info.remote = it->second->remote;
           info.media_session = it->second->media_session;
+          info.datagrams_rate_limited = it->second->datagrams_rate_limited;
+          if (auto* conn = endpoint_ ? endpoint_->find(m.connection) : nullptr) {
+            info.signal_bytes_buffered = conn->stats().signal_bytes_buffered;
+          }
         }
         room.participants.push_back(std::move(info));
       }

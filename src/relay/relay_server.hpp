@@ -21,8 +21,8 @@
 
 #include "core/event_loop.hpp"
 #include "core/result.hpp"
-#include "handshake/call_session.hpp"
 #include "core/throttled_log.hpp"
+#include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
@@ -40,6 +40,8 @@ struct ParticipantInfo {
   std::optional<std::string> token_fingerprint;  // from the auth server
   std::string remote;
   std::optional<handshake::SessionMode> media_session;  // chosen by the participant's handshake
+  uint64_t datagrams_rate_limited = 0;                  // this sender's datagrams over its rate limit
+  uint64_t signal_bytes_buffered = 0;                   // received signal bytes the relay holds for it now
 };
 
 struct RoomInfo {
@@ -85,6 +87,7 @@ class RelayServer {
   void on_signal_error(transport::Connection& conn, const Error& error);
   void on_datagram(transport::Connection& conn, ByteView datagram);
   void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
+  void on_handshake_refused(const transport::HandshakeRefusal& refusal);
 
   void handle_signal(Peer& peer, transport::Connection& conn, wire::SignalMessage message);
   void handle_auth_token(Peer& peer, const std::string& token);

@@ -16,12 +16,13 @@ std::optional<ByteArray<32>> Connection::peer_certificate_sha256() const {
   return impl_.peer_certificate_sha256();
 }
 Status Connection::send_signal(ByteView payload) { return impl_.send_signal(payload, true); }
-Status Connection::send_raw_stream(ByteView bytes) { return impl_.send_signal(bytes, false); }
+Status Connection::send_raw_stream(ByteView bytes, bool fin) { return impl_.send_signal(bytes, false, fin); }
 Status Connection::send_datagram(ByteView payload) { return impl_.send_datagram(payload); }
 size_t Connection::max_datagram_payload() const { return impl_.max_datagram_payload(); }
 void Connection::close(uint64_t app_error_code, std::string_view reason) {
   impl_.request_close(app_error_code, reason);
 }
+void Connection::set_signal_limits(const SignalLimits& limits) { impl_.set_signal_limits(limits); }
 ConnectionStats Connection::stats() const { return impl_.stats(); }
 
 }  // namespace wzp::transport

@@ -21,6 +21,14 @@ namespace wzp::transport {
 /// Stable, process-wide unique, never reused.
 using ConnectionId = uint64_t;
 
+/// Receive limits for the peer's signals (see Connection::set_signal_limits).
+struct SignalLimits {
+  size_t max_message = 0;   ///< largest payload accepted
+  size_t max_buffered = 0;  ///< bytes held across all unfinished or waiting streams
+  /// A stream still unfinished this long after it opened fails (0: no deadline).
+  uint64_t stream_timeout_ms = 0;
+};
+
 class QuicConnection;
 
 class Connection {
@@ -50,9 +58,10 @@ class Connection {
   /// grants stream credit. Errors: closed, too_large (above
   /// TransportSettings::max_signal_size), would_block (send buffer full).
   Status send_signal(ByteView payload);
-  /// Writes `bytes` verbatim on a new bidirectional stream, then FIN (no
-  /// length prefix). For tests and diagnostics of peers' framing checks.
-  Status send_raw_stream(ByteView bytes);
+  /// Writes `bytes` verbatim on a new bidirectional stream, then FIN unless
+  /// `fin` is false (no length prefix). For tests and diagnostics of peers'
+  /// framing checks and stream deadlines.
+  Status send_raw_stream(ByteView bytes, bool fin = true);
 
   /// Queues one RFC 9221 datagram. Errors: closed; invalid_state before the
   /// handshake completed or when the peer does not accept datagrams;
@@ -68,6 +77,13 @@ class Connection {
   /// (queued data is flushed first, best effort). on_closed follows with
   /// kind `local`. No effect if already closing.
   void close(uint64_t app_error_code, std::string_view reason);
+
+  /// Replaces the receive limits of TransportSettings for this connection,
+  /// e.g. tighter ones once only small signals are expected. Streams that
+  /// break the new limits, or stay unfinished past stream_timeout_ms, fail:
+  /// they are reset and reported to on_signal_error (Errc::too_large,
+  /// Errc::timeout), and counted in stats().
+  void set_signal_limits(const SignalLimits& limits);
 
   [[nodiscard]] ConnectionStats stats() const;
 

@@ -27,9 +27,11 @@ struct ConnectionStats {
   uint64_t datagrams_dropped = 0;  ///< dropped before sending (queue full, or larger than the path allows)
 
   // Signal messages (one per stream).
-  uint64_t signals_sent = 0;      ///< fully handed to the QUIC stack, FIN included
-  uint64_t signals_received = 0;  ///< delivered to on_signal
-  uint64_t signal_errors = 0;     ///< reported to on_signal_error
+  uint64_t signals_sent = 0;              ///< fully handed to the QUIC stack, FIN included
+  uint64_t signals_received = 0;          ///< delivered to on_signal
+  uint64_t signal_errors = 0;             ///< reported to on_signal_error
+  uint64_t signal_streams_timed_out = 0;  ///< failed: unfinished past SignalLimits::stream_timeout_ms
+  uint64_t signal_bytes_buffered = 0;     ///< gauge: received signal bytes held right now
 };
 
 }  // namespace wzp::transport

@@ -110,6 +110,7 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   void connection_timer(QuicConnection& conn) override;
   void connection_finished(QuicConnection& conn) override;
   ThrottledLog& unauthenticated_log() override { return unauthenticated_log_; }
+  void handshake_refused(QuicConnection& conn, const std::string& reason) override;
 
   Status open_socket(const SocketAddress& address);
   Result<size_t> socket_for(const SocketAddress& remote);
@@ -182,6 +183,7 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   ThrottledLog accept_error_log_{log::Level::error, kLog};
   ThrottledLog retry_log_{log::Level::info, kLog};
   ThrottledLog unauthenticated_log_{log::Level::info, kLog};
+  ThrottledLog tls_refusal_log_{log::Level::info, kLog};  // refused ClientHellos
   ThrottledLog accepted_log_{log::Level::debug, kLog};
   int dispatch_depth_ = 0;
   bool flush_posted_ = false;
@@ -272,6 +274,19 @@ void Endpoint::Impl::give_back_memory() {
   dirty_.shrink_to_fit();
   malloc_trim(0);
   peak_in_memory_ = connections_.size();
+}
+
+void Endpoint::Impl::handshake_refused(QuicConnection& conn, const std::string& reason) {
+  ++stats_.tls_handshakes_refused;
+  // The one log line for refused ClientHellos (unauthenticated input).
+  tls_refusal_log_.write_lazy([&] {
+    return "TLS handshake of connection " + std::to_string(conn.id()) + " from " +
+           conn.remote_address().to_string() + " refused: " + reason;
+  });
+  if (!callbacks_.on_handshake_refused) return;
+  HandshakeRefusal refusal{conn.id(), conn.remote_address(), std::nullopt, reason};
+  if (conn.sni_present()) refusal.sni = conn.sni();
+  callbacks_.on_handshake_refused(refusal);
 }
 
 void Endpoint::Impl::forget_cids(const QuicConnection* conn) {

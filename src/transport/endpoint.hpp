@@ -38,7 +38,9 @@
 // CUBIC, RFC 9221 datagrams, one bidirectional stream per signal message
 // (BE32 length prefix, FIN), peer messages delivered in stream-ID order.
 // A GnuTLS server refuses SNI host names containing characters other than
-// letters, digits, '-' and '.' (e.g. "_probe"): the handshake fails.
+// letters, digits, '-' and '.' (e.g. "_probe"): the handshake fails, and is
+// reported like every refused TLS handshake (on_handshake_refused, counted
+// in EndpointStats::tls_handshakes_refused, one throttled info log line).
 //
 // Under attack (server side): handshakes in progress have a budget
 // (max_handshakes) and a deadline (handshake_timeout_ms); over half the
@@ -121,17 +123,18 @@ struct EndpointStats {
   uint64_t invalid_packets = 0;             ///< not parseable as QUIC, or truncated: dropped
   uint64_t unknown_connection_packets = 0;  ///< well-formed, but for no connection of ours: dropped
   uint64_t version_negotiations_sent = 0;
-  uint64_t connections_accepted = 0;       ///< server: announced with on_new_connection
-  uint64_t connections_refused = 0;        ///< server: over max_connections, or failed on the first packet
-  uint64_t connections_opened = 0;         ///< connect() calls that succeeded
-  uint64_t connections_closed = 0;         ///< on_closed deliveries
-  uint64_t connections_in_memory = 0;      ///< live plus closing/draining (state not yet freed)
-  uint64_t handshakes_in_progress = 0;     ///< server: accepted, handshake not completed yet
-  uint64_t handshakes_refused = 0;         ///< server: Initials dropped, max_handshakes reached
-  uint64_t handshake_timeouts = 0;         ///< handshakes that did not complete in time
-  uint64_t retries_sent = 0;               ///< server: Retry packets (address validation)
-  uint64_t invalid_retry_tokens = 0;       ///< server: Initials with a bad or expired Retry token
-  uint64_t stateless_resets_sent = 0;      ///< server: resets for packets of unknown connections
+  uint64_t connections_accepted = 0;    ///< server: announced with on_new_connection
+  uint64_t connections_refused = 0;     ///< server: over max_connections, or failed on the first packet
+  uint64_t connections_opened = 0;      ///< connect() calls that succeeded
+  uint64_t connections_closed = 0;      ///< on_closed deliveries
+  uint64_t connections_in_memory = 0;   ///< live plus closing/draining (state not yet freed)
+  uint64_t handshakes_in_progress = 0;  ///< server: accepted, handshake not completed yet
+  uint64_t handshakes_refused = 0;      ///< server: Initials dropped, max_handshakes reached
+  uint64_t tls_handshakes_refused = 0;  ///< server: TLS handshakes refused (SNI, ALPN, ...), announced or not
+  uint64_t handshake_timeouts = 0;      ///< handshakes that did not complete in time
+  uint64_t retries_sent = 0;            ///< server: Retry packets (address validation)
+  uint64_t invalid_retry_tokens = 0;    ///< server: Initials with a bad or expired Retry token
+  uint64_t stateless_resets_sent = 0;   ///< server: resets for packets of unknown connections
   uint64_t stateless_resets_received = 0;  ///< client: connections ended by a peer's reset
   uint64_t cid_table_buckets = 0;          ///< size of the connection-ID routing table (memory check)
 };

@@ -4,13 +4,26 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "transport/close_info.hpp"
 #include "transport/connection.hpp"
+#include "transport/socket_address.hpp"
 
 namespace wzp::transport {
+
+/// A server refused a client's TLS handshake (SNI filter, GnuTLS's own SNI
+/// check, ALPN, ...). `connection` is the id the attempt was given, also when
+/// it failed on its first packet and was never announced.
+struct HandshakeRefusal {
+  ConnectionId connection = 0;
+  SocketAddress remote;
+  std::optional<std::string> sni;  // as the ClientHello carried it, if parsed
+  std::string reason;
+};
 
 struct EndpointCallbacks {
   /// Server: a client's first Initial packet was accepted and created a
@@ -20,7 +33,8 @@ struct EndpointCallbacks {
   /// (transport error APPLICATION_ERROR 0xc, as QUIC requires before the
   /// handshake). Every connection announced here gets exactly one on_closed;
   /// attempts that fail on their first packet (garbage, ALPN mismatch, SNI
-  /// refused) are only logged and counted in EndpointStats::connections_refused.
+  /// refused) are counted in EndpointStats::connections_refused, and TLS
+  /// refusals among them reported to on_handshake_refused.
   std::function<void(Connection&)> on_new_connection;
   /// TLS and QUIC handshakes done: SNI, ALPN and datagram support are known.
   std::function<void(Connection&)> on_handshake_completed;
@@ -32,6 +46,10 @@ struct EndpointCallbacks {
   std::function<void(Connection&, const Error&)> on_signal_error;
   /// One received datagram (the view is valid during the call only).
   std::function<void(Connection&, ByteView payload)> on_datagram;
+  /// Server: a TLS handshake was refused (also counted in
+  /// EndpointStats::handshakes_refused and logged at info). For an announced
+  /// connection on_closed follows; an unannounced one gets nothing else.
+  std::function<void(const HandshakeRefusal&)> on_handshake_refused;
   /// The connection ended; exactly once per connection, and the last call
   /// for it. After it returns the Connection& is gone.
   std::function<void(Connection&, const CloseInfo&)> on_closed;

@@ -36,6 +36,7 @@ QuicConnection::QuicConnection(ConnectionHost& host, ConnectionId id, const Tran
 
 QuicConnection::~QuicConnection() {
   cancel_timer();
+  if (signal_timer_id_ != 0) host_.loop().cancel_timer(signal_timer_id_);
   // The TLS session points at the ngtcp2 connection and vice versa: drop the
   // connection first (it does not use the session while being deleted).
   conn_.reset();
@@ -208,6 +209,7 @@ std::optional<ByteArray<32>> QuicConnection::peer_certificate_sha256() const {
 
 ConnectionStats QuicConnection::stats() const {
   ConnectionStats out = stats_;
+  out.signal_bytes_buffered = receiver_.buffered_bytes();
   if (conn_) {
     ngtcp2_conn_stat cstat{};
     ngtcp2_conn_get_conn_stat(conn_.get(), &cstat);

@@ -47,6 +47,8 @@ class ConnectionHost {
   virtual void request_flush(QuicConnection& conn) = 0;
   /// The connection's timer fired (the host wraps on_timer() in a dispatch).
   virtual void connection_timer(QuicConnection& conn) = 0;
+  /// Server: the peer's TLS handshake was refused, for `reason`.
+  virtual void handshake_refused(QuicConnection& conn, const std::string& reason) = 0;
   /// The connection is over: the host destroys it once the dispatch returns.
   virtual void connection_finished(QuicConnection& conn) = 0;
   /// For lines about peers that have not completed a handshake (anybody can
@@ -126,10 +128,12 @@ class QuicConnection {
   [[nodiscard]] const SocketAddress& remote_address() const noexcept { return remote_; }
   [[nodiscard]] const SocketAddress& local_address() const noexcept { return socket_.local_address(); }
   [[nodiscard]] std::optional<ByteArray<32>> peer_certificate_sha256() const;
-  Status send_signal(ByteView payload, bool framed);
+  /// `fin` false leaves the stream open (tests of the peer's stream deadline).
+  Status send_signal(ByteView payload, bool framed, bool fin = true);
   Status send_datagram(ByteView payload);
   [[nodiscard]] size_t max_datagram_payload() const;
   void request_close(uint64_t app_error_code, std::string_view reason);
+  void set_signal_limits(const SignalLimits& limits);
   [[nodiscard]] ConnectionStats stats() const;
 
  private:
@@ -145,6 +149,11 @@ class QuicConnection {
     uint64_t acked = 0;
     bool fin_written = false;
     bool is_signal = false;
+    bool fin = true;  // false: the stream is left open after the data
+  };
+  struct PendingSignal {
+    Bytes frame;
+    bool fin = true;
   };
   struct CloseRequest {
     uint64_t code;
@@ -187,8 +196,11 @@ class QuicConnection {
   void handle_peer_stream_data(int64_t stream_id, ByteView data, bool fin);
   void report_signal_error(const Error& error);
   void deliver_ready_signals();
-  void queue_stream_write(int64_t stream_id, Bytes data, bool is_signal);
+  void queue_stream_write(int64_t stream_id, Bytes data, bool is_signal, bool fin = true);
   void open_pending_streams();
+  void fail_signal_streams(std::vector<SignalReceiver::Failure> failed);
+  void arm_signal_timer();
+  void on_signal_timer();
   void apply_deferred_stream_ops();
 
   void write_packets();
@@ -234,11 +246,13 @@ class QuicConnection {
   // Signals.
   SignalReceiver receiver_;
   std::map<int64_t, OutgoingStream> out_streams_;
-  std::deque<int64_t> write_queue_;        // streams with bytes or a FIN left to write
-  std::deque<Bytes> pending_signals_;      // waiting for stream credit / the handshake
-  size_t signal_send_bytes_ = 0;           // queued + unacknowledged signal bytes
-  std::vector<int64_t> streams_to_stop_;   // peer streams: STOP_SENDING (message complete)
-  std::vector<int64_t> streams_to_reset_;  // peer streams that failed: reset both directions
+  std::deque<int64_t> write_queue_;            // streams with bytes or a FIN left to write
+  std::deque<PendingSignal> pending_signals_;  // waiting for stream credit / the handshake
+  size_t signal_send_bytes_ = 0;               // queued + unacknowledged signal bytes
+  std::vector<int64_t> streams_to_stop_;       // peer streams: STOP_SENDING (message complete)
+  std::vector<int64_t> streams_to_reset_;      // peer streams that failed: reset both directions
+  uint64_t signal_stream_timeout_ns_ = 0;      // 0: unfinished streams have no deadline
+  EventLoop::TimerId signal_timer_id_ = 0;
 
   // Datagrams.
   DatagramQueue datagram_queue_;

@@ -40,6 +40,7 @@ void QuicConnection::handle_read_error(int rv) {
                            : !local_error_.empty()         ? local_error_
                                                            : "TLS handshake failed";
       reason += " [" + alert_text(alert) + "]";
+      if (is_server_ && !handshake_completed_) host_.handshake_refused(*this, reason);
       ngtcp2_connection_close_error ccerr;
       ngtcp2_connection_close_error_default(&ccerr);
       ngtcp2_connection_close_error_set_transport_error_tls_alert(&ccerr, alert, nullptr, 0);

@@ -106,13 +106,14 @@ void QuicConnection::write_packets() {
     if (stream != nullptr) {
       ngtcp2_vec vec{stream->data.data() + stream->written, stream->data.size() - stream->written};
       ngtcp2_ssize consumed = -1;
-      written = ngtcp2_conn_writev_stream(conn, &ps.path, &pi, dest, packet_size, &consumed,
-                                          NGTCP2_WRITE_STREAM_FLAG_MORE | NGTCP2_WRITE_STREAM_FLAG_FIN,
-                                          stream_id, &vec, vec.len > 0 ? 1 : 0, ts);
+      written = ngtcp2_conn_writev_stream(
+          conn, &ps.path, &pi, dest, packet_size, &consumed,
+          NGTCP2_WRITE_STREAM_FLAG_MORE | (stream->fin ? NGTCP2_WRITE_STREAM_FLAG_FIN : 0), stream_id, &vec,
+          vec.len > 0 ? 1 : 0, ts);
       if (consumed >= 0) {
         stream->written += static_cast<size_t>(consumed);
         if (stream->written == stream->data.size()) {
-          stream->fin_written = true;  // the whole remainder went out with FIN
+          stream->fin_written = true;  // the whole remainder went out (with FIN unless left open)
           if (stream->is_signal) ++stats_.signals_sent;
         }
       }

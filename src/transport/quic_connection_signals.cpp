@@ -41,15 +41,16 @@ void QuicConnection::deliver_ready_signals() {
   }
 }
 
-void QuicConnection::queue_stream_write(int64_t stream_id, Bytes data, bool is_signal) {
+void QuicConnection::queue_stream_write(int64_t stream_id, Bytes data, bool is_signal, bool fin) {
   auto [it, inserted] = out_streams_.try_emplace(stream_id);
   if (!inserted) return;
   it->second.data = std::move(data);
   it->second.is_signal = is_signal;
+  it->second.fin = fin;
   write_queue_.push_back(stream_id);
 }
 
-Status QuicConnection::send_signal(ByteView payload, bool framed) {
+Status QuicConnection::send_signal(ByteView payload, bool framed, bool fin) {
   if (!is_open()) return make_error(Errc::closed, "connection " + std::to_string(id_) + " is closed");
   if (payload.size() > settings_.max_signal_size) {
     return make_error(Errc::too_large, "signal of " + std::to_string(payload.size()) +
@@ -68,7 +69,7 @@ Status QuicConnection::send_signal(ByteView payload, bool framed) {
     store_be32(frame.data(), static_cast<uint32_t>(payload.size()));
   }
   frame.insert(frame.end(), payload.begin(), payload.end());
-  pending_signals_.push_back(std::move(frame));
+  pending_signals_.push_back({std::move(frame), fin});
   signal_send_bytes_ += total;
   host_.request_flush(*this);
   return {};
@@ -84,7 +85,8 @@ void QuicConnection::open_pending_streams() {
       close_with_error(rv, "opening a stream failed");
       return;
     }
-    queue_stream_write(stream_id, std::move(pending_signals_.front()), true);
+    queue_stream_write(stream_id, std::move(pending_signals_.front().frame), true,
+                       pending_signals_.front().fin);
     pending_signals_.pop_front();
   }
 }

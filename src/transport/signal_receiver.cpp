@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "core/clock.hpp"
+
 namespace wzp::transport {
 
 SignalReceiver::SignalReceiver(int64_t first_stream_id, size_t max_message, size_t max_buffered,
@@ -20,7 +22,9 @@ SignalReceiver::Stream* SignalReceiver::track(int64_t stream_id) {
   auto it = streams_.find(stream_id);
   if (it != streams_.end()) return &it->second;
   if (streams_.size() >= max_streams_) return nullptr;
-  return &streams_[stream_id];
+  Stream& stream = streams_[stream_id];
+  stream.first_seen_ns = clock::now_ns();
+  return &stream;
 }
 
 void SignalReceiver::on_open(int64_t stream_id) {
@@ -94,6 +98,62 @@ std::optional<Error> SignalReceiver::on_reset(int64_t stream_id, uint64_t app_er
                                  "signal stream " + std::to_string(stream_id) + " reset by the peer (code " +
                                      std::to_string(app_error_code) + ") before its message was complete"))
       .error;
+}
+
+std::vector<SignalReceiver::Failure> SignalReceiver::set_limits(size_t max_message, size_t max_buffered) {
+  max_message_ = max_message;
+  max_buffered_ = max_buffered;
+  std::vector<Failure> failed;
+  for (auto& [id, stream] : streams_) {
+    if (stream.state == State::reading && stream.header_len == 4 && stream.length > max_message_) {
+      failed.emplace_back(
+          id, *fail(stream, make_error(Errc::too_large, "signal on stream " + std::to_string(id) +
+                                                            " declares " + std::to_string(stream.length) +
+                                                            " bytes, above the new limit of " +
+                                                            std::to_string(max_message_)))
+                   .error);
+    }
+  }
+  while (buffered_ > max_buffered_) {
+    Stream* largest = nullptr;
+    int64_t largest_id = -1;
+    for (auto& [id, stream] : streams_) {
+      if (stream.state == State::reading &&
+          (largest == nullptr || stream.body.size() > largest->body.size())) {
+        largest = &stream;
+        largest_id = id;
+      }
+    }
+    if (largest == nullptr || largest->body.empty()) break;  // the rest is complete messages
+    failed.emplace_back(
+        largest_id, *fail(*largest, make_error(Errc::too_large, "signal receive buffer limit lowered to " +
+                                                                    std::to_string(max_buffered_) + " bytes"))
+                         .error);
+  }
+  return failed;
+}
+
+std::vector<SignalReceiver::Failure> SignalReceiver::expire(uint64_t now_ns, uint64_t timeout_ns) {
+  std::vector<Failure> failed;
+  for (auto& [id, stream] : streams_) {
+    if (stream.state != State::reading || now_ns - stream.first_seen_ns < timeout_ns) continue;
+    failed.emplace_back(
+        id,
+        *fail(stream, make_error(Errc::timeout, "signal stream " + std::to_string(id) + " unfinished after " +
+                                                    std::to_string(timeout_ns / 1'000'000) + " ms"))
+             .error);
+  }
+  return failed;
+}
+
+std::optional<uint64_t> SignalReceiver::next_expiry(uint64_t timeout_ns) const {
+  std::optional<uint64_t> earliest;
+  for (const auto& [id, stream] : streams_) {
+    if (stream.state != State::reading) continue;
+    uint64_t at = stream.first_seen_ns + timeout_ns;
+    if (!earliest || at < *earliest) earliest = at;
+  }
+  return earliest;
 }
 
 std::optional<Bytes> SignalReceiver::pop_message() {

@@ -6,13 +6,20 @@
 // limit fails that stream at once, and the bytes held across all streams
 // (partial or waiting for their turn) have a cap.
 //
-// Pure logic, no QUIC calls: the connection feeds it stream events.
+// Limits can be tightened while streams are open (a relay expects only small
+// signals once a client has joined), and streams that stay unfinished can be
+// expired; both fail the streams concerned.
+//
+// Pure logic, no QUIC calls: the connection feeds it stream events. Stream
+// ages come from core/clock (replaceable in tests).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -47,6 +54,18 @@ class SignalReceiver {
   /// its credit (the QUIC stack returns that credit itself).
   std::optional<Error> on_reset(int64_t stream_id, uint64_t app_error_code);
 
+  /// A stream this receiver made fail, and why.
+  using Failure = std::pair<int64_t, Error>;
+
+  /// New limits for what arrives from now on; unfinished streams that already
+  /// break them fail (a declared length above `max_message`; then the largest
+  /// partial bodies until the bytes held fit `max_buffered`).
+  std::vector<Failure> set_limits(size_t max_message, size_t max_buffered);
+  /// Fails every stream still unfinished `timeout_ns` after it was first seen.
+  std::vector<Failure> expire(uint64_t now_ns, uint64_t timeout_ns);
+  /// When the oldest unfinished stream reaches `timeout_ns` (nullopt: none).
+  [[nodiscard]] std::optional<uint64_t> next_expiry(uint64_t timeout_ns) const;
+
   /// The next complete message in stream-ID order, if its turn has come.
   /// Failed streams are skipped when their turn comes.
   std::optional<Bytes> pop_message();
@@ -66,6 +85,7 @@ class SignalReceiver {
     size_t header_len = 0;
     uint32_t length = 0;
     bool returns_credit = true;
+    uint64_t first_seen_ns = 0;
     Bytes body;
   };
 

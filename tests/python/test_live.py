@@ -335,3 +335,28 @@ def test_relay_stats_report_the_quic_handshake_budget():
             assert stats[key] == 0, key
         assert stats["sessions_active"] == 1
         alice.hangup()
+
+
+def test_sender_rate_policing_is_configurable_and_counted():
+    import time
+
+    with wzp.Relay(sender_datagrams_per_s=10, sender_burst_datagrams=5, sender_bytes_per_s=0) as relay:
+        alice = wzp.Client(port=relay.port, room="policed").connect(TIMEOUT)
+        bob = wzp.Client(port=relay.port, room="policed").connect(TIMEOUT)
+        for i in range(50):
+            alice.send_media(media(i, b"x" * 40))
+        deadline = time.monotonic() + TIMEOUT
+        while relay.stats()["datagrams_received"] < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stats = relay.stats()
+        assert stats["datagrams_received"] == 50
+        assert stats["datagrams_forwarded"] + stats["datagrams_rate_limited"] == 50
+        assert stats["datagrams_rate_limited"] >= 30  # burst 5, then 10/s
+        members = relay.rooms()[0]["participants"]
+        limited = sorted(p["datagrams_rate_limited"] for p in members)
+        assert limited == [0, stats["datagrams_rate_limited"]]  # bob sent nothing
+        assert all(p["signal_bytes_buffered"] == 0 for p in members)
+        for key in ("tls_refused", "signal_streams_timed_out", "auth_cancelled"):
+            assert stats[key] == 0
+        alice.hangup()
+        bob.hangup()

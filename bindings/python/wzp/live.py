@@ -117,6 +117,8 @@ class Relay(_EventSource):
     auth_timeout_ms, allow_identity_mismatch, max_sessions, max_room_size,
     phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity,
     require_session_v2 (refuse clients that do not agree to the v2 media session).
+    sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s (per-sender rate
+    policing; 0 = no limit).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None, **options: Any):

@@ -40,7 +40,9 @@ class AuthStandIn {
   static Answer garbage() { return {200, "hello", false}; }
   static Answer hangs() { return {200, "", true}; }
 
-  AuthStandIn() {
+  /// `threads`: requests handled at once (hanging ones hold a thread each).
+  explicit AuthStandIn(size_t threads = 8) {
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.Post(kPath, [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     port_ = server_.bind_to_any_port("127.0.0.1");
     EXPECT_GT(port_, 0);

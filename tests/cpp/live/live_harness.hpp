@@ -323,13 +323,16 @@ class RawEndpoint {
   RawEndpoint& operator=(const RawEndpoint&) = delete;
 
   /// A client endpoint connecting to `host:port` with SNI `sni` (starts the handshake).
+  /// `from`: the local address to connect from (e.g. another 127.x.y.z).
   static std::unique_ptr<RawEndpoint> connect(uint16_t port, std::string sni = "default",
                                               transport::TransportSettings settings = {},
-                                              const std::string& host = "127.0.0.1") {
+                                              const std::string& host = "127.0.0.1",
+                                              std::optional<transport::SocketAddress> from = std::nullopt) {
     auto raw = std::make_unique<RawEndpoint>();
     RawEndpoint* self = raw.get();
     transport::ClientConfig config;
     config.transport = settings;
+    config.bind_address = from;
     auto created = raw->loop.run_sync(
         [&] { return transport::Endpoint::create_client(self->loop, config, self->callbacks()); });
     EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
@@ -399,6 +402,10 @@ class RawEndpoint {
   }
   Status send_raw_stream(ByteView bytes) {
     return with_connection([&](transport::Connection& c) { return c.send_raw_stream(bytes); });
+  }
+  /// `bytes` on a new stream that is left open (no FIN).
+  Status send_raw_stream_open(ByteView bytes) {
+    return with_connection([&](transport::Connection& c) { return c.send_raw_stream(bytes, false); });
   }
   void close(uint64_t code, const std::string& reason) {
     (void)with_connection([&](transport::Connection& c) -> Status {

@@ -102,7 +102,7 @@ TEST(AuthClientRequest, NetworkErrorAndBadUrl) {
   std::string closed =
       "http://127.0.0.1:" + std::to_string(test_support::closed_tcp_port()) + "/v1/auth/validate";
   for (const std::string& url : {closed, std::string("not a url"), std::string("ftp://127.0.0.1/x")}) {
-    AuthClient client(AuthClientConfig{url, 2000, 1, 4});
+    AuthClient client(AuthClientConfig{url, 2000});
     auto r = client.validate_now("tok");
     ASSERT_FALSE(r.ok()) << url;
     EXPECT_EQ(r.error().code, Errc::auth_unavailable) << url;
@@ -113,15 +113,15 @@ TEST(AuthClientRequest, NetworkErrorAndBadUrl) {
 // The relay only passes tokens from decoded (valid UTF-8) JSON, but the client
 // does not rely on it: any bytes make a request, never an exception.
 TEST(AuthClientRequest, TokenThatIsNotUtf8) {
-  AuthClient client(AuthClientConfig{
-      "http://127.0.0.1:" + std::to_string(test_support::closed_tcp_port()) + "/", 2000, 1, 4});
+  AuthClient client(
+      AuthClientConfig{"http://127.0.0.1:" + std::to_string(test_support::closed_tcp_port()) + "/", 2000});
   auto r = client.validate_now(std::string("\xff\xfe token \xc3", 10));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::auth_unavailable);
 }
 
 TEST(AuthClientRequest, FullQueueAnswersAtOnce) {
-  AuthClient client(AuthClientConfig{"http://127.0.0.1:1/", 2000, 1, 0});
+  AuthClient client(AuthClientConfig{"http://127.0.0.1:1/", 2000, 0});
   std::optional<Result<AuthIdentity>> got;
   client.validate("tok", [&](Result<AuthIdentity> r) { got.emplace(std::move(r)); });
   ASSERT_TRUE(got.has_value());  // inline, on this thread
@@ -137,7 +137,7 @@ TEST(AuthClientRequest, DestructionInterruptsARequestInFlight) {
   ASSERT_TRUE(server.port() != 0 && server.listen());
   std::string url = server.url("/v1/auth/validate");
 
-  auto client = std::make_unique<AuthClient>(AuthClientConfig{url, 600'000, 1, 4});
+  auto client = std::make_unique<AuthClient>(AuthClientConfig{url, 600'000});
   std::promise<Result<AuthIdentity>> result;
   auto answered = result.get_future();
   client->validate("tok", [&](Result<AuthIdentity> r) { result.set_value(std::move(r)); });
@@ -151,6 +151,51 @@ TEST(AuthClientRequest, DestructionInterruptsARequestInFlight) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::closed) << r.error().message;
   ::close(connection);
+}
+
+// Cancelling removes the transfer at once (the server sees the connection
+// close) and the callback never runs; the address's slot is free again.
+TEST(AuthClientRequest, CancelRemovesTheTransferAndFreesItsSlot) {
+  test_support::LoopbackTcpSocket server;  // accepts, never answers
+  ASSERT_TRUE(server.port() != 0 && server.listen());
+  AuthClient client(AuthClientConfig{server.url("/v1/auth/validate"), 600'000, 256, 1});
+  std::atomic<int> called{0};
+  auto id = client.validate(
+      "tok", [&](Result<AuthIdentity>) { ++called; }, "10.0.0.1");
+  ASSERT_NE(id, 0u);
+  int connection = server.accept();
+  ASSERT_GE(connection, 0);
+  // A second check from the same address is over its bound of 1: refused inline.
+  std::optional<Result<AuthIdentity>> refused;
+  EXPECT_EQ(client.validate(
+                "tok2", [&](Result<AuthIdentity> r) { refused.emplace(std::move(r)); }, "10.0.0.1"),
+            0u);
+  ASSERT_TRUE(refused && !refused->ok());
+  EXPECT_EQ(refused->error().code, Errc::auth_unavailable);
+  EXPECT_EQ(refused->error().message, "too many token validations pending from 10.0.0.1");
+
+  EXPECT_TRUE(client.cancel(id));
+  EXPECT_FALSE(client.cancel(id));
+  EXPECT_EQ(client.cancelled(), 1u);
+  // The request is abandoned: the server reads it (if not yet), then end of stream.
+  timeval hang_guard{20, 0};
+  ::setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &hang_guard, sizeof hang_guard);
+  char buf[4096];
+  ssize_t n = 0;
+  do {
+    n = ::recv(connection, buf, sizeof buf, 0);
+  } while (n > 0);
+  EXPECT_EQ(n, 0);
+  ::close(connection);
+  EXPECT_EQ(client.pending(), 0u);
+  EXPECT_EQ(called.load(), 0);
+  // The slot is free: a new check from that address starts.
+  auto again = client.validate(
+      "tok3", [&](Result<AuthIdentity>) { ++called; }, "10.0.0.1");
+  EXPECT_NE(again, 0u);
+  int second = server.accept();
+  EXPECT_GE(second, 0);
+  if (second >= 0) ::close(second);
 }
 
 }  // namespace

@@ -94,6 +94,13 @@ TEST(EndpointHandshake, SniFilterRefusesWithIllegalParameter) {
   EXPECT_EQ(info.code, kCryptoError | kAlertIllegalParameter);
   EXPECT_FALSE(client->recorder.get(refused).established);
   EXPECT_TRUE(server->recorder.all().empty());
+  // Never announced, yet visible: counted and reported with its id and reason.
+  auto refusals = server->recorder.refusals();
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_NE(refusals[0].connection, 0u);
+  EXPECT_EQ(refusals[0].sni, std::optional<std::string>("forbidden"));
+  EXPECT_NE(refusals[0].reason.find("refused by the server"), std::string::npos) << refusals[0].reason;
+  EXPECT_EQ(server->on_loop([&] { return server->endpoint->stats().tls_handshakes_refused; }), 1u);
 
   ConnectionId allowed = connect(*client, server_address(*server), with_sni("allowed"));
   EXPECT_TRUE(wait_established(*client, allowed));
@@ -125,12 +132,20 @@ TEST(EndpointHandshake, UnderscoreSniRefusedByGnuTlsCleanly) {
   EXPECT_TRUE(poll_until(
       [&] { return server->on_loop([&] { return server->endpoint->stats().connections_refused; }) == 1; }));
   EXPECT_TRUE(server->recorder.all().empty());  // never announced to the application
+  auto refusals = server->recorder.refusals();
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_NE(refusals[0].connection, 0u);
+  EXPECT_EQ(refusals[0].sni, std::optional<std::string>("_probe"));
+  EXPECT_EQ(refusals[0].remote.port(),
+            client->on_loop([&] { return client->endpoint->local_address().port(); }));
+  EXPECT_EQ(server->on_loop([&] { return server->endpoint->stats().tls_handshakes_refused; }), 1u);
   log::set_sink({});
   log::set_level(saved_level);
   std::lock_guard lock(mutex);
   bool explained = false;
   for (const auto& line : lines)
-    explained = explained || line.find("'_probe' refused by GnuTLS") != std::string::npos;
+    explained = explained || (line.find("'_probe' refused by GnuTLS") != std::string::npos &&
+                              line.find("TLS handshake of connection") != std::string::npos);
   EXPECT_TRUE(explained);
 }
 
@@ -151,6 +166,8 @@ TEST(EndpointHandshake, AlpnMismatchRefused) {
       [&] { return server->on_loop([&] { return server->endpoint->stats().connections_refused; }) == 1; }));
   EXPECT_TRUE(server->recorder.all().empty());
   EXPECT_EQ(server->on_loop([&] { return server->endpoint->connection_count(); }), 0u);
+  EXPECT_EQ(server->recorder.refusals().size(), 1u);
+  EXPECT_EQ(server->on_loop([&] { return server->endpoint->stats().tls_handshakes_refused; }), 1u);
 }
 
 TEST(EndpointHandshake, PinnedCertificateAccepted) {

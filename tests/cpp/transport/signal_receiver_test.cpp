@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <random>
 
+#include "core/clock.hpp"
+
 namespace wzp::transport {
 namespace {
 
@@ -213,6 +215,69 @@ TEST(SignalReceiver, RandomInputStaysWithinBounds) {
     ASSERT_LE(r.buffered_bytes(), 20000u);
     ASSERT_LE(r.tracked_streams(), 16u);
   }
+}
+
+// A clock the tests advance by hand.
+uint64_t g_fake_now = 1'000'000'000;
+uint64_t fake_now() noexcept { return g_fake_now; }
+struct FakeClock {
+  FakeClock() { clock::set_source(&fake_now); }
+  ~FakeClock() { clock::set_source(nullptr); }
+};
+
+Bytes partial(uint32_t declared, size_t body) {
+  Bytes out(4 + body, 'x');
+  store_be32(out.data(), declared);
+  return out;
+}
+
+TEST(SignalReceiver, TighterLimitsFailStreamsThatBreakThem) {
+  SignalReceiver r(0, kMiB, 4 * kMiB, 100);
+  EXPECT_FALSE(r.on_data(0, partial(100'000, 30'000), false).error);  // declares more than the new cap
+  EXPECT_FALSE(r.on_data(4, partial(10'000, 9'000), false).error);
+  EXPECT_FALSE(r.on_data(8, partial(10'000, 5'000), false).error);
+  EXPECT_FALSE(r.on_data(12, frame(as_bytes("done")), true).error);  // complete, waits for its turn
+  auto failed = r.set_limits(16 * 1024, 8 * 1024);
+  // Stream 0 by its declared length, then the largest partial body (stream 4)
+  // until what is held fits.
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed[0].first, 0);
+  EXPECT_EQ(failed[0].second.code, Errc::too_large);
+  EXPECT_EQ(failed[1].first, 4);
+  EXPECT_EQ(r.buffered_bytes(), 5'000u + 4u);
+  // New data is held to the new limits.
+  auto more = r.on_data(8, Bytes(4'000, 'y'), false);
+  ASSERT_TRUE(more.error);
+  EXPECT_EQ(more.error->code, Errc::too_large);
+  // Failed streams are skipped: the complete message on stream 12 comes out.
+  auto messages = drain(r);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(as_chars(messages[0]), "done");
+  EXPECT_EQ(r.buffered_bytes(), 0u);
+}
+
+TEST(SignalReceiver, UnfinishedStreamsExpire) {
+  FakeClock fake;
+  SignalReceiver r(0, kMiB, 4 * kMiB, 100);
+  const uint64_t timeout = 10'000'000'000;
+  EXPECT_FALSE(r.next_expiry(timeout));
+  r.on_open(0);
+  EXPECT_FALSE(r.on_data(0, partial(100, 50), false).error);
+  g_fake_now += 4'000'000'000;
+  EXPECT_FALSE(r.on_data(4, partial(100, 10), false).error);
+  EXPECT_EQ(r.next_expiry(timeout), g_fake_now - 4'000'000'000 + timeout);
+  EXPECT_TRUE(r.expire(g_fake_now, timeout).empty());
+  g_fake_now += 6'000'000'000;  // stream 0 is 10 s old, stream 4 is 6 s old
+  auto failed = r.expire(g_fake_now, timeout);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].first, 0);
+  EXPECT_EQ(failed[0].second.code, Errc::timeout);
+  EXPECT_EQ(r.buffered_bytes(), 10u);
+  EXPECT_EQ(r.next_expiry(timeout), g_fake_now - 6'000'000'000 + timeout);
+  // Completing stream 4 leaves nothing to expire.
+  EXPECT_TRUE(r.on_data(4, Bytes(90, 'z'), true).completed);
+  EXPECT_FALSE(r.next_expiry(timeout));
+  EXPECT_EQ(drain(r).size(), 1u);
 }
 
 }  // namespace

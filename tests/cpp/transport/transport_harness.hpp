@@ -72,6 +72,7 @@ class Recorder {
         ++s.closed_count;
       });
     };
+    cb.on_handshake_refused = [this](const HandshakeRefusal& r) { update([&] { refusals_.push_back(r); }); };
     return cb;
   }
 
@@ -90,6 +91,13 @@ class Recorder {
   std::map<ConnectionId, PerConnection> all() {
     std::lock_guard lock(mutex_);
     return conns_;
+  }
+
+  /// What on_handshake_refused reported (kept apart: refused attempts are
+  /// usually never announced).
+  std::vector<HandshakeRefusal> refusals() {
+    std::lock_guard lock(mutex_);
+    return refusals_;
   }
 
   /// Optional extra behaviour, run on the loop thread after recording.
@@ -112,6 +120,7 @@ class Recorder {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::map<ConnectionId, PerConnection> conns_;
+  std::vector<HandshakeRefusal> refusals_;
 };
 
 /// One endpoint on its own loop thread.
