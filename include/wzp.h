@@ -554,6 +554,13 @@ typedef struct wzp_relay_config {
   uint32_t sender_burst_datagrams; /* burst above the sustained rate; default 100 */
   uint32_t sender_bytes_per_s;     /* sustained bytes/s per participant (bursts: half a second's worth);
                                       default 262144 */
+  /* Admission under load (see docs/PROTOCOL.md, half-open handshakes and token checks): */
+  uint32_t max_handshakes;       /* QUIC handshakes in progress at once; over half of it new clients must
+                                    answer a Retry first; 0 (default): max(16, max_sessions / 4) */
+  uint32_t handshake_timeout_ms; /* a QUIC handshake not completed by then is dropped; default 3000 */
+  uint32_t auth_max_pending;     /* token checks in flight at once; beyond: WZP_CLOSE_AUTH_UNAVAILABLE;
+                                    default 256 */
+  uint32_t auth_max_pending_per_address; /* the same, per client IP address; default 4 */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {

@@ -117,6 +117,11 @@ void bind_live(py::module_& m) {
         c.sender_datagrams_per_s = get_or<uint32_t>(cfg, "sender_datagrams_per_s", c.sender_datagrams_per_s);
         c.sender_burst_datagrams = get_or<uint32_t>(cfg, "sender_burst_datagrams", c.sender_burst_datagrams);
         c.sender_bytes_per_s = get_or<uint32_t>(cfg, "sender_bytes_per_s", c.sender_bytes_per_s);
+        c.max_handshakes = get_or<uint32_t>(cfg, "max_handshakes", c.max_handshakes);
+        c.handshake_timeout_ms = get_or<uint32_t>(cfg, "handshake_timeout_ms", c.handshake_timeout_ms);
+        c.auth_max_pending = get_or<uint32_t>(cfg, "auth_max_pending", c.auth_max_pending);
+        c.auth_max_pending_per_address =
+            get_or<uint32_t>(cfg, "auth_max_pending_per_address", c.auth_max_pending_per_address);
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);

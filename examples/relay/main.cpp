@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
   bool allow_mismatch = false, require_v2 = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
+  uint32_t max_handshakes = 0, handshake_timeout = 3000, auth_pending = 256, auth_pending_per_address = 4;
   app.add_option("--listen", listen, "UDP address to listen on, IP:port or [IPv6]:port (port 0 picks one)")
       ->capture_default_str();
   app.add_option(
@@ -105,6 +106,21 @@ int main(int argc, char** argv) {
   app.add_option("--sender-bytes-per-s", sender_bps,
                  "media bytes per second each participant may send (0 = no limit); bursts of half a second")
       ->capture_default_str();
+  app.add_option("--max-handshakes", max_handshakes,
+                 "QUIC handshakes in progress at once; over half of it clients must answer a Retry "
+                 "(0 = max(16, max-sessions / 4))")
+      ->capture_default_str();
+  app.add_option("--handshake-timeout-ms", handshake_timeout,
+                 "a QUIC handshake not completed by then is dropped")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--auth-max-pending", auth_pending, "token checks in flight at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--auth-max-pending-per-address", auth_pending_per_address,
+                 "token checks in flight at once from one client IP address")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -147,6 +163,10 @@ int main(int argc, char** argv) {
   config.sender_datagrams_per_s = sender_pps;
   config.sender_burst_datagrams = sender_burst;
   config.sender_bytes_per_s = sender_bps;
+  config.max_handshakes = max_handshakes;
+  config.handshake_timeout_ms = handshake_timeout;
+  config.auth_max_pending = auth_pending;
+  config.auth_max_pending_per_address = auth_pending_per_address;
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);

@@ -130,6 +130,11 @@ void wzp_relay_config_init(wzp_relay_config* config) {
   config->sender_datagrams_per_s = rate.datagrams_per_s;
   config->sender_burst_datagrams = rate.burst_datagrams;
   config->sender_bytes_per_s = rate.bytes_per_s;
+  const relay::RelayConfig defaults;
+  config->max_handshakes = static_cast<uint32_t>(defaults.max_handshakes);
+  config->handshake_timeout_ms = defaults.handshake_timeout_ms;
+  config->auth_max_pending = static_cast<uint32_t>(defaults.max_auth_pending);
+  config->auth_max_pending_per_address = static_cast<uint32_t>(defaults.max_auth_pending_per_address);
 }
 
 int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
@@ -184,6 +189,15 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     }
     relay->fingerprint = rc.identity.fingerprint().to_display();
     rc.sender_rate = {c.sender_datagrams_per_s, c.sender_burst_datagrams, c.sender_bytes_per_s};
+    rc.max_handshakes = c.max_handshakes;
+    if (c.handshake_timeout_ms == 0)
+      return fail(Errc::invalid_argument, "handshake_timeout_ms must be at least 1");
+    rc.handshake_timeout_ms = c.handshake_timeout_ms;
+    if (c.auth_max_pending == 0 || c.auth_max_pending_per_address == 0)
+      return fail(Errc::invalid_argument,
+                  "auth_max_pending and auth_max_pending_per_address must be at least 1");
+    rc.max_auth_pending = c.auth_max_pending;
+    rc.max_auth_pending_per_address = c.auth_max_pending_per_address;
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     *out = relay.release();
     return WZP_OK;

@@ -14,7 +14,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 help=$("$bin/wzp-relay" --help)
 for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --identity --cert --key --room-acl \
-            --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level --require-session-v2; do
+            --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level --require-session-v2 \
+            --sender-datagrams-per-s --sender-burst --sender-bytes-per-s --max-handshakes --handshake-timeout-ms \
+            --auth-max-pending --auth-max-pending-per-address; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
 "$bin/wzp-call" --help | grep -q -- "--relay" || fail "wzp-call --help does not document --relay"

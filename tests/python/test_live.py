@@ -360,3 +360,17 @@ def test_sender_rate_policing_is_configurable_and_counted():
             assert stats[key] == 0
         alice.hangup()
         bob.hangup()
+
+
+def test_admission_limits_are_keyword_arguments():
+    with pytest.raises(wzp.WzpError) as err:
+        wzp.Relay(handshake_timeout_ms=0)
+    assert err.value.name == "WZP_ERR_INVALID_ARGUMENT"
+    assert "handshake_timeout_ms" in str(err.value)
+    with pytest.raises(wzp.WzpError):
+        wzp.Relay(auth_max_pending_per_address=0)
+    with wzp.Relay(max_handshakes=2, handshake_timeout_ms=2000, auth_max_pending=8,
+                   auth_max_pending_per_address=2) as relay:
+        alice = wzp.Client(port=relay.port, room="limits").connect(TIMEOUT)
+        assert relay.stats()["sessions_active"] == 1
+        alice.hangup()

@@ -118,7 +118,8 @@ class Relay(_EventSource):
     phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity,
     require_session_v2 (refuse clients that do not agree to the v2 media session).
     sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s (per-sender rate
-    policing; 0 = no limit).
+    policing; 0 = no limit), max_handshakes, handshake_timeout_ms, auth_max_pending,
+    auth_max_pending_per_address (admission under load).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None, **options: Any):

@@ -99,6 +99,10 @@ TEST(CapiLive, ConfigDefaultsAreDocumented) {
   EXPECT_EQ(r.phase_timeout_ms, 10000u);
   EXPECT_EQ(r.idle_timeout_ms, 30000u);
   EXPECT_EQ(r.acl_enabled, 0);
+  EXPECT_EQ(r.max_handshakes, 0u);  // max(16, max_sessions / 4)
+  EXPECT_EQ(r.handshake_timeout_ms, 3000u);
+  EXPECT_EQ(r.auth_max_pending, 256u);
+  EXPECT_EQ(r.auth_max_pending_per_address, 4u);
   wzp_client_config c;
   wzp_client_config_init(&c);
   EXPECT_EQ(c.struct_size, sizeof c);
@@ -372,6 +376,58 @@ TEST(CapiLive, CallbacksReplaceTheQueueAndRevokeRefusesAnAuthenticatedClient) {
   EXPECT_EQ(st.auth_rejected, 0u);
   EXPECT_EQ(st.rejected_acl, 1u);
   EXPECT_EQ(st.handshakes_ok, 1u);
+}
+
+TEST(CapiLive, AdmissionLimitsAreValidated) {
+  wzp_relay* relay = nullptr;
+  wzp_relay_config r;
+  wzp_relay_config_init(&r);
+  r.handshake_timeout_ms = 0;
+  EXPECT_EQ(wzp_relay_new(&r, &relay), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(wzp_last_error()).find("handshake_timeout_ms"), std::string::npos);
+  wzp_relay_config_init(&r);
+  r.auth_max_pending_per_address = 0;
+  EXPECT_EQ(wzp_relay_new(&r, &relay), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(wzp_last_error()).find("auth_max_pending"), std::string::npos);
+  EXPECT_EQ(relay, nullptr);
+}
+
+// auth_max_pending_per_address reaches the relay: with 1, a second token from the same
+// address while the first is still being checked is refused at once.
+TEST(CapiLive, TokenChecksPerAddressAreBoundedByTheConfig) {
+  wzp::test_support::AuthStandIn auth;  // outlives the relay
+  auth.set("tok-slow", wzp::test_support::AuthStandIn::hangs());
+  wzp_relay_config rc;
+  wzp_relay_config_init(&rc);
+  std::string auth_url = auth.url();
+  rc.auth_url = auth_url.c_str();
+  rc.allow_identity_mismatch = 1;
+  rc.auth_max_pending_per_address = 1;
+  RelayOwner relay;
+  uint16_t port = start_relay(relay, &rc);
+
+  auto cc = client_config(port, "slow");
+  cc.token = "tok-slow";
+  ClientOwner first;
+  ASSERT_EQ(wzp_client_new(&cc, &first.h), WZP_OK);
+  ASSERT_EQ(wzp_client_connect(first.h), WZP_OK);
+  // The first check is in flight once the stand-in has its request.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWaitMs);
+  while (auth.requests().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(auth.requests().size(), 1u);
+
+  ClientOwner second;
+  ASSERT_EQ(wzp_client_new(&cc, &second.h), WZP_OK);
+  ASSERT_EQ(wzp_client_connect(second.h), WZP_OK);
+  wzp_event ev;
+  wzp_event_init(&ev);
+  ASSERT_TRUE(next_of_type(second.h, WZP_EVENT_CLOSED, &ev));
+  EXPECT_EQ(ev.close_code, uint64_t{WZP_CLOSE_AUTH_UNAVAILABLE});
+  wzp_event_clear(&ev);
+  EXPECT_EQ(auth.requests().size(), 1u);  // the second token never reached the auth server
+  auth.release_hanging();
 }
 
 TEST(CapiLive, AclFileAndPinnedCertificate) {
