@@ -262,8 +262,10 @@ TEST_F(LiveAuth, ClientLeavingWhileItsTokenIsChecked) {
   c->client->hangup(wire::HangupReason::normal);
   ASSERT_TRUE(c->wait_closed());
   ASSERT_TRUE(eventually([&] { return relay->counters().sessions_active.load() == 0; }));
+  // The check was cancelled when its connection went away, not merely outlived.
+  EXPECT_EQ(relay->counters().auth_cancelled.load(), 1u);
   auth.release_hanging();
-  relay->server->stop();  // joins the auth workers; their results have been handled after this
+  relay->server->stop();  // joins the auth thread; any late result has been handled after this
   EXPECT_EQ(relay->count(relay::RelayEventType::rejected), 0u);
   EXPECT_EQ(relay->count(relay::RelayEventType::joined), 0u);
   EXPECT_EQ(relay->counters().auth_ok.load(), 0u);
