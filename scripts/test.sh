@@ -75,11 +75,12 @@ case "$mode" in
     configure_and_build build-asan "${asan_args[@]}" -DWZP_BUILD_BENCH=OFF
     ctest --test-dir build-asan --output-on-failure -j "$jobs"
     # The Python tests against the ASan build of the extension. The interpreter is not
-    # instrumented, so the ASan runtime must be loaded first (LD_PRELOAD). Leak checking is
+    # instrumented, so the ASan runtime must be loaded first (LD_PRELOAD), and libstdc++ with it
+    # (python does not link it, and ASan must find the real __cxa_throw at start). Leak checking is
     # off for this run only: CPython deliberately does not free its interned objects and
     # module state at exit, and every such allocation would be reported; leaks of the
     # library itself are covered by the C++ tests above, which run with detect_leaks=1.
-    pytest_env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1)
+    pytest_env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1)
     python_tests build-asan "${asan_args[@]}"
     ;;
   tsan)
