@@ -6,6 +6,7 @@ Install without network access from Debian's python3:
     .venv/bin/pip install --no-build-isolation .
 """
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,8 @@ class CMakeBuild(build_ext):
             "-DWZP_BUILD_PYTHON=ON", "-DWZP_BUILD_TESTS=OFF",
             "-DWZP_BUILD_BENCH=OFF", "-DWZP_BUILD_EXAMPLES=OFF",
         ]
+        # Extra CMake arguments, e.g. a sanitizer build or ccache (scripts/test.sh sets them).
+        cmake_args += shlex.split(os.environ.get("WZP_CMAKE_ARGS", ""))
         subprocess.run(cmake_args, check=True, stdout=subprocess.DEVNULL)
         jobs = str(os.cpu_count() or 2)
         subprocess.run(["cmake", "--build", str(build_dir), "--target", "_wzp", "-j", jobs], check=True)

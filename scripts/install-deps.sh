@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   clang libclang-rt-14-dev
   libsodium-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
   libopus-dev libcodec2-dev nlohmann-json3-dev libcurl4-gnutls-dev

@@ -19,7 +19,11 @@ std::string profile_json(const std::string& name) {
 std::string offer_json(const Bytes& identity_pub, const Bytes& eph, const Bytes& sig,
                        const std::vector<std::string>& profiles) {
   std::string list;
-  for (const auto& p : profiles) list += (list.empty() ? "" : ",") + profile_json(p);
+  for (const auto& p : profiles) {
+    // Appended piecewise: `"," + std::string` trips GCC 12's -Wrestrict false positive at -O3.
+    if (!list.empty()) list += ',';
+    list += profile_json(p);
+  }
   return R"({"CallOffer":{"identity_pub":)" + json_byte_array(identity_pub) + R"(,"ephemeral_pub":)" +
          json_byte_array(eph) + R"(,"signature":)" + json_byte_array(sig) + R"(,"supported_profiles":[)" +
          list + "]}}";
