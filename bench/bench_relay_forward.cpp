@@ -385,6 +385,10 @@ std::optional<Outcome> run_relay(const Load& load) {
   config.listen_port = 0;
   config.max_sessions = load.participants() + 4;
   if (load.initial_rtt_ms) config.transport.initial_rtt_ms = *load.initial_rtt_ms;
+  // Unpaced senders go far beyond a voice stream's rate on purpose: the
+  // per-sender policing would measure itself, so it is off there. Paced
+  // (voice-like) runs keep the default policing, which admits them whole.
+  if (load.unpaced) config.sender_rate = {0, 0, 0};
   auto relay = relay::RelayServer::start(std::move(config), nullptr);
   if (!relay) {
     std::fprintf(stderr, "relay: %s\n", relay.error().message.c_str());

@@ -4,21 +4,9 @@
 
 namespace wzp::relay {
 namespace {
-constexpr double kNsPerSecond = 1e9;
 // The byte bucket holds at least one full-size packet, or nothing would pass.
 constexpr double kMinByteCapacity = 1500;
 }  // namespace
-
-TokenBucket::TokenBucket(double rate, double capacity, uint64_t now_ns) noexcept
-    : rate_per_ns_(rate / kNsPerSecond), capacity_(capacity), tokens_(capacity), last_ns_(now_ns) {}
-
-bool TokenBucket::has(uint64_t now_ns, double amount) noexcept {
-  if (now_ns > last_ns_) {
-    tokens_ = std::min(capacity_, tokens_ + static_cast<double>(now_ns - last_ns_) * rate_per_ns_);
-    last_ns_ = now_ns;
-  }
-  return tokens_ >= amount;
-}
 
 SenderPolicer::SenderPolicer(const SenderRateLimit& limit, uint64_t now_ns) noexcept
     : limit_datagrams_(limit.datagrams_per_s != 0),
@@ -30,8 +18,8 @@ bool SenderPolicer::admit(uint64_t now_ns, size_t bytes) noexcept {
   const auto size = static_cast<double>(bytes);
   if (limit_datagrams_ && !datagrams_.has(now_ns, 1)) return false;
   if (limit_bytes_ && !bytes_.has(now_ns, size)) return false;
-  if (limit_datagrams_) datagrams_.take(1);
-  if (limit_bytes_) bytes_.take(size);
+  if (limit_datagrams_) datagrams_.consume(1);
+  if (limit_bytes_) bytes_.consume(size);
   return true;
 }
 

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/token_bucket.hpp"
+
 namespace wzp::relay {
 
 /// 0 in a field: that dimension is not limited.
@@ -15,22 +17,6 @@ struct SenderRateLimit {
   uint32_t burst_datagrams = 100;
   /// Sustained bytes per second; bursts of up to half a second's worth.
   uint32_t bytes_per_s = 256 * 1024;
-};
-
-class TokenBucket {
- public:
-  TokenBucket() = default;
-  /// `rate` tokens per second, at most `capacity` stored; starts full.
-  TokenBucket(double rate, double capacity, uint64_t now_ns) noexcept;
-  /// Refills up to `now_ns`, then whether `amount` tokens were available.
-  bool has(uint64_t now_ns, double amount) noexcept;
-  void take(double amount) noexcept { tokens_ -= amount; }
-
- private:
-  double rate_per_ns_ = 0;
-  double capacity_ = 0;
-  double tokens_ = 0;
-  uint64_t last_ns_ = 0;
 };
 
 class SenderPolicer {
