@@ -578,11 +578,11 @@ typedef struct wzp_relay_stats {
   uint64_t media_sessions_v2;        /* participants joined with the v2 media session */
   uint64_t media_sessions_reference; /* participants joined with the reference media session */
   /* Since 0.2.0 (QUIC endpoint; see docs/PROTOCOL.md, half-open handshakes and stateless reset): */
-  uint64_t handshakes_in_progress; /* QUIC handshakes now (not counted in sessions_active) */
-  uint64_t handshakes_refused;     /* new connections dropped: the handshake budget was full */
-  uint64_t handshake_timeouts;     /* handshakes that did not complete within the deadline */
-  uint64_t retries_sent;           /* Retry packets sent (address validation under load) */
-  uint64_t stateless_resets_sent;  /* resets for packets of connections the relay does not know */
+  uint64_t handshakes_in_progress;   /* QUIC handshakes now (not counted in sessions_active) */
+  uint64_t handshakes_refused;       /* new connections dropped: the handshake budget was full */
+  uint64_t handshake_timeouts;       /* handshakes that did not complete within the deadline */
+  uint64_t retries_sent;             /* Retry packets sent (address validation under load) */
+  uint64_t stateless_resets_sent;    /* resets for packets of connections the relay does not know */
   uint64_t tls_refused;              /* TLS handshakes refused (SNI, ALPN, ...); each is a REJECTED event */
   uint64_t datagrams_rate_limited;   /* not forwarded: over the sender's rate limit */
   uint64_t signal_streams_timed_out; /* joined participants' signal streams reset: unfinished for 10 s */
