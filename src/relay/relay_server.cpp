@@ -242,9 +242,11 @@ void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCod
     peer.deadline.reset();
   }
   counter.fetch_add(1, std::memory_order_relaxed);
-  WZP_LOG(warn, kLog,
-          "rejecting " + describe_peer(peer.remote, peer.room) + ": " +
-              std::string(wire::close_code_name(code_value(code))) + " (" + reason + ")");
+  // Any client can make the relay reject it (a bad token, junk signals): throttled.
+  reject_log_.write_lazy([&] {
+    return "rejecting " + describe_peer(peer.remote, peer.room) + ": " +
+           std::string(wire::close_code_name(code_value(code))) + " (" + reason + ")";
+  });
   RelayEvent event{RelayEventType::rejected, peer.id, peer.room, peer.fingerprint, {}};
   event.close = {transport::CloseKind::local, wire::code_value(code), false, reason};
   emit(std::move(event));

@@ -113,7 +113,8 @@ class RelayServer {
   std::unique_ptr<AuthClient> auth_;
   RoomRegistry registry_;
   std::map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
-  ThrottledLog full_log_{log::Level::warn, "relay"};  // refusals anyone can cause by connecting
+  ThrottledLog full_log_{log::Level::warn, "relay"};    // refusals anyone can cause by connecting
+  ThrottledLog reject_log_{log::Level::warn, "relay"};  // rejections of clients that have not joined
   std::vector<uint64_t> fanout_scratch_;
   Bytes forward_buffer_;
   bool stopped_ = false;

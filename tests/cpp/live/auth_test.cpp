@@ -3,8 +3,10 @@
 // refuses or gives up with a distinct close code and reason for each outcome.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 
+#include "core/log.hpp"
 #include "handshake/signal_handshake.hpp"
 #include "live_harness.hpp"
 
@@ -174,6 +176,31 @@ TEST_F(LiveAuth, NoTokenToARelayThatRequiresOne) {
   EXPECT_TRUE(auth.requests().empty());
   EXPECT_EQ(relay->counters().auth_ok.load(), 0u);
   EXPECT_EQ(relay->counters().auth_unavailable.load(), 0u);
+}
+
+// Any client can get itself rejected (here: no token), so the relay's
+// "rejecting" lines are throttled: 30 rejections in a row log a few lines,
+// while every one is still counted and reported as an event.
+TEST_F(LiveAuth, RejectionsOfUnauthenticatedClientsLogABoundedNumberOfLines) {
+  std::atomic<size_t> rejecting_lines{0};
+  const auto previous_level = log::level();
+  log::set_level(log::Level::info);
+  log::set_sink([&](log::Level, std::string_view, std::string_view message) {
+    if (message.starts_with("rejecting ")) ++rejecting_lines;
+  });
+  start();
+  constexpr size_t kClients = 30;
+  for (size_t i = 0; i < kClients; ++i) {
+    auto c = TestClient::connect(client_config(*relay, "room-auth"));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->wait_closed());
+  }
+  ASSERT_TRUE(eventually([&] { return relay->count(relay::RelayEventType::rejected) == kClients; }));
+  log::set_sink({});
+  log::set_level(previous_level);
+  EXPECT_EQ(relay->counters().auth_rejected.load(), kClients);
+  EXPECT_GE(rejecting_lines.load(), 1u);
+  EXPECT_LT(rejecting_lines.load(), kClients / 2);
 }
 
 TEST_F(LiveAuth, TokenToARelayWithoutAuth) {
