@@ -39,7 +39,9 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig
 "$cc" -std=c99 -o "$work/example_pc" "$src/examples/c/example.c" $(pkg-config --cflags --libs wzp) \
   || fail "example.c does not build with pkg-config --cflags --libs wzp"
 LD_LIBRARY_PATH=$libdir "$work/example_pc" >"$work/pc.out" || fail "the pkg-config build does not run"
-LD_LIBRARY_PATH=$libdir ldd "$work/example_pc" | grep -q "libwzp.so.0 => $libdir/" || fail "example_pc did not load the installed libwzp"
+# ldd's whole output first: `ldd | grep -q` under pipefail fails when grep stops reading early.
+deps=$(LD_LIBRARY_PATH=$libdir ldd "$work/example_pc")
+grep -q "libwzp.so.0 => $libdir/" <<<"$deps" || fail "example_pc did not load the installed libwzp"
 
 # 2. find_package(wzp) with the imported target wzp::wzp.
 cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_C_COMPILER="$cc" \
@@ -47,8 +49,8 @@ cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_C_COMPILER="$
   || fail "find_package(wzp) failed: $(cat "$work/consumer.log")"
 cmake --build "$work/consumer" >>"$work/consumer.log" 2>&1 || fail "the find_package build failed: $(cat "$work/consumer.log")"
 LD_LIBRARY_PATH=$libdir "$work/consumer/consumer" >"$work/cmake.out" || fail "the find_package build does not run"
-LD_LIBRARY_PATH=$libdir ldd "$work/consumer/consumer" | grep -q "libwzp.so.0 => $libdir/" \
-  || fail "consumer did not load the installed libwzp"
+deps=$(LD_LIBRARY_PATH=$libdir ldd "$work/consumer/consumer")
+grep -q "libwzp.so.0 => $libdir/" <<<"$deps" || fail "consumer did not load the installed libwzp"
 
 # 3. The Debian package (cpack -G DEB): the library inside, runtime dependencies from dpkg-shlibdeps.
 (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/deb") >"$work/cpack.log" 2>&1 \

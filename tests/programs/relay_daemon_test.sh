@@ -19,7 +19,7 @@ for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --id
             --auth-max-pending --auth-max-pending-per-address; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
-"$bin/wzp-call" --help | grep -q -- "--relay" || fail "wzp-call --help does not document --relay"
+grep -q -- "--relay" <<<"$("$bin/wzp-call" --help)" || fail "wzp-call --help does not document --relay"
 
 if "$bin/wzp-relay" --listen nonsense >"$work/bad.out" 2>&1; then fail "a bad --listen was accepted"; fi
 grep -q "is not IP:port" "$work/bad.out" || fail "bad --listen gave no clear error: $(cat "$work/bad.out")"
