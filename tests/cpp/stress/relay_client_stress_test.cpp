@@ -213,7 +213,9 @@ void free_while_waiting(Handle* handle, Next next, Free free) {
     });
   }
   ASSERT_TRUE(eventually([&] { return entered.load() == kWaiters; }));
-  std::this_thread::sleep_for(10ms);  // let them block (ordering only, nothing timed)
+  // Let them block: a waiter not yet inside next_event when free starts would be the
+  // caller's race (wzp.h). Ordering only, nothing timed; generous for loaded CI machines.
+  std::this_thread::sleep_for(100ms);
   free(handle);
   for (auto& w : waiters) w.join();
   EXPECT_EQ(closed.load(), kWaiters);
