@@ -239,3 +239,21 @@ def test_dispatcher_hands_events_out_first_come_first_served():
         os.close(q.write_fd)
 
     run(scenario())
+
+
+def test_dispatcher_passes_a_read_error_to_the_waiters():
+    async def scenario():
+        q = FakeQueue()
+
+        def failing_poll():
+            raise wzp.WzpError(-4, "WZP_ERR_INTERNAL", "broken")
+
+        d = _dispatch.Dispatcher(failing_poll, q.read_fd, asyncio.get_running_loop())
+        q.push("x")
+        with pytest.raises(wzp.WzpError, match="broken"):
+            await _dispatch.next_event(d, TIMEOUT)
+        assert not d._reading
+        os.close(q.read_fd)
+        os.close(q.write_fd)
+
+    run(scenario())

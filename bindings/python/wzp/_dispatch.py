@@ -79,7 +79,8 @@ class Dispatcher:
                 event = self._poll()
             except WzpError as error:
                 if error.name != _CLOSED:
-                    raise
+                    self._fail(error)
+                    return
                 self.closed_error = error
                 break
             if event is None:
@@ -90,6 +91,15 @@ class Dispatcher:
                     future.set_result(event)
         self._hand_out()
         self._set_reading(self._wanted())
+
+    def _fail(self, error: WzpError) -> None:
+        """A read failed unexpectedly: every current waiter gets the error (later ones retry)."""
+        for future in list(self._waiters) + [f for _, f in self._watchers]:
+            if not future.done():
+                future.set_exception(error)
+        self._waiters.clear()
+        self._watchers.clear()
+        self._set_reading(False)
 
     def _hand_out(self) -> None:
         while self._waiters:
