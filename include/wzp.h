@@ -611,6 +611,11 @@ WZP_API int wzp_relay_stop(wzp_relay* relay);
 WZP_API void wzp_relay_free(wzp_relay* relay);
 /** The bound UDP port. Errors: INVALID_STATE (not started yet). Thread-safe. */
 WZP_API int wzp_relay_port(const wzp_relay* relay, uint16_t* out_port);
+/** The bound address as text, from the socket itself: "127.0.0.1:4433", or "[::1]:4433" for IPv6
+ *  (the host as bound, e.g. "0.0.0.0" for every interface, and the real port when listen_port was
+ *  0). A 64-byte buf always suffices. Errors: INVALID_ARGUMENT (NULL),
+ *  INVALID_STATE (not started yet), BUFFER_TOO_SMALL. Thread-safe. */
+WZP_API int wzp_relay_address(const wzp_relay* relay, char* buf, size_t buf_len);
 /** The relay identity's fingerprint in display form (buf >= 40 bytes). */
 WZP_API int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_len);
 /** SHA-256 of the relay's TLS certificate (DER), for clients that pin it.

@@ -294,6 +294,16 @@ int wzp_relay_port(const wzp_relay* relay, uint16_t* out_port) {
   return WZP_OK;
 }
 
+int wzp_relay_address(const wzp_relay* relay, char* buf, size_t buf_len) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(buf);
+    auto* server = relay->live();
+    if (server == nullptr) return fail(Errc::invalid_state, "the relay is not started");
+    return capi::copy_c_string(server->address(), buf, buf_len);
+  });
+}
+
 int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);

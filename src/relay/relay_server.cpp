@@ -108,6 +108,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   if (!endpoint) return std::move(endpoint).error();
   self->endpoint_ = std::move(*endpoint);
   self->port_ = self->endpoint_->local_address().port();
+  self->address_ = self->endpoint_->local_address().to_string();
   self->loop_.start();
 
   std::string auth = self->config_.auth_url ? "token auth via " + *self->config_.auth_url : "no token auth";

@@ -63,6 +63,8 @@ class RelayServer {
   void stop();
 
   uint16_t port() const noexcept { return port_; }
+  /// The bound socket address, "ip:port" or "[v6]:port" (the port 0 picked included).
+  const std::string& address() const noexcept { return address_; }
   const crypto::Identity& identity() const noexcept { return config_.identity; }
   const ByteArray<32>& certificate_sha256() const noexcept { return cert_sha256_; }
   const RelayCounters& counters() const noexcept { return counters_; }
@@ -108,6 +110,7 @@ class RelayServer {
   RelayCounters counters_;
   ByteArray<32> cert_sha256_{};
   uint16_t port_ = 0;
+  std::string address_;
 
   // loop-thread state (declared before loop_ so the loop thread stops first)
   std::unique_ptr<AuthClient> auth_;
