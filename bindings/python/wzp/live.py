@@ -115,7 +115,8 @@ class Relay(_EventSource):
     Keyword arguments mirror wzp_relay_config: host ("127.0.0.1"), port (0 picks one),
     identity (an Identity), identity_file, cert_file, key_file, auth_url,
     auth_timeout_ms, allow_identity_mismatch, max_sessions, max_room_size,
-    phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity,
+    phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, acl_default_deny (rooms
+    without ACL entries admit nobody; turns the ACL on), event_queue_capacity,
     require_session_v2 (refuse clients that do not agree to the v2 media session).
     sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s (per-sender rate
     policing; 0 = no limit), max_handshakes, handshake_timeout_ms, auth_max_pending,
@@ -169,16 +170,39 @@ class Relay(_EventSource):
         return json.loads(self._handle.rooms_json())
 
     def acl_set_enabled(self, enabled: bool) -> None:
+        """Turn the access list on or off (entries are kept either way). See wzp.h for the rules."""
         self._handle.acl_set_enabled(enabled)
 
+    def acl_set_default_deny(self, deny: bool) -> None:
+        """True: a room without entries admits nobody; False: everyone (does not turn the ACL on)."""
+        self._handle.acl_set_default_deny(deny)
+
     def acl_allow(self, room: str, fingerprint: str) -> None:
-        """Admit fingerprint (the auth token's) to room (the name the relay sees: the hashed SNI)."""
+        """Admit fingerprint to room: a room hash (32 hex digits) or "sni:NAME" for clients with
+        raw_room. The fingerprint checked is the token's with auth_url, else the handshake
+        identity's. A plain room name or a malformed fingerprint raises WzpError
+        (WZP_ERR_INVALID_ARGUMENT); see acl_allow_room_name."""
         self._handle.acl_allow(room, fingerprint)
 
     def acl_revoke(self, room: str, fingerprint: str) -> None:
+        """Remove one entry; the room stays listed (revoking its last entry admits nobody)."""
         self._handle.acl_revoke(room, fingerprint)
 
+    def acl_allow_room_name(self, room_name: str, fingerprint: str) -> None:
+        """acl_allow for a plain room name, hashed as clients hash it."""
+        self._handle.acl_allow_room_name(room_name, fingerprint)
+
+    def acl_revoke_room_name(self, room_name: str, fingerprint: str) -> None:
+        """acl_revoke for a plain room name."""
+        self._handle.acl_revoke_room_name(room_name, fingerprint)
+
+    def acl_clear_room(self, room: str) -> None:
+        """Forget the room's entries: it follows the default again."""
+        self._handle.acl_clear_room(room)
+
     def acl_load_file(self, path: str) -> None:
+        """Replace every entry from a file of "ROOM FINGERPRINT..." lines (validated, with the line
+        number in the error)."""
         self._handle.acl_load_file(path)
 
 
