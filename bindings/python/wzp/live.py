@@ -256,7 +256,11 @@ class Client(_EventSource):
         return self._handle.media_session
 
     def send_media(self, datagram: bytes) -> None:
-        """Send one media datagram. Raises WzpError (WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED)."""
+        """Send one media datagram. Raises WzpError (WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED).
+
+        Not end-to-end encrypted: the bytes cross the relay as given; QUIC protects each hop
+        only, and the handshake's session is with the relay, not the peers. Encrypt the
+        payload yourself if the relay must not read it."""
         self._handle.send_media(datagram)
 
     def send_signal(self, message: str) -> None:
