@@ -209,6 +209,32 @@ TEST(CapiAcl, RevokingTheLastEntryKeepsTheRoomClosed) {
   EXPECT_EQ(rejected_acl(relay), 2u);
 }
 
+// The list is asked before the room size: a full room still says ACL_DENIED to a stranger.
+TEST(CapiAcl, TheListIsCheckedBeforeTheRoomSize) {
+  IdentityOwner alice = random_identity(), bob = random_identity();
+  wzp_relay_config rc = relay_config();
+  rc.acl_enabled = 1;
+  rc.max_room_size = 1;
+  RelayOwner relay;
+  ASSERT_EQ(wzp_relay_new(&rc, &relay.h), WZP_OK);
+  ASSERT_EQ(wzp_relay_acl_allow_room_name(relay.h, "staff", alice.fingerprint().c_str()), WZP_OK);
+  uint16_t port = start(relay);
+  wzp_client_config c;
+  wzp_client_config_init(&c);
+  c.relay_host = "127.0.0.1";
+  c.relay_port = port;
+  c.room = "staff";
+  c.identity = alice.h;
+  ClientOwner inside;
+  ASSERT_EQ(wzp_client_new(&c, &inside.h), WZP_OK);
+  ASSERT_EQ(wzp_client_connect(inside.h), WZP_OK);
+  ASSERT_EQ(wzp_client_wait_joined(inside.h, kWaitMs), WZP_OK) << wzp_last_error();
+  expect_denied(attempt(port, "staff", bob.h), "is not allowed in room");
+  Outcome full = attempt(port, "staff", alice.h);
+  EXPECT_FALSE(full.joined);
+  EXPECT_EQ(full.close_code, uint64_t{WZP_CLOSE_ROOM_FULL});
+}
+
 TEST(CapiAcl, FileEntriesAreValidatedWithLineNumbers) {
   IdentityOwner alice = random_identity();
   std::string path = ::testing::TempDir() + "wzp_capi_acl_test.txt";
