@@ -122,6 +122,7 @@ void bind_live(py::module_& m) {
                              "idle_timeout_ms",
                              "acl_enabled",
                              "acl_file",
+                             "acl_default_deny",
                              "event_queue_capacity",
                              "sender_datagrams_per_s",
                              "sender_burst_datagrams",
@@ -156,6 +157,7 @@ void bind_live(py::module_& m) {
         c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
         c.acl_enabled = get_or<bool>(cfg, "acl_enabled", false) ? 1 : 0;
         c.acl_file = acl ? acl->c_str() : nullptr;
+        c.acl_default_deny = get_or<bool>(cfg, "acl_default_deny", false) ? 1 : 0;
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
         c.sender_datagrams_per_s = get_or<uint32_t>(cfg, "sender_datagrams_per_s", c.sender_datagrams_per_s);
         c.sender_burst_datagrams = get_or<uint32_t>(cfg, "sender_burst_datagrams", c.sender_burst_datagrams);
@@ -262,6 +264,10 @@ void bind_live(py::module_& m) {
            [](RelayHandle& r, bool on) {
              check(nogil([&] { return wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0); }));
            })
+      .def("acl_set_default_deny",
+           [](RelayHandle& r, bool on) {
+             check(nogil([&] { return wzp_relay_acl_set_default_deny(r.get(), on ? 1 : 0); }));
+           })
       .def("acl_allow",
            [](RelayHandle& r, const std::string& room, const std::string& fp) {
              check(nogil([&] { return wzp_relay_acl_allow(r.get(), room.c_str(), fp.c_str()); }));
@@ -269,6 +275,18 @@ void bind_live(py::module_& m) {
       .def("acl_revoke",
            [](RelayHandle& r, const std::string& room, const std::string& fp) {
              check(nogil([&] { return wzp_relay_acl_revoke(r.get(), room.c_str(), fp.c_str()); }));
+           })
+      .def("acl_allow_room_name",
+           [](RelayHandle& r, const std::string& name, const std::string& fp) {
+             check(nogil([&] { return wzp_relay_acl_allow_room_name(r.get(), name.c_str(), fp.c_str()); }));
+           })
+      .def("acl_revoke_room_name",
+           [](RelayHandle& r, const std::string& name, const std::string& fp) {
+             check(nogil([&] { return wzp_relay_acl_revoke_room_name(r.get(), name.c_str(), fp.c_str()); }));
+           })
+      .def("acl_clear_room",
+           [](RelayHandle& r, const std::string& room) {
+             check(nogil([&] { return wzp_relay_acl_clear_room(r.get(), room.c_str()); }));
            })
       .def("acl_load_file",
            [](RelayHandle& r, const std::string& path) {
@@ -424,6 +442,7 @@ void bind_live(py::module_& m) {
     d["phase_timeout_ms"] = c.phase_timeout_ms;
     d["idle_timeout_ms"] = c.idle_timeout_ms;
     d["acl_enabled"] = c.acl_enabled != 0;
+    d["acl_default_deny"] = c.acl_default_deny != 0;
     d["event_queue_capacity"] = c.event_queue_capacity;
     d["require_session_v2"] = c.require_session_v2 != 0;
     d["sender_datagrams_per_s"] = c.sender_datagrams_per_s;

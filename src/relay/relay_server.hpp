@@ -72,10 +72,13 @@ class RelayServer {
   /// hops onto the loop thread (inline when called on it or once stopped).
   transport::EndpointStats transport_stats() const;
 
+  /// Runs `change` on the access list, on the loop thread (inline when called on it),
+  /// before returning. Joins decided afterwards see the change.
+  void update_acl(const std::function<void(AccessList&)>& change);
   void set_acl_enabled(bool enabled);
   void acl_allow(const std::string& room, const std::string& fingerprint);
   void acl_revoke(const std::string& room, const std::string& fingerprint);
-  void acl_replace(std::map<std::string, std::set<std::string>> acl);
+  void acl_replace(AccessList::Rooms rooms);
   std::vector<RoomInfo> rooms() const;
 
  private:
@@ -114,6 +117,7 @@ class RelayServer {
 
   // loop-thread state (declared before loop_ so the loop thread stops first)
   std::unique_ptr<AuthClient> auth_;
+  AccessList acl_;
   RoomRegistry registry_;
   std::map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
   ThrottledLog full_log_{log::Level::warn, "relay"};    // refusals anyone can cause by connecting

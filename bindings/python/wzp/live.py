@@ -234,7 +234,7 @@ class Relay(_EventSource):
     seed file created when absent), cert_file/key_file (PEM; default self-signed),
     auth_url (featherChat token check), auth_timeout_ms, allow_identity_mismatch,
     max_sessions, max_room_size (0: unlimited), phase_timeout_ms, idle_timeout_ms,
-    acl_enabled, acl_file, acl_default_deny (a room without entries admits nobody),
+    acl_enabled, acl_file, acl_default_deny (a room without entries admits nobody; turns the ACL on),
     event_queue_capacity, require_session_v2 (refuse clients that do not agree to the v2
     media session), sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s
     (per-sender rate policing; 0 = no limit), max_handshakes (0: automatic),
@@ -277,8 +277,7 @@ class Relay(_EventSource):
             auth_max_pending=_uint(o, "auth_max_pending", auth_max_pending),
             auth_max_pending_per_address=_uint(o, "auth_max_pending_per_address", auth_max_pending_per_address),
         )
-        if _flag(o, "acl_default_deny", acl_default_deny):
-            config["acl_default_deny"] = True
+        config["acl_default_deny"] = _flag(o, "acl_default_deny", acl_default_deny)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
@@ -342,16 +341,39 @@ class Relay(_EventSource):
         return json.loads(self._handle.rooms_json())
 
     def acl_set_enabled(self, enabled: bool) -> None:
+        """Turn the access list on or off (entries are kept either way). See wzp.h for the rules."""
         self._handle.acl_set_enabled(enabled)
 
+    def acl_set_default_deny(self, deny: bool) -> None:
+        """True: a room without entries admits nobody; False: everyone (does not turn the ACL on)."""
+        self._handle.acl_set_default_deny(deny)
+
     def acl_allow(self, room: str, fingerprint: str) -> None:
-        """Admit fingerprint (the auth token's) to room (the name the relay sees: the hashed SNI)."""
+        """Admit fingerprint to room: a room hash (32 hex digits) or "sni:NAME" for clients with
+        raw_room. The fingerprint checked is the token's with auth_url, else the handshake
+        identity's. A plain room name or a malformed fingerprint raises WzpError
+        (WZP_ERR_INVALID_ARGUMENT); see acl_allow_room_name."""
         self._handle.acl_allow(room, fingerprint)
 
     def acl_revoke(self, room: str, fingerprint: str) -> None:
+        """Remove one entry; the room stays listed (revoking its last entry admits nobody)."""
         self._handle.acl_revoke(room, fingerprint)
 
+    def acl_allow_room_name(self, room_name: str, fingerprint: str) -> None:
+        """acl_allow for a plain room name, hashed as clients hash it."""
+        self._handle.acl_allow_room_name(room_name, fingerprint)
+
+    def acl_revoke_room_name(self, room_name: str, fingerprint: str) -> None:
+        """acl_revoke for a plain room name."""
+        self._handle.acl_revoke_room_name(room_name, fingerprint)
+
+    def acl_clear_room(self, room: str) -> None:
+        """Forget the room's entries: it follows the default again."""
+        self._handle.acl_clear_room(room)
+
     def acl_load_file(self, path: str) -> None:
+        """Replace every entry from a file of "ROOM FINGERPRINT..." lines (validated, with the line
+        number in the error)."""
         self._handle.acl_load_file(path)
 
 
@@ -457,7 +479,11 @@ class Client(_EventSource):
         return self._handle.media_session
 
     def send_media(self, datagram: bytes) -> None:
-        """Send one media datagram. Raises WzpError (WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED)."""
+        """Send one media datagram. Raises WzpError (WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED).
+
+        Not end-to-end encrypted: the bytes cross the relay as given; QUIC protects each hop
+        only, and the handshake's session is with the relay, not the peers. Encrypt the
+        payload yourself if the relay must not read it."""
         self._handle.send_media(datagram)
 
     def send_signal(self, message: str) -> None:
