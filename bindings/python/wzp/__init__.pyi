@@ -32,7 +32,33 @@ class WzpError(Exception):
     """The status name, e.g. ``"WZP_ERR_BAD_SIGNATURE"``."""
     message: str
     """The library's detail message."""
-    def __init__(self, code: int, name: str, message: str) -> None: ...
+    close_code: Optional[int]
+    """For a client's close (wait_joined, connect, ``with Client``): its close code; else None."""
+    close_origin: Optional[str]
+    """For a client's close: "peer", "local", "idle" or "transport"; else None."""
+    def __init__(self, code: int, name: str, message: str, close_code: Optional[int] = None,
+                 close_origin: Optional[str] = None) -> None: ...
+
+class AuthRejectedError(WzpError):
+    """The relay refused the token: rejected, missing, or not the handshake identity's."""
+
+class AuthUnavailableError(WzpError):
+    """The relay could not check the token (auth server down or slow)."""
+
+class AclDeniedError(WzpError):
+    """The room's access list does not admit this client."""
+
+class RoomFullError(WzpError):
+    """The room holds its maximum of participants."""
+
+class ServerFullError(WzpError):
+    """The relay holds its maximum of sessions."""
+
+class HandshakeFailedError(WzpError):
+    """The call handshake failed (bad signature, pinned identity mismatch, v2 session required)."""
+
+class ConnectTimeoutError(WzpError):
+    """The relay could not be reached: nothing answered, or its host name did not resolve."""
 
 def version() -> str:
     """The library version string, e.g. '0.1.0'."""
@@ -294,6 +320,15 @@ class Event:
     def text(self) -> str:
         """data decoded as UTF-8 (SIGNAL events carry JSON)."""
 
+class CloseInfo:
+    """How a client's connection ended (a frozen dataclass): code, code_name (e.g.
+    "WZP_CLOSE_ROOM_FULL"), origin ("peer", "local", "idle", "transport") and reason."""
+    code: int
+    code_name: str
+    origin: str
+    reason: str
+    def __init__(self, code: int, code_name: str, origin: str, reason: str) -> None: ...
+
 class _EventSource:
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
         """The next event within timeout seconds (None: wait forever); None on timeout."""
@@ -330,11 +365,15 @@ class Relay(_EventSource):
     def acl_load_file(self, path: str) -> None: ...
 
 class Client(_EventSource):
-    """A client in a relay room; as a context manager it connects, waits until joined, and hangs up."""
+    """A client in a relay room; as a context manager it connects, waits until joined, and hangs up.
+    host: an IP address or a host name (each of its addresses tried in turn)."""
     def __init__(self, *, host: str = "127.0.0.1", port: int, room: Optional[str] = None,
                  identity: Optional[Identity] = None, **options: Any) -> None: ...
     def connect(self, timeout: Optional[float] = None) -> "Client": ...
-    def wait_joined(self, timeout: Optional[float] = None) -> None: ...
+    def wait_joined(self, timeout: Optional[float] = None) -> None:
+        """Block until joined; a close raises the WzpError subclass of its refusal (close_code set)."""
+    def last_close(self) -> Optional[CloseInfo]:
+        """How the connection ended, once closed (None before)."""
     def __enter__(self) -> "Client": ...
     def __exit__(self, *exc: Any) -> None: ...
     @property
