@@ -199,6 +199,7 @@ void Client::on_closed(transport::Connection& conn, const transport::CloseInfo& 
 }
 
 void Client::report_closed(const transport::CloseInfo& info, const transport::ConnectionStats& stats) {
+  if (state_.load() == ClientState::closed) return;  // reported once
   if (deadline_) {
     loop_.cancel_timer(*deadline_);
     deadline_.reset();
@@ -261,7 +262,7 @@ Status Client::send_signal(const wire::SignalMessage& message) {
 void Client::hangup(wire::HangupReason reason) {
   loop_.run_sync([&] {
     if (hung_up_.exchange(true)) return;
-    if (state_.load() == ClientState::connecting) {
+    if (state_.load() == ClientState::connecting && !connection_id_) {
       abandon_connecting(
           {transport::CloseKind::local, wire::code_value(wire::CloseCode::normal), false, "normal close"});
       return;

@@ -59,7 +59,7 @@ void Client::begin_connecting(const std::string& target) {
 void Client::on_deadline() {
   auto s = state_.load();
   if (s == ClientState::joined || s == ClientState::closed) return;
-  if (s == ClientState::connecting) {
+  if (s == ClientState::connecting && !connection_id_) {
     // No QUIC handshake completed: nothing (that we could reach) answered.
     abandon_connecting(connect_timeout(no_answer_reason()));
     return;
