@@ -51,7 +51,7 @@ def test_each_refusal_has_its_exception():
 
 
 def test_acl_server_full_and_handshake_refusals():
-    with wzp.Relay(acl_enabled=True) as relay:
+    with wzp.Relay(acl_default_deny=True) as relay:
         expect_refusal(wzp.Client(port=relay.port), wzp.AclDeniedError,
                        "WZP_CLOSE_ACL_DENIED", "WZP_ERR_ACL_DENIED")
     with wzp.Relay(max_sessions=1) as relay:
@@ -66,7 +66,7 @@ def test_acl_server_full_and_handshake_refusals():
 
 
 def test_with_client_raises_the_refusal():
-    with wzp.Relay(acl_enabled=True) as relay:
+    with wzp.Relay(acl_default_deny=True) as relay:
         with pytest.raises(wzp.AclDeniedError) as info:
             with wzp.Client(port=relay.port):
                 pass

@@ -115,12 +115,11 @@ TEST(CapiRefusal, EveryCloseCodeHasAStatus) {
 TEST(CapiRefusal, AclDenied) {
   RelayOwner relay;
   auto rc = relay_defaults();
-  rc.acl_enabled = 1;
+  rc.acl_default_deny = 1;  // an unlisted room admits nobody
   uint16_t port = start_relay(relay, rc);
   ClientOwner client;
   auto r = outcome(client_config("127.0.0.1", port), client);
-  expect_refused_by_relay(r, WZP_CLOSE_ACL_DENIED, WZP_ERR_ACL_DENIED,
-                          "requires an authenticated fingerprint");
+  expect_refused_by_relay(r, WZP_CLOSE_ACL_DENIED, WZP_ERR_ACL_DENIED, "denies by default");
 }
 
 TEST(CapiRefusal, RoomFullAndServerFull) {
@@ -227,7 +226,7 @@ TEST(CapiRefusal, LastCloseIsNotAvailableBeforeTheClose) {
 TEST(CapiRefusal, LastCloseWritesAtMostStructSize) {
   RelayOwner relay;
   auto rc = relay_defaults();
-  rc.acl_enabled = 1;
+  rc.acl_default_deny = 1;
   uint16_t port = start_relay(relay, rc);
   ClientOwner client;
   ASSERT_EQ(outcome(client_config("127.0.0.1", port), client).status, WZP_ERR_ACL_DENIED);
