@@ -274,8 +274,9 @@ def set_log_callback(callback: Optional[Callable[[int, str, str], None]]) -> Non
 class Event:
     """One event of a relay or a client (a frozen dataclass).
 
-    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED"; for
-    LEFT/REJECTED/CLOSED the close_* fields say why."""
+    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL", "CLOSED", "PEER_JOINED",
+    "PEER_LEFT" or "PEER_SIGNAL"; for LEFT/REJECTED/CLOSED/PEER_LEFT the close_* fields say why;
+    alias: a PEER_* event's member alias (from the relay's auth server), else None."""
     type: str
     connection_id: int
     state: str
@@ -286,10 +287,11 @@ class Event:
     close_code_name: Optional[str]
     close_origin: Optional[str]
     close_reason: Optional[str]
+    alias: Optional[str]
     def __init__(self, type: str, connection_id: int = ..., state: str = ..., room: Optional[str] = ...,
                  fingerprint: Optional[str] = ..., data: bytes = ..., close_code: Optional[int] = ...,
                  close_code_name: Optional[str] = ..., close_origin: Optional[str] = ...,
-                 close_reason: Optional[str] = ...) -> None: ...
+                 close_reason: Optional[str] = ..., alias: Optional[str] = ...) -> None: ...
     @property
     def text(self) -> str:
         """data decoded as UTF-8 (SIGNAL events carry JSON)."""
@@ -348,6 +350,10 @@ class Client(_EventSource):
     def send_media(self, datagram: bytes) -> None: ...
     def send_signal(self, message: str) -> None: ...
     def hangup(self, reason: str = "Normal") -> None: ...
+    def peers(self) -> List[Dict[str, Optional[str]]]:
+        """The other members of the room, in join order ({"fingerprint", "alias"})."""
+    def send_peer_signal(self, data: bytes, to: Optional[str] = None) -> None:
+        """Send data to one member (by fingerprint) or, with to=None, to the whole room."""
     def stats(self) -> Dict[str, int]: ...
 
 def version_number() -> int:

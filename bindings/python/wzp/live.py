@@ -21,8 +21,10 @@ from ._wzp import Identity
 class Event:
     """One event of a relay or a client.
 
-    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED".
-    For LEFT/REJECTED/CLOSED, close_code (int), close_code_name (e.g.
+    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL", "CLOSED",
+    or for a client with the room extension "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL"
+    (fingerprint and alias: the member, the sender for PEER_SIGNAL; data: its payload).
+    For LEFT/REJECTED/CLOSED/PEER_LEFT, close_code (int), close_code_name (e.g.
     "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle", "transport")
     and close_reason (words) say why.
     """
@@ -37,6 +39,7 @@ class Event:
     close_code_name: Optional[str] = None
     close_origin: Optional[str] = None
     close_reason: Optional[str] = None
+    alias: Optional[str] = None
 
     @property
     def text(self) -> str:
@@ -242,6 +245,18 @@ class Client(_EventSource):
     def hangup(self, reason: str = "Normal") -> None:
         """Send Hangup and close. Idempotent."""
         self._handle.hangup(reason)
+
+    def peers(self) -> List[Dict[str, Optional[str]]]:
+        """The other members of the room, in join order: [{"fingerprint": "xxxx:...", "alias": None}].
+        Raises WzpError (WZP_ERR_INVALID_STATE) when not joined or the relay did not agree to the
+        room extension (a reference relay, or session_mode="reference")."""
+        return json.loads(self._handle.peers_json())
+
+    def send_peer_signal(self, data: bytes, to: Optional[str] = None) -> None:
+        """Send data (at most 8192 bytes) through the relay to the member whose fingerprint is `to`,
+        or to every other member when None; they get a PEER_SIGNAL event. Raises WzpError:
+        WZP_ERR_TOO_LARGE, WZP_ERR_NOT_FOUND (no such member), WZP_ERR_INVALID_STATE, WZP_ERR_CLOSED."""
+        self._handle.send_peer_signal(data, to)
 
     def stats(self) -> Dict[str, int]:
         return self._handle.stats()

@@ -91,7 +91,9 @@ TEST(LivePeers, MembersAreListedAtJoinAndJoinsAndLeavesAreReported) {
     ASSERT_TRUE(left);
     EXPECT_EQ(left->close.kind, transport::CloseKind::application);
     EXPECT_EQ(left->close.code, wire::code_value(wire::CloseCode::normal));
-    EXPECT_EQ(left->close.reason, "hangup (Busy)");
+    // The Hangup signal and the close travel together; either may end the session first.
+    EXPECT_TRUE(left->close.reason == "hangup (Busy)" || left->close.reason == "normal close")
+        << left->close.reason;
     EXPECT_EQ(left->room, kRoom);
   }
   EXPECT_EQ(fingerprints(alice->client->peers()), std::vector<std::string>{carol->display_fingerprint});
