@@ -241,7 +241,8 @@ transport::CloseKind close_kind_from_origin(std::string_view origin) {
 
 void Client::on_room_message(transport::Connection& conn, ByteView payload) {
   auto value = wire::json::parse(as_chars(payload));
-  if (value && !wire::is_room_message(*value)) {
+  if (!value || !wire::is_room_message(*value)) {
+    // Any other signal is the application's, as without the extension.
     if (state_.load() == ClientState::joined && sink_) {
       sink_(ClientEvent{ClientEventType::signal,
                         ClientState::joined,
@@ -253,8 +254,7 @@ void Client::on_room_message(transport::Connection& conn, ByteView payload) {
     }
     return;
   }
-  auto message =
-      value ? wire::decode_room_message(*value) : Result<wire::RoomMessage>(std::move(value).error());
+  auto message = wire::decode_room_message(*value);
   if (awaiting_peer_list_) {
     auto* list = message ? std::get_if<wire::RoomPeers>(&*message) : nullptr;
     if (list == nullptr) {
