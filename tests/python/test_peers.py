@@ -47,7 +47,7 @@ def test_peers_join_leave_and_signal():
         assert [e for e in carol.events(0) if e.type == "PEER_SIGNAL"] == []
 
         with pytest.raises(wzp.WzpError) as large:
-            alice.send_peer_signal(bytes(8193))
+            alice.send_peer_signal(bytes(wzp.MAX_PEER_SIGNAL_BYTES + 1))
         assert large.value.name == "WZP_ERR_TOO_LARGE"
         with pytest.raises(wzp.WzpError) as unknown:
             alice.send_peer_signal(b"?", to=wzp.Identity.generate().fingerprint_str)

@@ -22,6 +22,7 @@ SESSION_KEY_BYTES: Final[int]
 AEAD_TAG_BYTES: Final[int]
 MEDIA_HEADER_BYTES: Final[int]
 MAX_SIGNAL_BYTES: Final[int]
+MAX_PEER_SIGNAL_BYTES: Final[int]
 
 class WzpError(Exception):
     """A libwzp call failed."""

@@ -253,7 +253,7 @@ class Client(_EventSource):
         return json.loads(self._handle.peers_json())
 
     def send_peer_signal(self, data: bytes, to: Optional[str] = None) -> None:
-        """Send data (at most 8192 bytes) through the relay to the member whose fingerprint is `to`,
+        """Send data (at most MAX_PEER_SIGNAL_BYTES, 8192) through the relay to the member whose fingerprint is `to`,
         or to every other member when None; they get a PEER_SIGNAL event. Raises WzpError:
         WZP_ERR_TOO_LARGE, WZP_ERR_NOT_FOUND (no such member), WZP_ERR_INVALID_STATE, WZP_ERR_CLOSED."""
         self._handle.send_peer_signal(data, to)
