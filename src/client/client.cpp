@@ -10,7 +10,10 @@
 namespace wzp::client {
 namespace {
 constexpr std::string_view kLog = "client";
-}
+// Members tracked at most (a relay holds no more connections than this): what a
+// relay announces beyond it is reported but not kept.
+constexpr size_t kMaxPeers = 10'000;
+}  // namespace
 
 std::string_view client_state_name(ClientState state) noexcept {
   switch (state) {
@@ -266,6 +269,7 @@ void Client::on_room_message(transport::Connection& conn, ByteView payload) {
     {
       std::lock_guard lock(mutex_);
       peers_ = list->peers;
+      if (peers_->size() > kMaxPeers) peers_->resize(kMaxPeers);
     }
     finish_join();
     for (const auto& peer : list->peers) emit_peer(ClientEventType::peer_joined, peer);
@@ -278,7 +282,7 @@ void Client::on_room_message(transport::Connection& conn, ByteView payload) {
   if (auto* joined = std::get_if<wire::PeerJoined>(&*message)) {
     {
       std::lock_guard lock(mutex_);
-      peers_->push_back(joined->peer);
+      if (peers_->size() < kMaxPeers) peers_->push_back(joined->peer);
     }
     emit_peer(ClientEventType::peer_joined, joined->peer);
   } else if (auto* left = std::get_if<wire::PeerLeft>(&*message)) {
