@@ -403,6 +403,9 @@ void Client::hangup(wire::HangupReason reason) {
     }
     conn->close(wire::code_value(wire::CloseCode::normal), "normal close");
   });
+  // The close is sent by a flush the endpoint posted above; once this task has
+  // run, so has the flush: the client is closed when hangup() returns.
+  loop_.run_sync([] {});
 }
 
 Result<std::vector<wire::PeerEntry>> Client::peers() const {
