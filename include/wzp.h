@@ -91,7 +91,8 @@ enum wzp_status {
   WZP_ERR_AUTH_UNAVAILABLE = -61,
   WZP_ERR_ACL_DENIED = -62,
   WZP_ERR_ROOM_FULL = -63,
-  WZP_ERR_HANDSHAKE_FAILED = -64
+  WZP_ERR_HANDSHAKE_FAILED = -64,
+  WZP_ERR_SERVER_FULL = -65 /* the relay holds its maximum of sessions (WZP_CLOSE_SERVER_FULL) */
 };
 
 /** The code's stable name, e.g. "WZP_ERR_BAD_SIGNATURE"; "WZP_ERR_UNKNOWN" for unknown codes.
@@ -433,6 +434,9 @@ enum wzp_close_code {
   WZP_CLOSE_HANDSHAKE_FAILED = 0x201,  /* bad signature, wrong message, weak key, v2 session required */
   WZP_CLOSE_TIMEOUT = 0x202,           /* a phase deadline passed (auth, handshake) */
   WZP_CLOSE_MALFORMED_SIGNAL = 0x203,  /* a signal stream did not frame or parse */
+  WZP_CLOSE_CONNECT_TIMEOUT = 0x204,   /* client-local, never sent by a relay: the relay could not be
+                                          reached within handshake_timeout_ms (nothing answered at any of
+                                          its addresses, or its host name did not resolve) */
   WZP_CLOSE_ACL_DENIED = 0x301,        /* the room's access list does not admit this fingerprint */
   WZP_CLOSE_ROOM_FULL = 0x302,         /* the room holds its maximum of participants */
   WZP_CLOSE_SERVER_FULL = 0x303,       /* the relay holds its maximum of sessions */
@@ -508,6 +512,24 @@ WZP_API const char* wzp_event_type_name(int type);
 WZP_API const char* wzp_client_state_name(int state);
 /** The close code's name, e.g. "WZP_CLOSE_ACL_DENIED" ("WZP_CLOSE_UNKNOWN" otherwise). Static storage. */
 WZP_API const char* wzp_close_code_name(uint64_t code);
+/** The status a close code means, as wzp_client_wait_joined returns it: AUTH_REJECTED (AUTH_REJECTED,
+ *  AUTH_REQUIRED, IDENTITY_MISMATCH), AUTH_UNAVAILABLE, HANDSHAKE_FAILED, TIMEOUT (TIMEOUT: a phase
+ *  deadline; CONNECT_TIMEOUT), MALFORMED (MALFORMED_SIGNAL), ACL_DENIED, ROOM_FULL, SERVER_FULL, and
+ *  WZP_ERR_CLOSED for NORMAL, SHUTDOWN and codes it does not know. Only for application close codes
+ *  (not QUIC transport error codes). Never fails. Thread-safe. */
+WZP_API int wzp_close_code_status(uint64_t code);
+
+/** How a client's connection ended (see wzp_client_last_close). */
+typedef struct wzp_close_info {
+  size_t struct_size; /* sizeof(wzp_close_info); set by wzp_close_info_init */
+  uint64_t code;      /* wzp_close_code, or a QUIC transport error code (origin WZP_CLOSED_TRANSPORT, or a
+                         local TLS/QUIC failure) */
+  wzp_close_origin origin;
+  char reason[256]; /* why, in words; NUL-terminated, cut at 255 bytes (on a UTF-8 character boundary) */
+} wzp_close_info;
+
+/** Zero a close info and set its struct_size. NULL is ignored. Thread-safe. */
+WZP_API void wzp_close_info_init(wzp_close_info* info);
 
 /** Event callback: runs on the relay's or client's event-loop thread, one call at a time per
  *  handle, with no library lock held. It must return quickly. It may call any other function of
@@ -732,7 +754,11 @@ typedef struct wzp_client wzp_client;
 
 typedef struct wzp_client_config {
   size_t struct_size;
-  const char* relay_host;         /* IPv4 or IPv6 literal, required */
+  const char* relay_host;         /* IPv4 or IPv6 literal, or a host name, required. A name is resolved
+                                     (IPv4 and IPv6) off the client's loop thread once connect is called,
+                                     and its addresses are tried in turn (the next one starts when the
+                                     previous fails or has not answered within 250 ms) until one completes
+                                     the QUIC handshake, all within handshake_timeout_ms */
   uint16_t relay_port;            /* required */
   const char* room;               /* room name; NULL: SNI "default" */
   int raw_room;                   /* 0 (default): SNI = wzp_hash_room_name(room); 1: room is sent as is */
@@ -741,7 +767,10 @@ typedef struct wzp_client_config {
   wzp_session_mode session_mode;  /* preferred media session; default V2 (falls back if the relay can't) */
   const uint8_t* pin_cert_sha256; /* 32 bytes; NULL: accept any certificate (as the reference) */
   const uint8_t* pin_relay_fingerprint; /* 16 bytes; NULL: accept any relay identity (as the reference) */
-  uint32_t handshake_timeout_ms;        /* connect + auth + CallAnswer deadline; default 10000 */
+  uint32_t handshake_timeout_ms;        /* resolve + connect + auth + CallAnswer deadline; default 10000.
+                                           No QUIC handshake completed by then: closed with
+                                           WZP_CLOSE_CONNECT_TIMEOUT; a relay that answered but sent no
+                                           CallAnswer: WZP_CLOSE_TIMEOUT (the reason says which phase) */
   uint32_t idle_timeout_ms;             /* default 30000 */
   size_t event_queue_capacity;          /* default 1024 */
   wzp_event_cb callback;
@@ -765,10 +794,20 @@ typedef struct wzp_client_stats {
 WZP_API void wzp_client_config_init(wzp_client_config* config);
 WZP_API int wzp_client_new(const wzp_client_config* config, wzp_client** out);
 /** Start connecting (returns at once); progress arrives as STATE events, then JOINED or CLOSED.
- *  Errors: INVALID_STATE (already connecting), IO. */
+ *  A host name is resolved in the background: a name that does not resolve, like a relay that does
+ *  not answer, ends in a CLOSED event with WZP_CLOSE_CONNECT_TIMEOUT and a reason naming the host.
+ *  Errors: INVALID_STATE (already connecting), IO (an IP literal the client cannot send to). */
 WZP_API int wzp_client_connect(wzp_client* client);
-/** Block until JOINED (WZP_OK) or closed (WZP_ERR_CLOSED, with the close reason in
- *  wzp_last_error()), or timeout (WZP_ERR_TIMEOUT). Does not consume events. */
+/** Block until JOINED (WZP_OK), closed, or the wait's timeout (WZP_ERR_TIMEOUT with the state still
+ *  short of CLOSED). Closed: the status the close means, with the close code's name, its value and
+ *  reason in wzp_last_error(): for a close with an application code, wzp_close_code_status(code)
+ *  (WZP_ERR_ACL_DENIED, _AUTH_REJECTED, _AUTH_UNAVAILABLE, _ROOM_FULL, _SERVER_FULL, _HANDSHAKE_FAILED,
+ *  _MALFORMED, _TIMEOUT for WZP_CLOSE_TIMEOUT and WZP_CLOSE_CONNECT_TIMEOUT, _CLOSED for a normal close
+ *  or shutdown); a QUIC transport close: WZP_ERR_TLS (TLS alerts, e.g. a certificate pin mismatch) or
+ *  WZP_ERR_TRANSPORT (other transport errors, a stateless reset); an idle timeout: WZP_ERR_CLOSED.
+ *  wzp_client_last_close gives the close itself. Other calls on a closed client (send_media,
+ *  send_signal, next_event) keep returning WZP_ERR_CLOSED whatever the close was. Does not consume
+ *  events. Thread-safe. */
 WZP_API int wzp_client_wait_joined(wzp_client* client, int timeout_ms);
 WZP_API wzp_client_state wzp_client_get_state(const wzp_client* client);
 /** Send one media datagram (a media packet as the relay forwards it).
@@ -786,6 +825,12 @@ WZP_API int wzp_client_send_signal(wzp_client* client, const char* json, size_t 
  *  "Timeout" or "Error" (NULL: "Normal"). Idempotent. */
 WZP_API int wzp_client_hangup(wzp_client* client, const char* reason);
 WZP_API int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out);
+/** How the connection ended, once the client is closed: code, origin and reason (those of the CLOSED
+ *  event). Writes at most out->struct_size bytes (fill it with wzp_close_info_init), so a caller built
+ *  against an older, shorter wzp_close_info gets only the fields it knows.
+ *  Errors: INVALID_ARGUMENT (NULL, struct_size 0 or too small for code), INVALID_STATE (not closed).
+ *  Thread-safe. */
+WZP_API int wzp_client_last_close(const wzp_client* client, wzp_close_info* out);
 /** The relay's identity fingerprint learned in the handshake (display form, buf >= 40). */
 WZP_API int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, size_t buf_len);
 /** The media session the handshake chose, once joined: WZP_SESSION_V2 or WZP_SESSION_REFERENCE

@@ -2,11 +2,13 @@
 
 namespace wzp_py {
 
-[[noreturn]] void raise_status(int rc) {
-  std::string message = wzp_last_error();
-  py::object cls = py::module_::import("wzp._errors").attr("WzpError");
-  py::object err = cls(rc, wzp_strerror(rc), message);
-  PyErr_SetObject(cls.ptr(), err.ptr());
+[[noreturn]] void raise_status(int rc) { raise_status(rc, wzp_last_error(), py::none(), py::none()); }
+
+[[noreturn]] void raise_status(int rc, const std::string& message, py::object close_code,
+                               py::object close_origin) {
+  py::object make = py::module_::import("wzp._errors").attr("_make_error");
+  py::object err = make(rc, wzp_strerror(rc), message, close_code, close_origin);
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(err.ptr())), err.ptr());
   throw py::error_already_set();
 }
 

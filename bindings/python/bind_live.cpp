@@ -35,6 +35,24 @@ using ClientHandle = Handle<wzp_client, free_without_gil<wzp_client, wzp_client_
 
 py::object opt_str(const char* s) { return s ? py::object(py::str(s)) : py::object(py::none()); }
 
+const char* origin_name(wzp_close_origin origin) {
+  static const char* origins[] = {"peer", "local", "idle", "transport"};
+  return origin <= WZP_CLOSED_TRANSPORT ? origins[origin] : "transport";
+}
+
+// The client's close as a dict, or None while it is not closed.
+py::object last_close(wzp_client* client) {
+  wzp_close_info info;
+  wzp_close_info_init(&info);
+  if (wzp_client_last_close(client, &info) != WZP_OK) return py::none();
+  py::dict d;
+  d["code"] = info.code;
+  d["code_name"] = wzp_close_code_name(info.code);
+  d["origin"] = origin_name(info.origin);
+  d["reason"] = py::str(info.reason);
+  return d;
+}
+
 py::dict event_dict(const wzp_event& ev) {
   py::dict d;
   d["type"] = wzp_event_type_name(ev.type);
@@ -47,10 +65,7 @@ py::dict event_dict(const wzp_event& ev) {
                  ev.type == WZP_EVENT_PEER_LEFT;
   d["close_code"] = closing ? py::object(py::int_(ev.close_code)) : py::object(py::none());
   d["close_code_name"] = closing ? opt_str(wzp_close_code_name(ev.close_code)) : py::object(py::none());
-  static const char* origins[] = {"peer", "local", "idle", "transport"};
-  d["close_origin"] = closing && ev.close_origin <= WZP_CLOSED_TRANSPORT
-                          ? py::object(py::str(origins[ev.close_origin]))
-                          : py::object(py::none());
+  d["close_origin"] = closing ? py::object(py::str(origin_name(ev.close_origin))) : py::object(py::none());
   d["close_reason"] = opt_str(ev.close_reason);
   d["alias"] = opt_str(ev.alias);
   return d;
@@ -358,9 +373,15 @@ void bind_live(py::module_& m) {
               py::gil_scoped_release release;
               rc = wzp_client_wait_joined(c.get(), ms);
             }
-            check(rc);
+            if (rc == WZP_OK) return;
+            std::string message = wzp_last_error();
+            // A close (not the wait's own timeout): the exception carries its code and origin.
+            py::object close = last_close(c.get());
+            if (close.is_none()) raise_status(rc, message, py::none(), py::none());
+            raise_status(rc, message, close["code"], close["origin"]);
           },
           py::arg("timeout") = py::none())
+      .def("last_close", [](ClientHandle& c) { return last_close(c.get()); })
       .def_property_readonly("state",
                              [](const ClientHandle& c) {
                                return std::string(wzp_client_state_name(wzp_client_get_state(c.get())));

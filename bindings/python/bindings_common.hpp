@@ -14,8 +14,11 @@ namespace wzp_py {
 
 namespace py = pybind11;
 
-/// Raise wzp.WzpError for a failed status (never returns).
+/// Raise wzp.WzpError (or its subclass for the status) for a failed status (never returns).
 [[noreturn]] void raise_status(int rc);
+/// The same with a given message and, for a client's close, its code and origin ("peer", ...).
+[[noreturn]] void raise_status(int rc, const std::string& message, py::object close_code,
+                               py::object close_origin);
 /// Raise if rc != WZP_OK.
 inline void check(int rc) {
   if (rc != WZP_OK) raise_status(rc);

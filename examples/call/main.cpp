@@ -38,8 +38,16 @@ int main(int argc, char** argv) {
   CLI::App app{"wzp-call: join a WarzonePhone relay room, send test media packets and report what arrives."};
   std::string relay_addr, room, token, seed_hex, mnemonic, pin_cert, pin_relay, log_level = "warn";
   bool raw_room = false, reference_session = false, require_v2 = false;
-  unsigned count = 10, interval_ms = 20, duration_s = 5, size = 100;
-  app.add_option("--relay", relay_addr, "relay address, IP:port or [IPv6]:port")->required();
+  unsigned count = 10, interval_ms = 20, duration_s = 5, size = 100, handshake_timeout_ms = 10000;
+  app.add_option(
+         "--relay", relay_addr,
+         "relay address: host:port, IPv4:port or [IPv6]:port (a host name is resolved and each of its "
+         "IPv6 and IPv4 addresses is tried in turn)")
+      ->required();
+  app.add_option("--handshake-timeout-ms", handshake_timeout_ms,
+                 "give up unless joined by then (resolving, connecting, authenticating, handshake)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 600000u));
   app.add_option("--room", room, "room name (hashed into the SNI); default: the relay's 'default' room");
   app.add_flag("--raw-room", raw_room, "send the room name as the SNI as is, without hashing");
   app.add_option("--token", token, "featherChat token, sent as the first signal");
@@ -68,7 +76,7 @@ int main(int argc, char** argv) {
 
   auto address = parse_host_port(relay_addr);
   if (!address) {
-    std::fprintf(stderr, "wzp-call: --relay '%s' is not IP:port or [IPv6]:port\n", relay_addr.c_str());
+    std::fprintf(stderr, "wzp-call: --relay '%s' is not host:port or [IPv6]:port\n", relay_addr.c_str());
     return 2;
   }
   const char* levels[] = {"error", "warn", "info", "debug", "trace"};
@@ -111,6 +119,7 @@ int main(int argc, char** argv) {
   config.require_session_v2 = require_v2 ? 1 : 0;
   config.pin_cert_sha256 = cert_pin.empty() ? nullptr : cert_pin.data();
   config.pin_relay_fingerprint = pin_relay.empty() ? nullptr : relay_pin;
+  config.handshake_timeout_ms = handshake_timeout_ms;
 
   wzp_client* client = nullptr;
   rc = wzp_client_new(&config, &client);
@@ -204,7 +213,12 @@ int main(int argc, char** argv) {
                     : ev.close_origin == WZP_CLOSED_IDLE    ? "idle timeout"
                                                             : "transport error",
                     ev.close_reason ? ev.close_reason : "");
-        exit_code = joined_at == clock::time_point::max() ? 1 : 0;
+        if (joined_at == clock::time_point::max()) {
+          // Never joined: the status this close means, as wait_joined reports it.
+          int status = wzp_client_wait_joined(client, 0);
+          std::fprintf(stderr, "wzp-call: not joined: %s: %s\n", wzp_strerror(status), wzp_last_error());
+          exit_code = 1;
+        }
         done = true;
         break;
       default: break;

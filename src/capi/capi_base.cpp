@@ -17,6 +17,7 @@ static_assert(WZP_ERR_REKEY_FAILED == static_cast<int>(wzp::Errc::rekey_failed))
 static_assert(WZP_ERR_TOO_LARGE == static_cast<int>(wzp::Errc::too_large));
 static_assert(WZP_ERR_CLOSED == static_cast<int>(wzp::Errc::closed));
 static_assert(WZP_ERR_HANDSHAKE_FAILED == static_cast<int>(wzp::Errc::handshake_failed));
+static_assert(WZP_ERR_SERVER_FULL == static_cast<int>(wzp::Errc::server_full));
 
 extern "C" {
 

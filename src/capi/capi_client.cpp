@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capi/capi_support.hpp"
+#include "capi/close_info_out.hpp"
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"
 #include "client/client.hpp"
@@ -84,18 +85,13 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     }
     std::memcpy(&c, config, config->struct_size);
     if (c.relay_host == nullptr) return capi::null_argument("config->relay_host");
-    client::ClientConfig cc{
-        c.relay_host,
-        c.relay_port,
-        "default",
-        std::nullopt,
-        c.identity ? c.identity->identity : crypto::Identity::from_seed(crypto::Seed::random()),
-        c.session_mode == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference
-                                                : handshake::SessionMode::v2,
-        std::nullopt,
-        std::nullopt,
-        c.handshake_timeout_ms ? c.handshake_timeout_ms : 10'000,
-        {}};
+    client::ClientConfig cc;  // fields assigned one by one: the struct grows
+    cc.relay_host = c.relay_host;
+    cc.relay_port = c.relay_port;
+    if (c.identity) cc.identity = c.identity->identity;
+    cc.session_mode = c.session_mode == WZP_SESSION_REFERENCE ? handshake::SessionMode::reference
+                                                              : handshake::SessionMode::v2;
+    cc.handshake_timeout_ms = c.handshake_timeout_ms ? c.handshake_timeout_ms : 10'000;
     if (c.room != nullptr) {
       cc.sni = c.raw_room ? std::string(c.room) : crypto::hash_room_name(c.room);
       if (c.raw_room && !wire::is_valid_sni(cc.sni)) {
@@ -210,6 +206,20 @@ int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out) {
     s.events_dropped = client->events->dropped();
     std::memcpy(out, &s, out->struct_size);
     return WZP_OK;
+  });
+}
+
+int wzp_client_last_close(const wzp_client* client, wzp_close_info* out) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    WZP_CAPI_REQUIRE(out);
+    auto info = client->client->close_info();
+    if (!info) {
+      return fail(Errc::invalid_state, "the client is not closed (state " +
+                                           std::string(client::client_state_name(client->client->state())) +
+                                           ")");
+    }
+    return capi::copy_close_info(*info, out);
   });
 }
 

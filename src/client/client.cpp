@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "client/close_status.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "wire/close_codes.hpp"
@@ -31,9 +32,10 @@ Client::Client(ClientConfig config, EventSink sink) : config_(std::move(config))
 
 Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink sink) {
   if (config.relay_port == 0) return make_error(Errc::invalid_argument, "relay port must not be 0");
-  if (!transport::SocketAddress::from_ip(config.relay_host, config.relay_port)) {
-    return make_error(Errc::invalid_argument, "relay host '" + config.relay_host + "' is not an IP address");
-  }
+  if (config.relay_host.empty()) return make_error(Errc::invalid_argument, "relay host must not be empty");
+  // The client's own deadline decides, so nothing answering is always WZP_CLOSE_CONNECT_TIMEOUT.
+  config.transport.handshake_timeout_ms =
+      std::max<uint64_t>(config.transport.handshake_timeout_ms, uint64_t{config.handshake_timeout_ms} + 1000);
   // A relay's TLS stack refuses other names during the handshake (with an
   // alert that says nothing about why); "_probe" asks for a relay probe.
   if (!config.sni.empty() &&
@@ -65,6 +67,8 @@ Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink si
 
 Client::~Client() {
   loop_.run_sync([this] {
+    resolve_.reset();  // a lookup still running delivers nothing from now on
+    next_address_ = addresses_.size();
     if (endpoint_) endpoint_->shutdown(wire::code_value(wire::CloseCode::normal), "normal close");
   });
   loop_.run_sync([this] { endpoint_.reset(); });
@@ -85,37 +89,6 @@ transport::Connection* Client::connection() {
   return connection_id_ && endpoint_ ? endpoint_->find(*connection_id_) : nullptr;
 }
 
-Status Client::connect() {
-  return loop_.run_sync([this]() -> Status {
-    if (state_.load() != ClientState::idle)
-      return make_error(Errc::invalid_state, "connect() was already called");
-    auto remote = transport::SocketAddress::from_ip(config_.relay_host, config_.relay_port);
-    if (!remote) return std::move(remote).error();
-    transport::ConnectOptions options;
-    options.sni = config_.sni;
-    options.pinned_certificate_sha256 = config_.pin_certificate_sha256;
-    auto id = endpoint_->connect(*remote, options);
-    if (!id) return std::move(id).error();
-    connection_id_ = *id;
-    WZP_LOG(info, kLog,
-            "connecting to " + remote->to_string() + " (SNI " + (config_.sni.empty() ? "none" : config_.sni) +
-                ") as " + config_.identity.fingerprint().to_display());
-    set_state(ClientState::connecting);
-    uint64_t deadline = clock::now_ns() + uint64_t{config_.handshake_timeout_ms} * 1'000'000;
-    deadline_ = loop_.add_timer(deadline, [this] {
-      deadline_.reset();
-      auto s = state_.load();
-      if (s == ClientState::joined || s == ClientState::closed) return;
-      if (auto* conn = connection()) {
-        fail(*conn, wire::code_value(wire::CloseCode::timeout),
-             "not joined within " + std::to_string(config_.handshake_timeout_ms) + " ms (state " +
-                 std::string(client_state_name(s)) + ")");
-      }
-    });
-    return {};
-  });
-}
-
 Status Client::wait_joined(int timeout_ms) {
   std::unique_lock lock(mutex_);
   auto done = [&] {
@@ -129,7 +102,11 @@ Status Client::wait_joined(int timeout_ms) {
                                          std::string(client_state_name(state_.load())) + ")");
   }
   if (state_.load() == ClientState::joined) return {};
-  return make_error(Errc::closed, close_ ? transport::describe(*close_) : "connection closed");
+  if (!close_) return make_error(Errc::closed, "connection closed");
+  bool app_code = close_->kind == transport::CloseKind::application ||
+                  (close_->kind == transport::CloseKind::local && !close_->transport_code);
+  std::string how = app_code ? "closed with " + std::string(wire::close_code_name(close_->code)) : "closed";
+  return make_error(close_status(*close_), how + ": " + transport::describe(*close_));
 }
 
 void Client::fail(transport::Connection& conn, uint64_t code, const std::string& reason) {
@@ -138,6 +115,7 @@ void Client::fail(transport::Connection& conn, uint64_t code, const std::string&
 }
 
 void Client::on_handshake_completed(transport::Connection& conn) {
+  if (!take_connection(conn)) return;
   if (config_.token) {
     auto sent =
         conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(wire::AuthToken{*config_.token}))));
@@ -162,6 +140,7 @@ void Client::on_handshake_completed(transport::Connection& conn) {
 }
 
 void Client::on_signal(transport::Connection& conn, ByteView payload) {
+  if (conn.id() != connection_id_) return;
   auto state = state_.load();
   if ((state == ClientState::joined || awaiting_peer_list_) && room_peers_) {
     on_room_message(conn, payload);
@@ -312,6 +291,7 @@ void Client::on_room_message(transport::Connection& conn, ByteView payload) {
 }
 
 void Client::on_signal_error(transport::Connection& conn, const Error& error) {
+  if (conn.id() != connection_id_) return;
   if (state_.load() == ClientState::joined) {
     WZP_LOG(debug, kLog, "ignoring bad signal stream from the relay: " + error.message);
     return;
@@ -333,6 +313,12 @@ void Client::on_datagram(transport::Connection&, ByteView datagram) {
 }
 
 void Client::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
+  if (conn.id() != connection_id_) return on_attempt_closed(conn, info);
+  report_closed(info, conn.stats());
+}
+
+void Client::report_closed(const transport::CloseInfo& info, const transport::ConnectionStats& stats) {
+  if (state_.load() == ClientState::closed) return;  // reported once
   if (deadline_) {
     loop_.cancel_timer(*deadline_);
     deadline_.reset();
@@ -340,7 +326,7 @@ void Client::on_closed(transport::Connection& conn, const transport::CloseInfo& 
   {
     std::lock_guard lock(mutex_);
     close_ = info;
-    last_stats_ = conn.stats();
+    last_stats_ = stats;
   }
   WZP_LOG(info, kLog, "closed: " + transport::describe(info));
   set_state(ClientState::closed);
@@ -395,6 +381,11 @@ Status Client::send_signal(const wire::SignalMessage& message) {
 void Client::hangup(wire::HangupReason reason) {
   loop_.run_sync([&] {
     if (hung_up_.exchange(true)) return;
+    if (state_.load() == ClientState::connecting && !connection_id_) {
+      abandon_connecting(
+          {transport::CloseKind::local, wire::code_value(wire::CloseCode::normal), false, "normal close"});
+      return;
+    }
     auto* conn = connection();
     if (conn == nullptr || !conn->is_open()) return;
     if (state_.load() == ClientState::joined) {

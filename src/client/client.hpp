@@ -1,7 +1,9 @@
 // A client connection to a relay room:
-//   QUIC + TLS (SNI = room) -> [AuthToken] -> CallOffer ... CallAnswer -> joined
+//   [resolve the host] -> QUIC + TLS (SNI = room) -> [AuthToken] -> CallOffer ... CallAnswer -> joined
 // then media datagrams and signals both ways until hangup or close. Every step
 // has a deadline; every end is reported with who closed, a code and a reason.
+// A host name's addresses race in turn (each starts when the previous failed or
+// after attempt_delay_ms); the first to complete the QUIC handshake is used.
 //
 // Threading: the client owns one event-loop thread. Public methods are
 // thread-safe; the event sink runs on the loop thread.
@@ -14,7 +16,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "client/background_resolve.hpp"
 #include "core/event_loop.hpp"
 #include "core/result.hpp"
 #include "crypto/identity.hpp"
@@ -30,6 +34,7 @@ enum class ClientState { idle, connecting, authenticating, handshaking, joined, 
 std::string_view client_state_name(ClientState state) noexcept;
 
 struct ClientConfig {
+  /// An IP literal or a host name (resolved on a worker thread when connecting).
   std::string relay_host;
   uint16_t relay_port = 0;
   /// The SNI to send (already hashed, or "default"); empty sends no SNI.
@@ -40,6 +45,8 @@ struct ClientConfig {
   handshake::SessionMode session_mode = handshake::SessionMode::v2;
   std::optional<ByteArray<32>> pin_certificate_sha256;
   std::optional<crypto::Fingerprint> pin_relay_fingerprint;
+  /// Resolving, reaching the relay and the handshake, together. Nothing answered
+  /// by then: WZP_CLOSE_CONNECT_TIMEOUT; no CallAnswer: WZP_CLOSE_TIMEOUT.
   uint32_t handshake_timeout_ms = 10'000;
   transport::TransportSettings transport;
   /// Refuse a relay that does not agree to the v2 media session (the connection is
@@ -49,6 +56,10 @@ struct ClientConfig {
   /// peer signals). Off, the CallOffer is what a reference client sends (with
   /// session_mode reference, byte for byte).
   bool offer_room_peers = true;
+  /// Empty: transport::resolve_host (getaddrinfo). Tests give their own.
+  Resolver resolver;
+  /// How long an address may go unanswered before the next one is tried as well.
+  uint32_t attempt_delay_ms = 250;
 };
 
 enum class ClientEventType { state, joined, media, signal, closed, peer_joined, peer_left, peer_signal };
@@ -67,15 +78,17 @@ class Client {
  public:
   using EventSink = std::function<void(ClientEvent)>;
 
-  /// Errors: invalid_argument (port 0, host not an IP address, SNI not a room name), io, tls.
+  /// Errors: invalid_argument (port 0, empty host, SNI not a room name), io, tls.
   static Result<std::unique_ptr<Client>> create(ClientConfig config, EventSink sink);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  /// Start connecting; returns at once. Errors: invalid_state (not idle), invalid_argument, io.
+  /// Start connecting; returns at once. Errors: invalid_state (not idle), io (an
+  /// IP literal that cannot be sent to; a host name's failures end in a close).
   Status connect();
-  /// Block until joined (ok), closed (Errc::closed with the reason) or the timeout (Errc::timeout).
+  /// Block until joined (ok), closed (close_status() of the close, with its code
+  /// name and reason) or the timeout (Errc::timeout, not closed).
   Status wait_joined(int timeout_ms);
   ClientState state() const noexcept { return state_.load(); }
 
@@ -120,6 +133,24 @@ class Client {
   void on_room_message(transport::Connection& conn, ByteView payload);
   void emit_peer(ClientEventType type, const wire::PeerEntry& peer, Bytes data = {},
                  transport::CloseInfo close = {});
+  void report_closed(const transport::CloseInfo& info, const transport::ConnectionStats& stats);
+  void on_deadline();
+
+  // Connecting (client_connect.cpp), loop thread.
+  void begin_connecting(const std::string& target);
+  void on_resolved(ResolveResult result);
+  Status start_attempt(const transport::SocketAddress& remote);
+  void start_next_attempt();
+  void note_failure(const transport::SocketAddress& remote, const std::string& why);
+  /// The connection whose QUIC handshake completed first becomes the client's;
+  /// false for any other (a late attempt, already being closed).
+  bool take_connection(transport::Connection& conn);
+  void on_attempt_closed(transport::Connection& conn, const transport::CloseInfo& info);
+  /// Stops resolving and every attempt, and reports `info` as the close.
+  void abandon_connecting(const transport::CloseInfo& info);
+  /// "relay localhost:4433 ([::1]:4433, 127.0.0.1:4433)" for reasons.
+  std::string relay_description() const;
+  std::string no_answer_reason() const;
   transport::Connection* connection();
   /// Runs send(conn) on the loop if joined; otherwise invalid_state or closed.
   template <class Send>
@@ -147,6 +178,17 @@ class Client {
   std::optional<EventLoop::TimerId> deadline_;
   bool room_peers_ = false;          // the relay agreed to the room extension
   bool awaiting_peer_list_ = false;  // CallAnswer accepted, member list to follow
+  struct Attempt {
+    transport::ConnectionId id;
+    transport::SocketAddress remote;
+  };
+  std::unique_ptr<BackgroundResolve> resolve_;  // set while the host name is being resolved
+  std::vector<transport::SocketAddress> addresses_;
+  size_t next_address_ = 0;        // addresses_[next_address_] is the next to try
+  std::vector<Attempt> attempts_;  // QUIC handshakes in progress, none completed yet
+  std::optional<EventLoop::TimerId> attempt_timer_;
+  std::string attempt_failures_;  // "address: why; ..." of the attempts that failed
+  std::string relay_address_;     // the address that answered
 
   mutable EventLoop loop_;
   std::unique_ptr<transport::Endpoint> endpoint_;

@@ -38,6 +38,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::acl_denied: return "WZP_ERR_ACL_DENIED";
     case Errc::room_full: return "WZP_ERR_ROOM_FULL";
     case Errc::handshake_failed: return "WZP_ERR_HANDSHAKE_FAILED";
+    case Errc::server_full: return "WZP_ERR_SERVER_FULL";
   }
   return "WZP_ERR_UNKNOWN";
 }

@@ -48,6 +48,7 @@ enum class Errc : int {
   acl_denied = -62,
   room_full = -63,
   handshake_failed = -64,
+  server_full = -65,
 };
 
 /// Stable upper-case name, e.g. "WZP_ERR_BAD_SIGNATURE".

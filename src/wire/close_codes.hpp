@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/status.hpp"
+
 namespace wzp::wire {
 
 enum class CloseCode : uint64_t {
@@ -17,6 +19,7 @@ enum class CloseCode : uint64_t {
   handshake_failed = 0x201,
   timeout = 0x202,
   malformed_signal = 0x203,
+  connect_timeout = 0x204,  ///< client-local: the relay could not be reached in time
   acl_denied = 0x301,
   room_full = 0x302,
   server_full = 0x303,
@@ -26,5 +29,8 @@ enum class CloseCode : uint64_t {
 inline constexpr uint64_t code_value(CloseCode code) noexcept { return static_cast<uint64_t>(code); }
 /// "WZP_CLOSE_ACL_DENIED"; "WZP_CLOSE_UNKNOWN" for other values.
 std::string_view close_code_name(uint64_t code) noexcept;
+/// The status a refusal with this code means for the client (wzp_close_code_status):
+/// e.g. acl_denied for WZP_CLOSE_ACL_DENIED; closed for normal, shutdown and unknown codes.
+Errc close_code_errc(uint64_t code) noexcept;
 
 }  // namespace wzp::wire

@@ -19,7 +19,10 @@ for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --id
             --auth-max-pending --auth-max-pending-per-address --acl-default-deny; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
-grep -q -- "--relay" <<<"$("$bin/wzp-call" --help)" || fail "wzp-call --help does not document --relay"
+call_help=$("$bin/wzp-call" --help)
+for flag in --relay host:port --handshake-timeout-ms; do
+  grep -q -- "$flag" <<<"$call_help" || fail "wzp-call --help does not document $flag"
+done
 
 if "$bin/wzp-relay" --listen nonsense >"$work/bad.out" 2>&1; then fail "a bad --listen was accepted"; fi
 grep -q "is not IP:port" "$work/bad.out" || fail "bad --listen gave no clear error: $(cat "$work/bad.out")"
@@ -57,6 +60,17 @@ grep -q "received 5 media packets" "$work/listener.out" || fail "the listener di
 grep -q "^peer joined: " "$work/talker.out" || fail "the talker was not told who is in the room: $(cat "$work/talker.out")"
 grep -q "^peer joined: " "$work/listener.out" || fail "the listener was not told the talker joined: $(cat "$work/listener.out")"
 grep -q "^peer left: " "$work/listener.out" || fail "the listener was not told the talker left: $(cat "$work/listener.out")"
+
+# Host names: resolved (the relay listens on 127.0.0.1 only); a name that does not resolve
+# is a clear error naming it.
+"$bin/wzp-call" --relay "localhost:$port" --send 0 --duration 1 >"$work/named.out" 2>&1 \
+  || fail "wzp-call by host name failed: $(cat "$work/named.out")"
+grep -q "^joined" "$work/named.out" || fail "wzp-call by host name did not join: $(cat "$work/named.out")"
+if "$bin/wzp-call" --relay "nonexistent.invalid:$port" --handshake-timeout-ms 3000 --send 0 >"$work/nowhere.out" 2>&1; then
+  fail "wzp-call joined a host that does not exist"
+fi
+grep -q "WZP_CLOSE_CONNECT_TIMEOUT" "$work/nowhere.out" && grep -q "nonexistent.invalid" "$work/nowhere.out" \
+  || fail "an unresolvable host gave no clear error: $(cat "$work/nowhere.out")"
 
 kill -TERM "$relay_pid"
 wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGTERM"

@@ -10,7 +10,16 @@ all implemented in C++ behind libwzp's C ABI. Every failing call raises :class:`
 """
 import types as _types
 
-from ._errors import WzpError
+from ._errors import (
+    AclDeniedError,
+    AuthRejectedError,
+    AuthUnavailableError,
+    ConnectTimeoutError,
+    HandshakeFailedError,
+    RoomFullError,
+    ServerFullError,
+    WzpError,
+)
 from ._wzp import (
     AEAD_TAG_BYTES,
     FINGERPRINT_BYTES,
@@ -55,7 +64,7 @@ from ._wzp import (
     set_log_callback,
 )
 
-from .live import Client, Event, EventStream, EventType, Relay
+from .live import Client, CloseInfo, Event, EventStream, EventType, Relay
 
 set_log_level = log_set_level
 

@@ -36,7 +36,33 @@ class WzpError(Exception):
     """The status name, e.g. ``"WZP_ERR_BAD_SIGNATURE"``."""
     message: str
     """The library's detail message."""
-    def __init__(self, code: int, name: str, message: str) -> None: ...
+    close_code: Optional[int]
+    """For a client's close (wait_joined, connect, ``with Client``): its close code; else None."""
+    close_origin: Optional[str]
+    """For a client's close: "peer", "local", "idle" or "transport"; else None."""
+    def __init__(self, code: int, name: str, message: str, close_code: Optional[int] = None,
+                 close_origin: Optional[str] = None) -> None: ...
+
+class AuthRejectedError(WzpError):
+    """The relay refused the token: rejected, missing, or not the handshake identity's."""
+
+class AuthUnavailableError(WzpError):
+    """The relay could not check the token (auth server down or slow)."""
+
+class AclDeniedError(WzpError):
+    """The room's access list does not admit this client."""
+
+class RoomFullError(WzpError):
+    """The room holds its maximum of participants."""
+
+class ServerFullError(WzpError):
+    """The relay holds its maximum of sessions."""
+
+class HandshakeFailedError(WzpError):
+    """The call handshake failed (bad signature, pinned identity mismatch, v2 session required)."""
+
+class ConnectTimeoutError(WzpError):
+    """The relay could not be reached: nothing answered, or its host name did not resolve."""
 
 def version() -> str:
     """The library version string, e.g. '0.1.0'."""
@@ -327,6 +353,14 @@ class EventStream:
     once the handle is closed and drained, or after one wait of `timeout` seconds without events."""
     def __iter__(self) -> Iterator[Event]: ...
     def __aiter__(self) -> AsyncIterator[Event]: ...
+class CloseInfo:
+    """How a client's connection ended (a frozen dataclass): code, code_name (e.g.
+    "WZP_CLOSE_ROOM_FULL"), origin ("peer", "local", "idle", "transport") and reason."""
+    code: int
+    code_name: str
+    origin: str
+    reason: str
+    def __init__(self, code: int, code_name: str, origin: str, reason: str) -> None: ...
 
 class _EventSource:
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
@@ -398,7 +432,7 @@ class Relay(_EventSource):
 class Client(_EventSource):
     """A client in a relay room; as a context manager (also ``async with``) it connects, waits until
     joined, and hangs up. The keywords are wzp_client_config's fields; an unknown one or a wrong type
-    raises TypeError."""
+    raises TypeError. host: an IP address or a host name (each of its addresses tried in turn)."""
     def __init__(self, *, host: str = "127.0.0.1", port: int, room: Optional[str] = None,
                  raw_room: bool = False, token: Optional[str] = None, identity: Optional[Identity] = None,
                  session_mode: SessionMode = "v2", require_session_v2: bool = False,
@@ -406,7 +440,10 @@ class Client(_EventSource):
                  handshake_timeout_ms: int = 10000, idle_timeout_ms: int = 30000,
                  event_queue_capacity: int = 1024) -> None: ...
     def connect(self, timeout: Optional[float] = None) -> "Client": ...
-    def wait_joined(self, timeout: Optional[float] = None) -> None: ...
+    def wait_joined(self, timeout: Optional[float] = None) -> None:
+        """Block until joined; a close raises the WzpError subclass of its refusal (close_code set)."""
+    def last_close(self) -> Optional[CloseInfo]:
+        """How the connection ended, once closed (None before)."""
     async def connect_async(self, timeout: Optional[float] = 30.0) -> "Client":
         """Start connecting and await joining without blocking the loop."""
     async def joined(self, timeout: Optional[float] = None) -> None:

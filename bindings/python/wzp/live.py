@@ -74,6 +74,20 @@ class Event:
         return self.data.decode("utf-8", "replace")
 
 
+@dataclass(frozen=True)
+class CloseInfo:
+    """How a client's connection ended (Client.last_close()).
+
+    code: the close code (a WZP_CLOSE_* value, or a QUIC transport error code); code_name: e.g.
+    "WZP_CLOSE_ROOM_FULL"; origin: "peer", "local", "idle" or "transport"; reason: why, in words.
+    """
+
+    code: int
+    code_name: str
+    origin: str
+    reason: str
+
+
 def _event(raw: Optional[Dict[str, Any]]) -> Optional[Event]:
     if raw is None:
         return None
@@ -381,13 +395,14 @@ class Relay(_EventSource):
 
 class Client(_EventSource):
     """A client in a relay room. ``with wzp.Client(port=relay.port, room="general") as c:``
-    connects and waits until joined (raising WzpError with the relay's close reason if
-    refused); ``async with`` does the same without blocking the asyncio loop. Leaving the
-    block hangs up.
+    connects and waits until joined, raising the WzpError subclass of the refusal if refused
+    (see wait_joined); ``async with`` does the same without blocking the asyncio loop. Leaving
+    the block hangs up.
 
     The keyword arguments are the fields of wzp_client_config (defaults as in wzp.h, except
-    host "127.0.0.1"): host, port (required), room (None: "default"), raw_room (send room as
-    the SNI unhashed), token (featherChat), identity (None: a random one), session_mode
+    host "127.0.0.1"): host (an IP address or a host name, resolved in the background, each of
+    its IPv4 and IPv6 addresses tried), port (required), room (None: "default"), raw_room (send
+    room as the SNI unhashed), token (featherChat), identity (None: a random one), session_mode
     ("v2" or "reference"), require_session_v2 (refuse a relay that does not agree to v2),
     pin_cert_sha256 (32 bytes), pin_relay_fingerprint (16 bytes), handshake_timeout_ms,
     idle_timeout_ms, event_queue_capacity. An unknown keyword or a wrong type raises
@@ -424,7 +439,16 @@ class Client(_EventSource):
         return self
 
     def wait_joined(self, timeout: Optional[float] = None) -> None:
-        """Block until joined. Raises WzpError: WZP_ERR_CLOSED (with the close reason) or WZP_ERR_TIMEOUT."""
+        """Block until joined.
+
+        If the client closed instead, raises the error of its close, with ``close_code`` and
+        ``close_origin`` set: AuthRejectedError, AuthUnavailableError, AclDeniedError,
+        RoomFullError, ServerFullError, HandshakeFailedError for the relay's refusals,
+        ConnectTimeoutError when the relay could not be reached (nothing answered, or the host
+        name did not resolve; the message names the address), else WzpError (e.g.
+        WZP_ERR_TIMEOUT for a relay that missed a phase deadline, WZP_ERR_CLOSED for a normal
+        close). If only this wait timed out: WzpError WZP_ERR_TIMEOUT with close_code None.
+        """
         self._handle.wait_joined(timeout)
 
     async def connect_async(self, timeout: Optional[float] = 30.0) -> "Client":
@@ -455,6 +479,11 @@ class Client(_EventSource):
 
     async def __aexit__(self, *exc: Any) -> None:
         self.hangup()
+
+    def last_close(self) -> Optional[CloseInfo]:
+        """How the connection ended, once closed (None before)."""
+        raw = self._handle.last_close()
+        return None if raw is None else CloseInfo(**raw)
 
     def __enter__(self) -> "Client":
         return self.connect(timeout=30.0)

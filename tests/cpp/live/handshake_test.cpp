@@ -112,10 +112,18 @@ TEST(LiveHandshake, ClientGivesUpOnARelayThatNeverAnswers) {
   config.handshake_timeout_ms = 300;
   auto c = TestClient::connect(std::move(config));
   ASSERT_TRUE(c);
-  expect_local_close(c->wait_closed(), CloseCode::timeout, "not joined within 300 ms (state HANDSHAKING)");
+  auto closed = c->wait_closed();
+  expect_local_close(closed, CloseCode::timeout, "not joined within 300 ms (state HANDSHAKING)");
+  // The reason says which phase was missed, at which address.
+  ASSERT_TRUE(closed);
+  EXPECT_NE(closed->reason.find("the relay at 127.0.0.1:" + std::to_string(mute->port()) +
+                                " completed the QUIC handshake but sent no CallAnswer"),
+            std::string::npos)
+      << closed->reason;
   Status joined = c->client->wait_joined(0);
   ASSERT_FALSE(joined.ok());
-  EXPECT_EQ(joined.error().code, Errc::closed);
+  EXPECT_EQ(joined.error().code, Errc::timeout);
+  EXPECT_NE(joined.error().message.find("WZP_CLOSE_TIMEOUT"), std::string::npos) << joined.error().message;
   // The server was told why.
   auto seen = mute->wait_closed();
   ASSERT_TRUE(seen);
@@ -124,7 +132,8 @@ TEST(LiveHandshake, ClientGivesUpOnARelayThatNeverAnswers) {
   EXPECT_EQ(mute->state().signals.size(), 1u);  // the CallOffer
 }
 
-// Nothing answers at all: the same deadline covers the QUIC handshake.
+// Nothing answers at all: the same deadline covers the QUIC handshake, with a
+// code of its own (not the relay's phase deadline) and a reason naming the address.
 TEST(LiveHandshake, ClientGivesUpWhenNothingListens) {
   uint16_t port = 0;
   {
@@ -136,7 +145,16 @@ TEST(LiveHandshake, ClientGivesUpWhenNothingListens) {
   config.handshake_timeout_ms = 300;
   auto c = TestClient::connect(std::move(config));
   ASSERT_TRUE(c);
-  expect_local_close(c->wait_closed(), CloseCode::timeout, "not joined within 300 ms (state CONNECTING)");
+  expect_local_close(c->wait_closed(), CloseCode::connect_timeout,
+                     "no answer from relay 127.0.0.1:" + std::to_string(port) + " within 300 ms");
+  Status joined = c->client->wait_joined(0);
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.error().code, Errc::timeout);
+  EXPECT_NE(joined.error().message.find("WZP_CLOSE_CONNECT_TIMEOUT"), std::string::npos)
+      << joined.error().message;
+  EXPECT_EQ(
+      c->events.count([](const client::ClientEvent& e) { return e.type == client::ClientEventType::closed; }),
+      1u);
 }
 
 // A relay stand-in that answers the client's CallOffer with `reply` (`adjust` edits the client's config).
@@ -255,7 +273,9 @@ TEST(LiveHandshake, PinnedCertificateMismatchFailsTheConnection) {
   EXPECT_EQ(closed->kind, transport::CloseKind::local) << transport::describe(*closed);
   EXPECT_TRUE(closed->transport_code);
   EXPECT_NE(closed->reason.find("pinned"), std::string::npos) << closed->reason;
-  EXPECT_FALSE(c->client->wait_joined(0).ok());
+  Status joined = c->client->wait_joined(0);
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.error().code, Errc::tls) << joined.error().message;
   EXPECT_EQ(relay->count(relay::RelayEventType::joined), 0u);
   EXPECT_EQ(relay->counters().handshakes_ok.load(), 0u);
 }
@@ -268,9 +288,9 @@ TEST(LiveClient, MisuseIsReported) {
   auto created = client::Client::create(no_port, nullptr);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, Errc::invalid_argument);
-  auto host_name = client_config(*relay);
-  host_name.relay_host = "localhost";
-  created = client::Client::create(host_name, nullptr);
+  auto no_host = client_config(*relay);
+  no_host.relay_host = "";
+  created = client::Client::create(no_host, nullptr);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, Errc::invalid_argument);
 

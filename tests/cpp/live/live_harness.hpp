@@ -486,9 +486,13 @@ inline void expect_refused(TestRelay& relay, TestClient& tc, wire::CloseCode cod
   EXPECT_EQ(from_client->code, info->code);
   EXPECT_EQ(from_client->reason, info->reason);
   EXPECT_EQ(tc.client->state(), client::ClientState::closed);
+  // wait_joined says which refusal it was: its status, the code's name and the reason.
   Status joined = tc.client->wait_joined(0);
   ASSERT_FALSE(joined.ok());
-  EXPECT_EQ(joined.error().code, Errc::closed);
+  EXPECT_EQ(joined.error().code, wire::close_code_errc(wire::code_value(code))) << joined.error().message;
+  EXPECT_NE(joined.error().message.find(wire::close_code_name(wire::code_value(code))), std::string::npos)
+      << joined.error().message;
+  EXPECT_NE(joined.error().message.find(info->reason), std::string::npos) << joined.error().message;
   EXPECT_EQ(
       tc.events.count([](const client::ClientEvent& e) { return e.type == client::ClientEventType::joined; }),
       0u);

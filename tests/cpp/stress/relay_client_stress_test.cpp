@@ -183,7 +183,7 @@ TEST(StressRelay, AclChangesBeforeStartAreKept) {
     ASSERT_EQ(wzp_client_connect(c), WZP_OK);
     // With the ACL on and denying by default, a client of an unlisted room is refused.
     int rc = wzp_client_wait_joined(c, 20'000);
-    EXPECT_EQ(rc, enabled ? WZP_ERR_CLOSED : WZP_OK) << wzp_last_error();
+    EXPECT_EQ(rc, enabled ? WZP_ERR_ACL_DENIED : WZP_OK) << wzp_last_error();
     if (enabled) {
       EXPECT_NE(std::string(wzp_last_error()).find("0x301"), std::string::npos) << wzp_last_error();
     }
