@@ -119,7 +119,8 @@ WZP_API void wzp_free(void* ptr);
 #define WZP_AEAD_TAG_BYTES 16
 #define WZP_MEDIA_HEADER_BYTES 12
 #define WZP_QUALITY_REPORT_BYTES 4
-#define WZP_MAX_SIGNAL_BYTES 1048576 /* largest signal JSON a peer accepts */
+#define WZP_MAX_SIGNAL_BYTES 1048576   /* largest signal JSON a peer accepts */
+#define WZP_MAX_PEER_SIGNAL_BYTES 8192 /* largest payload of wzp_client_send_peer_signal */
 
 /** The sizes above as functions (for FFIs that cannot read macros). Thread-safe. */
 WZP_API size_t wzp_seed_bytes(void);
@@ -132,6 +133,7 @@ WZP_API size_t wzp_session_key_bytes(void);
 WZP_API size_t wzp_aead_tag_bytes(void);
 WZP_API size_t wzp_media_header_bytes(void);
 WZP_API size_t wzp_max_signal_bytes(void);
+WZP_API size_t wzp_max_peer_signal_bytes(void);
 
 /* ------------------------------------------------------------------------- */
 /* Identity                                                                   */
@@ -458,7 +460,15 @@ typedef enum wzp_event_type {
   WZP_EVENT_REJECTED = 4, /* relay: a connection was refused before joining (close_* fields say why) */
   WZP_EVENT_MEDIA = 5,    /* client: a media datagram arrived (data) */
   WZP_EVENT_SIGNAL = 6,   /* client: a signal arrived after the handshake (data = JSON) */
-  WZP_EVENT_CLOSED = 7    /* client: the connection ended (close_* fields say why) */
+  WZP_EVENT_CLOSED = 7,   /* client: the connection ended (close_* fields say why) */
+  /* Client, with the room extension (see wzp_client_peers_json): */
+  WZP_EVENT_PEER_JOINED = 8, /* a member is in the room: one per member present when the client joined
+                                (after JOINED), then one per later join (room, fingerprint, alias) */
+  WZP_EVENT_PEER_LEFT = 9,   /* a member left (room, fingerprint, alias; close_code, close_origin and
+                                close_reason say why, as the relay saw it: BY_PEER = the member hung up
+                                or closed, LOCALLY = the relay closed it, IDLE, TRANSPORT) */
+  WZP_EVENT_PEER_SIGNAL = 10 /* a member's peer signal (fingerprint and alias = the sender, room,
+                                data/data_len = the payload bytes as sent) */
 } wzp_event_type;
 
 typedef enum wzp_client_state {
@@ -477,14 +487,19 @@ typedef struct wzp_event {
   wzp_event_type type;
   uint64_t connection_id;  /* relay: the connection; client: 0 */
   wzp_client_state state;  /* STATE, CLOSED */
-  const char* room;        /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; else NULL */
+  const char* room;        /* JOINED/LEFT/REJECTED (relay), PEER_* (client): room name as the relay sees it;
+                              else NULL */
   const char* fingerprint; /* JOINED/LEFT/REJECTED (relay): the participant's handshake fingerprint (display
-                              form) or NULL if not known yet */
-  const uint8_t* data;     /* MEDIA: datagram bytes; SIGNAL: JSON text (NUL-terminated); else NULL */
+                              form) or NULL if not known yet; PEER_* (client): the member's (PEER_SIGNAL:
+                              the sender's) */
+  const uint8_t* data;     /* MEDIA: datagram bytes; SIGNAL: JSON text (NUL-terminated); PEER_SIGNAL: the
+                              payload; else NULL */
   size_t data_len;
-  uint64_t close_code; /* LEFT, REJECTED, CLOSED: wzp_close_code (or QUIC transport code) */
+  uint64_t close_code; /* LEFT, REJECTED, CLOSED, PEER_LEFT: wzp_close_code (or QUIC transport code) */
   wzp_close_origin close_origin;
-  const char* close_reason; /* LEFT, REJECTED, CLOSED: why, in words; else NULL */
+  const char* close_reason; /* LEFT, REJECTED, CLOSED, PEER_LEFT: why, in words; else NULL */
+  /* Since 0.3.0: */
+  const char* alias; /* PEER_*: the member's alias from the relay's auth server, or NULL */
 } wzp_event;
 
 /** Zero an event and set its struct_size (call before the first next_event). */
@@ -613,6 +628,11 @@ typedef struct wzp_relay_stats {
   uint64_t datagrams_rate_limited;   /* not forwarded: over the sender's rate limit */
   uint64_t signal_streams_timed_out; /* joined participants' signal streams reset: unfinished for 10 s */
   uint64_t auth_cancelled;           /* token checks cancelled: their connection left first */
+  /* Since 0.3.0 (room extension; see docs/PROTOCOL.md): */
+  uint64_t membership_messages_sent; /* member lists and joined/left notices queued to members */
+  uint64_t peer_signals_forwarded;   /* peer signals handed to a recipient (one per recipient) */
+  uint64_t peer_signals_dropped;     /* peer signals that reached nobody (unknown target, empty room, ...) */
+  uint64_t datagrams_no_recipient;   /* media of a member alone in its room: nobody to forward it to */
 } wzp_relay_stats;
 
 /** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
@@ -819,6 +839,32 @@ WZP_API int wzp_client_relay_fingerprint(const wzp_client* client, char* buf, si
 WZP_API int wzp_client_media_session(const wzp_client* client, wzp_session_mode* out_mode);
 /** The SNI the client sends. (buf >= 254) */
 WZP_API int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len);
+
+/* Room extension. A libwzp client offers it in its CallOffer (not with session_mode
+ * WZP_SESSION_REFERENCE, which sends exactly a reference client's offer); a libwzp relay agrees.
+ * The relay then sends the client the room's member list when it joins and tells it about every
+ * later join and leave (PEER_JOINED / PEER_LEFT events), and relays peer signals between members
+ * that agreed. Reference clients in the room are listed too, but receive no peer signals.
+ * A reference relay does not agree: these calls then fail with WZP_ERR_INVALID_STATE. */
+
+/** The other members of the room as JSON (allocated; wzp_free), in join order:
+ *  [{"fingerprint":"xxxx:...","alias":null}]; fingerprint is the member's handshake identity
+ *  (display form), alias what the relay's auth server said about its token, or null.
+ *  *out_json is set to NULL on failure. Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (not
+ *  joined, or the relay did not agree to the room extension). Thread-safe. */
+WZP_API int wzp_client_peers_json(const wzp_client* client, char** out_json);
+/** The number of other members in the room (0: alone, so media sent now reaches nobody).
+ *  Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (as wzp_client_peers_json). Thread-safe. */
+WZP_API int wzp_client_peer_count(const wzp_client* client, size_t* out);
+/** Send len bytes (at most WZP_MAX_PEER_SIGNAL_BYTES) through the relay to the member whose
+ *  fingerprint (display form) is to_fingerprint, or with NULL to every other member that agreed to
+ *  the room extension. They receive a PEER_SIGNAL event. The bytes cross the relay as given (only
+ *  QUIC protects each hop). Delivery is not confirmed: a member that left meanwhile is counted by
+ *  the relay (peer_signals_dropped). Errors: INVALID_ARGUMENT (data NULL with len > 0), TOO_LARGE,
+ *  INVALID_STATE (not joined, or the relay did not agree), NOT_FOUND (no such member in the peer
+ *  list), CLOSED. Thread-safe. */
+WZP_API int wzp_client_send_peer_signal(wzp_client* client, const char* to_fingerprint, const uint8_t* data,
+                                        size_t len);
 /** As wzp_relay_next_event: CLOSED once the connection ended and the queue is drained, or while
  *  the client is being freed. Thread-safe. */
 WZP_API int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms);

@@ -55,6 +55,7 @@ void bind_core(py::module_& m) {
   m.attr("AEAD_TAG_BYTES") = wzp_aead_tag_bytes();
   m.attr("MEDIA_HEADER_BYTES") = wzp_media_header_bytes();
   m.attr("MAX_SIGNAL_BYTES") = wzp_max_signal_bytes();
+  m.attr("MAX_PEER_SIGNAL_BYTES") = wzp_max_peer_signal_bytes();
 }
 
 }  // namespace wzp_py

@@ -61,11 +61,13 @@ py::dict event_dict(const wzp_event& ev) {
   d["room"] = opt_str(ev.room);
   d["fingerprint"] = opt_str(ev.fingerprint);
   d["data"] = ev.data ? to_bytes(ev.data, ev.data_len) : py::bytes();
-  bool closing = ev.type == WZP_EVENT_LEFT || ev.type == WZP_EVENT_REJECTED || ev.type == WZP_EVENT_CLOSED;
+  bool closing = ev.type == WZP_EVENT_LEFT || ev.type == WZP_EVENT_REJECTED || ev.type == WZP_EVENT_CLOSED ||
+                 ev.type == WZP_EVENT_PEER_LEFT;
   d["close_code"] = closing ? py::object(py::int_(ev.close_code)) : py::object(py::none());
   d["close_code_name"] = closing ? opt_str(wzp_close_code_name(ev.close_code)) : py::object(py::none());
   d["close_origin"] = closing ? py::object(py::str(origin_name(ev.close_origin))) : py::object(py::none());
   d["close_reason"] = opt_str(ev.close_reason);
+  d["alias"] = opt_str(ev.alias);
   return d;
 }
 
@@ -266,6 +268,10 @@ void bind_live(py::module_& m) {
              WZP_STAT(datagrams_rate_limited);
              WZP_STAT(signal_streams_timed_out);
              WZP_STAT(auth_cancelled);
+             WZP_STAT(membership_messages_sent);
+             WZP_STAT(peer_signals_forwarded);
+             WZP_STAT(peer_signals_dropped);
+             WZP_STAT(datagrams_no_recipient);
 #undef WZP_STAT
              return d;
            })
@@ -434,6 +440,22 @@ void bind_live(py::module_& m) {
                                if (wzp_client_media_session(c.get(), &mode) != WZP_OK) return py::none();
                                return py::str(mode == WZP_SESSION_V2 ? "v2" : "reference");
                              })
+      .def("peers_json",
+           [](const ClientHandle& c) {
+             char* out = nullptr;
+             check(nogil([&] { return wzp_client_peers_json(c.get(), &out); }));
+             return take_string(out);
+           })
+      .def(
+          "send_peer_signal",
+          [](ClientHandle& c, const py::bytes& data, std::optional<std::string> to) {
+            std::string payload(data);
+            check(nogil([&] {
+              return wzp_client_send_peer_signal(c.get(), to ? to->c_str() : nullptr, data_of(payload),
+                                                 payload.size());
+            }));
+          },
+          py::arg("data"), py::arg("to") = py::none())
       .def_property_readonly("sni",
                              [](const ClientHandle& c) {
                                char buf[256];

@@ -197,6 +197,15 @@ int main(int argc, char** argv) {
         break;
       }
       case WZP_EVENT_SIGNAL: std::printf("signal: %s\n", reinterpret_cast<const char*>(ev.data)); break;
+      case WZP_EVENT_PEER_JOINED:
+        std::printf("peer joined: %s%s%s\n", ev.fingerprint, ev.alias ? " " : "", ev.alias ? ev.alias : "");
+        break;
+      case WZP_EVENT_PEER_LEFT:
+        std::printf("peer left: %s (%s)\n", ev.fingerprint, ev.close_reason ? ev.close_reason : "");
+        break;
+      case WZP_EVENT_PEER_SIGNAL:
+        std::printf("peer signal: %zu bytes from %s\n", ev.data_len, ev.fingerprint);
+        break;
       case WZP_EVENT_CLOSED:
         std::printf("closed: %s by %s: %s\n", wzp_close_code_name(ev.close_code),
                     ev.close_origin == WZP_CLOSED_BY_PEER   ? "the relay"

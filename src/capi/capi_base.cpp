@@ -40,5 +40,6 @@ size_t wzp_session_key_bytes(void) { return WZP_SESSION_KEY_BYTES; }
 size_t wzp_aead_tag_bytes(void) { return WZP_AEAD_TAG_BYTES; }
 size_t wzp_media_header_bytes(void) { return WZP_MEDIA_HEADER_BYTES; }
 size_t wzp_max_signal_bytes(void) { return WZP_MAX_SIGNAL_BYTES; }
+size_t wzp_max_peer_signal_bytes(void) { return WZP_MAX_PEER_SIGNAL_BYTES; }
 
 }  // extern "C"

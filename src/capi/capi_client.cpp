@@ -1,6 +1,7 @@
 // C ABI: the client.
 #include <cstring>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "capi/capi_support.hpp"
 #include "capi/close_info_out.hpp"
@@ -18,6 +19,7 @@ using capi::guarded;
 
 static_assert(WZP_CLIENT_JOINED == static_cast<int>(client::ClientState::joined));
 static_assert(WZP_CLIENT_CLOSED == static_cast<int>(client::ClientState::closed));
+static_assert(WZP_MAX_PEER_SIGNAL_BYTES == wire::kMaxPeerSignalBytes);
 
 struct wzp_client {
   std::unique_ptr<capi::EventChannel> events;
@@ -41,7 +43,16 @@ capi::LiveEvent to_live(const client::ClientEvent& e) {
       out.type = WZP_EVENT_CLOSED;
       out.close = e.close;
       break;
+    case client::ClientEventType::peer_joined: out.type = WZP_EVENT_PEER_JOINED; break;
+    case client::ClientEventType::peer_left:
+      out.type = WZP_EVENT_PEER_LEFT;
+      out.close = e.close;
+      break;
+    case client::ClientEventType::peer_signal: out.type = WZP_EVENT_PEER_SIGNAL; break;
   }
+  out.room = e.room;
+  out.fingerprint = e.fingerprint;
+  out.alias = e.alias;
   out.data = e.data;
   return out;
 }
@@ -102,6 +113,8 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     }
     if (c.idle_timeout_ms != 0) cc.transport.idle_timeout_ms = c.idle_timeout_ms;
     cc.require_media_session_v2 = c.require_session_v2 != 0;
+    // The reference mode sends exactly a reference client's CallOffer: no extension at all.
+    cc.offer_room_peers = cc.session_mode == handshake::SessionMode::v2;
     if (cc.require_media_session_v2 && cc.session_mode != handshake::SessionMode::v2) {
       return fail(Errc::invalid_argument, "require_session_v2 needs session_mode WZP_SESSION_V2");
     }
@@ -234,6 +247,45 @@ int wzp_client_sni(const wzp_client* client, char* buf, size_t buf_len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(client);
     return capi::copy_c_string(client->client->sni(), buf, buf_len);
+  });
+}
+
+int wzp_client_peers_json(const wzp_client* client, char** out_json) {
+  if (out_json != nullptr) *out_json = nullptr;
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    WZP_CAPI_REQUIRE(out_json);
+    auto peers = client->client->peers();
+    if (!peers) return fail(peers.error());
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& p : *peers) {
+      list.push_back({{"fingerprint", p.fingerprint},
+                      {"alias", p.alias ? nlohmann::ordered_json(*p.alias) : nlohmann::ordered_json()}});
+    }
+    return capi::give_string(list.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                             out_json);
+  });
+}
+
+int wzp_client_peer_count(const wzp_client* client, size_t* out) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    WZP_CAPI_REQUIRE(out);
+    auto peers = client->client->peers();
+    if (!peers) return fail(peers.error());
+    *out = peers->size();
+    return WZP_OK;
+  });
+}
+
+int wzp_client_send_peer_signal(wzp_client* client, const char* to_fingerprint, const uint8_t* data,
+                                size_t len) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(client);
+    if (data == nullptr && len != 0) return capi::null_argument("data");
+    std::optional<std::string> to;
+    if (to_fingerprint != nullptr) to = to_fingerprint;
+    return from_status(client->client->send_peer_signal(to, ByteView(data, len)));
   });
 }
 

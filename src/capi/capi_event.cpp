@@ -37,7 +37,7 @@ uint8_t* dup_bytes(const Bytes& b) {
 
 // Fill `out` from `event`; `owned` decides whether strings are copies (queue) or views (callback).
 void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_tmp, std::string& fp_tmp,
-          std::string& reason_tmp, Bytes& data_tmp) {
+          std::string& alias_tmp, std::string& reason_tmp, Bytes& data_tmp) {
   wzp_event_init(out);
   out->type = event.type;
   out->connection_id = event.connection_id;
@@ -50,6 +50,7 @@ void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_
   if (owned) {
     out->room = dup_string(event.room);
     out->fingerprint = dup_string(event.fingerprint);
+    out->alias = dup_string(event.alias);
     out->data = dup_bytes(event.data);
     out->close_reason = event.close ? dup_string(event.close->reason) : nullptr;
     return;
@@ -57,6 +58,7 @@ void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_
   // Views: NUL-terminated temporaries that live for the callback's duration.
   if (event.room) out->room = (room_tmp = *event.room).c_str();
   if (event.fingerprint) out->fingerprint = (fp_tmp = *event.fingerprint).c_str();
+  if (event.alias) out->alias = (alias_tmp = *event.alias).c_str();
   if (event.close) out->close_reason = (reason_tmp = event.close->reason).c_str();
   if (!event.data.empty()) {
     data_tmp = event.data;
@@ -81,9 +83,9 @@ void EventChannel::deliver(LiveEvent event, bool final) noexcept {
   if (callback_ != nullptr) {
     c_boundary_void("event callback", [&] {
       wzp_event view;
-      std::string room, fp, reason;
+      std::string room, fp, alias, reason;
       Bytes data;
-      fill(&view, event, false, room, fp, reason, data);
+      fill(&view, event, false, room, fp, alias, reason, data);
       const EventChannel* outer = std::exchange(t_delivering, this);
       struct Restore {
         const EventChannel* outer;
@@ -125,9 +127,9 @@ int EventChannel::next(wzp_event* out, int timeout_ms) {
     if (finished_.load()) return fail(Errc::closed, "no more events: the handle is closed");
     return fail(Errc::timeout, "no event within " + std::to_string(timeout_ms) + " ms");
   }
-  std::string room, fp, reason;
+  std::string room, fp, alias, reason;
   Bytes data;
-  fill(out, *event, true, room, fp, reason, data);
+  fill(out, *event, true, room, fp, alias, reason, data);
   return WZP_OK;
 }
 
@@ -160,6 +162,7 @@ void wzp_event_clear(wzp_event* event) {
   std::free(const_cast<char*>(event->fingerprint));
   std::free(const_cast<uint8_t*>(event->data));
   std::free(const_cast<char*>(event->close_reason));
+  std::free(const_cast<char*>(event->alias));
   // NOLINTEND(cppcoreguidelines-no-malloc)
   wzp_event_init(event);
 }
@@ -174,6 +177,9 @@ const char* wzp_event_type_name(int type) {
     case WZP_EVENT_MEDIA: return "MEDIA";
     case WZP_EVENT_SIGNAL: return "SIGNAL";
     case WZP_EVENT_CLOSED: return "CLOSED";
+    case WZP_EVENT_PEER_JOINED: return "PEER_JOINED";
+    case WZP_EVENT_PEER_LEFT: return "PEER_LEFT";
+    case WZP_EVENT_PEER_SIGNAL: return "PEER_SIGNAL";
     default: return "UNKNOWN";
   }
 }

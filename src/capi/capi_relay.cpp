@@ -371,6 +371,10 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.datagrams_rate_limited = get(c.datagrams_rate_limited);
     s.signal_streams_timed_out = get(c.signal_streams_timed_out);
     s.auth_cancelled = get(c.auth_cancelled);
+    s.membership_messages_sent = get(c.membership_messages_sent);
+    s.peer_signals_forwarded = get(c.peer_signals_forwarded);
+    s.peer_signals_dropped = get(c.peer_signals_dropped);
+    s.datagrams_no_recipient = get(c.datagrams_no_recipient);
   }
   s.events_dropped = relay->events->dropped();
   std::memcpy(out, &s, out->struct_size);

@@ -21,6 +21,7 @@ struct LiveEvent {
   wzp_client_state state = WZP_CLIENT_IDLE;
   std::optional<std::string> room;
   std::optional<std::string> fingerprint;
+  std::optional<std::string> alias;
   Bytes data;
   bool data_is_text = false;
   std::optional<transport::CloseInfo> close;

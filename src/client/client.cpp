@@ -11,7 +11,10 @@
 namespace wzp::client {
 namespace {
 constexpr std::string_view kLog = "client";
-}
+// Members tracked at most (a relay holds no more connections than this): what a
+// relay announces beyond it is reported but not kept.
+constexpr size_t kMaxPeers = 10'000;
+}  // namespace
 
 std::string_view client_state_name(ClientState state) noexcept {
   switch (state) {
@@ -79,7 +82,7 @@ void Client::set_state(ClientState state) {
   }
   state_cv_.notify_all();
   WZP_LOG(debug, kLog, "state " + std::string(client_state_name(state)));
-  if (sink_) sink_(ClientEvent{ClientEventType::state, state, {}, {}});
+  if (sink_) sink_(ClientEvent{ClientEventType::state, state, {}, {}, {}, {}, {}});
 }
 
 transport::Connection* Client::connection() {
@@ -127,7 +130,9 @@ void Client::on_handshake_completed(transport::Connection& conn) {
   options.preferred = config_.session_mode;
   options.require_v2 = config_.require_media_session_v2;
   caller_.emplace(config_.identity, options);
-  auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(caller_->offer()))));
+  wire::CallOffer offer = caller_->offer();
+  if (config_.offer_room_peers) offer.peers_version = wire::kRoomPeersVersion;
+  auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(std::move(offer)))));
   if (!sent)
     return fail(conn, wire::code_value(wire::CloseCode::normal),
                 "cannot send CallOffer: " + sent.error().message);
@@ -137,11 +142,17 @@ void Client::on_handshake_completed(transport::Connection& conn) {
 void Client::on_signal(transport::Connection& conn, ByteView payload) {
   if (conn.id() != connection_id_) return;
   auto state = state_.load();
-  if (state == ClientState::joined) {
-    if (sink_) sink_(ClientEvent{ClientEventType::signal, state, Bytes(payload.begin(), payload.end()), {}});
+  if ((state == ClientState::joined || awaiting_peer_list_) && room_peers_) {
+    on_room_message(conn, payload);
     return;
   }
-  if (state != ClientState::handshaking || !caller_) return;
+  if (state == ClientState::joined) {
+    if (sink_)
+      sink_(
+          ClientEvent{ClientEventType::signal, state, Bytes(payload.begin(), payload.end()), {}, {}, {}, {}});
+    return;
+  }
+  if (state != ClientState::handshaking || !caller_ || session_) return;
   auto message = wire::decode_json(as_chars(payload));
   if (!message) {
     return fail(conn, wire::code_value(wire::CloseCode::malformed_signal),
@@ -164,16 +175,119 @@ void Client::on_signal(transport::Connection& conn, ByteView payload) {
     media_session_ = session->mode();
   }
   session_.emplace(std::move(*session));
-  max_datagram_.store(conn.max_datagram_payload(), std::memory_order_relaxed);
+  room_peers_ = config_.offer_room_peers &&
+                std::get<wire::CallAnswer>(*message).peers_version == wire::kRoomPeersVersion;
+  if (room_peers_) {
+    // The relay sends the member list right after its answer (streams arrive in
+    // order): joined once it is in, so peers() is right from the JOINED event on.
+    awaiting_peer_list_ = true;
+    return;
+  }
+  finish_join();
+}
+
+void Client::finish_join() {
+  auto* conn = connection();
+  if (conn != nullptr) max_datagram_.store(conn->max_datagram_payload(), std::memory_order_relaxed);
   if (deadline_) {
     loop_.cancel_timer(*deadline_);
     deadline_.reset();
   }
   WZP_LOG(info, kLog,
-          "joined (relay " + relay_fp.to_display() + ", media session " +
-              (session_->mode() == handshake::SessionMode::v2 ? "v2" : "reference") + ")");
+          "joined (relay " + (relay_fingerprint() ? relay_fingerprint()->to_display() : std::string("?")) +
+              ", media session " + (session_->mode() == handshake::SessionMode::v2 ? "v2" : "reference") +
+              (room_peers_ ? ", room extension" : "") + ")");
   set_state(ClientState::joined);
-  if (sink_) sink_(ClientEvent{ClientEventType::joined, ClientState::joined, {}, {}});
+  if (sink_) sink_(ClientEvent{ClientEventType::joined, ClientState::joined, {}, {}, {}, {}, {}});
+}
+
+void Client::emit_peer(ClientEventType type, const wire::PeerEntry& peer, Bytes data,
+                       transport::CloseInfo close) {
+  if (!sink_) return;
+  ClientEvent event{type, ClientState::joined, std::move(data), std::move(close), {}, {}, {}};
+  event.room =
+      wire::room_from_sni(config_.sni.empty() ? std::nullopt : std::optional<std::string_view>(config_.sni));
+  event.fingerprint = peer.fingerprint;
+  event.alias = peer.alias;
+  sink_(std::move(event));
+}
+
+namespace {
+transport::CloseKind close_kind_from_origin(std::string_view origin) {
+  if (origin == "peer") return transport::CloseKind::application;
+  if (origin == "relay") return transport::CloseKind::local;
+  if (origin == "idle") return transport::CloseKind::idle_timeout;
+  return transport::CloseKind::transport;
+}
+}  // namespace
+
+void Client::on_room_message(transport::Connection& conn, ByteView payload) {
+  auto value = wire::json::parse(as_chars(payload));
+  if (!value || !wire::is_room_message(*value)) {
+    // Any other signal is the application's, as without the extension.
+    if (state_.load() == ClientState::joined && sink_) {
+      sink_(ClientEvent{ClientEventType::signal,
+                        ClientState::joined,
+                        Bytes(payload.begin(), payload.end()),
+                        {},
+                        {},
+                        {},
+                        {}});
+    }
+    return;
+  }
+  auto message = wire::decode_room_message(*value);
+  if (awaiting_peer_list_) {
+    auto* list = message ? std::get_if<wire::RoomPeers>(&*message) : nullptr;
+    if (list == nullptr) {
+      return fail(conn, wire::code_value(wire::CloseCode::malformed_signal),
+                  "expected the room's member list after the CallAnswer" +
+                      (message ? std::string() : ": " + message.error().message));
+    }
+    awaiting_peer_list_ = false;
+    {
+      std::lock_guard lock(mutex_);
+      peers_ = list->peers;
+      if (peers_->size() > kMaxPeers) peers_->resize(kMaxPeers);
+    }
+    finish_join();
+    for (const auto& peer : list->peers) emit_peer(ClientEventType::peer_joined, peer);
+    return;
+  }
+  if (!message) {
+    WZP_LOG(debug, kLog, "ignoring a malformed room message from the relay: " + message.error().message);
+    return;
+  }
+  if (auto* joined = std::get_if<wire::PeerJoined>(&*message)) {
+    {
+      std::lock_guard lock(mutex_);
+      if (peers_->size() < kMaxPeers) peers_->push_back(joined->peer);
+    }
+    emit_peer(ClientEventType::peer_joined, joined->peer);
+  } else if (auto* left = std::get_if<wire::PeerLeft>(&*message)) {
+    wire::PeerEntry gone = left->peer;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = std::find_if(peers_->begin(), peers_->end(),
+                             [&](const wire::PeerEntry& p) { return p.fingerprint == gone.fingerprint; });
+      if (it != peers_->end()) {
+        if (!gone.alias) gone.alias = it->alias;
+        peers_->erase(it);
+      }
+    }
+    emit_peer(ClientEventType::peer_left, gone, {},
+              transport::CloseInfo{close_kind_from_origin(left->origin), left->code, false, left->reason});
+  } else if (auto* signal = std::get_if<wire::PeerSignal>(&*message)) {
+    wire::PeerEntry sender{signal->from.value_or(""), std::nullopt};
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& p : *peers_) {
+        if (p.fingerprint == sender.fingerprint) sender.alias = p.alias;
+      }
+    }
+    emit_peer(ClientEventType::peer_signal, sender, std::move(signal->data));
+  }
+  // A second member list is not expected: ignored.
 }
 
 void Client::on_signal_error(transport::Connection& conn, const Error& error) {
@@ -189,8 +303,13 @@ void Client::on_signal_error(transport::Connection& conn, const Error& error) {
 void Client::on_datagram(transport::Connection&, ByteView datagram) {
   if (state_.load() != ClientState::joined) return;
   if (sink_)
-    sink_(ClientEvent{
-        ClientEventType::media, ClientState::joined, Bytes(datagram.begin(), datagram.end()), {}});
+    sink_(ClientEvent{ClientEventType::media,
+                      ClientState::joined,
+                      Bytes(datagram.begin(), datagram.end()),
+                      {},
+                      {},
+                      {},
+                      {}});
 }
 
 void Client::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
@@ -211,7 +330,7 @@ void Client::report_closed(const transport::CloseInfo& info, const transport::Co
   }
   WZP_LOG(info, kLog, "closed: " + transport::describe(info));
   set_state(ClientState::closed);
-  if (sink_) sink_(ClientEvent{ClientEventType::closed, ClientState::closed, {}, info});
+  if (sink_) sink_(ClientEvent{ClientEventType::closed, ClientState::closed, {}, info, {}, {}, {}});
 }
 
 template <class Send>
@@ -274,6 +393,42 @@ void Client::hangup(wire::HangupReason reason) {
       (void)conn->send_signal(as_bytes(wire::encode_json(wire::SignalMessage(wire::Hangup{reason}))));
     }
     conn->close(wire::code_value(wire::CloseCode::normal), "normal close");
+  });
+  // The close is sent by a flush the endpoint posted above; once this task has
+  // run, so has the flush: the client is closed when hangup() returns.
+  loop_.run_sync([] {});
+}
+
+Result<std::vector<wire::PeerEntry>> Client::peers() const {
+  std::lock_guard lock(mutex_);
+  auto state = state_.load();
+  if (state != ClientState::joined) {
+    return make_error(Errc::invalid_state,
+                      "not joined (state " + std::string(client_state_name(state)) + ")");
+  }
+  if (!peers_) {
+    return make_error(Errc::invalid_state,
+                      "the relay did not agree to the room extension (a reference relay, or the client "
+                      "did not offer it)");
+  }
+  return *peers_;
+}
+
+Status Client::send_peer_signal(const std::optional<std::string>& to, ByteView data) {
+  if (data.size() > wire::kMaxPeerSignalBytes) {
+    return make_error(Errc::too_large, "peer signal of " + std::to_string(data.size()) +
+                                           " bytes exceeds the limit of " +
+                                           std::to_string(wire::kMaxPeerSignalBytes));
+  }
+  return on_joined_connection([&](transport::Connection& conn) -> Status {
+    auto members = peers();
+    if (!members) return std::move(members).error();
+    if (to && std::none_of(members->begin(), members->end(),
+                           [&](const wire::PeerEntry& p) { return p.fingerprint == *to; })) {
+      return make_error(Errc::not_found, "no member " + *to + " in the room");
+    }
+    wire::PeerSignal signal{std::nullopt, to, Bytes(data.begin(), data.end())};
+    return conn.send_signal(as_bytes(wire::encode_json(wire::RoomMessage(std::move(signal)))));
   });
 }
 

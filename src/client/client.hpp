@@ -25,6 +25,7 @@
 #include "crypto/seed.hpp"
 #include "handshake/signal_handshake.hpp"
 #include "transport/endpoint.hpp"
+#include "wire/room_message.hpp"
 #include "wire/signal_message.hpp"
 
 namespace wzp::client {
@@ -51,19 +52,26 @@ struct ClientConfig {
   /// Refuse a relay that does not agree to the v2 media session (the connection is
   /// closed with WZP_CLOSE_HANDSHAKE_FAILED) instead of falling back to the reference one.
   bool require_media_session_v2 = false;
+  /// Offer the room extension ("wzp_peers": member list, joined/left notices,
+  /// peer signals). Off, the CallOffer is what a reference client sends (with
+  /// session_mode reference, byte for byte).
+  bool offer_room_peers = true;
   /// Empty: transport::resolve_host (getaddrinfo). Tests give their own.
   Resolver resolver;
   /// How long an address may go unanswered before the next one is tried as well.
   uint32_t attempt_delay_ms = 250;
 };
 
-enum class ClientEventType { state, joined, media, signal, closed };
+enum class ClientEventType { state, joined, media, signal, closed, peer_joined, peer_left, peer_signal };
 
 struct ClientEvent {
   ClientEventType type = ClientEventType::state;
   ClientState state = ClientState::idle;
-  Bytes data;                  // media: datagram; signal: JSON text
-  transport::CloseInfo close;  // closed
+  Bytes data;                              // media: datagram; signal: JSON text; peer_signal: payload
+  transport::CloseInfo close;              // closed; peer_left: why the peer left (as the relay saw it)
+  std::optional<std::string> room;         // peer_*: the room (as the relay names it)
+  std::optional<std::string> fingerprint;  // peer_*: the peer (peer_signal: the sender)
+  std::optional<std::string> alias;        // peer_*: the peer's alias from the auth server, if any
 };
 
 class Client {
@@ -94,6 +102,15 @@ class Client {
   /// Send Hangup{reason}, then close with WZP_CLOSE_NORMAL. Idempotent.
   void hangup(wire::HangupReason reason);
 
+  /// The other members of the room, in join order. Errors: invalid_state (not
+  /// joined, or the relay did not agree to the room extension).
+  Result<std::vector<wire::PeerEntry>> peers() const;
+  /// Send `data` to the member `to` (display fingerprint) or, without `to`, to
+  /// every other member that speaks the extension. Errors: too_large (over
+  /// wire::kMaxPeerSignalBytes), invalid_state (as peers()), not_found (`to` is
+  /// not in the room), closed.
+  Status send_peer_signal(const std::optional<std::string>& to, ByteView data);
+
   transport::ConnectionStats stats() const;
   std::optional<crypto::Fingerprint> relay_fingerprint() const;
   /// The media session the handshake chose, once joined.
@@ -111,6 +128,11 @@ class Client {
   void on_datagram(transport::Connection& conn, ByteView datagram);
   void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
   void fail(transport::Connection& conn, uint64_t code, const std::string& reason);
+  /// The handshake is done (and the member list is in, when agreed): report JOINED.
+  void finish_join();
+  void on_room_message(transport::Connection& conn, ByteView payload);
+  void emit_peer(ClientEventType type, const wire::PeerEntry& peer, Bytes data = {},
+                 transport::CloseInfo close = {});
   void report_closed(const transport::CloseInfo& info, const transport::ConnectionStats& stats);
   void on_deadline();
 
@@ -147,12 +169,15 @@ class Client {
   std::optional<crypto::Fingerprint> relay_fingerprint_;
   std::optional<handshake::SessionMode> media_session_;
   transport::ConnectionStats last_stats_;
+  std::optional<std::vector<wire::PeerEntry>> peers_;  // set once joined with the room extension
 
   // loop-thread state
   std::optional<handshake::Caller> caller_;
   std::optional<handshake::CallSession> session_;
   std::optional<transport::ConnectionId> connection_id_;
   std::optional<EventLoop::TimerId> deadline_;
+  bool room_peers_ = false;          // the relay agreed to the room extension
+  bool awaiting_peer_list_ = false;  // CallAnswer accepted, member list to follow
   struct Attempt {
     transport::ConnectionId id;
     transport::SocketAddress remote;

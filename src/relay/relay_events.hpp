@@ -52,6 +52,15 @@ struct RelayCounters {
   std::atomic<uint64_t> media_sessions_v2{0}, media_sessions_reference{0};
   /// Not forwarded: over the sender's rate limit (RelayConfig::sender_rate).
   std::atomic<uint64_t> datagrams_rate_limited{0};
+  /// Room extension messages (member lists, joined, left) queued to members.
+  std::atomic<uint64_t> membership_messages_sent{0};
+  /// Peer signals handed to a recipient's connection (one per recipient).
+  std::atomic<uint64_t> peer_signals_forwarded{0};
+  /// Peer signals that reached nobody: unknown target, a target that does not
+  /// speak the extension, an empty room, oversized, or the recipient's connection refused it.
+  std::atomic<uint64_t> peer_signals_dropped{0};
+  /// Media datagrams of a joined member with nobody else in its room to receive them.
+  std::atomic<uint64_t> datagrams_no_recipient{0};
 };
 
 }  // namespace wzp::relay

@@ -42,6 +42,7 @@ struct RelayServer::Peer {
   std::optional<EventLoop::TimerId> deadline;
   ParticipantId participant = 0;
   std::optional<handshake::SessionMode> media_session;  // chosen by the handshake
+  bool room_peers = false;                              // agreed to the room extension ("wzp_peers")
   bool counted = false;                  // holds one of max_sessions (handshake completed, not refused)
   std::optional<SenderPolicer> policer;  // from joining on
   uint64_t datagrams_rate_limited = 0;
@@ -257,7 +258,20 @@ void RelayServer::on_signal(transport::Connection& conn, ByteView payload) {
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase == Peer::Phase::closing) return;
   counters_.signals_received.fetch_add(1, std::memory_order_relaxed);
-  auto message = wire::decode_json(as_chars(payload));
+  auto value = wire::json::parse(as_chars(payload));
+  if (value && peer->phase == Peer::Phase::joined && peer->room_peers && wire::is_room_message(*value)) {
+    auto room_message = wire::decode_room_message(*value);
+    if (room_message) {
+      handle_room_message(*peer, std::move(*room_message));
+    } else {
+      counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
+      WZP_LOG(debug, kLog,
+              "ignoring malformed room message from " + peer->remote + ": " + room_message.error().message);
+    }
+    return;
+  }
+  auto message =
+      value ? wire::decode_json_value(*value) : Result<wire::SignalMessage>(std::move(value).error());
   if (!message) {
     if (peer->phase == Peer::Phase::joined) {
       // After joining, signals are informational: a bad one is counted, not fatal.
@@ -409,11 +423,22 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
     reject(peer, conn, wire::CloseCode::room_full, joined.error().message, counters_.rejected_full);
     return;
   }
+  // The room extension: only for a client that offers it (a reference client never sees it).
+  const auto* offer = std::get_if<wire::CallOffer>(&message);
+  peer.room_peers = offer != nullptr && offer->peers_version == wire::kRoomPeersVersion;
+  if (peer.room_peers) answered->answer.peers_version = wire::kRoomPeersVersion;
   auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(answered->answer))));
   if (!sent) {
     registry_.leave(peer.room, *joined);
     reject(peer, conn, wire::CloseCode::handshake_failed, "cannot send CallAnswer: " + sent.error().message,
            counters_.handshakes_failed);
+    return;
+  }
+  if (peer.room_peers) sent = send_member_list(peer, conn, *joined);
+  if (!sent) {
+    registry_.leave(peer.room, *joined);
+    reject(peer, conn, wire::CloseCode::handshake_failed,
+           "cannot send the room's member list: " + sent.error().message, counters_.handshakes_failed);
     return;
   }
   counters_.handshakes_ok.fetch_add(1, std::memory_order_relaxed);
@@ -423,6 +448,7 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   }
   peer.phase = Peer::Phase::joined;
   peer.participant = *joined;
+
   peer.media_session = answered->session.mode();
   (*peer.media_session == handshake::SessionMode::v2 ? counters_.media_sessions_v2
                                                      : counters_.media_sessions_reference)
@@ -435,6 +461,7 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
           *peer.fingerprint + " joined " + describe_peer(peer.remote, peer.room) + " (" +
               std::to_string(registry_.room_size(peer.room)) + " in room, media session " +
               (*peer.media_session == handshake::SessionMode::v2 ? "v2" : "reference") + ")");
+  announce_join(peer);
   emit(RelayEvent{RelayEventType::joined, peer.id, peer.room, peer.fingerprint, {}});
 }
 
@@ -473,7 +500,10 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
     return;
   }
   registry_.others(peer->room, peer->participant, fanout_scratch_);
-  if (fanout_scratch_.empty()) return;
+  if (fanout_scratch_.empty()) {
+    counters_.datagrams_no_recipient.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   // Forwarded as received, except that byte 1's two unused bits are cleared
   // (what the reference's parse-and-reserialize does).
   forward_buffer_.assign(datagram.begin(), datagram.end());
@@ -528,7 +558,107 @@ void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
   WZP_LOG(info, kLog,
           peer.fingerprint.value_or("?") + " left " + describe_peer(peer.remote, peer.room) + ": " +
               transport::describe(why));
+  announce_leave(peer, why);
   emit(RelayEvent{RelayEventType::left, peer.id, peer.room, peer.fingerprint, why});
+}
+
+// ---- The room extension ("wzp_peers"): membership messages and peer signals ----
+
+namespace {
+std::string_view origin_word(transport::CloseKind kind) noexcept {
+  switch (kind) {
+    case transport::CloseKind::application: return "peer";
+    case transport::CloseKind::local: return "relay";
+    case transport::CloseKind::idle_timeout: return "idle";
+    case transport::CloseKind::transport: return "transport";
+  }
+  return "transport";
+}
+}  // namespace
+
+wire::PeerEntry RelayServer::peer_entry(const Peer& peer) const {
+  wire::PeerEntry entry{peer.fingerprint.value_or(""), std::nullopt};
+  if (peer.token) entry.alias = peer.token->alias;
+  return entry;
+}
+
+bool RelayServer::send_to_member(transport::ConnectionId id, const std::string& json) {
+  auto* conn = endpoint_ ? endpoint_->find(id) : nullptr;
+  return conn != nullptr && conn->send_signal(as_bytes(json)).ok();
+}
+
+Status RelayServer::send_member_list(const Peer& peer, transport::Connection& conn,
+                                     ParticipantId participant) {
+  wire::RoomPeers list;
+  registry_.others(peer.room, participant, fanout_scratch_);
+  for (uint64_t id : fanout_scratch_) {
+    // Every member is listed, those that do not speak the extension (reference clients) too.
+    if (const Peer* other = find_peer(id)) list.peers.push_back(peer_entry(*other));
+  }
+  WZP_TRY(conn.send_signal(as_bytes(wire::encode_json(wire::RoomMessage(std::move(list))))));
+  counters_.membership_messages_sent.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+void RelayServer::announce_join(const Peer& peer) {
+  registry_.others(peer.room, peer.participant, fanout_scratch_);
+  std::string json;
+  for (uint64_t id : fanout_scratch_) {
+    const Peer* other = find_peer(id);
+    if (other == nullptr || !other->room_peers) continue;
+    if (json.empty()) json = wire::encode_json(wire::RoomMessage(wire::PeerJoined{peer_entry(peer)}));
+    if (send_to_member(id, json)) counters_.membership_messages_sent.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void RelayServer::announce_leave(const Peer& peer, const transport::CloseInfo& why) {
+  if (stopped_) return;  // every connection is closing: nobody to tell
+  // Called once the peer has left the registry: every member still there is another.
+  registry_.others(peer.room, 0, fanout_scratch_);
+  std::string json;
+  for (uint64_t id : fanout_scratch_) {
+    const Peer* other = find_peer(id);
+    if (other == nullptr || !other->room_peers || other->phase != Peer::Phase::joined) continue;
+    if (json.empty()) {
+      json = wire::encode_json(wire::RoomMessage(
+          wire::PeerLeft{peer_entry(peer), why.code, std::string(origin_word(why.kind)), why.reason}));
+    }
+    if (send_to_member(id, json)) counters_.membership_messages_sent.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void RelayServer::handle_room_message(Peer& peer, wire::RoomMessage message) {
+  auto* signal = std::get_if<wire::PeerSignal>(&message);
+  if (signal == nullptr) {
+    // Member lists and joined/left notices flow from the relay only.
+    counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
+    WZP_LOG(debug, kLog, "ignoring a room notice sent by the client " + peer.remote);
+    return;
+  }
+  if (signal->data.size() > wire::kMaxPeerSignalBytes) {
+    counters_.peer_signals_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // The sender is who the handshake says it is, whatever it wrote.
+  wire::PeerSignal out{peer.fingerprint, std::move(signal->to), std::move(signal->data)};
+  registry_.others(peer.room, peer.participant, fanout_scratch_);
+  std::string json;
+  uint64_t delivered = 0;
+  for (uint64_t id : fanout_scratch_) {
+    const Peer* other = find_peer(id);
+    if (other == nullptr || !other->room_peers) continue;
+    if (out.to && other->fingerprint != out.to) continue;
+    if (json.empty()) json = wire::encode_json(wire::RoomMessage(out));
+    if (send_to_member(id, json)) ++delivered;
+  }
+  if (delivered == 0) {
+    counters_.peer_signals_dropped.fetch_add(1, std::memory_order_relaxed);
+    WZP_LOG(debug, kLog,
+            "peer signal from " + peer.fingerprint.value_or("?") + " to " + out.to.value_or("the room") +
+                " reached nobody");
+    return;
+  }
+  counters_.peer_signals_forwarded.fetch_add(delivered, std::memory_order_relaxed);
 }
 
 void RelayServer::update_acl(const std::function<void(AccessList&)>& change) {

@@ -29,6 +29,7 @@
 #include "relay/room_registry.hpp"
 #include "transport/endpoint.hpp"
 #include "wire/close_codes.hpp"
+#include "wire/room_message.hpp"
 #include "wire/signal_message.hpp"
 
 namespace wzp::relay {
@@ -103,6 +104,18 @@ class RelayServer {
   void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   /// Remove a joined peer from its room and report LEFT.
   void leave_room(Peer& peer, const transport::CloseInfo& why);
+
+  // The room extension (relay_server_peers.cpp), for members that agreed to it.
+  /// Send a member that just joined (as `participant`) the list of the others. Errors: as send_signal.
+  Status send_member_list(const Peer& peer, transport::Connection& conn, ParticipantId participant);
+  /// Tell the other members that `peer` joined.
+  void announce_join(const Peer& peer);
+  /// Tell the remaining members that `peer` left, and why.
+  void announce_leave(const Peer& peer, const transport::CloseInfo& why);
+  void handle_room_message(Peer& peer, wire::RoomMessage message);
+  /// Queue `json` to member `id`; false (not counted) when its connection cannot take it.
+  bool send_to_member(transport::ConnectionId id, const std::string& json);
+  wire::PeerEntry peer_entry(const Peer& peer) const;
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, const std::string& reason,
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);

@@ -31,10 +31,11 @@ void key(std::string& out, std::string_view name, bool first = false) {
 }
 
 constexpr std::string_view kMediaSessionKey = "wzp_media_session";
+constexpr std::string_view kPeersKey = "wzp_peers";
 
-void append_media_session_extension(std::string& out, const std::optional<uint32_t>& version) {
+void append_extension(std::string& out, std::string_view name, const std::optional<uint32_t>& version) {
   if (!version) return;
-  key(out, kMediaSessionKey);
+  key(out, name);
   out += std::to_string(*version);
 }
 
@@ -58,13 +59,15 @@ void fields(std::string& out, const CallOffer& m) {
     append_json(out, m.supported_profiles[i]);
   }
   out += ']';
-  append_media_session_extension(out, m.media_session_version);
+  append_extension(out, kMediaSessionKey, m.media_session_version);
+  append_extension(out, kPeersKey, m.peers_version);
 }
 void fields(std::string& out, const CallAnswer& m) {
   handshake_keys(out, m.identity_pub, m.ephemeral_pub, m.signature);
   key(out, "chosen_profile");
   append_json(out, m.chosen_profile);
-  append_media_session_extension(out, m.media_session_version);
+  append_extension(out, kMediaSessionKey, m.media_session_version);
+  append_extension(out, kPeersKey, m.peers_version);
 }
 void fields(std::string& out, const IceCandidate& m) {
   key(out, "candidate", true);
@@ -132,13 +135,13 @@ Status lookup(const json::Value& v, std::string_view name, const std::array<json
 
 // CallOffer and CallAnswer: three key fields, then the profile field, which
 // `decode_profiles` turns into the message.
-// The libwzp extension field, read only from the object form; a malformed value
+// A libwzp extension field, read only from the object form; a malformed value
 // is ignored like any unknown field would be by a reference peer.
-std::optional<uint32_t> media_session_extension(const json::Value& v) {
+std::optional<uint32_t> extension_field(const json::Value& v, std::string_view name) {
   const auto* object = std::get_if<json::Object>(&v.data);
   if (object == nullptr) return std::nullopt;
   for (const auto& member : *object) {
-    if (member.key != kMediaSessionKey) continue;
+    if (member.key != name) continue;
     const auto* n = std::get_if<uint64_t>(&member.value.data);
     if (n != nullptr && *n <= UINT32_MAX) return static_cast<uint32_t>(*n);
     return std::nullopt;
@@ -162,7 +165,8 @@ Result<SignalMessage> decode_handshake_message(const json::Value& v, std::string
   if (!signature) return std::move(signature).error();
   m.signature = std::move(*signature);
   WZP_TRY(decode_profiles(*f[3], name + "." + std::string(profile_field), m));
-  m.media_session_version = media_session_extension(v);
+  m.media_session_version = extension_field(v, kMediaSessionKey);
+  m.peers_version = extension_field(v, kPeersKey);
   return SignalMessage{std::move(m)};
 }
 

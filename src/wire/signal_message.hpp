@@ -40,6 +40,9 @@ struct CallOffer {
   /// supports (2 = libwzp's v2 session). Emitted last and only when set; a
   /// reference peer ignores the unknown field.
   std::optional<uint32_t> media_session_version;
+  /// libwzp extension "wzp_peers": the room extension version the sender
+  /// supports (wire/room_message.hpp). Emitted after "wzp_media_session", only when set.
+  std::optional<uint32_t> peers_version;
   friend bool operator==(const CallOffer&, const CallOffer&) = default;
 };
 /// Callee -> caller: as CallOffer (label "call-answer") with the chosen profile.
@@ -51,6 +54,8 @@ struct CallAnswer {
   /// libwzp extension "wzp_media_session" (see CallOffer): set when the callee
   /// agrees to the v2 media session.
   std::optional<uint32_t> media_session_version;
+  /// libwzp extension "wzp_peers" (see CallOffer): set when the relay agrees.
+  std::optional<uint32_t> peers_version;
   friend bool operator==(const CallAnswer&, const CallAnswer&) = default;
 };
 struct IceCandidate {

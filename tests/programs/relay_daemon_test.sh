@@ -57,6 +57,9 @@ done
 wait "$listener" || fail "the listening wzp-call failed: $(cat "$work/listener.out")"
 grep -q "sent 5" "$work/talker.out" || fail "the talker did not send: $(cat "$work/talker.out")"
 grep -q "received 5 media packets" "$work/listener.out" || fail "the listener did not hear 5 packets: $(cat "$work/listener.out")"
+grep -q "^peer joined: " "$work/talker.out" || fail "the talker was not told who is in the room: $(cat "$work/talker.out")"
+grep -q "^peer joined: " "$work/listener.out" || fail "the listener was not told the talker joined: $(cat "$work/listener.out")"
+grep -q "^peer left: " "$work/listener.out" || fail "the listener was not told the talker left: $(cat "$work/listener.out")"
 
 # Host names: resolved (the relay listens on 127.0.0.1 only); a name that does not resolve
 # is a clear error naming it.

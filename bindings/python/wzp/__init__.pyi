@@ -25,6 +25,7 @@ SESSION_KEY_BYTES: Final[int]
 AEAD_TAG_BYTES: Final[int]
 MEDIA_HEADER_BYTES: Final[int]
 MAX_SIGNAL_BYTES: Final[int]
+MAX_PEER_SIGNAL_BYTES: Final[int]
 
 class WzpError(Exception):
     """A libwzp call failed."""
@@ -325,7 +326,8 @@ CloseOrigin = Literal["peer", "local", "idle", "transport"]
 class Event:
     """One event of a relay or a client (a frozen dataclass).
 
-    type: an EventType; for LEFT/REJECTED/CLOSED the close_* fields say why."""
+    type: an EventType; for LEFT/REJECTED/CLOSED/PEER_LEFT the close_* fields say why;
+    alias: a PEER_* event's member alias (from the relay's auth server), else None."""
     type: EventType
     connection_id: int
     state: ClientState
@@ -462,6 +464,10 @@ class Client(_EventSource):
         """Not end-to-end encrypted: the bytes cross the relay as given (QUIC protects each hop)."""
     def send_signal(self, message: str) -> None: ...
     def hangup(self, reason: str = "Normal") -> None: ...
+    def peers(self) -> List[Dict[str, Optional[str]]]:
+        """The other members of the room, in join order ({"fingerprint", "alias"})."""
+    def send_peer_signal(self, data: bytes, to: Optional[str] = None) -> None:
+        """Send data to one member (by fingerprint) or, with to=None, to the whole room."""
     def stats(self) -> Dict[str, int]: ...
 
 def version_number() -> int:

@@ -49,7 +49,9 @@ class Event:
     """One event of a relay or a client.
 
     type: an EventType (STATE, JOINED, LEFT, REJECTED, MEDIA, SIGNAL, CLOSED, PEER_JOINED,
-    PEER_LEFT, PEER_SIGNAL). For LEFT/REJECTED/CLOSED, close_code (int), close_code_name
+    PEER_LEFT, PEER_SIGNAL). The PEER_* events come to a client with the room extension
+    (fingerprint and alias: the member, the sender for PEER_SIGNAL; data: its payload).
+    For LEFT/REJECTED/CLOSED/PEER_LEFT, close_code (int), close_code_name
     (e.g. "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle", "transport") and
     close_reason (words) say why.
     """
@@ -522,6 +524,18 @@ class Client(_EventSource):
     def hangup(self, reason: str = "Normal") -> None:
         """Send Hangup and close. Idempotent, and never raises for a connection already closed."""
         self._handle.hangup(reason)
+
+    def peers(self) -> List[Dict[str, Optional[str]]]:
+        """The other members of the room, in join order: [{"fingerprint": "xxxx:...", "alias": None}].
+        Raises WzpError (WZP_ERR_INVALID_STATE) when not joined or the relay did not agree to the
+        room extension (a reference relay, or session_mode="reference")."""
+        return json.loads(self._handle.peers_json())
+
+    def send_peer_signal(self, data: bytes, to: Optional[str] = None) -> None:
+        """Send data (at most MAX_PEER_SIGNAL_BYTES, 8192) through the relay to the member whose fingerprint is `to`,
+        or to every other member when None; they get a PEER_SIGNAL event. Raises WzpError:
+        WZP_ERR_TOO_LARGE, WZP_ERR_NOT_FOUND (no such member), WZP_ERR_INVALID_STATE, WZP_ERR_CLOSED."""
+        self._handle.send_peer_signal(data, to)
 
     def stats(self) -> Dict[str, int]:
         return self._handle.stats()
