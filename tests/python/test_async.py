@@ -257,3 +257,17 @@ def test_dispatcher_passes_a_read_error_to_the_waiters():
         os.close(q.write_fd)
 
     run(scenario())
+
+
+def test_messenger_example_runs():
+    """The asyncio equivalent of examples/c/messenger.c: peers, media, a peer signal, a refusal
+    with its specific error, a hangup seen by the other side."""
+    out = subprocess.run([sys.executable, str(ROOT / "examples/python/messenger.py")], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert "alice: peer" in out and "bob: peer" in out
+    assert "bob: media packet of" in out
+    assert 'alice: signal from' in out and '{"hello":"from bob"}' in out
+    assert "carol: refused with WZP_ERR_ROOM_FULL (peer)" in out
+    assert "left: hangup (Normal)" in out
+    assert "alice: closed: WZP_CLOSE_NORMAL" in out
+    assert out.rstrip().endswith("messenger: done")

@@ -249,6 +249,8 @@ def test_relay_call_example_runs():
     out = subprocess.run([sys.executable, str(ROOT / "examples/python/relay_call.py")], capture_output=True,
                          text=True, timeout=60, check=True).stdout
     assert "bob heard: hello bob" in out
+    assert "carol refused: WZP_ERR_ROOM_FULL 0x302 peer" in out
+    assert "bob: alice left, hangup (Normal)" in out
     assert "relay forwarded 1 datagram(s)" in out
 
 

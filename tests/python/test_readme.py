@@ -27,8 +27,23 @@ def fenced_blocks(readme: str, language: str):
 @pytest.mark.parametrize("language,example", [("c", "examples/c/readme.c"),
                                               ("python", "examples/python/readme_example.py"),
                                               ("python", "examples/python/relay_call.py"),
-                                              ("python", "examples/python/async_call.py")])
+                                              ("python", "examples/python/messenger.py")])
 def test_readme_blocks_are_the_example_files(repo_root, language, example):
     readme = (repo_root / "README.md").read_text(encoding="utf-8")
     assert (repo_root / example).read_text(encoding="utf-8") in fenced_blocks(readme, language), \
         f"README.md must show {example} verbatim in a ```{language} block"
+
+
+def test_readme_c_excerpts_are_from_the_poll_example(repo_root):
+    """The poll() section's ```c blocks are excerpts of examples/c/messenger.c (indentation aside)."""
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## C: a messenger's call from one `poll()` loop", 1)[1].split("\n## ", 1)[0]
+    blocks = fenced_blocks(section, "c")
+    assert len(blocks) == 3
+
+    def unindented(text):
+        return "\n".join(line.strip() for line in text.splitlines())
+
+    source = unindented((repo_root / "examples" / "c" / "messenger.c").read_text(encoding="utf-8"))
+    for block in blocks:
+        assert unindented(block) in source, block
