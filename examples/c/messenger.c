@@ -93,6 +93,10 @@ static void on_event(struct flow* f, int who, const wzp_event* ev, uint16_t port
       if (who == BOB) f->bob_knows_alice = 1;
       if (f->alice_knows_bob && f->bob_knows_alice && !f->media_sent) send_media(f);
       break;
+    case WZP_EVENT_PEER_LEFT:
+      printf("%s: peer %s left: %s\n", name, ev->fingerprint, ev->close_reason ? ev->close_reason : "");
+      if (who == BOB) f->bob_saw_alice_leave = 1;
+      break;
     case WZP_EVENT_MEDIA:
       printf("%s: media packet of %zu bytes\n", name, ev->data_len);
       if (who == BOB && !f->media_received) {
@@ -116,10 +120,6 @@ static void on_event(struct flow* f, int who, const wzp_event* ev, uint16_t port
     case WZP_EVENT_REJECTED:
       printf("relay: refused %s: %s\n", ev->fingerprint ? ev->fingerprint : "(unknown)",
              wzp_close_code_name(ev->close_code));
-      break;
-    case WZP_EVENT_PEER_LEFT:
-      printf("%s: peer %s left: %s\n", name, ev->fingerprint, ev->close_reason ? ev->close_reason : "");
-      if (who == BOB) f->bob_saw_alice_leave = 1;
       break;
     case WZP_EVENT_LEFT:
       printf("relay: %s left: %s\n", ev->fingerprint, ev->close_reason ? ev->close_reason : "");
