@@ -43,6 +43,13 @@ int copy_out(ByteView bytes, uint8_t* out, size_t out_cap, size_t* out_len);
 /// Copy a string with its NUL into a caller buffer of buf_len bytes.
 int copy_c_string(std::string_view text, char* buf, size_t buf_len);
 
+/// Sets every non-NULL `T** out` argument to NULL on entry, so that a failing call never
+/// leaves a stale pointer behind for the caller to free twice.
+template <class... T>
+void clear_outs(T**... outs) noexcept {
+  ((outs != nullptr ? void(*outs = nullptr) : void()), ...);
+}
+
 inline int null_argument(const char* what) {
   return fail(Errc::invalid_argument, std::string(what) + " must not be NULL");
 }

@@ -82,8 +82,12 @@ transport::Connection* Client::connection() {
 
 Status Client::connect() {
   return loop_.run_sync([this]() -> Status {
-    if (state_.load() != ClientState::idle)
-      return make_error(Errc::invalid_state, "connect() was already called");
+    // One client, one connection: a closed client (hung up, refused, disconnected) stays closed.
+    if (state_.load() == ClientState::closed) {
+      return make_error(Errc::invalid_state,
+                        "the client is closed and cannot connect again: create a new client");
+    }
+    if (state_.load() != ClientState::idle) return make_error(Errc::invalid_state, "connect() was already called");
     auto remote = transport::SocketAddress::from_ip(config_.relay_host, config_.relay_port);
     if (!remote) return std::move(remote).error();
     transport::ConnectOptions options;
@@ -274,6 +278,20 @@ Status Client::send_signal(const wire::SignalMessage& message) {
 void Client::hangup(wire::HangupReason reason) {
   loop_.run_sync([&] {
     if (hung_up_.exchange(true)) return;
+    if (state_.load() == ClientState::idle) {
+      // Hanging up before connecting closes the client; connect() then refuses.
+      transport::CloseInfo info;
+      info.kind = transport::CloseKind::local;
+      info.code = wire::code_value(wire::CloseCode::normal);
+      info.reason = "hung up before connecting";
+      {
+        std::lock_guard lock(mutex_);
+        close_ = info;
+      }
+      set_state(ClientState::closed);
+      if (sink_) sink_(ClientEvent{ClientEventType::closed, ClientState::closed, {}, info});
+      return;
+    }
     auto* conn = connection();
     if (conn == nullptr || !conn->is_open()) return;
     if (state_.load() == ClientState::joined) {

@@ -65,7 +65,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  /// Start connecting; returns at once. Errors: invalid_state (not idle), invalid_argument, io.
+  /// Start connecting; returns at once. Errors: invalid_state (not idle: connecting, joined or
+  /// closed, a closed client cannot connect again), invalid_argument, io.
   Status connect();
   /// Block until joined (ok), closed (Errc::closed with the reason) or the timeout (Errc::timeout).
   Status wait_joined(int timeout_ms);
@@ -78,7 +79,8 @@ class Client {
   Status send_media(ByteView datagram);
   /// Errors: invalid_state (not joined), closed.
   Status send_signal(const wire::SignalMessage& message);
-  /// Send Hangup{reason}, then close with WZP_CLOSE_NORMAL. Idempotent.
+  /// Send Hangup{reason}, then close with WZP_CLOSE_NORMAL. Idempotent. Before connect()
+  /// it closes the client (a closed event, code normal, local) so that connect() refuses.
   void hangup(wire::HangupReason reason);
 
   transport::ConnectionStats stats() const;
