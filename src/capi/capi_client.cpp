@@ -216,7 +216,8 @@ int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out) {
     WZP_CAPI_REQUIRE(client);
     WZP_CAPI_REQUIRE(out);
     if (out->struct_size < sizeof out->struct_size) {
-      return fail(Errc::invalid_argument, "wzp_client_stats.struct_size is not set (use wzp_client_stats_init)");
+      return fail(Errc::invalid_argument,
+                  "wzp_client_stats.struct_size is not set (use wzp_client_stats_init)");
     }
     auto st = client->client->stats();
     wzp_client_stats s{};
@@ -286,7 +287,8 @@ void wzp_client_free(wzp_client* client) {
     }
     std::unique_ptr<wzp_client> owned(client);
     // A client that never connected has nothing to hang up (and no CLOSED event to report).
-    if (owned->client->state() != client::ClientState::idle) owned->client->hangup(wire::HangupReason::normal);
+    if (owned->client->state() != client::ClientState::idle)
+      owned->client->hangup(wire::HangupReason::normal);
     owned->client.reset();            // stops the loop: no callback runs after this
     owned->events->close_and_wait();  // threads in next_event leave with WZP_ERR_CLOSED
   });

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "capi/acl_change.hpp"
 #include "capi/abi_history.hpp"
+#include "capi/acl_change.hpp"
 #include "capi/capi_support.hpp"
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"

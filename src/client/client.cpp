@@ -87,7 +87,8 @@ Status Client::connect() {
       return make_error(Errc::invalid_state,
                         "the client is closed and cannot connect again: create a new client");
     }
-    if (state_.load() != ClientState::idle) return make_error(Errc::invalid_state, "connect() was already called");
+    if (state_.load() != ClientState::idle)
+      return make_error(Errc::invalid_state, "connect() was already called");
     auto remote = transport::SocketAddress::from_ip(config_.relay_host, config_.relay_port);
     if (!remote) return std::move(remote).error();
     transport::ConnectOptions options;
