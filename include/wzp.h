@@ -127,16 +127,26 @@ WZP_API void wzp_free(void* ptr);
 #define WZP_QUALITY_REPORT_BYTES 4
 #define WZP_MAX_SIGNAL_BYTES 1048576 /* largest signal JSON a peer accepts */
 
-/** The sizes above as functions (for FFIs that cannot read macros). Thread-safe. */
+/* The sizes above as functions (for FFIs that cannot read macros). All are thread-safe. */
+/** WZP_SEED_BYTES (32). */
 WZP_API size_t wzp_seed_bytes(void);
+/** WZP_PUBLIC_KEY_BYTES (32). */
 WZP_API size_t wzp_public_key_bytes(void);
+/** WZP_SIGNATURE_BYTES (64). */
 WZP_API size_t wzp_signature_bytes(void);
+/** WZP_FINGERPRINT_BYTES (16). */
 WZP_API size_t wzp_fingerprint_bytes(void);
+/** WZP_FINGERPRINT_STR_LEN (39, without the NUL). */
 WZP_API size_t wzp_fingerprint_str_len(void);
+/** WZP_ROOM_HASH_LEN (32, without the NUL). */
 WZP_API size_t wzp_room_hash_len(void);
+/** WZP_SESSION_KEY_BYTES (32). */
 WZP_API size_t wzp_session_key_bytes(void);
+/** WZP_AEAD_TAG_BYTES (16). */
 WZP_API size_t wzp_aead_tag_bytes(void);
+/** WZP_MEDIA_HEADER_BYTES (12). */
 WZP_API size_t wzp_media_header_bytes(void);
+/** WZP_MAX_SIGNAL_BYTES (1 MiB). */
 WZP_API size_t wzp_max_signal_bytes(void);
 
 /* ------------------------------------------------------------------------- */
@@ -159,6 +169,7 @@ WZP_API int wzp_identity_from_hex(const char* hex, wzp_identity** out);
  *  Errors: MNEMONIC_WORD_COUNT, MNEMONIC_UNKNOWN_WORD, MNEMONIC_CHECKSUM,
  *  MNEMONIC_ENTROPY_LENGTH (a valid 12..21-word mnemonic), INVALID_ARGUMENT (not UTF-8). */
 WZP_API int wzp_identity_from_mnemonic(const char* words, wzp_identity** out);
+/** Release an identity and wipe its secrets. NULL is ignored. */
 WZP_API void wzp_identity_free(wzp_identity* identity);
 
 /** Copy out the seed (a secret: wipe it when done). */
@@ -273,6 +284,7 @@ WZP_API int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const 
 typedef struct wzp_replay_window wzp_replay_window;
 /** A fresh window (release with wzp_replay_window_free). Errors: INVALID_ARGUMENT, NO_MEMORY. */
 WZP_API int wzp_replay_window_new(wzp_replay_window** out);
+/** Release a window. NULL is ignored. */
 WZP_API void wzp_replay_window_free(wzp_replay_window* window);
 /** WZP_OK if seq is new (and records it), WZP_ERR_REPLAY if duplicate or too old. */
 WZP_API int wzp_replay_window_check(wzp_replay_window* window, uint16_t seq);
@@ -331,8 +343,11 @@ WZP_API void wzp_callee_free(wzp_callee* callee);
 WZP_API int wzp_callee_accept_offer(wzp_callee* callee, const char* json, size_t json_len,
                                     char** out_answer_json, wzp_session** out_session);
 
-/** After a successful handshake: the peer's identity public key and fingerprint. */
+/** After a successful handshake: the peer's Ed25519 identity public key.
+ *  Errors: INVALID_ARGUMENT (NULL), NOT_FOUND (a session made by wzp_session_new). */
 WZP_API int wzp_session_peer_public_key(const wzp_session* session, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+/** After a successful handshake: the peer's fingerprint (16 bytes).
+ *  Errors: INVALID_ARGUMENT (NULL), NOT_FOUND (a session made by wzp_session_new). */
 WZP_API int wzp_session_peer_fingerprint(const wzp_session* session, uint8_t out[WZP_FINGERPRINT_BYTES]);
 /** After a successful handshake: the chosen quality profile's name ("GOOD", "DEGRADED",
  *  "CATASTROPHIC", or "custom"), static storage. NULL for sessions made by wzp_session_new. */
@@ -398,8 +413,9 @@ typedef struct wzp_quality_report {
 WZP_API int wzp_media_header_encode(const wzp_media_header* header, uint8_t out[WZP_MEDIA_HEADER_BYTES]);
 /** Decode 12+ bytes (only the first 12 are read). Errors: MALFORMED (short, codec 6..15). */
 WZP_API int wzp_media_header_decode(const uint8_t* data, size_t len, wzp_media_header* out);
-/** The 7-bit FEC ratio code of a ratio, and back. */
+/** The 7-bit FEC ratio code of a ratio (round(ratio * 63.5), clamped to 0..127). Thread-safe. */
 WZP_API uint8_t wzp_fec_ratio_encode(float ratio);
+/** The ratio of a 7-bit FEC ratio code (the high bit is ignored). Thread-safe. */
 WZP_API float wzp_fec_ratio_decode(uint8_t code);
 
 /** Parse a media datagram: header, payload (a view into data) and optional quality report
@@ -656,7 +672,9 @@ WZP_API int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out);
  *  kept and apply from the start; after start they apply on the relay's loop thread before the
  *  call returns. Thread-safe, and may be called from the relay's callback. */
 WZP_API int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled);
+/** Admit a fingerprint to a room (see the access list above). Errors: INVALID_ARGUMENT (NULL). */
 WZP_API int wzp_relay_acl_allow(wzp_relay* relay, const char* room, const char* fingerprint);
+/** Remove a fingerprint from a room's entry (see the access list above). Errors: INVALID_ARGUMENT (NULL). */
 WZP_API int wzp_relay_acl_revoke(wzp_relay* relay, const char* room, const char* fingerprint);
 /** Replace the whole access list from a file (see wzp_relay_config.acl_file). Errors: IO, INVALID_ARGUMENT.
  */
