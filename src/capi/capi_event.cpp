@@ -109,6 +109,9 @@ void EventChannel::deliver(LiveEvent event, bool final) noexcept {
       } restore{outer};
       callback_(&view, user_data_);
     });
+  } else if (final) {
+    // Queued and closed at once: whoever reads this event finds the channel closed after it.
+    c_boundary_void("event queue", [&] { queue_.push_last(std::move(event)); });
   } else {
     c_boundary_void("event queue", [&] { queue_.push(std::move(event)); });
   }
@@ -149,7 +152,8 @@ int EventChannel::next(wzp_event* out, int timeout_ms) {
   }
   if (freeing) return fail(Errc::closed, "no more events: the handle is being freed");
   if (!event) {
-    if (finished_.load()) return fail(Errc::closed, "no more events: the handle is closed");
+    if (finished_.load() || queue_.closed())
+      return fail(Errc::closed, "no more events: the handle is closed");
     if (timeout_ms == 0) return fail(Errc::would_block, "no event queued");
     return fail(Errc::timeout, "no event within " + std::to_string(timeout_ms) + " ms");
   }
