@@ -274,8 +274,9 @@ def set_log_callback(callback: Optional[Callable[[int, str, str], None]]) -> Non
 class Event:
     """One event of a relay or a client (a frozen dataclass).
 
-    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED"; for
-    LEFT/REJECTED/CLOSED the close_* fields say why."""
+    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED"; a client's
+    STATE events are its intermediate states, its JOINED event names the room (SNI) and the
+    relay (fingerprint); for LEFT/REJECTED/CLOSED the close_* fields say why."""
     type: str
     connection_id: int
     state: str
@@ -296,7 +297,7 @@ class Event:
 
 class _EventSource:
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
-        """The next event within timeout seconds (None: wait forever); None on timeout."""
+        """The next event within timeout seconds (None: wait forever, 0: poll); None if none came."""
     def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
         """Yield events until one wait of `timeout` seconds passes without any."""
     def event_fd(self) -> int:

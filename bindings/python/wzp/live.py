@@ -22,7 +22,9 @@ class Event:
     """One event of a relay or a client.
 
     type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED".
-    For LEFT/REJECTED/CLOSED, close_code (int), close_code_name (e.g.
+    A client's STATE events are its intermediate states (CONNECTING, AUTHENTICATING,
+    HANDSHAKING); joining is one JOINED event (room: the SNI, fingerprint: the relay's)
+    and the end one CLOSED event. For LEFT/REJECTED/CLOSED, close_code (int), close_code_name (e.g.
     "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle", "transport")
     and close_reason (words) say why.
     """
@@ -197,14 +199,17 @@ class Client(_EventSource):
         self._handle = _wzp._Client(dict(host=host, port=port, room=room, identity=identity, **options))
 
     def connect(self, timeout: Optional[float] = None) -> "Client":
-        """Start connecting; with a timeout, also wait until joined (see wait_joined)."""
+        """Start connecting; with a timeout, also wait until joined (see wait_joined).
+        A client connects once: a closed client (hung up, refused, disconnected) raises
+        WzpError(WZP_ERR_INVALID_STATE); create a new one."""
         self._handle.connect()
         if timeout is not None:
             self.wait_joined(timeout)
         return self
 
     def wait_joined(self, timeout: Optional[float] = None) -> None:
-        """Block until joined. Raises WzpError: WZP_ERR_CLOSED (with the close reason) or WZP_ERR_TIMEOUT."""
+        """Block until joined. Raises WzpError: WZP_ERR_CLOSED (with the close reason) or WZP_ERR_TIMEOUT
+        (WZP_ERR_WOULD_BLOCK for a zero timeout: not joined yet)."""
         self._handle.wait_joined(timeout)
 
     def __enter__(self) -> "Client":
@@ -232,7 +237,8 @@ class Client(_EventSource):
         return self._handle.media_session
 
     def send_media(self, datagram: bytes) -> None:
-        """Send one media datagram. Raises WzpError (WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED)."""
+        """Send one media datagram (a media packet, see build_media_packet). Raises WzpError
+        (WZP_ERR_MALFORMED, WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED)."""
         self._handle.send_media(datagram)
 
     def send_signal(self, message: str) -> None:
@@ -240,7 +246,8 @@ class Client(_EventSource):
         self._handle.send_signal(message)
 
     def hangup(self, reason: str = "Normal") -> None:
-        """Send Hangup and close. Idempotent."""
+        """Send Hangup and close. Idempotent. Before connect it closes the client (a CLOSED
+        event, WZP_CLOSE_NORMAL, origin "local"), and connect then raises."""
         self._handle.hangup(reason)
 
     def stats(self) -> Dict[str, int]:
