@@ -10,6 +10,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "capi/struct_prefix.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "wzp.h"
@@ -64,10 +65,10 @@ long long raw_enum(const Enum& field) noexcept {
   return static_cast<long long>(value);
 }
 
-/// Size of a caller's config struct, accepting older (shorter) layouts.
+/// True if the caller's config struct (of any layout, older or newer) holds the field.
 template <class Config>
 bool config_has(const Config* config, size_t field_offset, size_t field_size) {
-  return config != nullptr && config->struct_size >= field_offset + field_size;
+  return config != nullptr && field_fits(config->struct_size, field_offset, field_size);
 }
 
 }  // namespace wzp::capi
