@@ -225,11 +225,14 @@ static void test_sized_init(void) {
   CHECK(m.s.struct_size == sizeof m.s);
 
   /* Smaller than struct_size itself: nothing is written. */
-  unsigned char tiny[16];
-  memset(tiny, GUARD, sizeof tiny);
-  wzp_relay_config_init_sized((wzp_relay_config*)(void*)tiny, 4);
-  wzp_event_init_sized((wzp_event*)(void*)tiny, 4);
-  for (size_t i = 0; i < sizeof tiny; ++i) CHECK(tiny[i] == GUARD);
+  union {
+    size_t align;
+    unsigned char bytes[16];
+  } tiny;
+  memset(tiny.bytes, GUARD, sizeof tiny.bytes);
+  wzp_relay_config_init_sized((wzp_relay_config*)(void*)&tiny, 4);
+  wzp_event_init_sized((wzp_event*)(void*)&tiny, 4);
+  for (size_t i = 0; i < sizeof tiny.bytes; ++i) CHECK(tiny.bytes[i] == GUARD);
 
   /* The macros pass the struct's own size. */
   wzp_relay_config full;
