@@ -578,8 +578,9 @@ typedef struct wzp_relay_config {
   uint32_t max_room_size;       /* participants per room; 0 (default) unlimited */
   uint32_t phase_timeout_ms;    /* deadline for the AuthToken and for the CallOffer; default 10000 */
   uint32_t idle_timeout_ms;     /* QUIC idle timeout; default 30000 */
-  int acl_enabled;              /* default 0 (open) */
-  const char* acl_file;         /* "room fingerprint..." per line; implies acl_enabled */
+  int acl_enabled;              /* default 0 (open); the rules are at wzp_relay_acl_set_enabled */
+  const char* acl_file;         /* "ROOM FINGERPRINT..." per line (wzp_relay_acl_load_file);
+                                   implies acl_enabled */
   size_t event_queue_capacity;  /* default 1024; oldest events are dropped (and counted) beyond it */
   wzp_event_cb callback;        /* optional; see wzp_event_cb */
   void* user_data;
@@ -599,6 +600,9 @@ typedef struct wzp_relay_config {
   uint32_t auth_max_pending;     /* token checks in flight at once; beyond: WZP_CLOSE_AUTH_UNAVAILABLE;
                                     default 256 */
   uint32_t auth_max_pending_per_address; /* the same, per client IP address; default 4 */
+  /* Since 0.3.0: */
+  int acl_default_deny; /* 0 (default): a room without ACL entries admits every fingerprint; 1: it
+                           admits nobody (and the ACL is on, as with acl_enabled) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -657,6 +661,11 @@ WZP_API int wzp_relay_stop(wzp_relay* relay);
 WZP_API void wzp_relay_free(wzp_relay* relay);
 /** The bound UDP port. Errors: INVALID_STATE (not started yet). Thread-safe. */
 WZP_API int wzp_relay_port(const wzp_relay* relay, uint16_t* out_port);
+/** The bound address as text, from the socket itself: "127.0.0.1:4433", or "[::1]:4433" for IPv6
+ *  (the host as bound, e.g. "0.0.0.0" for every interface, and the real port when listen_port was
+ *  0). A 64-byte buf always suffices. Errors: INVALID_ARGUMENT (NULL),
+ *  INVALID_STATE (not started yet), BUFFER_TOO_SMALL. Thread-safe. */
+WZP_API int wzp_relay_address(const wzp_relay* relay, char* buf, size_t buf_len);
 /** The relay identity's fingerprint in display form (buf >= 40 bytes). */
 WZP_API int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_len);
 /** SHA-256 of the relay's TLS certificate (DER), for clients that pin it.
@@ -667,17 +676,53 @@ WZP_API int wzp_relay_cert_sha256(const wzp_relay* relay, uint8_t out[32]);
  *  struct_size field). Thread-safe, lock-free. */
 WZP_API int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out);
 
-/** Access list. Room names are as the relay sees them (normally the hashed SNI); fingerprints
- *  are compared as strings with the authenticated token fingerprint. Changes before start are
- *  kept and apply from the start; after start they apply on the relay's loop thread before the
- *  call returns. Thread-safe, and may be called from the relay's callback. */
+/** Access list: which fingerprints may join which room. The rules, checked when a client offers
+ *  its CallOffer (before the CallAnswer is sent; a refusal closes with WZP_CLOSE_ACL_DENIED, is
+ *  reported as a REJECTED event and counted in rejected_acl):
+ *  - Off (the default): everyone is admitted. Entries made while it is off are kept.
+ *  - The fingerprint checked is the token's (featherChat's answer) when the relay has an auth_url,
+ *    otherwise the handshake identity's (SHA-256 of the CallOffer's identity key, whose signature
+ *    the relay verified). Without auth_url that signature covers only the client's ephemeral key
+ *    and is bound neither to this relay nor to the connection: whoever holds a copy of a listed
+ *    client's CallOffer (a relay or server it was sent to, a man in the middle of an unpinned
+ *    client) can replay it and be admitted as that client, and receive the room's media. Use
+ *    auth_url when that matters.
+ *  - A listed room (one that got an entry, until wzp_relay_acl_clear_room or a load_file that
+ *    does not list it) admits exactly its fingerprints: revoking its last entry leaves it listed
+ *    and admitting nobody. Revoking never opens a room.
+ *  - An unlisted room admits every fingerprint, or nobody in default-deny mode (acl_default_deny,
+ *    wzp_relay_acl_set_default_deny).
+ *  Rooms are as the relay sees them: a room hash, 32 hex digits (what a client sends for a room
+ *  name by default: wzp_hash_room_name), or "sni:NAME" for a client that sends NAME as its SNI
+ *  (raw_room; a DNS name without '_'; a client without SNI is in "sni:default"). Case is ignored.
+ *  Fingerprints are parsed as wzp_fingerprint_parse does and compared in display form. Anything
+ *  else (a plain room name, a malformed fingerprint) is refused with WZP_ERR_INVALID_ARGUMENT and
+ *  the reason in wzp_last_error(), and the list is unchanged.
+ *  Changes before start are kept and apply from the start; after start they apply on the relay's
+ *  loop thread before the call returns (joins decided afterwards see them; participants already
+ *  in a room stay). Thread-safe, and may be called from the relay's callback. */
+/** Turn the access list on (1) or off (0). Errors: INVALID_ARGUMENT (NULL). */
 WZP_API int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled);
-/** Admit a fingerprint to a room (see the access list above). Errors: INVALID_ARGUMENT (NULL). */
+/** Default-deny mode (1): an unlisted room admits nobody; 0: everyone (the reference's rule).
+ *  Does not turn the list on. Errors: INVALID_ARGUMENT (NULL). */
+WZP_API int wzp_relay_acl_set_default_deny(wzp_relay* relay, int deny);
+/** Admit fingerprint in room (a room hash or "sni:NAME"; the room becomes listed).
+ *  Errors: INVALID_ARGUMENT (NULL, a malformed room or fingerprint). */
 WZP_API int wzp_relay_acl_allow(wzp_relay* relay, const char* room, const char* fingerprint);
-/** Remove a fingerprint from a room's entry (see the access list above). Errors: INVALID_ARGUMENT (NULL). */
+/** Remove one entry (none: nothing happens); the room stays listed. Errors: as wzp_relay_acl_allow. */
 WZP_API int wzp_relay_acl_revoke(wzp_relay* relay, const char* room, const char* fingerprint);
-/** Replace the whole access list from a file (see wzp_relay_config.acl_file). Errors: IO, INVALID_ARGUMENT.
- */
+/** As wzp_relay_acl_allow for a plain room name (UTF-8, any text), hashed as clients hash it
+ *  (wzp_hash_room_name). Errors: INVALID_ARGUMENT (NULL, a malformed fingerprint). */
+WZP_API int wzp_relay_acl_allow_room_name(wzp_relay* relay, const char* room_name, const char* fingerprint);
+/** As wzp_relay_acl_revoke for a plain room name. Errors: as wzp_relay_acl_allow_room_name. */
+WZP_API int wzp_relay_acl_revoke_room_name(wzp_relay* relay, const char* room_name, const char* fingerprint);
+/** Forget every entry of room (a room hash or "sni:NAME"): it is unlisted again and follows the
+ *  default. Errors: INVALID_ARGUMENT (NULL, a malformed room). */
+WZP_API int wzp_relay_acl_clear_room(wzp_relay* relay, const char* room);
+/** Replace every entry from a file (see wzp_relay_config.acl_file); the on/off and default-deny
+ *  switches are kept. Lines are "ROOM FINGERPRINT..." with rooms and fingerprints as above, '#'
+ *  comments. Errors: IO, INVALID_ARGUMENT (the first bad line, with its number; the list is
+ *  unchanged). */
 WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 
 /** The rooms and their participants as JSON (allocated; wzp_free):
@@ -779,6 +824,12 @@ WZP_API int wzp_client_wait_joined(wzp_client* client, int timeout_ms);
 WZP_API wzp_client_state wzp_client_get_state(const wzp_client* client);
 /** Send one media datagram: a media packet (header, payload, optional quality report) as the relay
  *  forwards it; it must parse as wzp_media_packet_parse does. Returns once it is queued.
+ *  What is protected: the bytes cross the relay as given (the relay only clears byte 1's two
+ *  unused bits). QUIC (TLS 1.3) protects each hop, client to relay and relay to client, so the
+ *  relay can read and alter them; the handshake's session is between this client and the relay,
+ *  not the other clients, and this call does not use it. To keep the payload from the relay,
+ *  encrypt it end to end before sending, e.g. with a wzp_session keyed by a wzp_caller /
+ *  wzp_callee handshake the peers run between themselves.
  *  Errors: INVALID_ARGUMENT (NULL data), MALFORMED (not a media packet), INVALID_STATE (not
  *  joined), TOO_LARGE (over the datagram limit), CLOSED. Thread-safe. */
 WZP_API int wzp_client_send_media(wzp_client* client, const uint8_t* data, size_t len);

@@ -1,5 +1,6 @@
 // Low-level bindings of the relay and the client (wzp._wzp._Relay / _Client).
 // The Python classes wzp.Relay and wzp.Client in live.py wrap them.
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -72,15 +73,33 @@ py::object next_event(Next next, std::optional<double> timeout) {
   return d;
 }
 
+// A config dict from live.py, which checks types and ranges first; these checks name the
+// field too, for callers of the private classes.
 template <class T>
 T get_or(const py::dict& d, const char* key, T fallback) {
   if (!d.contains(key) || d[key].is_none()) return fallback;
-  return d[key].cast<T>();
+  try {
+    return d[key].cast<T>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(std::string("config field '") + key + "' has the wrong type (" +
+                         std::string(py::str(py::type::of(d[key]).attr("__name__"))) + ")");
+  }
 }
 
 std::optional<std::string> get_str(const py::dict& d, const char* key) {
   if (!d.contains(key) || d[key].is_none()) return std::nullopt;
-  return d[key].cast<std::string>();
+  return get_or<std::string>(d, key, {});
+}
+
+// A key this build does not know is refused, not ignored: a setting silently dropped could
+// be a security setting (an access-list mode, a pin).
+void refuse_unknown(const py::dict& d, std::initializer_list<const char*> known) {
+  for (auto item : d) {
+    auto key = item.first.cast<std::string>();
+    bool found = false;
+    for (const char* k : known) found = found || key == k;
+    if (!found) throw py::type_error("unknown config field '" + key + "'");
+  }
 }
 
 }  // namespace
@@ -88,6 +107,31 @@ std::optional<std::string> get_str(const py::dict& d, const char* key) {
 void bind_live(py::module_& m) {
   py::class_<RelayHandle, std::shared_ptr<RelayHandle>>(m, "_Relay")
       .def(py::init([](const py::dict& cfg) {
+        refuse_unknown(cfg, {"host",
+                             "port",
+                             "identity",
+                             "identity_file",
+                             "cert_file",
+                             "key_file",
+                             "auth_url",
+                             "auth_timeout_ms",
+                             "allow_identity_mismatch",
+                             "require_session_v2",
+                             "max_sessions",
+                             "max_room_size",
+                             "phase_timeout_ms",
+                             "idle_timeout_ms",
+                             "acl_enabled",
+                             "acl_file",
+                             "acl_default_deny",
+                             "event_queue_capacity",
+                             "sender_datagrams_per_s",
+                             "sender_burst_datagrams",
+                             "sender_bytes_per_s",
+                             "max_handshakes",
+                             "handshake_timeout_ms",
+                             "auth_max_pending",
+                             "auth_max_pending_per_address"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -114,6 +158,7 @@ void bind_live(py::module_& m) {
         c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
         c.acl_enabled = get_or<bool>(cfg, "acl_enabled", false) ? 1 : 0;
         c.acl_file = acl ? acl->c_str() : nullptr;
+        c.acl_default_deny = get_or<bool>(cfg, "acl_default_deny", false) ? 1 : 0;
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
         c.sender_datagrams_per_s = get_or<uint32_t>(cfg, "sender_datagrams_per_s", c.sender_datagrams_per_s);
         c.sender_burst_datagrams = get_or<uint32_t>(cfg, "sender_burst_datagrams", c.sender_burst_datagrams);
@@ -150,6 +195,12 @@ void bind_live(py::module_& m) {
                                uint16_t port = 0;
                                check(wzp_relay_port(r.get(), &port));
                                return port;
+                             })
+      .def_property_readonly("address",
+                             [](const RelayHandle& r) {
+                               char buf[64];
+                               check(wzp_relay_address(r.get(), buf, sizeof buf));
+                               return std::string(buf);
                              })
       .def_property_readonly("fingerprint",
                              [](const RelayHandle& r) {
@@ -214,6 +265,10 @@ void bind_live(py::module_& m) {
            [](RelayHandle& r, bool on) {
              check(nogil([&] { return wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0); }));
            })
+      .def("acl_set_default_deny",
+           [](RelayHandle& r, bool on) {
+             check(nogil([&] { return wzp_relay_acl_set_default_deny(r.get(), on ? 1 : 0); }));
+           })
       .def("acl_allow",
            [](RelayHandle& r, const std::string& room, const std::string& fp) {
              check(nogil([&] { return wzp_relay_acl_allow(r.get(), room.c_str(), fp.c_str()); }));
@@ -221,6 +276,18 @@ void bind_live(py::module_& m) {
       .def("acl_revoke",
            [](RelayHandle& r, const std::string& room, const std::string& fp) {
              check(nogil([&] { return wzp_relay_acl_revoke(r.get(), room.c_str(), fp.c_str()); }));
+           })
+      .def("acl_allow_room_name",
+           [](RelayHandle& r, const std::string& name, const std::string& fp) {
+             check(nogil([&] { return wzp_relay_acl_allow_room_name(r.get(), name.c_str(), fp.c_str()); }));
+           })
+      .def("acl_revoke_room_name",
+           [](RelayHandle& r, const std::string& name, const std::string& fp) {
+             check(nogil([&] { return wzp_relay_acl_revoke_room_name(r.get(), name.c_str(), fp.c_str()); }));
+           })
+      .def("acl_clear_room",
+           [](RelayHandle& r, const std::string& room) {
+             check(nogil([&] { return wzp_relay_acl_clear_room(r.get(), room.c_str()); }));
            })
       .def("acl_load_file",
            [](RelayHandle& r, const std::string& path) {
@@ -237,6 +304,9 @@ void bind_live(py::module_& m) {
 
   py::class_<ClientHandle, std::shared_ptr<ClientHandle>>(m, "_Client")
       .def(py::init([](const py::dict& cfg) {
+        refuse_unknown(cfg, {"host", "port", "room", "raw_room", "token", "identity", "session_mode",
+                             "require_session_v2", "pin_cert_sha256", "pin_relay_fingerprint",
+                             "handshake_timeout_ms", "idle_timeout_ms", "event_queue_capacity"});
         wzp_client_config c;
         wzp_client_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -358,6 +428,45 @@ void bind_live(py::module_& m) {
           },
           py::arg("timeout") = py::none())
       .def("event_fd", [](const ClientHandle& c) { return wzp_client_event_fd(c.get()); });
+
+  // The library's config defaults, so the tests can hold the Python keyword defaults to them.
+  m.def("_relay_config_defaults", [] {
+    wzp_relay_config c;
+    wzp_relay_config_init(&c);
+    py::dict d;
+    d["host"] = c.listen_host;
+    d["port"] = c.listen_port;
+    d["auth_timeout_ms"] = c.auth_timeout_ms;
+    d["allow_identity_mismatch"] = c.allow_identity_mismatch != 0;
+    d["max_sessions"] = c.max_sessions;
+    d["max_room_size"] = c.max_room_size;
+    d["phase_timeout_ms"] = c.phase_timeout_ms;
+    d["idle_timeout_ms"] = c.idle_timeout_ms;
+    d["acl_enabled"] = c.acl_enabled != 0;
+    d["acl_default_deny"] = c.acl_default_deny != 0;
+    d["event_queue_capacity"] = c.event_queue_capacity;
+    d["require_session_v2"] = c.require_session_v2 != 0;
+    d["sender_datagrams_per_s"] = c.sender_datagrams_per_s;
+    d["sender_burst_datagrams"] = c.sender_burst_datagrams;
+    d["sender_bytes_per_s"] = c.sender_bytes_per_s;
+    d["max_handshakes"] = c.max_handshakes;
+    d["handshake_timeout_ms"] = c.handshake_timeout_ms;
+    d["auth_max_pending"] = c.auth_max_pending;
+    d["auth_max_pending_per_address"] = c.auth_max_pending_per_address;
+    return d;
+  });
+  m.def("_client_config_defaults", [] {
+    wzp_client_config c;
+    wzp_client_config_init(&c);
+    py::dict d;
+    d["raw_room"] = c.raw_room != 0;
+    d["session_mode"] = c.session_mode == WZP_SESSION_V2 ? "v2" : "reference";
+    d["require_session_v2"] = c.require_session_v2 != 0;
+    d["handshake_timeout_ms"] = c.handshake_timeout_ms;
+    d["idle_timeout_ms"] = c.idle_timeout_ms;
+    d["event_queue_capacity"] = c.event_queue_capacity;
+    return d;
+  });
 
   m.def("log_set_level", &wzp_log_set_level, py::arg("level"),
         "Process-wide log level: 0 error, 1 warn, 2 info, 3 debug, 4 trace.");

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
       "(hex, what featherChat clients send) are unaffected."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
-  bool allow_mismatch = false, require_v2 = false;
+  bool allow_mismatch = false, require_v2 = false, acl_default_deny = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
   uint32_t max_handshakes = 0, handshake_timeout = 3000, auth_pending = 256, auth_pending_per_address = 4;
   app.add_option("--listen", listen, "UDP address to listen on, IP:port or [IPv6]:port (port 0 picks one)")
@@ -86,9 +86,14 @@ int main(int argc, char** argv) {
   app.add_option("--key", key, "PEM private key of --cert")->check(CLI::ExistingFile);
   app.add_option(
          "--room-acl", acl_file,
-         "access list file: lines 'ROOM FINGERPRINT...' ('#' comments); turns the ACL on. ROOM is the name "
-         "the relay sees (the hashed SNI). A listed room admits only its fingerprints (the auth token's)")
+         "access list file: lines 'ROOM FINGERPRINT...' ('#' comments); turns the ACL on. ROOM is a room "
+         "hash (32 hex digits: what clients send for a room name) or 'sni:NAME' for clients that send NAME "
+         "as their SNI; a plain room name is an error. A listed room admits only its fingerprints: the auth "
+         "token's with --auth-url, otherwise the handshake identity's. An unlisted room admits everyone, "
+         "unless --acl-default-deny")
       ->check(CLI::ExistingFile);
+  app.add_flag("--acl-default-deny", acl_default_deny,
+               "turns the ACL on with rooms that --room-acl does not list refusing everyone");
   app.add_option("--max-sessions", max_sessions,
                  "connections at once, the ones still authenticating included")
       ->capture_default_str()
@@ -160,6 +165,7 @@ int main(int argc, char** argv) {
   config.phase_timeout_ms = phase_timeout;
   config.idle_timeout_ms = idle_timeout;
   config.acl_file = acl_file.empty() ? nullptr : acl_file.c_str();
+  config.acl_default_deny = acl_default_deny ? 1 : 0;
   config.sender_datagrams_per_s = sender_pps;
   config.sender_burst_datagrams = sender_burst;
   config.sender_bytes_per_s = sender_bps;

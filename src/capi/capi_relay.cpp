@@ -63,7 +63,7 @@ Result<std::string> read_text_file(const std::string& path, const char* what) {
   return text.str();
 }
 
-Result<std::map<std::string, std::set<std::string>>> load_acl(const std::string& path) {
+Result<relay::AccessList::Rooms> load_acl(const std::string& path) {
   auto text = read_text_file(path, "ACL file");
   if (!text) return std::move(text).error();
   auto acl = relay::parse_acl_text(*text);
@@ -73,6 +73,14 @@ Result<std::map<std::string, std::set<std::string>>> load_acl(const std::string&
     return e;
   }
   return acl;
+}
+
+// A validated (room, fingerprint) entry, or the first problem with it.
+Result<std::pair<std::string, std::string>> acl_entry(Result<std::string> room, const char* fingerprint) {
+  if (!room) return std::move(room).error();
+  auto fp = relay::parse_acl_fingerprint(fingerprint);
+  if (!fp) return std::move(fp).error();
+  return std::pair{std::move(*room), std::move(*fp)};
 }
 
 template <class T>
@@ -196,12 +204,13 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     rc.max_room_size = c.max_room_size;
     if (c.phase_timeout_ms != 0) rc.phase_timeout_ms = c.phase_timeout_ms;
     if (c.idle_timeout_ms != 0) rc.transport.idle_timeout_ms = c.idle_timeout_ms;
-    rc.acl_enabled = c.acl_enabled != 0;
+    rc.acl.set_enabled(c.acl_enabled != 0 || c.acl_default_deny != 0);
+    rc.acl.set_default_deny(c.acl_default_deny != 0);
     if (c.acl_file != nullptr) {
       auto acl = load_acl(c.acl_file);
       if (!acl) return fail(acl.error());
-      rc.acl = std::move(*acl);
-      rc.acl_enabled = true;
+      rc.acl.replace(std::move(*acl));
+      rc.acl.set_enabled(true);
     }
     relay->fingerprint = rc.identity.fingerprint().to_display();
     rc.sender_rate = {c.sender_datagrams_per_s, c.sender_burst_datagrams, c.sender_bytes_per_s};
@@ -247,7 +256,7 @@ int wzp_relay_start(wzp_relay* relay) {
       return fail(server.error());
     }
     relay->owner = std::move(*server);
-    relay->config.acl.clear();  // the server's RoomRegistry owns the ACL from now on
+    relay->config.acl = {};  // the server owns the ACL from now on
     while (!relay->pending.empty()) {
       auto batch = std::exchange(relay->pending, {});
       lock.unlock();
@@ -308,6 +317,16 @@ int wzp_relay_port(const wzp_relay* relay, uint16_t* out_port) {
   if (server == nullptr) return fail(Errc::invalid_state, "the relay is not started");
   *out_port = server->port();
   return WZP_OK;
+}
+
+int wzp_relay_address(const wzp_relay* relay, char* buf, size_t buf_len) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(buf);
+    auto* server = relay->live();
+    if (server == nullptr) return fail(Errc::invalid_state, "the relay is not started");
+    return capi::copy_c_string(server->address(), buf, buf_len);
+  });
 }
 
 int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_len) {
@@ -376,10 +395,16 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
 int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
-    capi::AclChange change;
-    change.kind = capi::AclChange::Kind::set_enabled;
-    change.enabled = enabled != 0;
-    return change_acl(relay, std::move(change));
+    const bool on = enabled != 0;
+    return change_acl(relay, {[on](relay::AccessList& acl) { acl.set_enabled(on); }});
+  });
+}
+
+int wzp_relay_acl_set_default_deny(wzp_relay* relay, int deny) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(relay);
+    const bool on = deny != 0;
+    return change_acl(relay, {[on](relay::AccessList& acl) { acl.set_default_deny(on); }});
   });
 }
 
@@ -388,7 +413,10 @@ int wzp_relay_acl_allow(wzp_relay* relay, const char* room, const char* fingerpr
     WZP_CAPI_REQUIRE(relay);
     WZP_CAPI_REQUIRE(room);
     WZP_CAPI_REQUIRE(fingerprint);
-    return change_acl(relay, {capi::AclChange::Kind::allow, false, room, fingerprint, {}});
+    auto entry = acl_entry(relay::parse_acl_room(room), fingerprint);
+    if (!entry) return fail(entry.error());
+    return change_acl(relay,
+                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.allow(e.first, e.second); }});
   });
 }
 
@@ -397,7 +425,44 @@ int wzp_relay_acl_revoke(wzp_relay* relay, const char* room, const char* fingerp
     WZP_CAPI_REQUIRE(relay);
     WZP_CAPI_REQUIRE(room);
     WZP_CAPI_REQUIRE(fingerprint);
-    return change_acl(relay, {capi::AclChange::Kind::revoke, false, room, fingerprint, {}});
+    auto entry = acl_entry(relay::parse_acl_room(room), fingerprint);
+    if (!entry) return fail(entry.error());
+    return change_acl(relay,
+                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.revoke(e.first, e.second); }});
+  });
+}
+
+int wzp_relay_acl_allow_room_name(wzp_relay* relay, const char* room_name, const char* fingerprint) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(room_name);
+    WZP_CAPI_REQUIRE(fingerprint);
+    auto entry = acl_entry(relay::acl_room_of_name(room_name), fingerprint);
+    if (!entry) return fail(entry.error());
+    return change_acl(relay,
+                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.allow(e.first, e.second); }});
+  });
+}
+
+int wzp_relay_acl_revoke_room_name(wzp_relay* relay, const char* room_name, const char* fingerprint) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(room_name);
+    WZP_CAPI_REQUIRE(fingerprint);
+    auto entry = acl_entry(relay::acl_room_of_name(room_name), fingerprint);
+    if (!entry) return fail(entry.error());
+    return change_acl(relay,
+                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.revoke(e.first, e.second); }});
+  });
+}
+
+int wzp_relay_acl_clear_room(wzp_relay* relay, const char* room) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(room);
+    auto key = relay::parse_acl_room(room);
+    if (!key) return fail(key.error());
+    return change_acl(relay, {[k = std::move(*key)](relay::AccessList& acl) { acl.clear_room(k); }});
   });
 }
 
@@ -405,9 +470,9 @@ int wzp_relay_acl_load_file(wzp_relay* relay, const char* path) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
     WZP_CAPI_REQUIRE(path);
-    auto acl = load_acl(path);
-    if (!acl) return fail(acl.error());
-    return change_acl(relay, {capi::AclChange::Kind::replace, false, {}, {}, std::move(*acl)});
+    auto rooms = load_acl(path);
+    if (!rooms) return fail(rooms.error());
+    return change_acl(relay, {[r = std::move(*rooms)](relay::AccessList& acl) { acl.replace(r); }});
   });
 }
 

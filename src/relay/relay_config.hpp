@@ -11,6 +11,7 @@
 
 #include "crypto/identity.hpp"
 #include "crypto/seed.hpp"
+#include "relay/access_list.hpp"
 #include "relay/sender_policer.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_credentials.hpp"
@@ -65,8 +66,8 @@ struct RelayConfig {
   /// and counted (datagrams_rate_limited).
   SenderRateLimit sender_rate;
 
-  bool acl_enabled = false;
-  std::map<std::string, std::set<std::string>> acl;
+  /// Who may join which room (off by default; see access_list.hpp).
+  AccessList acl;
 };
 
 }  // namespace wzp::relay

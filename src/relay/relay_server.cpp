@@ -64,11 +64,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   std::unique_ptr<RelayServer> relay(new RelayServer(std::move(config), std::move(sink)));
   RelayServer* self = relay.get();
   self->cert_sha256_ = self->config_.credentials->certificate_sha256();
-  self->registry_.set_acl_enabled(self->config_.acl_enabled);
+  self->acl_ = self->config_.acl;  // rooms whose entries were all revoked stay listed
   self->registry_.set_max_per_room(self->config_.max_room_size);
-  for (const auto& [room, fps] : self->config_.acl) {
-    for (const auto& fp : fps) self->registry_.acl_allow(room, fp);
-  }
   if (self->config_.auth_url) {
     self->auth_ = std::make_unique<AuthClient>(
         AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms,
@@ -108,6 +105,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   if (!endpoint) return std::move(endpoint).error();
   self->endpoint_ = std::move(*endpoint);
   self->port_ = self->endpoint_->local_address().port();
+  self->address_ = self->endpoint_->local_address().to_string();
   self->loop_.start();
 
   std::string auth = self->config_.auth_url ? "token auth via " + *self->config_.auth_url : "no token auth";
@@ -116,7 +114,9 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
               std::to_string(self->port_) + ", identity " +
               self->config_.identity.fingerprint().to_display() + ", " + auth + ", max " +
               std::to_string(self->config_.max_sessions) + " sessions, ACL " +
-              (self->config_.acl_enabled ? "on" : "off"));
+              (!self->acl_.enabled()       ? "off"
+               : self->acl_.default_deny() ? "on (unlisted rooms denied)"
+                                           : "on"));
   return relay;
 }
 
@@ -388,16 +388,25 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
       return;
     }
   }
-  std::optional<std::string> acl_fp;
-  if (peer.token) acl_fp = peer.token->fingerprint;
-  auto joined = registry_.join(peer.room, conn.id(), acl_fp);
+  // The ACL checks the token's fingerprint when there is a token (the reference's rule),
+  // otherwise the handshake identity: the only identity there is.
+  std::optional<crypto::Fingerprint> acl_fp = identity_fp;
+  if (peer.token) {
+    auto token_fp = crypto::Fingerprint::parse(peer.token->fingerprint);
+    acl_fp = token_fp ? std::optional(*token_fp) : std::nullopt;
+  }
+  if (auto admitted = acl_.admit(peer.room, acl_fp); !admitted) {
+    std::string reason = admitted.error().message;
+    if (peer.token && !acl_fp)
+      reason += " (the token's fingerprint '" + peer.token->fingerprint + "' is not one)";
+    reject(peer, conn, wire::CloseCode::acl_denied, reason, counters_.rejected_acl);
+    return;
+  }
+  std::optional<std::string> token_fp;
+  if (peer.token) token_fp = peer.token->fingerprint;
+  auto joined = registry_.join(peer.room, conn.id(), token_fp);
   if (!joined) {
-    const Error& e = joined.error();
-    if (e.code == Errc::room_full) {
-      reject(peer, conn, wire::CloseCode::room_full, e.message, counters_.rejected_full);
-    } else {
-      reject(peer, conn, wire::CloseCode::acl_denied, e.message, counters_.rejected_acl);
-    }
+    reject(peer, conn, wire::CloseCode::room_full, joined.error().message, counters_.rejected_full);
     return;
   }
   auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(answered->answer))));
@@ -522,25 +531,24 @@ void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
   emit(RelayEvent{RelayEventType::left, peer.id, peer.room, peer.fingerprint, why});
 }
 
+void RelayServer::update_acl(const std::function<void(AccessList&)>& change) {
+  loop_.run_sync([&] { change(acl_); });
+}
+
 void RelayServer::set_acl_enabled(bool enabled) {
-  loop_.run_sync([&] { registry_.set_acl_enabled(enabled); });
+  update_acl([&](AccessList& acl) { acl.set_enabled(enabled); });
 }
 
 void RelayServer::acl_allow(const std::string& room, const std::string& fingerprint) {
-  loop_.run_sync([&] { registry_.acl_allow(room, fingerprint); });
+  update_acl([&](AccessList& acl) { acl.allow(room, fingerprint); });
 }
 
 void RelayServer::acl_revoke(const std::string& room, const std::string& fingerprint) {
-  loop_.run_sync([&] { registry_.acl_revoke(room, fingerprint); });
+  update_acl([&](AccessList& acl) { acl.revoke(room, fingerprint); });
 }
 
-void RelayServer::acl_replace(std::map<std::string, std::set<std::string>> acl) {
-  loop_.run_sync([&] {
-    registry_.acl_clear();
-    for (const auto& [room, fps] : acl) {
-      for (const auto& fp : fps) registry_.acl_allow(room, fp);
-    }
-  });
+void RelayServer::acl_replace(AccessList::Rooms rooms) {
+  update_acl([&](AccessList& acl) { acl.replace(std::move(rooms)); });
 }
 
 std::vector<RoomInfo> RelayServer::rooms() const {

@@ -63,6 +63,8 @@ class RelayServer {
   void stop();
 
   uint16_t port() const noexcept { return port_; }
+  /// The bound socket address, "ip:port" or "[v6]:port" (the port 0 picked included).
+  const std::string& address() const noexcept { return address_; }
   const crypto::Identity& identity() const noexcept { return config_.identity; }
   const ByteArray<32>& certificate_sha256() const noexcept { return cert_sha256_; }
   const RelayCounters& counters() const noexcept { return counters_; }
@@ -70,10 +72,13 @@ class RelayServer {
   /// hops onto the loop thread (inline when called on it or once stopped).
   transport::EndpointStats transport_stats() const;
 
+  /// Runs `change` on the access list, on the loop thread (inline when called on it),
+  /// before returning. Joins decided afterwards see the change.
+  void update_acl(const std::function<void(AccessList&)>& change);
   void set_acl_enabled(bool enabled);
   void acl_allow(const std::string& room, const std::string& fingerprint);
   void acl_revoke(const std::string& room, const std::string& fingerprint);
-  void acl_replace(std::map<std::string, std::set<std::string>> acl);
+  void acl_replace(AccessList::Rooms rooms);
   std::vector<RoomInfo> rooms() const;
 
  private:
@@ -108,9 +113,11 @@ class RelayServer {
   RelayCounters counters_;
   ByteArray<32> cert_sha256_{};
   uint16_t port_ = 0;
+  std::string address_;
 
   // loop-thread state (declared before loop_ so the loop thread stops first)
   std::unique_ptr<AuthClient> auth_;
+  AccessList acl_;
   RoomRegistry registry_;
   std::map<transport::ConnectionId, std::unique_ptr<Peer>> peers_;
   ThrottledLog full_log_{log::Level::warn, "relay"};    // refusals anyone can cause by connecting

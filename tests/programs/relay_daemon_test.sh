@@ -16,7 +16,7 @@ help=$("$bin/wzp-relay" --help)
 for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --identity --cert --key --room-acl \
             --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level --require-session-v2 \
             --sender-datagrams-per-s --sender-burst --sender-bytes-per-s --max-handshakes --handshake-timeout-ms \
-            --auth-max-pending --auth-max-pending-per-address; do
+            --auth-max-pending --auth-max-pending-per-address --acl-default-deny; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
 grep -q -- "--relay" <<<"$("$bin/wzp-call" --help)" || fail "wzp-call --help does not document --relay"
@@ -78,6 +78,30 @@ grep -q "v2 media session is required" "$work/old.out" || fail "no clear refusal
 "$bin/wzp-call" --relay "127.0.0.1:$port" --require-session-v2 --send 0 --duration 1 >"$work/v2.out" 2>&1 \
   || fail "a v2 call was refused: $(cat "$work/v2.out")"
 grep -q "media session v2" "$work/v2.out" || fail "the call did not report its media session: $(cat "$work/v2.out")"
+kill -INT "$relay_pid"
+wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGINT"
+relay_pid=""
+# The access list: a plain room name is refused with its line number; with --acl-default-deny a
+# room the file does not list refuses every caller.
+staff=$(printf 'featherchat-group:staff' | sha256sum | cut -c1-32)
+printf '# staff only\nstaff 0000:1111:2222:3333:4444:5555:6666:7777\n' >"$work/plain.acl"
+if "$bin/wzp-relay" --listen 127.0.0.1:0 --room-acl "$work/plain.acl" >"$work/bad.out" 2>&1; then
+  fail "an ACL file with a plain room name was accepted"
+fi
+grep -q "line 2: room 'staff' is neither a room hash" "$work/bad.out" || fail "no clear ACL error: $(cat "$work/bad.out")"
+printf '%s 0000:1111:2222:3333:4444:5555:6666:7777\n' "$staff" >"$work/staff.acl"
+"$bin/wzp-relay" --listen 127.0.0.1:0 --room-acl "$work/staff.acl" --acl-default-deny >"$work/relay3.out" 2>&1 &
+relay_pid=$!
+for _ in $(seq 100); do
+  grep -q "listening on" "$work/relay3.out" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "ACL on (unlisted rooms denied)" "$work/relay3.out" || fail "default deny not reported: $(cat "$work/relay3.out")"
+port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay3.out")
+if "$bin/wzp-call" --relay "127.0.0.1:$port" --room general --send 0 --duration 1 >"$work/denied.out" 2>&1; then
+  fail "a call to an unlisted room joined a default-deny relay: $(cat "$work/denied.out")"
+fi
+grep -q "denies by default" "$work/denied.out" || fail "no clear refusal: $(cat "$work/denied.out")"
 kill -INT "$relay_pid"
 wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGINT"
 relay_pid=""

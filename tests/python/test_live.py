@@ -260,7 +260,7 @@ def test_remaining_relay_and_client_calls(tmp_path):
         assert relay.event_fd() >= 0
         vip = wzp.hash_room_name("vip")
         acl = tmp_path / "acl.txt"
-        acl.write_text(f"{vip} nobody\n")
+        acl.write_text(f"{vip} {wzp.Identity.generate().fingerprint_str}\n")  # someone else
         relay.acl_load_file(str(acl))
         relay.acl_set_enabled(True)
         kept_out = wzp.Client(port=relay.port, room="vip", token="alice", identity=alice)
@@ -297,7 +297,8 @@ def test_acl_revoke_refuses_a_client_that_holds_a_valid_token():
         after.connect()
         ev = refused(after)
         assert ev.close_code_name == "WZP_CLOSE_ACL_DENIED"
-        assert ev.close_reason == f"fingerprint {alice.fingerprint_str} is not allowed in room {room}"
+        assert ev.close_reason == (f"fingerprint {alice.fingerprint_str} is not allowed in room {room}"
+                                   " (its entries were all revoked)")
         rejected = relay.wait_for("REJECTED", timeout=TIMEOUT)
         assert (rejected.close_code_name, rejected.close_reason) == ("WZP_CLOSE_ACL_DENIED", ev.close_reason)
         stats = relay.stats()

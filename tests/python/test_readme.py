@@ -26,7 +26,8 @@ def fenced_blocks(readme: str, language: str):
 
 @pytest.mark.parametrize("language,example", [("c", "examples/c/readme.c"),
                                               ("python", "examples/python/readme_example.py"),
-                                              ("python", "examples/python/relay_call.py")])
+                                              ("python", "examples/python/relay_call.py"),
+                                              ("python", "examples/python/async_call.py")])
 def test_readme_blocks_are_the_example_files(repo_root, language, example):
     readme = (repo_root / "README.md").read_text(encoding="utf-8")
     assert (repo_root / example).read_text(encoding="utf-8") in fenced_blocks(readme, language), \

@@ -33,10 +33,14 @@ def top_level_names(tree):
 def class_members(node: ast.ClassDef):
     members = {}
     for item in node.body:
-        if isinstance(item, ast.FunctionDef):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
             members[item.name] = item
         elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
             members[item.target.id] = item
+        elif isinstance(item, ast.Assign):  # enum members
+            for target in item.targets:
+                if isinstance(target, ast.Name):
+                    members[target.id] = item
     return members
 
 
@@ -118,3 +122,13 @@ def test_function_parameters_match(name):
     assert isinstance(node, ast.FunctionDef)
     assert stub_parameters(node) == native_parameters(getattr(wzp, name))
     assert ast.get_docstring(node), f"{name} has no docstring in the stub"
+
+
+def test_event_types_are_an_enum_in_the_stub():
+    classes = top_level_names(stub_tree())
+    enum_members = [m for m in class_members(classes["EventType"]) if m.isupper()]
+    assert enum_members == [m.name for m in wzp.EventType]
+    event_type = class_members(classes["Event"])["type"]
+    assert ast.unparse(event_type.annotation) == "EventType"
+    literal = ast.unparse(classes["EventTypeName"].value)
+    assert all(f"'{m.value}'" in literal for m in wzp.EventType)

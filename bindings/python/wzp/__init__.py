@@ -54,7 +54,9 @@ from ._wzp import (
     set_log_callback,
 )
 
-from .live import Client, Event, Relay
+from .live import Client, Event, EventStream, EventType, Relay
+
+set_log_level = log_set_level
 
 __version__ = version()
 

@@ -3,7 +3,10 @@
 Every call that fails in the library raises :class:`WzpError`; wrong argument types raise
 ``TypeError`` and wrong lengths or out-of-range values raise ``ValueError``.
 """
-from typing import Any, Callable, Dict, Final, Iterator, List, Literal, Optional, Tuple
+import enum
+import os
+from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, Literal, Optional, Tuple,
+                    Union)
 
 __version__: str
 __all__: List[str]
@@ -263,6 +266,9 @@ def signal_unframe(frame: bytes) -> str:
 def log_set_level(level: int) -> None:
     """Process-wide log level: 0 error, 1 warn (default), 2 info, 3 debug, 4 trace."""
 
+def set_log_level(level: int) -> None:
+    """The same as log_set_level."""
+
 def set_log_callback(callback: Optional[Callable[[int, str, str], None]]) -> None:
     """Send the library's log lines to callback(level, component, message) instead of stderr;
     None restores stderr. The callback runs on library threads (holding the GIL), possibly
@@ -271,54 +277,104 @@ def set_log_callback(callback: Optional[Callable[[int, str, str], None]]) -> Non
     returns, the previous callback is no longer running on any other thread. The callback is
     removed automatically at interpreter exit."""
 
+class EventType(str, enum.Enum):
+    """The type of an Event; a str, so ``event.type == "JOINED"`` holds."""
+    NONE = "NONE"
+    STATE = "STATE"
+    JOINED = "JOINED"
+    LEFT = "LEFT"
+    REJECTED = "REJECTED"
+    MEDIA = "MEDIA"
+    SIGNAL = "SIGNAL"
+    CLOSED = "CLOSED"
+    PEER_JOINED = "PEER_JOINED"
+    PEER_LEFT = "PEER_LEFT"
+    PEER_SIGNAL = "PEER_SIGNAL"
+
+EventTypeName = Literal["NONE", "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL", "CLOSED",
+                        "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL"]
+ClientState = Literal["IDLE", "CONNECTING", "AUTHENTICATING", "HANDSHAKING", "JOINED", "CLOSED"]
+CloseOrigin = Literal["peer", "local", "idle", "transport"]
+
 class Event:
     """One event of a relay or a client (a frozen dataclass).
 
-    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED"; a client's
-    STATE events are its intermediate states, its JOINED event names the room (SNI) and the
-    relay (fingerprint); for LEFT/REJECTED/CLOSED the close_* fields say why."""
-    type: str
+    type: an EventType; a client's STATE events are its intermediate states, its JOINED event
+    names the room (SNI) and the relay (fingerprint); for LEFT/REJECTED/CLOSED the close_* fields
+    say why."""
+    type: EventType
     connection_id: int
-    state: str
+    state: ClientState
     room: Optional[str]
     fingerprint: Optional[str]
     data: bytes
     close_code: Optional[int]
     close_code_name: Optional[str]
-    close_origin: Optional[str]
+    close_origin: Optional[CloseOrigin]
     close_reason: Optional[str]
-    def __init__(self, type: str, connection_id: int = ..., state: str = ..., room: Optional[str] = ...,
-                 fingerprint: Optional[str] = ..., data: bytes = ..., close_code: Optional[int] = ...,
-                 close_code_name: Optional[str] = ..., close_origin: Optional[str] = ...,
-                 close_reason: Optional[str] = ...) -> None: ...
+    alias: Optional[str]
+    def __init__(self, type: Union[EventType, EventTypeName], connection_id: int = ..., state: str = ...,
+                 room: Optional[str] = ..., fingerprint: Optional[str] = ..., data: bytes = ...,
+                 close_code: Optional[int] = ..., close_code_name: Optional[str] = ...,
+                 close_origin: Optional[str] = ..., close_reason: Optional[str] = ...,
+                 alias: Optional[str] = ...) -> None: ...
     @property
     def text(self) -> str:
         """data decoded as UTF-8 (SIGNAL events carry JSON)."""
 
+class EventStream:
+    """The events of a relay or a client, for ``for`` and ``async for``; ends without an exception
+    once the handle is closed and drained, or after one wait of `timeout` seconds without events."""
+    def __iter__(self) -> Iterator[Event]: ...
+    def __aiter__(self) -> AsyncIterator[Event]: ...
+
 class _EventSource:
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
-        """The next event within timeout seconds (None: wait forever, 0: poll); None if none came."""
-    def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
-        """Yield events until one wait of `timeout` seconds passes without any."""
+        """The next event within timeout seconds (None: wait forever, 0: poll); None if none came;
+        WzpError (WZP_ERR_CLOSED) once closed and drained."""
+    def events(self, timeout: Optional[float] = None) -> EventStream:
+        """The events for ``for`` / ``async for``, ending cleanly at the close (or after one wait of
+        `timeout` seconds without any)."""
     def event_fd(self) -> int:
         """A file descriptor readable while events are queued."""
     async def next_event_async(self, timeout: Optional[float] = None) -> Optional[Event]:
-        """Await the next event without blocking the asyncio loop."""
-    def wait_for(self, type: str, timeout: float = 5.0, **fields: Any) -> Event:
+        """Await the next event without blocking the asyncio loop; None on timeout. Concurrent
+        awaiters each get their own events, first come first served; WzpError (WZP_ERR_CLOSED)
+        once closed and drained."""
+    def wait_for(self, type: Union[EventType, EventTypeName], timeout: float = 5.0, **fields: Any) -> Event:
         """Consume events until one of `type` (matching `fields`) arrives; TimeoutError otherwise."""
 
+_Path = Union[str, "os.PathLike[str]"]
+
 class Relay(_EventSource):
-    """An in-process WZP relay (SFU); a context manager that starts and stops it."""
+    """An in-process WZP relay (SFU); a context manager (also ``async with``) that starts and stops
+    it. The keywords are wzp_relay_config's fields; an unknown one or a wrong type raises TypeError."""
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None,
-                 **options: Any) -> None: ...
+                 identity_file: Optional[_Path] = None, cert_file: Optional[_Path] = None,
+                 key_file: Optional[_Path] = None, auth_url: Optional[str] = None,
+                 auth_timeout_ms: int = 5000, allow_identity_mismatch: bool = False,
+                 max_sessions: int = 100, max_room_size: int = 0, phase_timeout_ms: int = 10000,
+                 idle_timeout_ms: int = 30000, acl_enabled: bool = False, acl_file: Optional[_Path] = None,
+                 acl_default_deny: bool = False, event_queue_capacity: int = 1024,
+                 require_session_v2: bool = False, sender_datagrams_per_s: int = 200,
+                 sender_burst_datagrams: int = 100, sender_bytes_per_s: int = 262144, max_handshakes: int = 0,
+                 handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
+                 auth_max_pending_per_address: int = 4) -> None: ...
     def start(self) -> "Relay": ...
     def stop(self) -> None: ...
+    async def start_async(self) -> "Relay":
+        """start() on an executor thread, so the asyncio loop goes on meanwhile."""
+    async def stop_async(self) -> None:
+        """stop() on an executor thread."""
     def __enter__(self) -> "Relay": ...
     def __exit__(self, *exc: Any) -> None: ...
+    async def __aenter__(self) -> "Relay": ...
+    async def __aexit__(self, *exc: Any) -> None: ...
     @property
     def port(self) -> int: ...
     @property
-    def address(self) -> str: ...
+    def address(self) -> str:
+        """The bound address, "ip:port" or "[v6]:port"."""
     @property
     def fingerprint(self) -> str: ...
     @property
@@ -326,27 +382,49 @@ class Relay(_EventSource):
     def stats(self) -> Dict[str, int]: ...
     def rooms(self) -> List[Dict[str, Any]]: ...
     def acl_set_enabled(self, enabled: bool) -> None: ...
-    def acl_allow(self, room: str, fingerprint: str) -> None: ...
-    def acl_revoke(self, room: str, fingerprint: str) -> None: ...
+    def acl_set_default_deny(self, deny: bool) -> None:
+        """True: a room without entries admits nobody; False: everyone."""
+    def acl_allow(self, room: str, fingerprint: str) -> None:
+        """room: a room hash (32 hex digits) or "sni:NAME"; anything else raises WzpError."""
+    def acl_revoke(self, room: str, fingerprint: str) -> None:
+        """The room stays listed: revoking its last entry admits nobody."""
+    def acl_allow_room_name(self, room_name: str, fingerprint: str) -> None:
+        """acl_allow for a plain room name, hashed as clients hash it."""
+    def acl_revoke_room_name(self, room_name: str, fingerprint: str) -> None: ...
+    def acl_clear_room(self, room: str) -> None:
+        """Forget the room's entries: it follows the default again."""
     def acl_load_file(self, path: str) -> None: ...
 
 class Client(_EventSource):
-    """A client in a relay room; as a context manager it connects, waits until joined, and hangs up."""
+    """A client in a relay room; as a context manager (also ``async with``) it connects, waits until
+    joined, and hangs up. The keywords are wzp_client_config's fields; an unknown one or a wrong type
+    raises TypeError."""
     def __init__(self, *, host: str = "127.0.0.1", port: int, room: Optional[str] = None,
-                 identity: Optional[Identity] = None, **options: Any) -> None: ...
+                 raw_room: bool = False, token: Optional[str] = None, identity: Optional[Identity] = None,
+                 session_mode: SessionMode = "v2", require_session_v2: bool = False,
+                 pin_cert_sha256: Optional[bytes] = None, pin_relay_fingerprint: Optional[bytes] = None,
+                 handshake_timeout_ms: int = 10000, idle_timeout_ms: int = 30000,
+                 event_queue_capacity: int = 1024) -> None: ...
     def connect(self, timeout: Optional[float] = None) -> "Client": ...
     def wait_joined(self, timeout: Optional[float] = None) -> None: ...
+    async def connect_async(self, timeout: Optional[float] = 30.0) -> "Client":
+        """Start connecting and await joining without blocking the loop."""
+    async def joined(self, timeout: Optional[float] = None) -> None:
+        """Await joining without consuming events; raises WzpError as wait_joined does."""
     def __enter__(self) -> "Client": ...
     def __exit__(self, *exc: Any) -> None: ...
+    async def __aenter__(self) -> "Client": ...
+    async def __aexit__(self, *exc: Any) -> None: ...
     @property
-    def state(self) -> str: ...
+    def state(self) -> ClientState: ...
     @property
     def sni(self) -> str: ...
     @property
     def relay_fingerprint(self) -> Optional[str]: ...
     @property
     def media_session(self) -> Optional[SessionMode]: ...
-    def send_media(self, datagram: bytes) -> None: ...
+    def send_media(self, datagram: bytes) -> None:
+        """Not end-to-end encrypted: the bytes cross the relay as given (QUIC protects each hop)."""
     def send_signal(self, message: str) -> None: ...
     def hangup(self, reason: str = "Normal") -> None: ...
     def stats(self) -> Dict[str, int]: ...

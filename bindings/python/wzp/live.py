@@ -1,35 +1,62 @@
 """Relays and clients: real QUIC on real sockets, driven from Python.
 
 Both run on their own native event-loop thread; every blocking call here releases
-the GIL. Events can be read three ways: ``next_event(timeout)``, iterating
-``events(timeout)``, or awaiting ``next_event_async()`` from asyncio (it waits on
-the native event fd with ``loop.add_reader``, so no thread is blocked).
+the GIL. Events can be read with ``next_event(timeout)`` or ``for event in
+source.events()`` from threads, and from asyncio with ``await next_event_async()`` or
+``async for event in source.events()``: one dispatcher per handle and loop reads the
+native event fd (``loop.add_reader``), so no thread is blocked and concurrent awaiters
+each get their own events. ``async with`` starts a relay or connects a client without
+blocking the loop.
 """
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
+import os
+import time
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple, Union
 
-from . import _wzp
+from . import _dispatch, _wzp
 from ._errors import WzpError
 from ._wzp import Identity
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class EventType(str, enum.Enum):
+    """The type of an Event. A str, so ``event.type == "JOINED"`` holds."""
+
+    NONE = "NONE"
+    STATE = "STATE"
+    JOINED = "JOINED"
+    LEFT = "LEFT"
+    REJECTED = "REJECTED"
+    MEDIA = "MEDIA"
+    SIGNAL = "SIGNAL"
+    CLOSED = "CLOSED"
+    PEER_JOINED = "PEER_JOINED"
+    PEER_LEFT = "PEER_LEFT"
+    PEER_SIGNAL = "PEER_SIGNAL"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
 class Event:
     """One event of a relay or a client.
 
-    type: "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL" or "CLOSED".
-    A client's STATE events are its intermediate states (CONNECTING, AUTHENTICATING,
-    HANDSHAKING); joining is one JOINED event (room: the SNI, fingerprint: the relay's)
-    and the end one CLOSED event. For LEFT/REJECTED/CLOSED, close_code (int), close_code_name (e.g.
-    "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle", "transport")
-    and close_reason (words) say why.
+    type: an EventType (STATE, JOINED, LEFT, REJECTED, MEDIA, SIGNAL, CLOSED, PEER_JOINED,
+    PEER_LEFT, PEER_SIGNAL). A client's STATE events are its intermediate states (CONNECTING,
+    AUTHENTICATING, HANDSHAKING); joining is one JOINED event (room: the SNI, fingerprint: the
+    relay's) and the end one CLOSED event. For LEFT/REJECTED/CLOSED, close_code (int),
+    close_code_name (e.g. "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle",
+    "transport") and close_reason (words) say why.
     """
 
-    type: str
+    type: EventType
     connection_id: int = 0
     state: str = "IDLE"
     room: Optional[str] = None
@@ -39,6 +66,7 @@ class Event:
     close_code_name: Optional[str] = None
     close_origin: Optional[str] = None
     close_reason: Optional[str] = None
+    alias: Optional[str] = None
 
     @property
     def text(self) -> str:
@@ -47,22 +75,36 @@ class Event:
 
 
 def _event(raw: Optional[Dict[str, Any]]) -> Optional[Event]:
-    return None if raw is None else Event(**raw)
+    if raw is None:
+        return None
+    try:
+        raw["type"] = EventType(raw["type"])
+    except ValueError:
+        pass  # a type newer than this module: keep its name
+    return Event(**raw)
 
 
-class _EventSource:
-    _handle: Any
+def _closed_error(dispatcher: _dispatch.Dispatcher) -> WzpError:
+    error = dispatcher.closed_error
+    assert error is not None
+    return type(error)(error.code, error.name, error.message)
 
-    def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
-        """The next event, waiting up to timeout seconds (None: forever, 0: poll).
-        Returns None on timeout; raises WzpError(WZP_ERR_CLOSED) once closed and drained."""
-        return _event(self._handle.next_event(timeout))
 
-    def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
-        """Yield events until one wait of `timeout` seconds passes without any, or the handle closes."""
+class EventStream:
+    """The events of a relay or a client, for ``for`` and for ``async for``.
+
+    Iteration ends, without an exception, once the handle is closed and every event (the
+    CLOSED one included) has been delivered, or when one wait of `timeout` seconds passes
+    without an event (timeout None: wait as long as it takes)."""
+
+    def __init__(self, source: "_EventSource", timeout: Optional[float]) -> None:
+        self._source = source
+        self._timeout = timeout
+
+    def __iter__(self) -> Iterator[Event]:
         while True:
             try:
-                event = self.next_event(timeout)
+                event = self._source.next_event(self._timeout)
             except WzpError as error:
                 if error.name == "WZP_ERR_CLOSED":
                     return
@@ -71,31 +113,54 @@ class _EventSource:
                 return
             yield event
 
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._async_events()
+
+    async def _async_events(self) -> AsyncIterator[Event]:
+        dispatcher = self._source._dispatcher()
+        while True:
+            event = await _dispatch.next_event(dispatcher, self._timeout)
+            if event is None or event is _dispatch.END:
+                return
+            yield event
+
+
+class _EventSource:
+    _handle: Any
+    _dispatchers: _dispatch.Dispatchers
+
+    def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
+        """The next event, waiting up to timeout seconds (None: forever, 0: poll).
+        Returns None on timeout; raises WzpError(WZP_ERR_CLOSED) once closed and drained."""
+        pulled = self._dispatchers.take_pending()  # pulled by an asyncio loop, not handed out
+        if pulled is not None:
+            return pulled
+        return _event(self._handle.next_event(timeout))
+
+    def events(self, timeout: Optional[float] = None) -> EventStream:
+        """The events, for ``for`` or ``async for``: ends cleanly once the handle is closed and
+        drained, or when one wait of `timeout` seconds passes without any (None: no limit)."""
+        return EventStream(self, timeout)
+
     def event_fd(self) -> int:
         """A file descriptor readable while events are queued (do not read or close it)."""
         return self._handle.event_fd()
 
+    def _dispatcher(self) -> _dispatch.Dispatcher:
+        return self._dispatchers.get(lambda: _event(self._handle.next_event(0)), self.event_fd())
+
     async def next_event_async(self, timeout: Optional[float] = None) -> Optional[Event]:
-        """Await the next event without blocking the asyncio loop."""
-        event = self.next_event(0)
-        if event is not None:
-            return event
-        loop = asyncio.get_running_loop()
-        ready = loop.create_future()
-        fd = self.event_fd()
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-        try:
-            await asyncio.wait_for(ready, timeout)
-        except asyncio.TimeoutError:
-            return None
-        finally:
-            loop.remove_reader(fd)
-        return self.next_event(0)
+        """Await the next event without blocking the asyncio loop; None after timeout seconds.
+        Concurrent awaiters each get a different event, in the order they started waiting.
+        Raises WzpError(WZP_ERR_CLOSED) once closed and drained, as next_event does."""
+        dispatcher = self._dispatcher()
+        event = await _dispatch.next_event(dispatcher, timeout)
+        if event is _dispatch.END:
+            raise _closed_error(dispatcher)
+        return event
 
     def wait_for(self, type: str, timeout: float = 5.0, **fields: Any) -> Event:
         """Consume events until one of `type` (and matching `fields`) arrives; raise TimeoutError otherwise."""
-        import time
-
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -108,24 +173,115 @@ class _EventSource:
                 return event
 
 
+# -- keyword checks: a wrong type names the field --------------------------------------------
+
+_UINT32_MAX = 0xFFFFFFFF
+_ERR_TIMEOUT = -6  # WZP_ERR_TIMEOUT
+
+
+def _check(owner: str, name: str, value: Any, kinds: Tuple[type, ...], what: str) -> None:
+    if isinstance(value, bool) and bool not in kinds:
+        ok = False
+    else:
+        ok = isinstance(value, kinds)
+    if not ok:
+        raise TypeError(f"{owner}() argument '{name}' must be {what}, not {type(value).__name__}")
+
+
+def _uint(owner: str, name: str, value: Any, maximum: int = _UINT32_MAX) -> int:
+    _check(owner, name, value, (int,), "int")
+    if not 0 <= value <= maximum:
+        raise ValueError(f"{owner}() argument '{name}' must be in 0..{maximum}, got {value}")
+    return value
+
+
+def _flag(owner: str, name: str, value: Any) -> bool:
+    _check(owner, name, value, (bool, int), "bool")
+    return bool(value)
+
+
+def _text(owner: str, name: str, value: Any, path: bool = False) -> Optional[str]:
+    if value is None:
+        return None
+    if path and isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    _check(owner, name, value, (str,), "str or os.PathLike" if path else "str")
+    return value
+
+
+def _blob(owner: str, name: str, value: Any) -> Optional[bytes]:
+    if value is None:
+        return None
+    _check(owner, name, value, (bytes, bytearray, memoryview), "bytes")
+    return bytes(value)
+
+
+def _identity(owner: str, value: Any) -> Optional[Identity]:
+    if value is not None:
+        _check(owner, "identity", value, (Identity,), "wzp.Identity")
+    return value
+
+
 class Relay(_EventSource):
-    """An in-process WZP relay (SFU). Use it as a context manager::
+    """An in-process WZP relay (SFU). Use it as a context manager, with or without async::
 
         with wzp.Relay(port=0) as relay:
-            print(relay.port, relay.fingerprint)
+            print(relay.address, relay.fingerprint)
 
-    Keyword arguments mirror wzp_relay_config: host ("127.0.0.1"), port (0 picks one),
-    identity (an Identity), identity_file, cert_file, key_file, auth_url,
-    auth_timeout_ms, allow_identity_mismatch, max_sessions, max_room_size,
-    phase_timeout_ms, idle_timeout_ms, acl_enabled, acl_file, event_queue_capacity,
-    require_session_v2 (refuse clients that do not agree to the v2 media session).
-    sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s (per-sender rate
-    policing; 0 = no limit), max_handshakes, handshake_timeout_ms, auth_max_pending,
-    auth_max_pending_per_address (admission under load).
+        async with wzp.Relay() as relay:
+            ...
+
+    The keyword arguments are the fields of wzp_relay_config (defaults as in wzp.h, except
+    host "127.0.0.1" and port 0, which picks a free port): identity (or identity_file, a
+    seed file created when absent), cert_file/key_file (PEM; default self-signed),
+    auth_url (featherChat token check), auth_timeout_ms, allow_identity_mismatch,
+    max_sessions, max_room_size (0: unlimited), phase_timeout_ms, idle_timeout_ms,
+    acl_enabled, acl_file, acl_default_deny (a room without entries admits nobody; turns the ACL on),
+    event_queue_capacity, require_session_v2 (refuse clients that do not agree to the v2
+    media session), sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s
+    (per-sender rate policing; 0 = no limit), max_handshakes (0: automatic),
+    handshake_timeout_ms, auth_max_pending, auth_max_pending_per_address (admission under
+    load). An unknown keyword or a wrong type raises TypeError naming it; a value out of
+    range raises ValueError.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None, **options: Any):
-        self._handle = _wzp._Relay(dict(host=host, port=port, identity=identity, **options))
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None,
+                 identity_file: Optional[PathLike] = None, cert_file: Optional[PathLike] = None,
+                 key_file: Optional[PathLike] = None, auth_url: Optional[str] = None,
+                 auth_timeout_ms: int = 5000, allow_identity_mismatch: bool = False,
+                 max_sessions: int = 100, max_room_size: int = 0, phase_timeout_ms: int = 10000,
+                 idle_timeout_ms: int = 30000, acl_enabled: bool = False, acl_file: Optional[PathLike] = None,
+                 acl_default_deny: bool = False, event_queue_capacity: int = 1024,
+                 require_session_v2: bool = False, sender_datagrams_per_s: int = 200,
+                 sender_burst_datagrams: int = 100, sender_bytes_per_s: int = 262144, max_handshakes: int = 0,
+                 handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
+                 auth_max_pending_per_address: int = 4) -> None:
+        o = "Relay"
+        config: Dict[str, Any] = dict(
+            host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
+            identity_file=_text(o, "identity_file", identity_file, path=True),
+            cert_file=_text(o, "cert_file", cert_file, path=True),
+            key_file=_text(o, "key_file", key_file, path=True), auth_url=_text(o, "auth_url", auth_url),
+            auth_timeout_ms=_uint(o, "auth_timeout_ms", auth_timeout_ms),
+            allow_identity_mismatch=_flag(o, "allow_identity_mismatch", allow_identity_mismatch),
+            max_sessions=_uint(o, "max_sessions", max_sessions),
+            max_room_size=_uint(o, "max_room_size", max_room_size),
+            phase_timeout_ms=_uint(o, "phase_timeout_ms", phase_timeout_ms),
+            idle_timeout_ms=_uint(o, "idle_timeout_ms", idle_timeout_ms),
+            acl_enabled=_flag(o, "acl_enabled", acl_enabled), acl_file=_text(o, "acl_file", acl_file, path=True),
+            event_queue_capacity=_uint(o, "event_queue_capacity", event_queue_capacity, 2**63 - 1),
+            require_session_v2=_flag(o, "require_session_v2", require_session_v2),
+            sender_datagrams_per_s=_uint(o, "sender_datagrams_per_s", sender_datagrams_per_s),
+            sender_burst_datagrams=_uint(o, "sender_burst_datagrams", sender_burst_datagrams),
+            sender_bytes_per_s=_uint(o, "sender_bytes_per_s", sender_bytes_per_s),
+            max_handshakes=_uint(o, "max_handshakes", max_handshakes),
+            handshake_timeout_ms=_uint(o, "handshake_timeout_ms", handshake_timeout_ms),
+            auth_max_pending=_uint(o, "auth_max_pending", auth_max_pending),
+            auth_max_pending_per_address=_uint(o, "auth_max_pending_per_address", auth_max_pending_per_address),
+        )
+        config["acl_default_deny"] = _flag(o, "acl_default_deny", acl_default_deny)
+        self._dispatchers = _dispatch.Dispatchers()
+        self._handle = _wzp._Relay(config)
         self._started = False
 
     def start(self) -> "Relay":
@@ -144,13 +300,29 @@ class Relay(_EventSource):
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+    async def start_async(self) -> "Relay":
+        """start() on an executor thread, so the asyncio loop goes on meanwhile."""
+        await asyncio.get_running_loop().run_in_executor(None, self.start)
+        return self
+
+    async def stop_async(self) -> None:
+        """stop() on an executor thread (it waits for the relay's loop thread to finish)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.stop)
+
+    async def __aenter__(self) -> "Relay":
+        return await self.start_async() if not self._started else self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop_async()
+
     @property
     def port(self) -> int:
         return self._handle.port
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        """The address the socket is bound to, "ip:port" or "[v6]:port" (e.g. "0.0.0.0:4433")."""
+        return self._handle.address
 
     @property
     def fingerprint(self) -> str:
@@ -171,32 +343,78 @@ class Relay(_EventSource):
         return json.loads(self._handle.rooms_json())
 
     def acl_set_enabled(self, enabled: bool) -> None:
+        """Turn the access list on or off (entries are kept either way). See wzp.h for the rules."""
         self._handle.acl_set_enabled(enabled)
 
+    def acl_set_default_deny(self, deny: bool) -> None:
+        """True: a room without entries admits nobody; False: everyone (does not turn the ACL on)."""
+        self._handle.acl_set_default_deny(deny)
+
     def acl_allow(self, room: str, fingerprint: str) -> None:
-        """Admit fingerprint (the auth token's) to room (the name the relay sees: the hashed SNI)."""
+        """Admit fingerprint to room: a room hash (32 hex digits) or "sni:NAME" for clients with
+        raw_room. The fingerprint checked is the token's with auth_url, else the handshake
+        identity's. A plain room name or a malformed fingerprint raises WzpError
+        (WZP_ERR_INVALID_ARGUMENT); see acl_allow_room_name."""
         self._handle.acl_allow(room, fingerprint)
 
     def acl_revoke(self, room: str, fingerprint: str) -> None:
+        """Remove one entry; the room stays listed (revoking its last entry admits nobody)."""
         self._handle.acl_revoke(room, fingerprint)
 
+    def acl_allow_room_name(self, room_name: str, fingerprint: str) -> None:
+        """acl_allow for a plain room name, hashed as clients hash it."""
+        self._handle.acl_allow_room_name(room_name, fingerprint)
+
+    def acl_revoke_room_name(self, room_name: str, fingerprint: str) -> None:
+        """acl_revoke for a plain room name."""
+        self._handle.acl_revoke_room_name(room_name, fingerprint)
+
+    def acl_clear_room(self, room: str) -> None:
+        """Forget the room's entries: it follows the default again."""
+        self._handle.acl_clear_room(room)
+
     def acl_load_file(self, path: str) -> None:
+        """Replace every entry from a file of "ROOM FINGERPRINT..." lines (validated, with the line
+        number in the error)."""
         self._handle.acl_load_file(path)
 
 
 class Client(_EventSource):
     """A client in a relay room. ``with wzp.Client(port=relay.port, room="general") as c:``
-    connects and waits until joined (raising WzpError with the relay's close reason if refused).
+    connects and waits until joined (raising WzpError with the relay's close reason if
+    refused); ``async with`` does the same without blocking the asyncio loop. Leaving the
+    block hangs up.
 
-    Keyword arguments mirror wzp_client_config: host ("127.0.0.1"), port, room, raw_room,
-    token, identity, session_mode ("v2" or "reference"), pin_cert_sha256 (32 bytes),
-    pin_relay_fingerprint (16 bytes), handshake_timeout_ms, idle_timeout_ms, event_queue_capacity,
-    require_session_v2 (refuse a relay that does not agree to the v2 media session).
+    The keyword arguments are the fields of wzp_client_config (defaults as in wzp.h, except
+    host "127.0.0.1"): host, port (required), room (None: "default"), raw_room (send room as
+    the SNI unhashed), token (featherChat), identity (None: a random one), session_mode
+    ("v2" or "reference"), require_session_v2 (refuse a relay that does not agree to v2),
+    pin_cert_sha256 (32 bytes), pin_relay_fingerprint (16 bytes), handshake_timeout_ms,
+    idle_timeout_ms, event_queue_capacity. An unknown keyword or a wrong type raises
+    TypeError naming it; a value out of range raises ValueError.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int, room: Optional[str] = None,
-                 identity: Optional[Identity] = None, **options: Any):
-        self._handle = _wzp._Client(dict(host=host, port=port, room=room, identity=identity, **options))
+                 raw_room: bool = False, token: Optional[str] = None, identity: Optional[Identity] = None,
+                 session_mode: str = "v2", require_session_v2: bool = False,
+                 pin_cert_sha256: Optional[bytes] = None, pin_relay_fingerprint: Optional[bytes] = None,
+                 handshake_timeout_ms: int = 10000, idle_timeout_ms: int = 30000,
+                 event_queue_capacity: int = 1024) -> None:
+        o = "Client"
+        _check(o, "session_mode", session_mode, (str,), "'v2' or 'reference'")
+        config: Dict[str, Any] = dict(
+            host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), room=_text(o, "room", room),
+            raw_room=_flag(o, "raw_room", raw_room), token=_text(o, "token", token),
+            identity=_identity(o, identity), session_mode=session_mode,
+            require_session_v2=_flag(o, "require_session_v2", require_session_v2),
+            pin_cert_sha256=_blob(o, "pin_cert_sha256", pin_cert_sha256),
+            pin_relay_fingerprint=_blob(o, "pin_relay_fingerprint", pin_relay_fingerprint),
+            handshake_timeout_ms=_uint(o, "handshake_timeout_ms", handshake_timeout_ms),
+            idle_timeout_ms=_uint(o, "idle_timeout_ms", idle_timeout_ms),
+            event_queue_capacity=_uint(o, "event_queue_capacity", event_queue_capacity, 2**63 - 1),
+        )
+        self._dispatchers = _dispatch.Dispatchers()
+        self._handle = _wzp._Client(config)
 
     def connect(self, timeout: Optional[float] = None) -> "Client":
         """Start connecting; with a timeout, also wait until joined (see wait_joined).
@@ -211,6 +429,35 @@ class Client(_EventSource):
         """Block until joined. Raises WzpError: WZP_ERR_CLOSED (with the close reason) or WZP_ERR_TIMEOUT
         (WZP_ERR_WOULD_BLOCK for a zero timeout: not joined yet)."""
         self._handle.wait_joined(timeout)
+
+    async def connect_async(self, timeout: Optional[float] = 30.0) -> "Client":
+        """Start connecting and await joining without blocking the loop (see joined)."""
+        self._handle.connect()  # returns at once: the handshake runs on the client's thread
+        await self.joined(timeout)
+        return self
+
+    async def joined(self, timeout: Optional[float] = None) -> None:
+        """Await joining (None: no time limit). Does not consume events: the JOINED event stays
+        queued. Raises WzpError as wait_joined does (the refusal's error, with the relay's
+        reason) or WZP_ERR_TIMEOUT after timeout seconds."""
+        if self.state not in ("JOINED", "CLOSED"):
+            watch = self._dispatcher().watch(lambda e: e.type in (EventType.JOINED, EventType.CLOSED))
+            try:
+                await asyncio.wait_for(asyncio.shield(watch), timeout)
+            except asyncio.TimeoutError:
+                if self.state not in ("JOINED", "CLOSED"):
+                    raise WzpError(_ERR_TIMEOUT, "WZP_ERR_TIMEOUT",
+                                   f"not joined within {timeout} s (state {self.state})") from None
+            finally:
+                watch.cancel()
+        # Joined or closed: wait_joined answers at once, or raises the refusal's error.
+        self._handle.wait_joined(10.0)
+
+    async def __aenter__(self) -> "Client":
+        return await self.connect_async()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.hangup()
 
     def __enter__(self) -> "Client":
         return self.connect(timeout=30.0)
@@ -238,7 +485,11 @@ class Client(_EventSource):
 
     def send_media(self, datagram: bytes) -> None:
         """Send one media datagram (a media packet, see build_media_packet). Raises WzpError
-        (WZP_ERR_MALFORMED, WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED)."""
+        (WZP_ERR_MALFORMED, WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED).
+
+        Not end-to-end encrypted: the bytes cross the relay as given; QUIC protects each hop
+        only, and the handshake's session is with the relay, not the peers. Encrypt the
+        payload yourself if the relay must not read it."""
         self._handle.send_media(datagram)
 
     def send_signal(self, message: str) -> None:
@@ -246,8 +497,9 @@ class Client(_EventSource):
         self._handle.send_signal(message)
 
     def hangup(self, reason: str = "Normal") -> None:
-        """Send Hangup and close. Idempotent. Before connect it closes the client (a CLOSED
-        event, WZP_CLOSE_NORMAL, origin "local"), and connect then raises."""
+        """Send Hangup and close. Idempotent, and never raises for a connection already closed.
+        Before connect it closes the client (a CLOSED event, WZP_CLOSE_NORMAL, origin "local"),
+        and connect then raises."""
         self._handle.hangup(reason)
 
     def stats(self) -> Dict[str, int]:

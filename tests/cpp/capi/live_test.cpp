@@ -435,7 +435,8 @@ TEST(CapiLive, AclFileAndPinnedCertificate) {
   std::string path = ::testing::TempDir() + "wzp_acl_test.txt";
   {
     std::ofstream out(path);
-    out << "# room fingerprints\nroomA fp1 fp2\n";
+    out << "# room fingerprints\nsni:rooma a1b2:c3d4:e5f6:7890:abcd:ef01:2345:6789 "
+           "00001111222233334444555566667777\n";
   }
   RelayOwner relay;
   uint16_t port = start_relay(relay);

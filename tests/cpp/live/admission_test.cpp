@@ -14,11 +14,11 @@ class LiveAcl : public ::testing::Test {
  protected:
   void TearDown() override { relay.reset(); }
 
-  void start(bool with_auth, std::map<std::string, std::set<std::string>> acl) {
+  void start(bool with_auth, relay::AccessList::Rooms acl) {
     auto config = relay_config();
     if (with_auth) config.auth_url = auth.url();
-    config.acl_enabled = true;
-    config.acl = std::move(acl);
+    config.acl.set_enabled(true);
+    config.acl.replace(std::move(acl));
     relay = TestRelay::start(std::move(config));
     ASSERT_TRUE(relay);
   }
@@ -79,20 +79,55 @@ TEST_F(LiveAcl, RestrictedRoomAdmitsOnlyListedFingerprints) {
   ASSERT_TRUE(y_open->client->wait_joined(static_cast<int>(kWait.count())).ok());
 }
 
-TEST_F(LiveAcl, AclWithoutAuthenticationRefusesEveryone) {
-  auto config = relay_config();
-  config.acl_enabled = true;
-  relay = TestRelay::start(std::move(config));
-  ASSERT_TRUE(relay);
-  auto c = TestClient::connect(client_config(*relay, "room-x"));
-  ASSERT_TRUE(c);
-  expect_refused(*relay, *c, CloseCode::acl_denied, "requires an authenticated fingerprint");
+// Without a token the handshake identity is the only identity there is: the list
+// checks it (the reference refuses everyone).
+TEST_F(LiveAcl, WithoutAuthenticationTheHandshakeIdentityIsChecked) {
+  start(false, {{"room-x", {fp(10)}}});
+  auto listed = client_config(*relay, "room-x");
+  listed.identity = identity_from(10);
+  auto x = TestClient::join(std::move(listed));
+  ASSERT_TRUE(x);
+
+  auto unlisted = client_config(*relay, "room-x");
+  unlisted.identity = identity_from(11);
+  auto y = TestClient::connect(std::move(unlisted));
+  ASSERT_TRUE(y);
+  expect_refused(*relay, *y, CloseCode::acl_denied,
+                 "fingerprint " + fp(11) + " is not allowed in room room-x");
   EXPECT_EQ(relay->counters().rejected_acl.load(), 1u);
+
+  // An unlisted room admits any identity, unless the list denies by default.
+  auto anyone = client_config(*relay, "room-open");
+  anyone.identity = identity_from(12);
+  EXPECT_TRUE(TestClient::join(anyone));
+  relay->server->update_acl([](relay::AccessList& acl) { acl.set_default_deny(true); });
+  auto refused = TestClient::connect(std::move(anyone));
+  ASSERT_TRUE(refused);
+  expect_application_close(refused->wait_closed(), CloseCode::acl_denied, "denies by default");
+  EXPECT_EQ(relay->counters().rejected_acl.load(), 2u);
 
   // Turning the ACL off at runtime opens the relay.
   relay->server->set_acl_enabled(false);
   auto d = TestClient::join(client_config(*relay, "room-x"));
   EXPECT_TRUE(d);
+}
+
+// With a token, the token's fingerprint is checked (the reference's rule); one
+// that is not a fingerprint (possible with allow_identity_mismatch) admits nowhere.
+TEST_F(LiveAcl, ATokenFingerprintThatIsNotOneIsRefused) {
+  auto config = relay_config();
+  config.auth_url = auth.url();
+  config.allow_identity_mismatch = true;
+  config.acl.set_enabled(true);
+  relay = TestRelay::start(std::move(config));
+  ASSERT_TRUE(relay);
+  auth.set("tok-odd", AuthStandIn::valid("not-a-fingerprint"));
+  auto c = TestClient::connect(client_config(*relay, "room-open", "tok-odd"));
+  ASSERT_TRUE(c);
+  expect_refused(
+      *relay, *c, CloseCode::acl_denied,
+      "room room-open admits only a valid fingerprint (the token's fingerprint 'not-a-fingerprint' "
+      "is not one)");
 }
 
 TEST(LiveCaps, SessionCapCountsConnectionsStillHandshaking) {

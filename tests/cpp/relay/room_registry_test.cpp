@@ -1,5 +1,5 @@
-// RoomRegistry: rooms, participants and the ACL table of relay spec §7.2
-// (and the ACL vectors of relay-scenarios §10).
+// RoomRegistry: rooms and participants of relay spec §7.2 (the access list is
+// in access_list_test.cpp).
 #include "relay/room_registry.hpp"
 
 #include <gtest/gtest.h>
@@ -9,88 +9,6 @@ namespace {
 
 const std::optional<std::string> kNone;
 std::optional<std::string> fp(const char* text) { return std::string(text); }
-
-TEST(RoomRegistryAcl, OffAllowsEveryone) {
-  RoomRegistry r;
-  EXPECT_FALSE(r.acl_enabled());
-  r.acl_allow("room1", "alice");  // recorded, but the ACL is off
-  EXPECT_TRUE(r.is_authorized("room1", kNone));
-  EXPECT_TRUE(r.is_authorized("room1", fp("eve")));
-  EXPECT_TRUE(r.is_authorized("other", kNone));
-}
-
-TEST(RoomRegistryAcl, OnFollowsTheTable) {
-  RoomRegistry r;
-  r.set_acl_enabled(true);
-  // no fingerprint: denied, listed room or not
-  EXPECT_FALSE(r.is_authorized("unlisted", kNone));
-  // some fingerprint, room absent from the ACL: any authenticated user
-  EXPECT_TRUE(r.is_authorized("unlisted", fp("anyone")));
-  EXPECT_TRUE(r.is_authorized("unlisted", fp("")));
-  // room listed: exactly its fingerprints, exact string match
-  r.acl_allow("room1", "alice");
-  r.acl_allow("room1", "bob");
-  EXPECT_TRUE(r.is_authorized("room1", fp("alice")));
-  EXPECT_TRUE(r.is_authorized("room1", fp("bob")));
-  EXPECT_FALSE(r.is_authorized("room1", fp("eve")));
-  EXPECT_FALSE(r.is_authorized("room1", fp("Alice")));
-  EXPECT_FALSE(r.is_authorized("room1", fp("alice ")));
-  EXPECT_FALSE(r.is_authorized("room1", kNone));
-  EXPECT_TRUE(r.is_authorized("ROOM1", fp("eve")));  // room keys are exact too
-}
-
-// Entries made while the ACL is off take effect when it is turned on (the
-// reference drops them: its allow() is a no-op while the ACL is off).
-TEST(RoomRegistryAcl, EntriesMadeWhileOffApplyOnceOn) {
-  RoomRegistry r;
-  r.acl_allow("room1", "alice");
-  r.set_acl_enabled(true);
-  EXPECT_TRUE(r.is_authorized("room1", fp("alice")));
-  EXPECT_FALSE(r.is_authorized("room1", fp("bob")));
-}
-
-TEST(RoomRegistryAcl, RevokeClearRoomAndClear) {
-  RoomRegistry r;
-  r.set_acl_enabled(true);
-  r.acl_allow("room1", "alice");
-  r.acl_allow("room2", "bob");
-  r.acl_revoke("room1", "alice");
-  // Removing the last entry keeps the room restricted (to nobody).
-  EXPECT_FALSE(r.is_authorized("room1", fp("alice")));
-  EXPECT_FALSE(r.is_authorized("room1", fp("bob")));
-  r.acl_revoke("room1", "never-there");
-  r.acl_revoke("no-such-room", "alice");
-  EXPECT_FALSE(r.is_authorized("room1", fp("alice")));
-  // Forgetting the room's entry makes it unrestricted for authenticated users.
-  r.acl_clear_room("room1");
-  EXPECT_TRUE(r.is_authorized("room1", fp("anyone")));
-  EXPECT_FALSE(r.is_authorized("room1", kNone));
-  EXPECT_FALSE(r.is_authorized("room2", fp("eve")));
-  r.acl_clear();
-  EXPECT_TRUE(r.is_authorized("room2", fp("eve")));
-}
-
-TEST(RoomRegistryJoin, DeniedJoinSaysWhyAndCreatesNoRoom) {
-  RoomRegistry r;
-  r.set_acl_enabled(true);
-  r.acl_allow("room1", "alice");
-  auto anonymous = r.join("room1", 1, kNone);
-  ASSERT_FALSE(anonymous.ok());
-  EXPECT_EQ(anonymous.error().code, Errc::acl_denied);
-  EXPECT_EQ(anonymous.error().message, "room room1 requires an authenticated fingerprint");
-  auto eve = r.join("room1", 2, fp("eve"));
-  ASSERT_FALSE(eve.ok());
-  EXPECT_EQ(eve.error().code, Errc::acl_denied);
-  EXPECT_EQ(eve.error().message, "fingerprint eve is not allowed in room room1");
-  EXPECT_EQ(r.room_count(), 0u);
-  EXPECT_EQ(r.room_size("room1"), 0u);
-  auto alice = r.join("room1", 3, fp("alice"));
-  ASSERT_TRUE(alice.ok());
-  EXPECT_EQ(r.room_size("room1"), 1u);
-  ASSERT_EQ(r.rooms().at("room1").size(), 1u);
-  EXPECT_EQ(r.rooms().at("room1")[0].fingerprint, fp("alice"));
-  EXPECT_EQ(r.rooms().at("room1")[0].connection, 3u);
-}
 
 TEST(RoomRegistryJoin, IdsOthersAndRoomLifetime) {
   RoomRegistry r;
@@ -176,20 +94,6 @@ TEST(RoomRegistryJoin, RoomSizeCap) {
   RoomRegistry unlimited;  // 0 = no cap
   for (uint64_t i = 0; i < 1000; ++i) ASSERT_TRUE(unlimited.join("big", i, kNone).ok());
   EXPECT_EQ(unlimited.room_size("big"), 1000u);
-}
-
-TEST(RoomRegistryJoin, AclIsCheckedBeforeTheSizeCap) {
-  RoomRegistry r;
-  r.set_max_per_room(1);
-  r.set_acl_enabled(true);
-  r.acl_allow("r", "alice");
-  ASSERT_TRUE(r.join("r", 1, fp("alice")).ok());
-  auto eve = r.join("r", 2, fp("eve"));
-  ASSERT_FALSE(eve.ok());
-  EXPECT_EQ(eve.error().code, Errc::acl_denied);
-  auto alice_again = r.join("r", 3, fp("alice"));
-  ASSERT_FALSE(alice_again.ok());
-  EXPECT_EQ(alice_again.error().code, Errc::room_full);
 }
 
 }  // namespace

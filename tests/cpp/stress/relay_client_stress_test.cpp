@@ -26,8 +26,8 @@ void calling_back(const wzp_event* ev, void* user) {
   auto* s = static_cast<CallbackState*>(user);
   ++s->events;
   if (ev->type == WZP_EVENT_LEFT) ++s->left;
-  const char* room = ev->room != nullptr ? ev->room : "lobby";
-  const char* fp = ev->fingerprint != nullptr ? ev->fingerprint : "unknown";
+  const char* room = ev->room != nullptr ? ev->room : "sni:lobby";  // the clients' rooms are hashed
+  const char* fp = ev->fingerprint != nullptr ? ev->fingerprint : "0000:0000:0000:0000:0000:0000:0000:0000";
   if (wzp_relay_acl_allow(s->relay, room, fp) != WZP_OK) ++s->acl_failures;
   if (wzp_relay_acl_revoke(s->relay, room, fp) != WZP_OK) ++s->acl_failures;
   if (wzp_relay_acl_set_enabled(s->relay, 0) != WZP_OK) ++s->acl_failures;
@@ -56,7 +56,9 @@ TEST(StressRelay, AclChangeFromLeftCallbackWhileAnotherThreadStops) {
     });
     // This thread changes the ACL too, while the stop and the callbacks run.
     while (!stopped.load()) {
-      EXPECT_EQ(wzp_relay_acl_allow(state.relay, "general", "from-a-thread"), WZP_OK);
+      EXPECT_EQ(
+          wzp_relay_acl_allow_room_name(state.relay, "general", "0000:0000:0000:0000:0000:0000:0000:0001"),
+          WZP_OK);
       EXPECT_TRUE(poke_relay(state.relay));
     }
     stopper.join();
@@ -75,20 +77,21 @@ TEST(StressRelay, EveryCallFromManyThreadsWhileClientsJoinAndLeave) {
     state.relay = new_relay(calling_back, &state);
     ASSERT_NE(state.relay, nullptr);
     // ACL changes before start go to the pre-start config, and survive the start.
-    ASSERT_EQ(wzp_relay_acl_allow(state.relay, "early", "fp"), WZP_OK);
+    ASSERT_EQ(wzp_relay_acl_allow_room_name(state.relay, "early", "0000:0000:0000:0000:0000:0000:0000:0002"),
+              WZP_OK);
     std::atomic<bool> done{false};
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
     // Relay pokers and ACL changers, racing with start, stop and each other.
     for (int t = 0; t < 2; ++t) {
       threads.emplace_back([&, t] {
-        std::string fp = "fingerprint-" + std::to_string(t);
+        std::string fp = "0000:0000:0000:0000:0000:0000:0000:000" + std::to_string(t);
         wzp_event ev;
         wzp_event_init(&ev);
         while (!done.load()) {
           if (!poke_relay(state.relay)) ++failures;
-          if (wzp_relay_acl_allow(state.relay, "general", fp.c_str()) != WZP_OK) ++failures;
-          if (wzp_relay_acl_revoke(state.relay, "general", fp.c_str()) != WZP_OK) ++failures;
+          if (wzp_relay_acl_allow_room_name(state.relay, "general", fp.c_str()) != WZP_OK) ++failures;
+          if (wzp_relay_acl_revoke_room_name(state.relay, "general", fp.c_str()) != WZP_OK) ++failures;
           if (wzp_relay_acl_set_enabled(state.relay, 0) != WZP_OK) ++failures;
           int rc = wzp_relay_next_event(state.relay, &ev, 0);  // callbacks take the events
           if (rc != WZP_ERR_WOULD_BLOCK && rc != WZP_ERR_CLOSED) ++failures;
@@ -172,12 +175,13 @@ TEST(StressRelay, AclChangesBeforeStartAreKept) {
     wzp_relay* relay = new_relay();
     ASSERT_NE(relay, nullptr);
     ASSERT_EQ(wzp_relay_acl_set_enabled(relay, 1), WZP_OK);
+    ASSERT_EQ(wzp_relay_acl_set_default_deny(relay, 1), WZP_OK);
     ASSERT_EQ(wzp_relay_acl_set_enabled(relay, enabled), WZP_OK);
     ASSERT_EQ(wzp_relay_start(relay), WZP_OK);
     wzp_client* c = new_client(port_of(relay), "general");
     ASSERT_NE(c, nullptr);
     ASSERT_EQ(wzp_client_connect(c), WZP_OK);
-    // With the ACL on, a client without a token fingerprint is refused.
+    // With the ACL on and denying by default, a client of an unlisted room is refused.
     int rc = wzp_client_wait_joined(c, 20'000);
     EXPECT_EQ(rc, enabled ? WZP_ERR_CLOSED : WZP_OK) << wzp_last_error();
     if (enabled) {
