@@ -18,8 +18,10 @@
  *    older struct take their defaults; fields a newer header added that the library does not
  *    know are ignored on input and zeroed on output). So a program built against an older
  *    header keeps working with a newer library and is never written past its structs.
- *    The pre-0.3.0 symbols wzp_X_config_init / wzp_event_init stay exported for binaries
- *    built before 0.3.0 and write only the 0.1.0 layout.
+ *    FFIs call wzp_X_init_sized with their struct's size. The pre-0.3.0 symbols
+ *    wzp_X_config_init / wzp_event_init stay exported for binaries built before 0.3.0 and
+ *    write only the 0.1.0 layout (a 0.2.0 binary's fields added in 0.2.0 are then ignored
+ *    until it is rebuilt: see docs/API.md, "Struct versioning").
  *  - Buffers are caller-owned with explicit lengths. Anything the library allocates for the
  *    caller (strings, byte buffers) is released with wzp_free().
  *  - Fixed sizes are exported as macros and as functions (for FFIs).
