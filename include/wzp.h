@@ -10,9 +10,18 @@
  *    the last failing call made *on the calling thread* (thread-local; valid until the next
  *    failing call on that thread).
  *  - Objects are opaque handles created by wzp_X_new/from_... and released by wzp_X_free
- *    (free functions accept NULL). Config structs begin with `size_t struct_size` and are
- *    filled with defaults by wzp_X_config_init(), so fields can be added later without
- *    breaking callers compiled against an older header.
+ *    (free functions accept NULL). On failure every `T** out` argument is set to NULL.
+ *  - Struct versioning: config, stats and event structs begin with `size_t struct_size`, and
+ *    new fields are only ever added at their end. wzp_X_init(s) is a macro that passes
+ *    sizeof(*s) to wzp_X_init_sized(), which fills the defaults and sets struct_size; every
+ *    call then reads and writes only the first struct_size bytes (fields past a shorter,
+ *    older struct take their defaults; fields a newer header added that the library does not
+ *    know are ignored on input and zeroed on output). So a program built against an older
+ *    header keeps working with a newer library and is never written past its structs.
+ *    FFIs call wzp_X_init_sized with their struct's size. The pre-0.3.0 symbols
+ *    wzp_X_config_init / wzp_event_init stay exported for binaries built before 0.3.0 and
+ *    write only the 0.1.0 layout (a 0.2.0 binary's fields added in 0.2.0 are then ignored
+ *    until it is rebuilt: see docs/API.md, "Struct versioning").
  *  - Buffers are caller-owned with explicit lengths. Anything the library allocates for the
  *    caller (strings, byte buffers) is released with wzp_free().
  *  - Fixed sizes are exported as macros and as functions (for FFIs).
@@ -122,16 +131,26 @@ WZP_API void wzp_free(void* ptr);
 #define WZP_MAX_SIGNAL_BYTES 1048576   /* largest signal JSON a peer accepts */
 #define WZP_MAX_PEER_SIGNAL_BYTES 8192 /* largest payload of wzp_client_send_peer_signal */
 
-/** The sizes above as functions (for FFIs that cannot read macros). Thread-safe. */
+/* The sizes above as functions (for FFIs that cannot read macros). All are thread-safe. */
+/** WZP_SEED_BYTES (32). */
 WZP_API size_t wzp_seed_bytes(void);
+/** WZP_PUBLIC_KEY_BYTES (32). */
 WZP_API size_t wzp_public_key_bytes(void);
+/** WZP_SIGNATURE_BYTES (64). */
 WZP_API size_t wzp_signature_bytes(void);
+/** WZP_FINGERPRINT_BYTES (16). */
 WZP_API size_t wzp_fingerprint_bytes(void);
+/** WZP_FINGERPRINT_STR_LEN (39, without the NUL). */
 WZP_API size_t wzp_fingerprint_str_len(void);
+/** WZP_ROOM_HASH_LEN (32, without the NUL). */
 WZP_API size_t wzp_room_hash_len(void);
+/** WZP_SESSION_KEY_BYTES (32). */
 WZP_API size_t wzp_session_key_bytes(void);
+/** WZP_AEAD_TAG_BYTES (16). */
 WZP_API size_t wzp_aead_tag_bytes(void);
+/** WZP_MEDIA_HEADER_BYTES (12). */
 WZP_API size_t wzp_media_header_bytes(void);
+/** WZP_MAX_SIGNAL_BYTES (1 MiB). */
 WZP_API size_t wzp_max_signal_bytes(void);
 WZP_API size_t wzp_max_peer_signal_bytes(void);
 
@@ -155,6 +174,7 @@ WZP_API int wzp_identity_from_hex(const char* hex, wzp_identity** out);
  *  Errors: MNEMONIC_WORD_COUNT, MNEMONIC_UNKNOWN_WORD, MNEMONIC_CHECKSUM,
  *  MNEMONIC_ENTROPY_LENGTH (a valid 12..21-word mnemonic), INVALID_ARGUMENT (not UTF-8). */
 WZP_API int wzp_identity_from_mnemonic(const char* words, wzp_identity** out);
+/** Release an identity and wipe its secrets. NULL is ignored. */
 WZP_API void wzp_identity_free(wzp_identity* identity);
 
 /** Copy out the seed (a secret: wipe it when done). */
@@ -218,8 +238,11 @@ typedef struct wzp_session_config {
 /** A media session: AEAD state for one call. Not thread-safe (one thread per handle). */
 typedef struct wzp_session wzp_session;
 
-/** Fill a config with the defaults (V2, caller) and set struct_size. NULL is ignored. */
-WZP_API void wzp_session_config_init(wzp_session_config* config);
+/** Fill the first `size` bytes of a config (the caller's sizeof) with the defaults (V2, caller)
+ *  and set struct_size = size. NULL, or a size smaller than struct_size itself, is ignored.
+ *  Thread-safe. Call it through the wzp_session_config_init macro. */
+WZP_API void wzp_session_config_init_sized(wzp_session_config* config, size_t size);
+#define wzp_session_config_init(config) wzp_session_config_init_sized((config), sizeof(*(config)))
 /** A session from a 32-byte key (normally made by the handshake). config may be NULL (defaults). */
 WZP_API int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config* config,
                             wzp_session** out);
@@ -266,6 +289,7 @@ WZP_API int wzp_aead_open(const uint8_t key[32], const uint8_t nonce[12], const 
 typedef struct wzp_replay_window wzp_replay_window;
 /** A fresh window (release with wzp_replay_window_free). Errors: INVALID_ARGUMENT, NO_MEMORY. */
 WZP_API int wzp_replay_window_new(wzp_replay_window** out);
+/** Release a window. NULL is ignored. */
 WZP_API void wzp_replay_window_free(wzp_replay_window* window);
 /** WZP_OK if seq is new (and records it), WZP_ERR_REPLAY if duplicate or too old. */
 WZP_API int wzp_replay_window_check(wzp_replay_window* window, uint16_t seq);
@@ -286,8 +310,11 @@ typedef struct wzp_handshake_config {
   int require_session_v2;
 } wzp_handshake_config;
 
-/** Fill a config with the defaults (random ephemeral, V2 preferred) and set struct_size. */
-WZP_API void wzp_handshake_config_init(wzp_handshake_config* config);
+/** Fill the first `size` bytes of a config (the caller's sizeof) with the defaults (random
+ *  ephemeral, V2 preferred) and set struct_size = size. NULL, or a size smaller than
+ *  struct_size itself, is ignored. Thread-safe. Call it through wzp_handshake_config_init. */
+WZP_API void wzp_handshake_config_init_sized(wzp_handshake_config* config, size_t size);
+#define wzp_handshake_config_init(config) wzp_handshake_config_init_sized((config), sizeof(*(config)))
 
 /** Caller side: makes the signed CallOffer, then verifies the CallAnswer and derives the session. */
 typedef struct wzp_caller wzp_caller;
@@ -321,8 +348,11 @@ WZP_API void wzp_callee_free(wzp_callee* callee);
 WZP_API int wzp_callee_accept_offer(wzp_callee* callee, const char* json, size_t json_len,
                                     char** out_answer_json, wzp_session** out_session);
 
-/** After a successful handshake: the peer's identity public key and fingerprint. */
+/** After a successful handshake: the peer's Ed25519 identity public key.
+ *  Errors: INVALID_ARGUMENT (NULL), NOT_FOUND (a session made by wzp_session_new). */
 WZP_API int wzp_session_peer_public_key(const wzp_session* session, uint8_t out[WZP_PUBLIC_KEY_BYTES]);
+/** After a successful handshake: the peer's fingerprint (16 bytes).
+ *  Errors: INVALID_ARGUMENT (NULL), NOT_FOUND (a session made by wzp_session_new). */
 WZP_API int wzp_session_peer_fingerprint(const wzp_session* session, uint8_t out[WZP_FINGERPRINT_BYTES]);
 /** After a successful handshake: the chosen quality profile's name ("GOOD", "DEGRADED",
  *  "CATASTROPHIC", or "custom"), static storage. NULL for sessions made by wzp_session_new. */
@@ -388,8 +418,9 @@ typedef struct wzp_quality_report {
 WZP_API int wzp_media_header_encode(const wzp_media_header* header, uint8_t out[WZP_MEDIA_HEADER_BYTES]);
 /** Decode 12+ bytes (only the first 12 are read). Errors: MALFORMED (short, codec 6..15). */
 WZP_API int wzp_media_header_decode(const uint8_t* data, size_t len, wzp_media_header* out);
-/** The 7-bit FEC ratio code of a ratio, and back. */
+/** The 7-bit FEC ratio code of a ratio (round(ratio * 63.5), clamped to 0..127). Thread-safe. */
 WZP_API uint8_t wzp_fec_ratio_encode(float ratio);
+/** The ratio of a 7-bit FEC ratio code (the high bit is ignored). Thread-safe. */
 WZP_API float wzp_fec_ratio_decode(uint8_t code);
 
 /** Parse a media datagram: header, payload (a view into data) and optional quality report
@@ -454,8 +485,10 @@ typedef enum wzp_close_origin {
 
 typedef enum wzp_event_type {
   WZP_EVENT_NONE = 0,
-  WZP_EVENT_STATE = 1,    /* client: its state changed (state) */
-  WZP_EVENT_JOINED = 2,   /* client: joined its room; relay: a participant joined (room, fingerprint) */
+  WZP_EVENT_STATE = 1,    /* client: it reached an intermediate state (state): CONNECTING,
+                             AUTHENTICATING, HANDSHAKING; joining and closing are JOINED / CLOSED */
+  WZP_EVENT_JOINED = 2,   /* client: joined its room (room: the SNI, fingerprint: the relay's);
+                             relay: a participant joined (room, fingerprint) */
   WZP_EVENT_LEFT = 3,     /* relay: a participant left its room (close_* fields say why) */
   WZP_EVENT_REJECTED = 4, /* relay: a connection was refused before joining (close_* fields say why) */
   WZP_EVENT_MEDIA = 5,    /* client: a media datagram arrived (data) */
@@ -480,18 +513,19 @@ typedef enum wzp_client_state {
   WZP_CLIENT_CLOSED = 5
 } wzp_client_state;
 
-/** One event. Pointers inside are owned by the event: after wzp_*_next_event() release them
- *  with wzp_event_clear(); inside a callback they are valid only during the call. */
+/** One event. Pointers inside are owned by the event: after wzp_*_next_event() they stay valid
+ *  until the event is cleared (wzp_event_clear) or passed to next_event again, which releases
+ *  them; inside a callback they are valid only during the call. */
 typedef struct wzp_event {
   size_t struct_size;
   wzp_event_type type;
   uint64_t connection_id;  /* relay: the connection; client: 0 */
   wzp_client_state state;  /* STATE, CLOSED */
-  const char* room;        /* JOINED/LEFT/REJECTED (relay), PEER_* (client): room name as the relay sees it;
-                              else NULL */
+  const char* room;        /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; JOINED (client): the
+                              room's SNI; PEER_* (client): the room as the relay names it; else NULL */
   const char* fingerprint; /* JOINED/LEFT/REJECTED (relay): the participant's handshake fingerprint (display
-                              form) or NULL if not known yet; PEER_* (client): the member's (PEER_SIGNAL:
-                              the sender's) */
+                              form) or NULL if not known yet; JOINED (client): the relay's; PEER_* (client):
+                              the member's (PEER_SIGNAL: the sender's) */
   const uint8_t* data;     /* MEDIA: datagram bytes; SIGNAL: JSON text (NUL-terminated); PEER_SIGNAL: the
                               payload; else NULL */
   size_t data_len;
@@ -502,9 +536,14 @@ typedef struct wzp_event {
   const char* alias; /* PEER_*: the member's alias from the relay's auth server, or NULL */
 } wzp_event;
 
-/** Zero an event and set its struct_size (call before the first next_event). */
-WZP_API void wzp_event_init(wzp_event* event);
-/** Release what an event owns and re-initialise it. NULL is ignored. */
+/** Zero the first `size` bytes of an event (the caller's sizeof) and set struct_size = size.
+ *  Call it (through the wzp_event_init macro) once before the event's first next_event.
+ *  NULL, or a size smaller than struct_size itself, is ignored. Thread-safe. */
+WZP_API void wzp_event_init_sized(wzp_event* event, size_t size);
+#define wzp_event_init(event) wzp_event_init_sized((event), sizeof(*(event)))
+/** Release what an event owns (the pointers within its struct_size) and zero it, keeping its
+ *  struct_size. next_event does this itself before filling an event, so clearing is needed only
+ *  for the last event. NULL is ignored. Not thread-safe for one event. */
 WZP_API void wzp_event_clear(wzp_event* event);
 /** The event type's name, e.g. "JOINED". Static storage. */
 WZP_API const char* wzp_event_type_name(int type);
@@ -635,8 +674,16 @@ typedef struct wzp_relay_stats {
   uint64_t datagrams_no_recipient;   /* media of a member alone in its room: nobody to forward it to */
 } wzp_relay_stats;
 
-/** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
-WZP_API void wzp_relay_config_init(wzp_relay_config* config);
+/** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults
+ *  and set struct_size = size. NULL, or a size smaller than struct_size itself, is ignored.
+ *  Thread-safe. Call it through the wzp_relay_config_init macro. */
+WZP_API void wzp_relay_config_init_sized(wzp_relay_config* config, size_t size);
+#define wzp_relay_config_init(config) wzp_relay_config_init_sized((config), sizeof(*(config)))
+/** Zero the first `size` bytes of a stats struct and set struct_size = size, ready for
+ *  wzp_relay_stats_get. NULL, or a size smaller than struct_size itself, is ignored. Thread-safe.
+ *  Call it through the wzp_relay_stats_init macro. */
+WZP_API void wzp_relay_stats_init_sized(wzp_relay_stats* stats, size_t size);
+#define wzp_relay_stats_init(stats) wzp_relay_stats_init_sized((stats), sizeof(*(stats)))
 /** Validate the config, load identity/cert/ACL files. Nothing listens yet.
  *  Errors: INVALID_ARGUMENT, IO (files), INVALID_HEX/INVALID_LENGTH (identity file), TLS (cert/key).
  *  identity_file: only a path that does not exist (ENOENT) is created; any other failure (permission,
@@ -667,7 +714,9 @@ WZP_API int wzp_relay_fingerprint(const wzp_relay* relay, char* buf, size_t buf_
 /** SHA-256 of the relay's TLS certificate (DER), for clients that pin it.
  *  Errors: INVALID_STATE (not started yet). Thread-safe. */
 WZP_API int wzp_relay_cert_sha256(const wzp_relay* relay, uint8_t out[32]);
-/** Counters (zero before start). Errors: INVALID_ARGUMENT (struct_size). Thread-safe, lock-free. */
+/** Counters (zero before start) into the first out->struct_size bytes of out (set it with
+ *  wzp_relay_stats_init). Errors: INVALID_ARGUMENT (NULL, struct_size smaller than the
+ *  struct_size field). Thread-safe, lock-free. */
 WZP_API int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out);
 
 /** Access list: which fingerprints may join which room. The rules, checked when a client offers
@@ -728,9 +777,14 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
  *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined). */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
-/** Wait up to timeout_ms (0: poll, negative: forever) for the next event.
- *  Errors: TIMEOUT (none arrived), CLOSED (relay stopped and queue empty, or being freed: then
- *  stop using the handle). Thread-safe; several threads may wait at once. */
+/** Wait up to timeout_ms (0: poll, negative: forever) for the next event and fill *event.
+ *  The event must have been initialised (wzp_event_init) once; whatever it still owns from an
+ *  earlier next_event is released first, so reusing an event without wzp_event_clear does not
+ *  leak (clear the last one). Only the event's first struct_size bytes are written; on failure
+ *  the event is left cleared. Errors: INVALID_ARGUMENT (NULL, struct_size smaller than the 0.1.0
+ *  event), WOULD_BLOCK (timeout 0 and nothing queued), TIMEOUT (none arrived in time), CLOSED
+ *  (relay stopped and queue empty, or being freed: then stop using the handle). Thread-safe;
+ *  several threads may wait at once (each with its own event). */
 WZP_API int wzp_relay_next_event(wzp_relay* relay, wzp_event* event, int timeout_ms);
 /** A file descriptor that is readable while events are queued, and stays readable once the relay
  *  is stopped (next_event then drains the queue and returns CLOSED). Do not read or close it. It
@@ -790,17 +844,34 @@ typedef struct wzp_client_stats {
   uint64_t events_dropped;
 } wzp_client_stats;
 
-/** Fill a config with the documented defaults and set struct_size. NULL is ignored. */
-WZP_API void wzp_client_config_init(wzp_client_config* config);
+/** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults
+ *  and set struct_size = size. NULL, or a size smaller than struct_size itself, is ignored.
+ *  Thread-safe. Call it through the wzp_client_config_init macro. */
+WZP_API void wzp_client_config_init_sized(wzp_client_config* config, size_t size);
+#define wzp_client_config_init(config) wzp_client_config_init_sized((config), sizeof(*(config)))
+/** Zero the first `size` bytes of a stats struct and set struct_size = size, ready for
+ *  wzp_client_stats_get. NULL, or a size smaller than struct_size itself, is ignored. Thread-safe.
+ *  Call it through the wzp_client_stats_init macro. */
+WZP_API void wzp_client_stats_init_sized(wzp_client_stats* stats, size_t size);
+#define wzp_client_stats_init(stats) wzp_client_stats_init_sized((stats), sizeof(*(stats)))
+/** A client for one room (nothing is sent before wzp_client_connect). The config is read as
+ *  far as its struct_size goes and copied (strings and the identity too).
+ *  Errors: INVALID_ARGUMENT (NULL, struct_size not set, bad host, port or room), IO, TLS,
+ *  NO_MEMORY. Thread-safe. */
 WZP_API int wzp_client_new(const wzp_client_config* config, wzp_client** out);
-/** Start connecting (returns at once); progress arrives as STATE events, then JOINED or CLOSED.
+/** Start connecting (returns at once). Each state change arrives once: STATE events for the
+ *  intermediate states (CONNECTING, AUTHENTICATING, HANDSHAKING), then one JOINED event (with the
+ *  room and the relay's fingerprint) or one CLOSED event. A client connects once: a client that
+ *  has connected or closed (hung up, refused, disconnected) cannot connect again; create a new one.
  *  A host name is resolved in the background: a name that does not resolve, like a relay that does
  *  not answer, ends in a CLOSED event with WZP_CLOSE_CONNECT_TIMEOUT and a reason naming the host.
- *  Errors: INVALID_STATE (already connecting), IO (an IP literal the client cannot send to). */
+ *  Errors: INVALID_STATE (connect was already called, or the client is closed), IO (an IP literal
+ *  the client cannot send to). Thread-safe. */
 WZP_API int wzp_client_connect(wzp_client* client);
 /** Block until JOINED (WZP_OK), closed, or the wait's timeout (WZP_ERR_TIMEOUT with the state still
- *  short of CLOSED). Closed: the status the close means, with the close code's name, its value and
- *  reason in wzp_last_error(): for a close with an application code, wzp_close_code_status(code)
+ *  short of CLOSED; negative waits forever; a zero timeout polls: WZP_ERR_WOULD_BLOCK if the client
+ *  is still on its way). Closed: the status the close means, with the close code's name, its value
+ *  and reason in wzp_last_error(): for a close with an application code, wzp_close_code_status(code)
  *  (WZP_ERR_ACL_DENIED, _AUTH_REJECTED, _AUTH_UNAVAILABLE, _ROOM_FULL, _SERVER_FULL, _HANDSHAKE_FAILED,
  *  _MALFORMED, _TIMEOUT for WZP_CLOSE_TIMEOUT and WZP_CLOSE_CONNECT_TIMEOUT, _CLOSED for a normal close
  *  or shutdown); a QUIC transport close: WZP_ERR_TLS (TLS alerts, e.g. a certificate pin mismatch) or
@@ -809,21 +880,30 @@ WZP_API int wzp_client_connect(wzp_client* client);
  *  send_signal, next_event) keep returning WZP_ERR_CLOSED whatever the close was. Does not consume
  *  events. Thread-safe. */
 WZP_API int wzp_client_wait_joined(wzp_client* client, int timeout_ms);
+/** The client's current state (WZP_CLIENT_CLOSED for NULL). Thread-safe. */
 WZP_API wzp_client_state wzp_client_get_state(const wzp_client* client);
-/** Send one media datagram (a media packet as the relay forwards it).
+/** Send one media datagram: a media packet (header, payload, optional quality report) as the relay
+ *  forwards it; it must parse as wzp_media_packet_parse does. Returns once it is queued.
  *  What is protected: the bytes cross the relay as given (the relay only clears byte 1's two
  *  unused bits). QUIC (TLS 1.3) protects each hop, client to relay and relay to client, so the
  *  relay can read and alter them; the handshake's session is between this client and the relay,
  *  not the other clients, and this call does not use it. To keep the payload from the relay,
  *  encrypt it end to end before sending, e.g. with a wzp_session keyed by a wzp_caller /
  *  wzp_callee handshake the peers run between themselves.
- *  Errors: INVALID_STATE (not joined), TOO_LARGE (over the datagram limit), CLOSED. */
+ *  Errors: INVALID_ARGUMENT (NULL data), MALFORMED (not a media packet), INVALID_STATE (not
+ *  joined), TOO_LARGE (over the datagram limit), CLOSED. Thread-safe. */
 WZP_API int wzp_client_send_media(wzp_client* client, const uint8_t* data, size_t len);
 /** Send one signal (SignalMessage JSON, validated first). Errors: JSON, INVALID_STATE, CLOSED. */
 WZP_API int wzp_client_send_signal(wzp_client* client, const char* json, size_t json_len);
-/** Send Hangup{reason} and close with WZP_CLOSE_NORMAL. reason: "Normal", "Busy", "Declined",
- *  "Timeout" or "Error" (NULL: "Normal"). Idempotent. */
+/** Send Hangup{reason} (if joined) and close with WZP_CLOSE_NORMAL. reason: "Normal", "Busy",
+ *  "Declined", "Timeout" or "Error" (NULL: "Normal"). Idempotent. Before wzp_client_connect it
+ *  closes the client: a CLOSED event (WZP_CLOSE_NORMAL, WZP_CLOSED_LOCALLY) follows and connect
+ *  then fails with INVALID_STATE. Errors: INVALID_ARGUMENT (NULL client, unknown reason).
+ *  Thread-safe. */
 WZP_API int wzp_client_hangup(wzp_client* client, const char* reason);
+/** Connection counters into the first out->struct_size bytes of out (set it with
+ *  wzp_client_stats_init). Errors: INVALID_ARGUMENT (NULL, struct_size smaller than the
+ *  struct_size field). Thread-safe. */
 WZP_API int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out);
 /** How the connection ended, once the client is closed: code, origin and reason (those of the CLOSED
  *  event). Writes at most out->struct_size bytes (fill it with wzp_close_info_init), so a caller built
@@ -865,10 +945,21 @@ WZP_API int wzp_client_peer_count(const wzp_client* client, size_t* out);
  *  list), CLOSED. Thread-safe. */
 WZP_API int wzp_client_send_peer_signal(wzp_client* client, const char* to_fingerprint, const uint8_t* data,
                                         size_t len);
-/** As wzp_relay_next_event: CLOSED once the connection ended and the queue is drained, or while
- *  the client is being freed. Thread-safe. */
+/** Wait up to timeout_ms (0: poll, negative: forever) for the client's next event and fill
+ *  *event (see wzp_relay_next_event: what the event owned is released first, only its
+ *  struct_size bytes are written). Events: STATE (CONNECTING, AUTHENTICATING, HANDSHAKING),
+ *  JOINED (room, fingerprint = the relay's), PEER_JOINED, PEER_LEFT, PEER_SIGNAL, MEDIA,
+ *  SIGNAL, CLOSED (the last one).
+ *  Errors: INVALID_ARGUMENT (NULL, struct_size too small), WOULD_BLOCK (timeout 0 and nothing
+ *  queued), TIMEOUT (none arrived in time), CLOSED (the connection ended and the queue is
+ *  drained, or the client is being freed: then stop using the handle). Thread-safe; several
+ *  threads may wait at once (each with its own event). */
 WZP_API int wzp_client_next_event(wzp_client* client, wzp_event* event, int timeout_ms);
-/** As wzp_relay_event_fd: valid until wzp_client_free returns, which closes it. */
+/** A file descriptor that is readable while the client has events queued, and stays readable
+ *  once the client is closed (next_event then drains the queue and returns CLOSED): poll it, then
+ *  call wzp_client_next_event with timeout 0. Do not read or close it; remove it from your poll
+ *  set before wzp_client_free, which closes it. -1 if client is NULL or the kernel refused an
+ *  eventfd. Thread-safe. */
 WZP_API int wzp_client_event_fd(const wzp_client* client);
 /** Hang up (if connected) and release; no callback runs after it returns. NULL is ignored.
  *  Threads blocked in wzp_client_next_event return WZP_ERR_CLOSED and free waits until they have

@@ -71,7 +71,8 @@ py::dict event_dict(const wzp_event& ev) {
   return d;
 }
 
-// Waits with the GIL released; returns a dict, or None on timeout. Raises for CLOSED.
+// Waits with the GIL released; returns a dict, or None when nothing came (a timeout, or
+// nothing queued for a zero timeout). Raises for CLOSED.
 template <class Next>
 py::object next_event(Next next, std::optional<double> timeout) {
   int ms = timeout ? static_cast<int>(*timeout * 1000.0) : -1;
@@ -233,7 +234,7 @@ void bind_live(py::module_& m) {
       .def("stats",
            [](const RelayHandle& r) {
              wzp_relay_stats s;
-             s.struct_size = sizeof s;
+             wzp_relay_stats_init(&s);
              check(wzp_relay_stats_get(r.get(), &s));
              py::dict d;
 #define WZP_STAT(name) d[#name] = s.name
@@ -409,7 +410,7 @@ void bind_live(py::module_& m) {
       .def("stats",
            [](const ClientHandle& c) {
              wzp_client_stats s;
-             s.struct_size = sizeof s;
+             wzp_client_stats_init(&s);
              check(nogil([&] { return wzp_client_stats_get(c.get(), &s); }));
              py::dict d;
 #define WZP_STAT(name) d[#name] = s.name

@@ -227,7 +227,7 @@ int main(int argc, char** argv) {
     wzp_event_clear(&ev);
   }
   wzp_client_stats stats;
-  stats.struct_size = sizeof stats;
+  wzp_client_stats_init(&stats);
   wzp_client_stats_get(client, &stats);
   std::printf("wzp-call: sent %u, received %u media packets; rtt %.2f ms, %llu datagrams lost\n", sent,
               received, stats.rtt_us / 1000.0, static_cast<unsigned long long>(stats.datagrams_lost));

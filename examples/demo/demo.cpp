@@ -222,14 +222,14 @@ void live_call(const wzp_identity* alice_id) {
   check(wzp_client_hangup(b.handle, "Normal"), "hangup");
   for (int i = 0; i < 20; ++i) {  // give the relay a moment to see both hangups
     wzp_relay_stats st;
-    st.struct_size = sizeof st;
+    wzp_relay_stats_init(&st);
     wzp_relay_stats_get(relay, &st);
     if (st.participants == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   drain_relay_events(relay);
   wzp_relay_stats st;
-  st.struct_size = sizeof st;
+  wzp_relay_stats_init(&st);
   wzp_relay_stats_get(relay, &st);
   std::printf(
       "   relay counters: %llu connections, %llu tokens ok, %llu rejected, %llu handshakes, "

@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
   events.join();
 
   wzp_relay_stats stats;
-  stats.struct_size = sizeof stats;
+  wzp_relay_stats_init(&stats);
   wzp_relay_stats_get(relay, &stats);
   std::printf(
       "wzp-relay: %llu connections, %llu handshakes, %llu datagrams forwarded, %llu malformed dropped, "

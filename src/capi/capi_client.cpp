@@ -3,14 +3,17 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "capi/abi_history.hpp"
 #include "capi/capi_support.hpp"
 #include "capi/close_info_out.hpp"
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"
+#include "capi/struct_prefix.hpp"
 #include "client/client.hpp"
 #include "core/c_boundary.hpp"
 #include "core/log.hpp"
 #include "crypto/room_hash.hpp"
+#include "wire/media_packet.hpp"
 #include "wire/sni.hpp"
 
 using namespace wzp;
@@ -59,31 +62,45 @@ capi::LiveEvent to_live(const client::ClientEvent& e) {
 
 int from_status(const Status& status) { return status ? WZP_OK : fail(status.error()); }
 
+wzp_client_config client_defaults() {
+  wzp_client_config c{};
+  c.struct_size = sizeof c;
+  c.session_mode = WZP_SESSION_V2;
+  c.handshake_timeout_ms = 10'000;
+  c.idle_timeout_ms = 30'000;
+  c.event_queue_capacity = 1024;
+  return c;
+}
+
 }  // namespace
 
 extern "C" {
 
-void wzp_client_config_init(wzp_client_config* config) {
-  if (config == nullptr) return;
-  std::memset(config, 0, sizeof *config);
-  config->struct_size = sizeof *config;
-  config->session_mode = WZP_SESSION_V2;
-  config->handshake_timeout_ms = 10'000;
-  config->idle_timeout_ms = 30'000;
-  config->event_queue_capacity = 1024;
+void wzp_client_config_init_sized(wzp_client_config* config, size_t size) {
+  if (config == nullptr || size < sizeof config->struct_size) return;
+  capi::write_prefix(config, size, client_defaults());
+}
+
+void(wzp_client_config_init)(wzp_client_config* config) {
+  wzp_client_config_init_sized(config, sizeof(capi::abi_v0_1::client_config));
+}
+
+void wzp_client_stats_init_sized(wzp_client_stats* stats, size_t size) {
+  if (stats == nullptr || size < sizeof stats->struct_size) return;
+  capi::write_prefix(stats, size, wzp_client_stats{});
 }
 
 int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(config);
     WZP_CAPI_REQUIRE(out);
-    wzp_client_config c;
-    wzp_client_config_init(&c);
-    if (config->struct_size == 0 || config->struct_size > sizeof c) {
+    if (config->struct_size < sizeof config->struct_size) {
       return fail(Errc::invalid_argument,
                   "wzp_client_config.struct_size is not set (use wzp_client_config_init)");
     }
-    std::memcpy(&c, config, config->struct_size);
+    // Fields a shorter (older) struct lacks keep their defaults; a newer one's extra fields are ignored.
+    const wzp_client_config c = capi::read_prefix(config, client_defaults());
     if (c.relay_host == nullptr) return capi::null_argument("config->relay_host");
     client::ClientConfig cc;  // fields assigned one by one: the struct grows
     cc.relay_host = c.relay_host;
@@ -121,8 +138,20 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     auto handle = std::make_unique<wzp_client>();
     handle->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     auto* events = handle->events.get();
-    auto created = client::Client::create(std::move(cc), [events](const client::ClientEvent& e) {
-      events->deliver(to_live(e), e.type == client::ClientEventType::closed);
+    const wzp_client* self = handle.get();
+    auto created = client::Client::create(std::move(cc), [events, self](const client::ClientEvent& e) {
+      // Each change arrives once: joining and closing are their own events, not STATE too.
+      if (e.type == client::ClientEventType::state &&
+          (e.state == client::ClientState::joined || e.state == client::ClientState::closed)) {
+        return;
+      }
+      capi::LiveEvent live = to_live(e);
+      if (e.type == client::ClientEventType::joined) {
+        // Events start after connect(), which follows new(): self->client is set by then.
+        live.room = self->client->sni();
+        if (auto fp = self->client->relay_fingerprint()) live.fingerprint = fp->to_display();
+      }
+      events->deliver(std::move(live), e.type == client::ClientEventType::closed);
     });
     if (!created) return fail(created.error());
     handle->client = std::move(*created);
@@ -141,7 +170,12 @@ int wzp_client_connect(wzp_client* client) {
 int wzp_client_wait_joined(wzp_client* client, int timeout_ms) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(client);
-    return from_status(client->client->wait_joined(timeout_ms));
+    Status joined = client->client->wait_joined(timeout_ms);
+    // A zero timeout is a poll: "not yet" is WOULD_BLOCK, as for every non-blocking call.
+    if (!joined && joined.error().code == Errc::timeout && timeout_ms == 0) {
+      return fail(Errc::would_block, joined.error().message);
+    }
+    return from_status(joined);
   });
 }
 
@@ -154,6 +188,10 @@ int wzp_client_send_media(wzp_client* client, const uint8_t* data, size_t len) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(client);
     if (data == nullptr && len != 0) return capi::null_argument("data");
+    // The relay drops (and counts) what is not a media packet: refuse it here, with the reason.
+    if (auto packet = wire::parse_media_packet(ByteView(data, len)); !packet) {
+      return fail(Errc::malformed, "not a media packet: " + packet.error().message);
+    }
     return from_status(client->client->send_media(ByteView(data, len)));
   });
 }
@@ -186,13 +224,12 @@ int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(client);
     WZP_CAPI_REQUIRE(out);
-    if (out->struct_size == 0 || out->struct_size > sizeof *out) {
+    if (out->struct_size < sizeof out->struct_size) {
       return fail(Errc::invalid_argument,
-                  "wzp_client_stats.struct_size must be set to sizeof(wzp_client_stats)");
+                  "wzp_client_stats.struct_size is not set (use wzp_client_stats_init)");
     }
     auto st = client->client->stats();
     wzp_client_stats s{};
-    s.struct_size = out->struct_size;
     s.rtt_us = st.smoothed_rtt_ns / 1000;
     s.min_rtt_us = st.min_rtt_ns / 1000;
     s.datagrams_sent = st.datagrams_sent;
@@ -204,7 +241,7 @@ int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out) {
     s.bytes_sent = st.bytes_sent;
     s.bytes_received = st.bytes_received;
     s.events_dropped = client->events->dropped();
-    std::memcpy(out, &s, out->struct_size);
+    capi::write_prefix(out, out->struct_size, s);
     return WZP_OK;
   });
 }
@@ -311,7 +348,9 @@ void wzp_client_free(wzp_client* client) {
       return;
     }
     std::unique_ptr<wzp_client> owned(client);
-    owned->client->hangup(wire::HangupReason::normal);
+    // A client that never connected has nothing to hang up (and no CLOSED event to report).
+    if (owned->client->state() != client::ClientState::idle)
+      owned->client->hangup(wire::HangupReason::normal);
     owned->client.reset();            // stops the loop: no callback runs after this
     owned->events->close_and_wait();  // threads in next_event leave with WZP_ERR_CLOSED
   });

@@ -3,8 +3,10 @@
 #include <cstring>
 #include <utility>
 
+#include "capi/abi_history.hpp"
 #include "capi/capi_support.hpp"
 #include "capi/live_event.hpp"
+#include "capi/struct_prefix.hpp"
 #include "client/client.hpp"
 #include "core/c_boundary.hpp"
 #include "wire/close_codes.hpp"
@@ -33,6 +35,23 @@ uint8_t* dup_bytes(const Bytes& b) {
   std::memcpy(p, b.data(), b.size());
   p[b.size()] = 0;  // so SIGNAL JSON is also a C string
   return p;
+}
+
+// The pointer fields an event owns after next_event (wzp_event_clear frees them).
+// A field added to wzp_event that owns memory belongs here.
+constexpr size_t kOwnedFields[] = {offsetof(wzp_event, room), offsetof(wzp_event, fingerprint),
+                                   offsetof(wzp_event, data), offsetof(wzp_event, close_reason),
+                                   offsetof(wzp_event, alias)};
+
+// Frees the owned pointers of `event` that lie within its first `struct_size` bytes.
+void release_owned(wzp_event* event, size_t struct_size) {
+  auto* bytes = reinterpret_cast<unsigned char*>(event);
+  for (size_t offset : kOwnedFields) {
+    if (!field_fits(struct_size, offset, sizeof(void*))) continue;
+    void* p = nullptr;
+    std::memcpy(&p, bytes + offset, sizeof p);
+    std::free(p);  // NOLINT(cppcoreguidelines-no-malloc): allocated by dup_string / dup_bytes
+  }
 }
 
 // Fill `out` from `event`; `owned` decides whether strings are copies (queue) or views (callback).
@@ -93,6 +112,9 @@ void EventChannel::deliver(LiveEvent event, bool final) noexcept {
       } restore{outer};
       callback_(&view, user_data_);
     });
+  } else if (final) {
+    // Queued and closed at once: whoever reads this event finds the channel closed after it.
+    c_boundary_void("event queue", [&] { queue_.push_last(std::move(event)); });
   } else {
     c_boundary_void("event queue", [&] { queue_.push(std::move(event)); });
   }
@@ -103,6 +125,15 @@ bool EventChannel::in_callback() const noexcept { return t_delivering == this; }
 
 int EventChannel::next(wzp_event* out, int timeout_ms) {
   WZP_CAPI_REQUIRE(out);
+  // The caller's event may be shorter (an older header) or longer (a newer one) than ours;
+  // anything shorter than the first published event cannot hold an event at all.
+  const size_t size = out->struct_size;
+  if (size < sizeof(abi_v0_1::event)) {
+    return fail(Errc::invalid_argument, "wzp_event.struct_size is " + std::to_string(size) +
+                                            ", less than any wzp_event (use wzp_event_init)");
+  }
+  // Whatever the event still owns from the previous call is released: reusing it does not leak.
+  wzp_event_clear(out);
   {
     std::lock_guard lock(waiters_mutex_);
     if (freeing_) return fail(Errc::closed, "no more events: the handle is being freed");
@@ -124,12 +155,22 @@ int EventChannel::next(wzp_event* out, int timeout_ms) {
   }
   if (freeing) return fail(Errc::closed, "no more events: the handle is being freed");
   if (!event) {
-    if (finished_.load()) return fail(Errc::closed, "no more events: the handle is closed");
+    if (finished_.load() || queue_.closed())
+      return fail(Errc::closed, "no more events: the handle is closed");
+    if (timeout_ms == 0) return fail(Errc::would_block, "no event queued");
     return fail(Errc::timeout, "no event within " + std::to_string(timeout_ms) + " ms");
   }
   std::string room, fp, alias, reason;
   Bytes data;
-  fill(out, *event, true, room, fp, alias, reason, data);
+  wzp_event full;
+  fill(&full, *event, true, room, fp, alias, reason, data);
+  // What does not fit the caller's event is not handed over, so it is freed here.
+  write_prefix(out, size, full);
+  auto* full_bytes = reinterpret_cast<unsigned char*>(&full);
+  for (size_t offset : kOwnedFields) {
+    if (field_fits(size, offset, sizeof(void*))) std::memset(full_bytes + offset, 0, sizeof(void*));
+  }
+  release_owned(&full, sizeof full);
   return WZP_OK;
 }
 
@@ -149,22 +190,18 @@ void EventChannel::close_and_wait() {
 
 extern "C" {
 
-void wzp_event_init(wzp_event* event) {
-  if (event == nullptr) return;
-  std::memset(event, 0, sizeof *event);
-  event->struct_size = sizeof *event;
+void wzp_event_init_sized(wzp_event* event, size_t size) {
+  if (event == nullptr || size < sizeof event->struct_size) return;
+  wzp::capi::write_prefix(event, size, wzp_event{});
 }
+
+void(wzp_event_init)(wzp_event* event) { wzp_event_init_sized(event, sizeof(wzp::capi::abi_v0_1::event)); }
 
 void wzp_event_clear(wzp_event* event) {
   if (event == nullptr) return;
-  // NOLINTBEGIN(cppcoreguidelines-no-malloc): these were allocated by next_event
-  std::free(const_cast<char*>(event->room));
-  std::free(const_cast<char*>(event->fingerprint));
-  std::free(const_cast<uint8_t*>(event->data));
-  std::free(const_cast<char*>(event->close_reason));
-  std::free(const_cast<char*>(event->alias));
-  // NOLINTEND(cppcoreguidelines-no-malloc)
-  wzp_event_init(event);
+  const size_t size = event->struct_size;
+  wzp::capi::release_owned(event, size);
+  wzp_event_init_sized(event, size);
 }
 
 const char* wzp_event_type_name(int type) {

@@ -2,9 +2,11 @@
 #include <cstring>
 #include <memory>
 
+#include "capi/abi_history.hpp"
 #include "capi/capi_support.hpp"
 #include "capi/crypto_args.hpp"
 #include "capi/handles.hpp"
+#include "capi/struct_prefix.hpp"
 #include "wire/signal_message.hpp"
 
 using namespace wzp;
@@ -63,16 +65,21 @@ Result<wire::SignalMessage> decode_signal(const char* json, size_t json_len) {
 
 extern "C" {
 
-void wzp_handshake_config_init(wzp_handshake_config* config) {
-  if (config == nullptr) return;
-  std::memset(config, 0, sizeof *config);
-  config->struct_size = sizeof *config;
-  config->ephemeral_secret = nullptr;
-  config->session_mode = WZP_SESSION_V2;
+void wzp_handshake_config_init_sized(wzp_handshake_config* config, size_t size) {
+  if (config == nullptr || size < sizeof config->struct_size) return;
+  wzp_handshake_config defaults{};
+  defaults.ephemeral_secret = nullptr;
+  defaults.session_mode = WZP_SESSION_V2;
+  capi::write_prefix(config, size, defaults);
+}
+
+void(wzp_handshake_config_init)(wzp_handshake_config* config) {
+  wzp_handshake_config_init_sized(config, sizeof(capi::abi_v0_1::handshake_config));
 }
 
 int wzp_caller_new(const wzp_identity* identity, const wzp_handshake_config* config, wzp_caller** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(identity);
     WZP_CAPI_REQUIRE(out);
     if (int rc = check_handshake_config(config); rc != WZP_OK) return rc;
@@ -87,6 +94,7 @@ void wzp_caller_free(wzp_caller* caller) { std::unique_ptr<wzp_caller> owned(cal
 
 int wzp_caller_offer_json(wzp_caller* caller, char** out_json) {
   return guarded([&]() -> int {
+    capi::clear_outs(out_json);
     WZP_CAPI_REQUIRE(caller);
     return capi::give_string(caller->offer_json, out_json);
   });
@@ -94,6 +102,7 @@ int wzp_caller_offer_json(wzp_caller* caller, char** out_json) {
 
 int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_t json_len, wzp_session** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(caller);
     WZP_CAPI_REQUIRE(out);
     auto message = decode_signal(json, json_len);
@@ -107,6 +116,7 @@ int wzp_caller_accept_answer(wzp_caller* caller, const char* json, size_t json_l
 
 int wzp_callee_new(const wzp_identity* identity, const wzp_handshake_config* config, wzp_callee** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(identity);
     WZP_CAPI_REQUIRE(out);
     if (int rc = check_handshake_config(config); rc != WZP_OK) return rc;
@@ -121,6 +131,7 @@ void wzp_callee_free(wzp_callee* callee) { std::unique_ptr<wzp_callee> owned(cal
 int wzp_callee_accept_offer(wzp_callee* callee, const char* json, size_t json_len, char** out_answer_json,
                             wzp_session** out_session) {
   return guarded([&]() -> int {
+    capi::clear_outs(out_answer_json, out_session);
     WZP_CAPI_REQUIRE(callee);
     WZP_CAPI_REQUIRE(out_answer_json);
     WZP_CAPI_REQUIRE(out_session);

@@ -26,6 +26,7 @@ extern "C" {
 
 int wzp_identity_new_random(wzp_identity** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::random(), out);
   });
@@ -33,6 +34,7 @@ int wzp_identity_new_random(wzp_identity** out) {
 
 int wzp_identity_from_seed(const uint8_t seed[WZP_SEED_BYTES], wzp_identity** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(seed);
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::from_bytes(ByteView(seed, WZP_SEED_BYTES)), out);
@@ -41,6 +43,7 @@ int wzp_identity_from_seed(const uint8_t seed[WZP_SEED_BYTES], wzp_identity** ou
 
 int wzp_identity_from_hex(const char* hex, wzp_identity** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(hex);
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::from_hex(hex), out);
@@ -49,6 +52,7 @@ int wzp_identity_from_hex(const char* hex, wzp_identity** out) {
 
 int wzp_identity_from_mnemonic(const char* words, wzp_identity** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(words);
     WZP_CAPI_REQUIRE(out);
     return give_identity(crypto::Seed::from_mnemonic(words), out);
@@ -94,6 +98,7 @@ int wzp_identity_fingerprint_str(const wzp_identity* identity, char* buf, size_t
 
 int wzp_identity_mnemonic(const wzp_identity* identity, char** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(identity);
     std::string words = identity->seed.to_mnemonic();
     int rc = capi::give_string(words, out);

@@ -10,10 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include "capi/abi_history.hpp"
 #include "capi/acl_change.hpp"
 #include "capi/capi_support.hpp"
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"
+#include "capi/struct_prefix.hpp"
 #include "core/c_boundary.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
@@ -119,44 +121,58 @@ int change_acl(wzp_relay* relay, capi::AclChange change) {
   return WZP_OK;
 }
 
+wzp_relay_config relay_defaults() {
+  wzp_relay_config c{};
+  c.struct_size = sizeof c;
+  c.listen_host = "0.0.0.0";
+  c.listen_port = 4433;
+  c.auth_timeout_ms = 5000;
+  c.max_sessions = 100;
+  c.phase_timeout_ms = 10'000;
+  c.idle_timeout_ms = 30'000;
+  c.event_queue_capacity = 1024;
+  const relay::SenderRateLimit rate;
+  c.sender_datagrams_per_s = rate.datagrams_per_s;
+  c.sender_burst_datagrams = rate.burst_datagrams;
+  c.sender_bytes_per_s = rate.bytes_per_s;
+  const relay::RelayConfig defaults;
+  c.max_handshakes = static_cast<uint32_t>(defaults.max_handshakes);
+  c.handshake_timeout_ms = defaults.handshake_timeout_ms;
+  c.auth_max_pending = static_cast<uint32_t>(defaults.max_auth_pending);
+  c.auth_max_pending_per_address = static_cast<uint32_t>(defaults.max_auth_pending_per_address);
+  return c;
+}
+
 }  // namespace
 
 extern "C" {
 
-void wzp_relay_config_init(wzp_relay_config* config) {
-  if (config == nullptr) return;
-  std::memset(config, 0, sizeof *config);
-  config->struct_size = sizeof *config;
-  config->listen_host = "0.0.0.0";
-  config->listen_port = 4433;
-  config->auth_timeout_ms = 5000;
-  config->max_sessions = 100;
-  config->phase_timeout_ms = 10'000;
-  config->idle_timeout_ms = 30'000;
-  config->event_queue_capacity = 1024;
-  const relay::SenderRateLimit rate;
-  config->sender_datagrams_per_s = rate.datagrams_per_s;
-  config->sender_burst_datagrams = rate.burst_datagrams;
-  config->sender_bytes_per_s = rate.bytes_per_s;
-  const relay::RelayConfig defaults;
-  config->max_handshakes = static_cast<uint32_t>(defaults.max_handshakes);
-  config->handshake_timeout_ms = defaults.handshake_timeout_ms;
-  config->auth_max_pending = static_cast<uint32_t>(defaults.max_auth_pending);
-  config->auth_max_pending_per_address = static_cast<uint32_t>(defaults.max_auth_pending_per_address);
+void wzp_relay_config_init_sized(wzp_relay_config* config, size_t size) {
+  if (config == nullptr || size < sizeof config->struct_size) return;
+  capi::write_prefix(config, size, relay_defaults());
+}
+
+void(wzp_relay_config_init)(wzp_relay_config* config) {
+  wzp_relay_config_init_sized(config, sizeof(capi::abi_v0_1::relay_config));
+}
+
+void wzp_relay_stats_init_sized(wzp_relay_stats* stats, size_t size) {
+  if (stats == nullptr || size < sizeof stats->struct_size) return;
+  capi::write_prefix(stats, size, wzp_relay_stats{});
 }
 
 int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(out);
-    wzp_relay_config c;
-    wzp_relay_config_init(&c);
+    wzp_relay_config c = relay_defaults();
     if (config != nullptr) {
-      if (config->struct_size == 0 || config->struct_size > sizeof c) {
+      if (config->struct_size < sizeof config->struct_size) {
         return fail(Errc::invalid_argument,
                     "wzp_relay_config.struct_size is not set (use wzp_relay_config_init)");
       }
-      std::memcpy(&c, config,
-                  config->struct_size);  // fields a shorter (older) struct lacks keep their defaults
+      // Fields a shorter (older) struct lacks keep their defaults; a newer one's extra fields are ignored.
+      c = capi::read_prefix(config, c);
     }
     auto relay = std::make_unique<wzp_relay>();
     auto& rc = relay->config;
@@ -332,11 +348,10 @@ int wzp_relay_cert_sha256(const wzp_relay* relay, uint8_t out[32]) {
 int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
   WZP_CAPI_REQUIRE(relay);
   WZP_CAPI_REQUIRE(out);
-  if (out->struct_size == 0 || out->struct_size > sizeof *out) {
-    return fail(Errc::invalid_argument, "wzp_relay_stats.struct_size must be set to sizeof(wzp_relay_stats)");
+  if (out->struct_size < sizeof out->struct_size) {
+    return fail(Errc::invalid_argument, "wzp_relay_stats.struct_size is not set (use wzp_relay_stats_init)");
   }
   wzp_relay_stats s{};
-  s.struct_size = out->struct_size;
   if (auto* server = relay->live()) {
     const auto& c = server->counters();
     auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -377,7 +392,7 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.datagrams_no_recipient = get(c.datagrams_no_recipient);
   }
   s.events_dropped = relay->events->dropped();
-  std::memcpy(out, &s, out->struct_size);
+  capi::write_prefix(out, out->struct_size, s);
   return WZP_OK;
 }
 
@@ -467,6 +482,7 @@ int wzp_relay_acl_load_file(wzp_relay* relay, const char* path) {
 
 int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
   return guarded([&]() -> int {
+    capi::clear_outs(out_json);
     WZP_CAPI_REQUIRE(relay);
     nlohmann::ordered_json rooms = nlohmann::ordered_json::array();
     if (auto* server = relay->live()) {

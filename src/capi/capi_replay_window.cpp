@@ -12,6 +12,7 @@ extern "C" {
 
 int wzp_replay_window_new(wzp_replay_window** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(out);
     *out = std::make_unique<wzp_replay_window>().release();
     return WZP_OK;

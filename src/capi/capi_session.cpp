@@ -2,9 +2,11 @@
 #include <cstring>
 #include <memory>
 
+#include "capi/abi_history.hpp"
 #include "capi/capi_support.hpp"
 #include "capi/crypto_args.hpp"
 #include "capi/handles.hpp"
+#include "capi/struct_prefix.hpp"
 #include "crypto/rekey.hpp"
 
 using namespace wzp;
@@ -17,17 +19,22 @@ using capi::valid_mode;
 
 extern "C" {
 
-void wzp_session_config_init(wzp_session_config* config) {
-  if (config == nullptr) return;
-  std::memset(config, 0, sizeof *config);
-  config->struct_size = sizeof *config;
-  config->mode = WZP_SESSION_V2;
-  config->role = WZP_ROLE_CALLER;
+void wzp_session_config_init_sized(wzp_session_config* config, size_t size) {
+  if (config == nullptr || size < sizeof config->struct_size) return;
+  wzp_session_config defaults{};
+  defaults.mode = WZP_SESSION_V2;
+  defaults.role = WZP_ROLE_CALLER;
+  capi::write_prefix(config, size, defaults);
+}
+
+void(wzp_session_config_init)(wzp_session_config* config) {
+  wzp_session_config_init_sized(config, sizeof(capi::abi_v0_1::session_config));
 }
 
 int wzp_session_new(const uint8_t key[WZP_SESSION_KEY_BYTES], const wzp_session_config* config,
                     wzp_session** out) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     WZP_CAPI_REQUIRE(key);
     WZP_CAPI_REQUIRE(out);
     long long mode = WZP_SESSION_V2, role = WZP_ROLE_CALLER;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "capi/struct_prefix.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "wzp.h"
@@ -43,6 +44,13 @@ int copy_out(ByteView bytes, uint8_t* out, size_t out_cap, size_t* out_len);
 /// Copy a string with its NUL into a caller buffer of buf_len bytes.
 int copy_c_string(std::string_view text, char* buf, size_t buf_len);
 
+/// Sets every non-NULL `T** out` argument to NULL on entry, so that a failing call never
+/// leaves a stale pointer behind for the caller to free twice.
+template <class... T>
+void clear_outs(T**... outs) noexcept {
+  ((outs != nullptr ? void(*outs = nullptr) : void()), ...);
+}
+
 inline int null_argument(const char* what) {
   return fail(Errc::invalid_argument, std::string(what) + " must not be NULL");
 }
@@ -57,10 +65,10 @@ long long raw_enum(const Enum& field) noexcept {
   return static_cast<long long>(value);
 }
 
-/// Size of a caller's config struct, accepting older (shorter) layouts.
+/// True if the caller's config struct (of any layout, older or newer) holds the field.
 template <class Config>
 bool config_has(const Config* config, size_t field_offset, size_t field_size) {
-  return config != nullptr && config->struct_size >= field_offset + field_size;
+  return config != nullptr && field_fits(config->struct_size, field_offset, field_size);
 }
 
 }  // namespace wzp::capi

@@ -64,6 +64,7 @@ extern "C" {
 
 int wzp_signal_validate(const char* json, size_t json_len, const char** out_variant) {
   return guarded([&]() -> int {
+    capi::clear_outs(out_variant);
     auto message = decode(json, json_len);
     if (!message) return fail(message.error());
     if (out_variant != nullptr) *out_variant = wire::variant_name(*message).data();
@@ -73,6 +74,7 @@ int wzp_signal_validate(const char* json, size_t json_len, const char** out_vari
 
 int wzp_signal_canonical(const char* json, size_t json_len, char** out_json) {
   return guarded([&]() -> int {
+    capi::clear_outs(out_json);
     auto message = decode(json, json_len);
     if (!message) return fail(message.error());
     return capi::give_string(wire::encode_json(*message), out_json);
@@ -81,6 +83,7 @@ int wzp_signal_canonical(const char* json, size_t json_len, char** out_json) {
 
 int wzp_signal_frame(const char* json, size_t json_len, uint8_t** out, size_t* out_len) {
   return guarded([&]() -> int {
+    capi::clear_outs(out);
     if (json == nullptr && json_len != 0) return capi::null_argument("json");
     auto frame = wire::frame_signal(std::string_view(json ? json : "", json_len));
     if (!frame) return fail(frame.error());
@@ -90,6 +93,7 @@ int wzp_signal_frame(const char* json, size_t json_len, uint8_t** out, size_t* o
 
 int wzp_signal_unframe(const uint8_t* frame, size_t frame_len, char** out_json, size_t* out_len) {
   return guarded([&]() -> int {
+    capi::clear_outs(out_json);
     if (frame == nullptr && frame_len != 0) return capi::null_argument("frame");
     WZP_CAPI_REQUIRE(out_json);
     WZP_CAPI_REQUIRE(out_len);
@@ -129,6 +133,7 @@ int wzp_media_packet_parse(const uint8_t* data, size_t len, wzp_media_header* ou
                            const uint8_t** out_payload, size_t* out_payload_len,
                            wzp_quality_report* out_report, int* out_has_report) {
   return guarded([&]() -> int {
+    capi::clear_outs(out_payload);
     if (data == nullptr && len != 0) return capi::null_argument("data");
     auto packet = wire::parse_media_packet(ByteView(data, len));
     if (!packet) return fail(packet.error());

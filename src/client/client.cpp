@@ -381,6 +381,20 @@ Status Client::send_signal(const wire::SignalMessage& message) {
 void Client::hangup(wire::HangupReason reason) {
   loop_.run_sync([&] {
     if (hung_up_.exchange(true)) return;
+    if (state_.load() == ClientState::idle) {
+      // Hanging up before connecting closes the client; connect() then refuses.
+      transport::CloseInfo info;
+      info.kind = transport::CloseKind::local;
+      info.code = wire::code_value(wire::CloseCode::normal);
+      info.reason = "hung up before connecting";
+      {
+        std::lock_guard lock(mutex_);
+        close_ = info;
+      }
+      set_state(ClientState::closed);
+      if (sink_) sink_(ClientEvent{ClientEventType::closed, ClientState::closed, {}, info});
+      return;
+    }
     if (state_.load() == ClientState::connecting && !connection_id_) {
       abandon_connecting(
           {transport::CloseKind::local, wire::code_value(wire::CloseCode::normal), false, "normal close"});

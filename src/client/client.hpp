@@ -84,8 +84,9 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  /// Start connecting; returns at once. Errors: invalid_state (not idle), io (an
-  /// IP literal that cannot be sent to; a host name's failures end in a close).
+  /// Start connecting; returns at once. Errors: invalid_state (not idle: connecting, joined or
+  /// closed, a closed client cannot connect again), invalid_argument, io (an IP literal that
+  /// cannot be sent to; a host name's failures end in a close).
   Status connect();
   /// Block until joined (ok), closed (close_status() of the close, with its code
   /// name and reason) or the timeout (Errc::timeout, not closed).
@@ -99,7 +100,8 @@ class Client {
   Status send_media(ByteView datagram);
   /// Errors: invalid_state (not joined), closed.
   Status send_signal(const wire::SignalMessage& message);
-  /// Send Hangup{reason}, then close with WZP_CLOSE_NORMAL. Idempotent.
+  /// Send Hangup{reason}, then close with WZP_CLOSE_NORMAL. Idempotent. Before connect()
+  /// it closes the client (a closed event, code normal, local) so that connect() refuses.
   void hangup(wire::HangupReason reason);
 
   /// The other members of the room, in join order. Errors: invalid_state (not

@@ -52,6 +52,29 @@ class EventQueue {
     cv_.notify_one();
   }
 
+  /// Push the last item and close, at once: a reader that pops it finds the queue closed.
+  void push_last(T item) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!closed_) {
+        if (items_.size() >= capacity_) {
+          items_.pop_front();
+          ++dropped_;
+        }
+        items_.push_back(std::move(item));
+      }
+      closed_ = true;
+      signal_locked();
+    }
+    cv_.notify_all();
+  }
+
+  /// True once close() or push_last() ran.
+  bool closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
   /// Wait up to timeout_ms (negative: forever, 0: poll). nullopt on timeout or after close().
   std::optional<T> pop(int timeout_ms) {
     std::unique_lock lock(mutex_);

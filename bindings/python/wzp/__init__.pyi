@@ -326,8 +326,10 @@ CloseOrigin = Literal["peer", "local", "idle", "transport"]
 class Event:
     """One event of a relay or a client (a frozen dataclass).
 
-    type: an EventType; for LEFT/REJECTED/CLOSED/PEER_LEFT the close_* fields say why;
-    alias: a PEER_* event's member alias (from the relay's auth server), else None."""
+    type: an EventType; a client's STATE events are its intermediate states, its JOINED event
+    names the room (SNI) and the relay (fingerprint); for LEFT/REJECTED/CLOSED/PEER_LEFT the
+    close_* fields say why; alias: a PEER_* event's member alias (from the relay's auth server),
+    else None."""
     type: EventType
     connection_id: int
     state: ClientState
@@ -364,8 +366,8 @@ class CloseInfo:
 
 class _EventSource:
     def next_event(self, timeout: Optional[float] = None) -> Optional[Event]:
-        """The next event within timeout seconds (None: wait forever); None on timeout; WzpError
-        (WZP_ERR_CLOSED) once closed and drained."""
+        """The next event within timeout seconds (None: wait forever, 0: poll); None if none came;
+        WzpError (WZP_ERR_CLOSED) once closed and drained."""
     def events(self, timeout: Optional[float] = None) -> EventStream:
         """The events for ``for`` / ``async for``, ending cleanly at the close (or after one wait of
         `timeout` seconds without any)."""

@@ -49,8 +49,10 @@ class Event:
     """One event of a relay or a client.
 
     type: an EventType (STATE, JOINED, LEFT, REJECTED, MEDIA, SIGNAL, CLOSED, PEER_JOINED,
-    PEER_LEFT, PEER_SIGNAL). The PEER_* events come to a client with the room extension
-    (fingerprint and alias: the member, the sender for PEER_SIGNAL; data: its payload).
+    PEER_LEFT, PEER_SIGNAL). A client's STATE events are its intermediate states (CONNECTING,
+    AUTHENTICATING, HANDSHAKING); joining is one JOINED event (room: the SNI, fingerprint: the
+    relay's) and the end one CLOSED event. The PEER_* events come to a client with the room
+    extension (fingerprint and alias: the member, the sender for PEER_SIGNAL; data: its payload).
     For LEFT/REJECTED/CLOSED/PEER_LEFT, close_code (int), close_code_name
     (e.g. "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle", "transport") and
     close_reason (words) say why.
@@ -432,7 +434,9 @@ class Client(_EventSource):
         self._handle = _wzp._Client(config)
 
     def connect(self, timeout: Optional[float] = None) -> "Client":
-        """Start connecting; with a timeout, also wait until joined (see wait_joined)."""
+        """Start connecting; with a timeout, also wait until joined (see wait_joined).
+        A client connects once: a closed client (hung up, refused, disconnected) raises
+        WzpError(WZP_ERR_INVALID_STATE); create a new one."""
         self._handle.connect()
         if timeout is not None:
             self.wait_joined(timeout)
@@ -447,7 +451,8 @@ class Client(_EventSource):
         ConnectTimeoutError when the relay could not be reached (nothing answered, or the host
         name did not resolve; the message names the address), else WzpError (e.g.
         WZP_ERR_TIMEOUT for a relay that missed a phase deadline, WZP_ERR_CLOSED for a normal
-        close). If only this wait timed out: WzpError WZP_ERR_TIMEOUT with close_code None.
+        close). If only this wait timed out: WzpError WZP_ERR_TIMEOUT with close_code None
+        (WZP_ERR_WOULD_BLOCK for a zero timeout: not joined yet).
         """
         self._handle.wait_joined(timeout)
 
@@ -510,7 +515,8 @@ class Client(_EventSource):
         return self._handle.media_session
 
     def send_media(self, datagram: bytes) -> None:
-        """Send one media datagram. Raises WzpError (WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED).
+        """Send one media datagram (a media packet, see build_media_packet). Raises WzpError
+        (WZP_ERR_MALFORMED, WZP_ERR_INVALID_STATE, WZP_ERR_TOO_LARGE, WZP_ERR_CLOSED).
 
         Not end-to-end encrypted: the bytes cross the relay as given; QUIC protects each hop
         only, and the handshake's session is with the relay, not the peers. Encrypt the
@@ -522,7 +528,9 @@ class Client(_EventSource):
         self._handle.send_signal(message)
 
     def hangup(self, reason: str = "Normal") -> None:
-        """Send Hangup and close. Idempotent, and never raises for a connection already closed."""
+        """Send Hangup and close. Idempotent, and never raises for a connection already closed.
+        Before connect it closes the client (a CLOSED event, WZP_CLOSE_NORMAL, origin "local"),
+        and connect then raises."""
         self._handle.hangup(reason)
 
     def peers(self) -> List[Dict[str, Optional[str]]]:

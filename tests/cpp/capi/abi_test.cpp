@@ -291,8 +291,14 @@ TEST(CapiAbi, NullArguments) {
   wzp_callee_free(nullptr);
   wzp_replay_window_free(nullptr);
   wzp_free(nullptr);
-  wzp_session_config_init(nullptr);
-  wzp_handshake_config_init(nullptr);
+  wzp_session_config_init_sized(nullptr, sizeof(wzp_session_config));
+  wzp_handshake_config_init_sized(nullptr, sizeof(wzp_handshake_config));
+  wzp_relay_config_init_sized(nullptr, sizeof(wzp_relay_config));
+  wzp_client_config_init_sized(nullptr, sizeof(wzp_client_config));
+  wzp_relay_stats_init_sized(nullptr, sizeof(wzp_relay_stats));
+  wzp_client_stats_init_sized(nullptr, sizeof(wzp_client_stats));
+  wzp_event_init_sized(nullptr, sizeof(wzp_event));
+  wzp_event_clear(nullptr);
   EXPECT_EQ(wzp_session_profile(nullptr), nullptr);
 }
 
