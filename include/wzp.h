@@ -152,6 +152,7 @@ WZP_API size_t wzp_aead_tag_bytes(void);
 WZP_API size_t wzp_media_header_bytes(void);
 /** WZP_MAX_SIGNAL_BYTES (1 MiB). */
 WZP_API size_t wzp_max_signal_bytes(void);
+/** WZP_MAX_PEER_SIGNAL_BYTES (8192), the largest payload of wzp_client_send_peer_signal. */
 WZP_API size_t wzp_max_peer_signal_bytes(void);
 
 /* ------------------------------------------------------------------------- */

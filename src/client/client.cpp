@@ -392,7 +392,7 @@ void Client::hangup(wire::HangupReason reason) {
         close_ = info;
       }
       set_state(ClientState::closed);
-      if (sink_) sink_(ClientEvent{ClientEventType::closed, ClientState::closed, {}, info});
+      if (sink_) sink_(ClientEvent{ClientEventType::closed, ClientState::closed, {}, info, {}, {}, {}});
       return;
     }
     if (state_.load() == ClientState::connecting && !connection_id_) {

@@ -21,7 +21,8 @@ Status Client::connect() {
   return loop_.run_sync([this]() -> Status {
     // One client, one connection: a closed client (hung up, refused, disconnected) stays closed.
     if (state_.load() == ClientState::closed) {
-      return make_error(Errc::invalid_state, "the client is closed and cannot connect again: create a new client");
+      return make_error(Errc::invalid_state,
+                        "the client is closed and cannot connect again: create a new client");
     }
     if (state_.load() != ClientState::idle)
       return make_error(Errc::invalid_state, "connect() was already called");
