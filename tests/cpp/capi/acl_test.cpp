@@ -13,24 +13,6 @@ namespace {
 
 constexpr int kWaitMs = 10'000;
 
-struct RelayOwner {
-  wzp_relay* h = nullptr;
-  ~RelayOwner() { wzp_relay_free(h); }
-};
-struct ClientOwner {
-  wzp_client* h = nullptr;
-  ~ClientOwner() { wzp_client_free(h); }
-};
-struct IdentityOwner {
-  wzp_identity* h = nullptr;
-  ~IdentityOwner() { wzp_identity_free(h); }
-  std::string fingerprint() const {
-    char fp[WZP_FINGERPRINT_STR_LEN + 1];
-    EXPECT_EQ(wzp_identity_fingerprint_str(h, fp, sizeof fp), WZP_OK);
-    return fp;
-  }
-};
-
 IdentityOwner random_identity() {
   IdentityOwner id;
   EXPECT_EQ(wzp_identity_new_random(&id.h), WZP_OK);

@@ -86,6 +86,27 @@ inline Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 inline std::string text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 // ---------------------------------------------------------------------------
+// Live handles: owners that free what a test created, even when an assertion returns early
+
+struct RelayOwner {
+  wzp_relay* h = nullptr;
+  ~RelayOwner() { wzp_relay_free(h); }
+};
+struct ClientOwner {
+  wzp_client* h = nullptr;
+  ~ClientOwner() { wzp_client_free(h); }
+};
+struct IdentityOwner {
+  wzp_identity* h = nullptr;
+  ~IdentityOwner() { wzp_identity_free(h); }
+  std::string fingerprint() const {
+    char fp[WZP_FINGERPRINT_STR_LEN + 1];
+    EXPECT_EQ(wzp_identity_fingerprint_str(h, fp, sizeof fp), WZP_OK);
+    return fp;
+  }
+};
+
+// ---------------------------------------------------------------------------
 // Ownership of what the library hands out
 
 template <class T, void (*Free)(T*)>

@@ -21,19 +21,6 @@ namespace {
 
 constexpr int kWaitMs = 10'000;
 
-struct RelayOwner {
-  wzp_relay* h = nullptr;
-  ~RelayOwner() { wzp_relay_free(h); }
-};
-struct ClientOwner {
-  wzp_client* h = nullptr;
-  ~ClientOwner() { wzp_client_free(h); }
-};
-struct IdentityOwner {
-  wzp_identity* h = nullptr;
-  ~IdentityOwner() { wzp_identity_free(h); }
-};
-
 uint16_t start_relay(RelayOwner& relay, wzp_relay_config* config = nullptr) {
   wzp_relay_config c;
   wzp_relay_config_init(&c);

@@ -13,14 +13,6 @@ namespace {
 
 constexpr int kWaitMs = 10'000;
 
-struct RelayOwner {
-  wzp_relay* h = nullptr;
-  ~RelayOwner() { wzp_relay_free(h); }
-};
-struct ClientOwner {
-  wzp_client* h = nullptr;
-  ~ClientOwner() { wzp_client_free(h); }
-};
 struct EventOwner {
   wzp_event ev;
   EventOwner() { wzp_event_init(&ev); }

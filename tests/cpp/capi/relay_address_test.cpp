@@ -7,11 +7,6 @@
 namespace wzp_capi_test {
 namespace {
 
-struct RelayOwner {
-  wzp_relay* h = nullptr;
-  ~RelayOwner() { wzp_relay_free(h); }
-};
-
 wzp_relay_config loopback_config(const char* host) {
   wzp_relay_config c;
   wzp_relay_config_init(&c);
