@@ -143,6 +143,28 @@ wzp_relay_config relay_defaults() {
   return c;
 }
 
+enum class AclEdit { allow, revoke };
+
+// One entry added or removed: the room as the caller wrote it (`plain_name`: a room name to
+// hash, else a room hash or "sni:" room), the fingerprint validated first.
+int edit_acl(wzp_relay* relay, const char* room, bool plain_name, const char* fingerprint, AclEdit edit) {
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(room);
+    WZP_CAPI_REQUIRE(fingerprint);
+    auto entry =
+        acl_entry(plain_name ? relay::acl_room_of_name(room) : relay::parse_acl_room(room), fingerprint);
+    if (!entry) return fail(entry.error());
+    return change_acl(relay, {[edit, e = std::move(*entry)](relay::AccessList& acl) {
+                        if (edit == AclEdit::allow) {
+                          acl.allow(e.first, e.second);
+                        } else {
+                          acl.revoke(e.first, e.second);
+                        }
+                      }});
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -413,51 +435,19 @@ int wzp_relay_acl_set_default_deny(wzp_relay* relay, int deny) {
 }
 
 int wzp_relay_acl_allow(wzp_relay* relay, const char* room, const char* fingerprint) {
-  return guarded([&]() -> int {
-    WZP_CAPI_REQUIRE(relay);
-    WZP_CAPI_REQUIRE(room);
-    WZP_CAPI_REQUIRE(fingerprint);
-    auto entry = acl_entry(relay::parse_acl_room(room), fingerprint);
-    if (!entry) return fail(entry.error());
-    return change_acl(relay,
-                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.allow(e.first, e.second); }});
-  });
+  return edit_acl(relay, room, false, fingerprint, AclEdit::allow);
 }
 
 int wzp_relay_acl_revoke(wzp_relay* relay, const char* room, const char* fingerprint) {
-  return guarded([&]() -> int {
-    WZP_CAPI_REQUIRE(relay);
-    WZP_CAPI_REQUIRE(room);
-    WZP_CAPI_REQUIRE(fingerprint);
-    auto entry = acl_entry(relay::parse_acl_room(room), fingerprint);
-    if (!entry) return fail(entry.error());
-    return change_acl(relay,
-                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.revoke(e.first, e.second); }});
-  });
+  return edit_acl(relay, room, false, fingerprint, AclEdit::revoke);
 }
 
 int wzp_relay_acl_allow_room_name(wzp_relay* relay, const char* room_name, const char* fingerprint) {
-  return guarded([&]() -> int {
-    WZP_CAPI_REQUIRE(relay);
-    WZP_CAPI_REQUIRE(room_name);
-    WZP_CAPI_REQUIRE(fingerprint);
-    auto entry = acl_entry(relay::acl_room_of_name(room_name), fingerprint);
-    if (!entry) return fail(entry.error());
-    return change_acl(relay,
-                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.allow(e.first, e.second); }});
-  });
+  return edit_acl(relay, room_name, true, fingerprint, AclEdit::allow);
 }
 
 int wzp_relay_acl_revoke_room_name(wzp_relay* relay, const char* room_name, const char* fingerprint) {
-  return guarded([&]() -> int {
-    WZP_CAPI_REQUIRE(relay);
-    WZP_CAPI_REQUIRE(room_name);
-    WZP_CAPI_REQUIRE(fingerprint);
-    auto entry = acl_entry(relay::acl_room_of_name(room_name), fingerprint);
-    if (!entry) return fail(entry.error());
-    return change_acl(relay,
-                      {[e = std::move(*entry)](relay::AccessList& acl) { acl.revoke(e.first, e.second); }});
-  });
+  return edit_acl(relay, room_name, true, fingerprint, AclEdit::revoke);
 }
 
 int wzp_relay_acl_clear_room(wzp_relay* relay, const char* room) {
