@@ -171,8 +171,10 @@ int wzp_client_wait_joined(wzp_client* client, int timeout_ms) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(client);
     Status joined = client->client->wait_joined(timeout_ms);
-    // A zero timeout is a poll: "not yet" is WOULD_BLOCK, as for every non-blocking call.
-    if (!joined && joined.error().code == Errc::timeout && timeout_ms == 0) {
+    // A zero timeout is a poll: "not yet" is WOULD_BLOCK, as for every non-blocking call. A
+    // client that closed has its answer: the status of the close (a connect timeout among them).
+    if (!joined && joined.error().code == Errc::timeout && timeout_ms == 0 &&
+        client->client->state() != client::ClientState::closed) {
       return fail(Errc::would_block, joined.error().message);
     }
     return from_status(joined);

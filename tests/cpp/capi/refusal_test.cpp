@@ -262,6 +262,8 @@ TEST(CapiRefusal, NothingAnsweringIsAConnectTimeoutNamingTheAddress) {
       << r.close.reason;
   EXPECT_NE(r.message.find("WZP_CLOSE_CONNECT_TIMEOUT"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find(where), std::string::npos) << r.message;
+  // A poll of the closed client has its answer too: the close's status, not "not yet".
+  EXPECT_EQ(wzp_client_wait_joined(client.h, 0), WZP_ERR_TIMEOUT) << wzp_last_error();
   // The CLOSED event says the same, once.
   wzp_event ev;
   wzp_event_init(&ev);
