@@ -101,6 +101,13 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     }
     // Fields a shorter (older) struct lacks keep their defaults; a newer one's extra fields are ignored.
     const wzp_client_config c = capi::read_prefix(config, client_defaults());
+    if (config->struct_size < sizeof(wzp_client_config)) {
+      WZP_LOG(info, "capi",
+              "wzp_client_config of " + std::to_string(config->struct_size) + " bytes (this library's is " +
+                  std::to_string(sizeof(wzp_client_config)) +
+                  "): the fields it lacks take their defaults (a program built against an older wzp.h, or "
+                  "one calling the unsized wzp_client_config_init: rebuild it to set them)");
+    }
     if (c.relay_host == nullptr) return capi::null_argument("config->relay_host");
     client::ClientConfig cc;  // fields assigned one by one: the struct grows
     cc.relay_host = c.relay_host;

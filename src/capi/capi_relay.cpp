@@ -195,6 +195,13 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       }
       // Fields a shorter (older) struct lacks keep their defaults; a newer one's extra fields are ignored.
       c = capi::read_prefix(config, c);
+      if (config->struct_size < sizeof(wzp_relay_config)) {
+        WZP_LOG(info, "capi",
+                "wzp_relay_config of " + std::to_string(config->struct_size) + " bytes (this library's is " +
+                    std::to_string(sizeof(wzp_relay_config)) +
+                    "): the fields it lacks take their defaults (a program built against an older wzp.h, or "
+                    "one calling the unsized wzp_relay_config_init: rebuild it to set them)");
+      }
     }
     auto relay = std::make_unique<wzp_relay>();
     auto& rc = relay->config;
