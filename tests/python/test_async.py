@@ -25,6 +25,13 @@ def drain(client):
         pass
 
 
+def settle(first):
+    """Once the second client joined, the first one hears of it (PEER_JOINED): wait for that,
+    then drop what is queued, so only what a test sends next arrives."""
+    first.wait_for("PEER_JOINED", timeout=TIMEOUT)
+    drain(first)
+
+
 def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 60))
 
@@ -88,7 +95,7 @@ def test_two_awaiters_of_one_client_each_get_an_event():
         async with wzp.Relay() as relay:
             async with wzp.Client(port=relay.port, room="two") as a, \
                     wzp.Client(port=relay.port, room="two") as b:
-                drain(a)
+                settle(a)
                 first = asyncio.create_task(a.next_event_async(TIMEOUT))
                 second = asyncio.create_task(a.next_event_async(TIMEOUT))
                 await asyncio.sleep(0)  # both are waiting now
@@ -107,7 +114,7 @@ def test_async_for_ends_cleanly_when_we_hang_up():
         async with wzp.Relay() as relay:
             async with wzp.Client(port=relay.port, room="end") as a, \
                     wzp.Client(port=relay.port, room="end") as b:
-                drain(a)
+                settle(a)
                 b.send_media(media(1, b"hi"))
                 seen = []
                 async for event in a.events():
