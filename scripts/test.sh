@@ -91,6 +91,7 @@ case "$mode" in
     for layer in $layers; do
       if compgen -G "tests/cpp/$layer/*.cpp" >/dev/null; then targets="$targets wzp_${layer}_tests"; fi
     done
+    targets="$targets wzp_struct_versions_test"  # capi.struct_versions: a C program on a live relay
     CC=clang CXX=clang++ configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWZP_TSAN=ON \
       -DWZP_BUILD_BENCH=OFF -DWZP_BUILD_EXAMPLES=OFF
     # shellcheck disable=SC2086
