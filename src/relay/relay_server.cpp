@@ -524,11 +524,12 @@ void RelayServer::on_closed(transport::Connection& conn, const transport::CloseI
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);
   peers_.erase(it);
-  if (peer->counted) counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
   if (peer->deadline) loop_.cancel_timer(*peer->deadline);
   // Nobody waits for its token check any more: free the slot it holds.
   if (peer->auth_check != 0 && auth_ && auth_->cancel(peer->auth_check))
     counters_.auth_cancelled.fetch_add(1, std::memory_order_relaxed);
+  // Last: whoever sees the session gone also sees the cancelled check counted.
+  if (peer->counted) counters_.sessions_active.fetch_sub(1, std::memory_order_release);
   if (peer->phase == Peer::Phase::joined) {
     leave_room(*peer, info);
   } else if (peer->phase != Peer::Phase::closing) {
