@@ -60,7 +60,7 @@ struct RelayConfig {
   /// QualityUpdate, all well under 1 KiB) are expected after the handshake, so
   /// the transport's pre-join limits (a 1 MiB message, 4 MiB buffered) shrink
   /// to these; a stream unfinished for stream_timeout_ms is reset.
-  transport::SignalLimits joined_signal_limits{16 * 1024, 64 * 1024, 10'000};
+  transport::SignalLimits joined_signal_limits{size_t{16} * 1024, size_t{64} * 1024, 10'000};
 
   /// Media each participant may send for forwarding; the excess is dropped
   /// and counted (datagrams_rate_limited).
