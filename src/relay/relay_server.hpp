@@ -24,6 +24,9 @@
 #include "core/throttled_log.hpp"
 #include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
+#include "relay/presence_registry.hpp"
+#include "relay/probe_mesh.hpp"
+#include "relay/probe_status.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
 #include "relay/room_registry.hpp"
@@ -82,6 +85,16 @@ class RelayServer {
   void acl_replace(AccessList::Rooms rooms);
   std::vector<RoomInfo> rooms() const;
 
+  /// Who is online here and at the mesh's other relays. Thread-safe.
+  PresenceRegistry& presence() noexcept { return *presence_; }
+  const PresenceRegistry& presence() const noexcept { return *presence_; }
+  /// One entry per probe target, in configuration order. Thread-safe.
+  std::vector<ProbeStatus> probe_status() const;
+  /// The fingerprint each probe target authenticated as, by target ("ip:port"). Thread-safe.
+  std::map<std::string, std::string> probe_peers() const;
+  /// The relay_addr this relay gossips (empty: the reference's choice, see RelayConfig::advertise).
+  const std::string& advertised_address() const noexcept { return advertised_; }
+
  private:
   struct Peer;
   RelayServer(RelayConfig config, EventSink sink);
@@ -104,6 +117,11 @@ class RelayServer {
   void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   /// Remove a joined peer from its room and report LEFT.
   void leave_room(Peer& peer, const transport::CloseInfo& why);
+  /// Mesh setup from the config (start). Errors: invalid_argument.
+  Status configure_mesh();
+  void register_presence(Peer& peer);
+  void on_presence_change(const PresenceChange& change);
+  void schedule_presence_expiry();
 
   // The room extension (relay_server_peers.cpp), for members that agreed to it.
   /// Send a member that just joined (as `participant`) the list of the others. Errors: as send_signal.
@@ -128,7 +146,12 @@ class RelayServer {
   uint16_t port_ = 0;
   std::string address_;
 
+  std::string advertised_;
+  std::unique_ptr<PresenceRegistry> presence_;  // thread-safe; outlives the mesh and the loop
+
   // loop-thread state (declared before loop_ so the loop thread stops first)
+  std::unique_ptr<ProbeMesh> mesh_;
+  std::optional<EventLoop::TimerId> expiry_timer_;
   std::unique_ptr<AuthClient> auth_;
   AccessList acl_;
   RoomRegistry registry_;
