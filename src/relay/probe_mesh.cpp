@@ -193,8 +193,13 @@ void ProbeMesh::send_gossip(Link& link) {
   auto* conn = endpoint_->find(*link.conn);
   if (conn == nullptr) return;
   auto update = local_update(config_.advertise.empty() ? link.target.label : config_.advertise);
-  if (send(*conn, wire::encode_json(wire::SignalMessage(std::move(update)))))
+  // A set past the 1 MiB signal limit (about 25 000 users) cannot be gossiped: said, not hidden.
+  auto sent = conn->send_signal(as_bytes(wire::encode_json(wire::SignalMessage(std::move(update)))));
+  if (sent) {
     counters_.gossip_out.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    refused_log_.write("probe " + link.target.label + ": cannot send presence: " + sent.error().message);
+  }
 }
 
 wire::PresenceUpdate ProbeMesh::local_update(const std::string& addr) const {
