@@ -387,6 +387,20 @@ bool ProbeMesh::apply_update(const wire::PresenceUpdate& update, const transport
   return true;
 }
 
+void ProbeMesh::prune_bindings() {
+  if (addr_owner_.empty()) return;
+  std::set<std::string> alive;
+  for (const auto& peer : presence_.peers()) alive.insert(peer.addr);
+  for (auto it = addr_owner_.begin(); it != addr_owner_.end();) {
+    if (alive.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    peer_addr_.erase(it->second);
+    it = addr_owner_.erase(it);
+  }
+}
+
 void ProbeMesh::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
   if (inbound_.erase(conn.id()) != 0) return;
   if (Link* link = find_link(conn.id())) link_down(*link, transport::describe(info));

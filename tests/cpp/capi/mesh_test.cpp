@@ -61,18 +61,24 @@ wzp_relay_stats stats_of(const RelayOwner& relay) {
   return s;
 }
 
+// A relay on 127.0.0.1 (any port) with `identity`, listing `peers` (which must outlive it).
+wzp_relay_config mesh_config(const Identity& identity, const char* const* peers, size_t count) {
+  wzp_relay_config c;
+  wzp_relay_config_init(&c);
+  c.identity = identity.owner.h;
+  c.listen_host = "127.0.0.1";
+  c.listen_port = 0;
+  c.mesh_peers = peers;
+  c.mesh_peer_count = count;
+  return c;
+}
+
 TEST(CapiMesh, ARelayProbingAnotherFindsItsUsersAndReportsTheMesh) {
   Identity a_id(0x5A), b_id(0x5B);
   // A: lists B as a mesh peer; probes nobody.
-  wzp_relay_config a_config;
-  wzp_relay_config_init(&a_config);
-  EXPECT_EQ(a_config.presence_ttl_s, 30u);
-  a_config.identity = a_id.owner.h;
-  a_config.listen_host = "127.0.0.1";
-  a_config.listen_port = 0;
   const char* a_peers[] = {b_id.fingerprint.c_str()};
-  a_config.mesh_peers = a_peers;
-  a_config.mesh_peer_count = 1;
+  auto a_config = mesh_config(a_id, a_peers, 1);
+  EXPECT_EQ(a_config.presence_ttl_s, 30u);
   RelayOwner a;
   ASSERT_EQ(wzp_relay_new(&a_config, &a.h), WZP_OK) << wzp_last_error();
   // Not started: an empty relay's answers.
@@ -105,14 +111,8 @@ TEST(CapiMesh, ARelayProbingAnotherFindsItsUsersAndReportsTheMesh) {
   EXPECT_EQ(lookup(a, user_fp)["location"], "Local");
 
   // B probes A and lists it.
-  wzp_relay_config b_config;
-  wzp_relay_config_init(&b_config);
-  b_config.identity = b_id.owner.h;
-  b_config.listen_host = "127.0.0.1";
-  b_config.listen_port = 0;
   const char* b_peers[] = {a_id.fingerprint.c_str()};
-  b_config.mesh_peers = b_peers;
-  b_config.mesh_peer_count = 1;
+  auto b_config = mesh_config(b_id, b_peers, 1);
   std::string target = "wzp:" + a_addr;
   const char* targets[] = {target.c_str()};
   b_config.probe_targets = targets;
