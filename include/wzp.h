@@ -642,6 +642,11 @@ typedef struct wzp_relay_config {
   /* Since 0.3.0: */
   int acl_default_deny; /* 0 (default): a room without ACL entries admits every fingerprint; 1: it
                            admits nobody (and the ACL is on, as with acl_enabled) */
+  /* Since 0.4.0: */
+  const char* presence_redis; /* "redis://HOST:PORT[/DB]": share presence with the other relays using the
+                                 same Redis (docs/MESH.md, "A Redis fleet"); NULL or "" (default): off.
+                                 Checked by wzp_relay_new (INVALID_ARGUMENT); an unreachable Redis is no
+                                 error: the relay starts, logs it and retries */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {

@@ -148,13 +148,15 @@ void bind_live(py::module_& m) {
                              "max_handshakes",
                              "handshake_timeout_ms",
                              "auth_max_pending",
-                             "auth_max_pending_per_address"});
+                             "auth_max_pending_per_address",
+                             "presence_redis"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
         auto identity_file = get_str(cfg, "identity_file");
         auto cert = get_str(cfg, "cert_file"), key = get_str(cfg, "key_file");
         auto auth = get_str(cfg, "auth_url"), acl = get_str(cfg, "acl_file");
+        auto presence_redis = get_str(cfg, "presence_redis");
         c.listen_host = host.c_str();
         c.listen_port = get_or<uint16_t>(cfg, "port", 0);
         std::shared_ptr<Identity> identity;
@@ -185,6 +187,7 @@ void bind_live(py::module_& m) {
         c.auth_max_pending = get_or<uint32_t>(cfg, "auth_max_pending", c.auth_max_pending);
         c.auth_max_pending_per_address =
             get_or<uint32_t>(cfg, "auth_max_pending_per_address", c.auth_max_pending_per_address);
+        c.presence_redis = presence_redis ? presence_redis->c_str() : nullptr;
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);
@@ -496,6 +499,7 @@ void bind_live(py::module_& m) {
     d["handshake_timeout_ms"] = c.handshake_timeout_ms;
     d["auth_max_pending"] = c.auth_max_pending;
     d["auth_max_pending_per_address"] = c.auth_max_pending_per_address;
+    d["presence_redis"] = py::none();  // NULL: off
     return d;
   });
   m.def("_client_config_defaults", [] {

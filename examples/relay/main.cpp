@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
       "SNI host names during the TLS handshake; each refusal is logged and counted. Hashed room names\n"
       "(hex, what featherChat clients send) are unaffected."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
+  std::string presence_redis;
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
   bool allow_mismatch = false, require_v2 = false, acl_default_deny = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
@@ -126,6 +127,10 @@ int main(int argc, char** argv) {
                  "token checks in flight at once from one client IP address")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--presence-redis", presence_redis,
+                 "redis://HOST:PORT[/DB]: share presence with every relay using the same Redis (each relay's "
+                 "users under keys that expire unless refreshed, changes on the channel wzp:presence); an "
+                 "unreachable Redis is logged and retried, the relay serves meanwhile");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -173,6 +178,7 @@ int main(int argc, char** argv) {
   config.handshake_timeout_ms = handshake_timeout;
   config.auth_max_pending = auth_pending;
   config.auth_max_pending_per_address = auth_pending_per_address;
+  config.presence_redis = presence_redis.empty() ? nullptr : presence_redis.c_str();
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);

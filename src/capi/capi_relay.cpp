@@ -20,6 +20,7 @@
 #include "core/hex.hpp"
 #include "core/log.hpp"
 #include "relay/identity_file.hpp"
+#include "relay/redis_url.hpp"
 #include "relay/relay_server.hpp"
 
 using namespace wzp;
@@ -252,6 +253,11 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
                   "auth_max_pending and auth_max_pending_per_address must be at least 1");
     rc.max_auth_pending = c.auth_max_pending;
     rc.max_auth_pending_per_address = c.auth_max_pending_per_address;
+    if (c.presence_redis != nullptr && c.presence_redis[0] != '\0') {
+      auto url = relay::parse_redis_url(c.presence_redis);
+      if (!url) return fail(url.error());
+      rc.presence_redis = c.presence_redis;
+    }
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     *out = relay.release();
     return WZP_OK;

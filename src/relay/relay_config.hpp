@@ -68,6 +68,12 @@ struct RelayConfig {
 
   /// Who may join which room (off by default; see access_list.hpp).
   AccessList acl;
+
+  /// Remote presence entries not refreshed for this long expire; also the TTL
+  /// of this relay's keys in Redis.
+  uint32_t presence_ttl_s = 30;
+  /// redis://HOST:PORT[/DB]: share presence through Redis (presence_redis.hpp); empty: off.
+  std::string presence_redis;
 };
 
 }  // namespace wzp::relay

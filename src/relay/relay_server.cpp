@@ -57,6 +57,12 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     return make_error(Errc::invalid_argument,
                       "listen address '" + config.listen_host + "' is not an IP address");
   }
+  std::optional<RedisUrl> redis_url;
+  if (!config.presence_redis.empty()) {
+    auto parsed = parse_redis_url(config.presence_redis);
+    if (!parsed) return std::move(parsed).error();
+    redis_url = std::move(*parsed);
+  }
   if (!config.credentials) {
     auto generated = transport::TlsCredentials::generate_self_signed("localhost");
     if (!generated) return std::move(generated).error();
@@ -107,6 +113,15 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   self->endpoint_ = std::move(*endpoint);
   self->port_ = self->endpoint_->local_address().port();
   self->address_ = self->endpoint_->local_address().to_string();
+  if (redis_url) {
+    RedisPresenceOptions options;
+    options.url = std::move(*redis_url);
+    options.advertised = self->address_;
+    options.ttl = std::chrono::seconds(std::max<uint32_t>(self->config_.presence_ttl_s, 1));
+    auto sync = RedisPresenceSync::start(self->presence_, std::move(options));
+    if (!sync) return std::move(sync).error();
+    self->redis_presence_ = std::move(*sync);
+  }
   self->loop_.start();
 
   std::string auth = self->config_.auth_url ? "token auth via " + *self->config_.auth_url : "no token auth";
@@ -136,7 +151,8 @@ void RelayServer::stop() {
     if (endpoint_) stopped_transport_stats_ = endpoint_->stats();  // still reported once stopped
     endpoint_.reset();
   });
-  auth_.reset();  // joins the auth thread; late results find no peer
+  auth_.reset();            // joins the auth thread; late results find no peer
+  redis_presence_.reset();  // after every connection left: withdraws this relay's users
   loop_.stop();
   WZP_LOG(info, kLog, "stopped");
 }
@@ -462,7 +478,12 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
               std::to_string(registry_.room_size(peer.room)) + " in room, media session " +
               (*peer.media_session == handshake::SessionMode::v2 ? "v2" : "reference") + ")");
   announce_join(peer);
+  presence_.register_local(presence_fingerprint(peer), peer.id, std::nullopt, peer.room);
   emit(RelayEvent{RelayEventType::joined, peer.id, peer.room, peer.fingerprint, {}});
+}
+
+std::string RelayServer::presence_fingerprint(const Peer& peer) {
+  return peer.token ? peer.token->fingerprint : peer.fingerprint.value_or(std::string());
 }
 
 void RelayServer::on_signal_error(transport::Connection& conn, const Error& error) {
@@ -560,6 +581,7 @@ void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
           peer.fingerprint.value_or("?") + " left " + describe_peer(peer.remote, peer.room) + ": " +
               transport::describe(why));
   announce_leave(peer, why);
+  presence_.unregister_local(presence_fingerprint(peer), peer.id);
   emit(RelayEvent{RelayEventType::left, peer.id, peer.room, peer.fingerprint, why});
 }
 

@@ -24,6 +24,8 @@
 #include "core/throttled_log.hpp"
 #include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
+#include "relay/presence_redis.hpp"
+#include "relay/presence_registry.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
 #include "relay/room_registry.hpp"
@@ -82,6 +84,14 @@ class RelayServer {
   void acl_replace(AccessList::Rooms rooms);
   std::vector<RoomInfo> rooms() const;
 
+  /// Who is online where: joined clients (by their authenticated fingerprint:
+  /// the token's with auth, else the handshake identity's) and remote users.
+  /// Thread-safe.
+  PresenceRegistry& presence() noexcept { return presence_; }
+  /// The Redis presence component (nullptr without presence_redis, or once
+  /// stopped): its counters, and abandon() for tests. Not concurrently with stop().
+  RedisPresenceSync* redis_presence() noexcept { return redis_presence_.get(); }
+
  private:
   struct Peer;
   RelayServer(RelayConfig config, EventSink sink);
@@ -116,6 +126,8 @@ class RelayServer {
   /// Queue `json` to member `id`; false (not counted) when its connection cannot take it.
   bool send_to_member(transport::ConnectionId id, const std::string& json);
   wire::PeerEntry peer_entry(const Peer& peer) const;
+  /// The fingerprint a joined peer is present under.
+  static std::string presence_fingerprint(const Peer& peer);
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, const std::string& reason,
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
@@ -124,6 +136,8 @@ class RelayServer {
   RelayConfig config_;
   EventSink sink_;
   RelayCounters counters_;
+  PresenceRegistry presence_;  // thread-safe; outlives the Redis component below
+  std::unique_ptr<RedisPresenceSync> redis_presence_;
   ByteArray<32> cert_sha256_{};
   uint16_t port_ = 0;
   std::string address_;

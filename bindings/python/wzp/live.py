@@ -257,7 +257,8 @@ class Relay(_EventSource):
     media session), sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s
     (per-sender rate policing; 0 = no limit), max_handshakes (0: automatic),
     handshake_timeout_ms, auth_max_pending, auth_max_pending_per_address (admission under
-    load). An unknown keyword or a wrong type raises TypeError naming it; a value out of
+    load), presence_redis ("redis://HOST:PORT[/DB]": share presence with the relays using the
+    same Redis). An unknown keyword or a wrong type raises TypeError naming it; a value out of
     range raises ValueError.
     """
 
@@ -271,7 +272,7 @@ class Relay(_EventSource):
                  require_session_v2: bool = False, sender_datagrams_per_s: int = 200,
                  sender_burst_datagrams: int = 100, sender_bytes_per_s: int = 262144, max_handshakes: int = 0,
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
-                 auth_max_pending_per_address: int = 4) -> None:
+                 auth_max_pending_per_address: int = 4, presence_redis: Optional[str] = None) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -296,6 +297,7 @@ class Relay(_EventSource):
             auth_max_pending_per_address=_uint(o, "auth_max_pending_per_address", auth_max_pending_per_address),
         )
         config["acl_default_deny"] = _flag(o, "acl_default_deny", acl_default_deny)
+        config["presence_redis"] = _text(o, "presence_redis", presence_redis)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
