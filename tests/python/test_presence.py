@@ -1,5 +1,8 @@
 """wzp.Presence: the standalone presence registry (local users per connection, peer
 reports, lookups, bounds, expiry)."""
+import shutil
+import socket
+import subprocess
 import threading
 import time
 
@@ -103,3 +106,70 @@ def test_threads_share_one_registry():
     for th in threads:
         th.join()
     assert p.list() == []
+
+
+# ---------------------------------------------------------------------------
+# A relay's presence in Redis (Relay(presence_redis=...)), checked in Redis itself.
+
+REDIS_SERVER = shutil.which("redis-server")
+REDIS_CLI = shutil.which("redis-cli")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    if not REDIS_SERVER or not REDIS_CLI:
+        pytest.skip("redis-server / redis-cli are not installed (scripts/install-deps.sh)")
+    port = free_port()
+    proc = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path),
+                             "--logfile", str(tmp_path / "redis.log")])
+    try:
+        assert poll(lambda: redis_cli(port, "PING") == "PONG"), "redis-server did not start"
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def redis_cli(port: int, *args: str) -> str:
+    done = subprocess.run([REDIS_CLI, "-h", "127.0.0.1", "-p", str(port), *args],
+                          capture_output=True, text=True, timeout=30)
+    return done.stdout.strip()
+
+
+def poll(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_relay_refuses_a_bad_redis_url():
+    with pytest.raises(wzp.WzpError) as e:
+        wzp.Relay(presence_redis="http://127.0.0.1:6379")
+    assert e.value.code == -1
+    assert "Redis URL" in str(e.value)
+    with pytest.raises(TypeError):
+        wzp.Relay(presence_redis=6379)
+
+
+def test_a_joined_client_is_published_in_redis_until_it_leaves(redis_url):
+    port = redis_url
+    identity = wzp.Identity.generate()
+    key = "wzp:presence:" + identity.fingerprint_str
+    with wzp.Relay(presence_redis=f"redis://127.0.0.1:{port}") as relay:
+        with wzp.Client(port=relay.port, room="general", identity=identity) as c:
+            c.wait_joined(10)
+            assert poll(lambda: redis_cli(port, "GET", key) == relay.address)
+            members = redis_cli(port, "SMEMBERS", "wzp:relay:" + relay.address).split()
+            assert members == [identity.fingerprint_str]
+            assert 0 < int(redis_cli(port, "PTTL", key)) <= 30_000
+        assert poll(lambda: redis_cli(port, "EXISTS", key) == "0")

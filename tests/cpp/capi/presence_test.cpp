@@ -171,5 +171,30 @@ TEST(CapiPresence, ManyThreadsAtOnce) {
   EXPECT_EQ(list(p), Json::array());
 }
 
+TEST(CapiPresence, RelayRefusesABadRedisUrl) {
+  for (const char* url : {"redis//127.0.0.1:6379", "tcp://127.0.0.1:6379", "redis://127.0.0.1:port"}) {
+    wzp_relay_config rc;
+    wzp_relay_config_init(&rc);
+    rc.listen_host = "127.0.0.1";
+    rc.listen_port = 0;
+    rc.presence_redis = url;
+    wzp_relay* relay = reinterpret_cast<wzp_relay*>(1);
+    EXPECT_EQ(wzp_relay_new(&rc, &relay), WZP_ERR_INVALID_ARGUMENT) << url;
+    EXPECT_EQ(relay, nullptr);
+    EXPECT_NE(std::string(wzp_last_error()).find("Redis URL"), std::string::npos) << wzp_last_error();
+  }
+  // A well-formed URL is accepted even with nothing listening: the relay retries in the background.
+  wzp_relay_config rc;
+  wzp_relay_config_init(&rc);
+  EXPECT_EQ(rc.presence_redis, nullptr);
+  rc.listen_host = "127.0.0.1";
+  rc.listen_port = 0;
+  rc.presence_redis = "redis://127.0.0.1:1/2";
+  wzp_relay* relay = nullptr;
+  ASSERT_EQ(wzp_relay_new(&rc, &relay), WZP_OK) << wzp_last_error();
+  EXPECT_EQ(wzp_relay_start(relay), WZP_OK) << wzp_last_error();
+  wzp_relay_free(relay);
+}
+
 }  // namespace
 }  // namespace wzp_capi_test

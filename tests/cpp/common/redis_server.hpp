@@ -55,10 +55,22 @@ class RedisServer {
   bool start() {
     if (pid_ > 0) return true;
     std::string bin = binary();
-    std::vector<std::string> args{
-        bin,      "--port", std::to_string(port_), "--bind", "127.0.0.1",   "--dir", dir_,
-        "--save", "",       "--appendonly",        "no",     "--daemonize", "no",    "--loglevel",
-        "warning"};
+    // Its log goes to its directory, not into the test's output.
+    std::vector<std::string> args{bin,
+                                  "--port",
+                                  std::to_string(port_),
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--dir",
+                                  dir_,
+                                  "--save",
+                                  "",
+                                  "--appendonly",
+                                  "no",
+                                  "--daemonize",
+                                  "no",
+                                  "--logfile",
+                                  dir_ + "/redis.log"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
