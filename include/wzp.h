@@ -661,6 +661,10 @@ typedef struct wzp_relay_config {
   size_t mesh_peer_count;
   int mesh_open;           /* 1: also accept presence from unauthenticated (reference) relays; default 0 */
   uint32_t presence_ttl_s; /* remote presence entries not refreshed for this long expire; default 30 */
+  const char* presence_redis; /* "redis://HOST:PORT[/DB]": share presence with the other relays using the
+                                 same Redis (docs/MESH.md, "A Redis fleet"); NULL or "" (default): off.
+                                 Checked by wzp_relay_new (INVALID_ARGUMENT); an unreachable Redis is no
+                                 error: the relay starts, logs it and retries */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -1021,6 +1025,84 @@ WZP_API int wzp_client_event_fd(const wzp_client* client);
  *  Threads blocked in wzp_client_next_event return WZP_ERR_CLOSED and free waits until they have
  *  left. See the threading note above. */
 WZP_API void wzp_client_free(wzp_client* client);
+
+/* ------------------------------------------------------------------------- */
+/* Presence registry (standalone)                                             */
+/* ------------------------------------------------------------------------- */
+
+/** Since 0.4.0. Who is online where, as a relay keeps it (docs/MESH.md, "Presence: what a relay
+ *  knows"), for featherChat components that want the same registry in-process: local users (one
+ *  entry per fingerprint, online while at least one of its connections is registered), remote
+ *  users reported by peer relays (a report replaces that peer's set; the last reporter of a
+ *  fingerprint wins; local always wins in a lookup) and one record per peer. Fingerprints and
+ *  addresses are opaque strings compared exactly. Every map is bounded: a registration or report
+ *  over a bound is refused (WZP_ERR_TOO_LARGE) and changes nothing. JSON answers have the shapes
+ *  of a relay's HTTP API (keys sorted; "location" is "Local" or {"Remote": "ip:port"}).
+ *  Threading: every call may be made from any thread at any time, concurrently with any other
+ *  (one internal lock), except wzp_presence_free. */
+typedef struct wzp_presence wzp_presence;
+
+typedef struct wzp_presence_config {
+  size_t struct_size;
+  size_t max_local;  /* local users; default 100000; 0: the default */
+  size_t max_remote; /* remote users over all peers; default 1000000; 0: the default */
+  size_t max_peers;  /* peer records; default 1024; 0: the default */
+} wzp_presence_config;
+
+/** Fill the first `size` bytes of a config (the caller's sizeof) with the defaults and set
+ *  struct_size = size. NULL, or a size smaller than struct_size itself, is ignored. Thread-safe.
+ *  Call it through the wzp_presence_config_init macro. */
+WZP_API void wzp_presence_config_init_sized(wzp_presence_config* config, size_t size);
+#define wzp_presence_config_init(config) wzp_presence_config_init_sized((config), sizeof(*(config)))
+/** A new, empty registry (release with wzp_presence_free); config NULL: the defaults.
+ *  Errors: INVALID_ARGUMENT (out NULL, struct_size not set), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_presence_new(const wzp_presence_config* config, wzp_presence** out);
+/** Release. NULL is ignored. No other call on the handle may run or follow. */
+WZP_API void wzp_presence_free(wzp_presence* presence);
+/** A local user's connection joined (connection_id: any number unique among the user's
+ *  connections; alias and room may be NULL, the latest registration's are kept). Returns 1 when
+ *  the user came online, 0 when it was already here (one more connection, or the same one again).
+ *  Errors: INVALID_ARGUMENT (NULL, empty fingerprint), TOO_LARGE (max_local users already here:
+ *  counted, nothing changed). Thread-safe. */
+WZP_API int wzp_presence_register_local(wzp_presence* presence, const char* fingerprint,
+                                        uint64_t connection_id, const char* alias, const char* room);
+/** A local user's connection left. Returns 1 when that was its last connection (it is no longer
+ *  local), 0 otherwise (other connections remain, or the fingerprint or connection is not
+ *  registered). Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
+WZP_API int wzp_presence_unregister_local(wzp_presence* presence, const char* fingerprint,
+                                          uint64_t connection_id);
+/** A peer relay (relay_addr: its client-facing "ip:port", the key of its record) reports its
+ *  users: they replace what it reported before (count 0: none; fingerprints may be NULL then);
+ *  duplicates count once. Refreshes the peer's record and entries for wzp_presence_expire.
+ *  Errors: INVALID_ARGUMENT (NULL, an empty address or fingerprint), TOO_LARGE (a new peer over
+ *  max_peers, or the report would take the remote users over max_remote: nothing changed).
+ *  Thread-safe. */
+WZP_API int wzp_presence_update_peer(wzp_presence* presence, const char* relay_addr,
+                                     const char* const* fingerprints, size_t count);
+/** Forget a peer relay's record and its users. An unknown address is no error. Errors:
+ *  INVALID_ARGUMENT (NULL). Thread-safe. */
+WZP_API int wzp_presence_remove_peer(wzp_presence* presence, const char* relay_addr);
+/** Where a user is, as JSON into *out_json (free with wzp_free): when known
+ *  {"fingerprint": "...", "location": "Local"} or {... "location": {"Remote": "ip:port"}}
+ *  (pretty-printed), else {"fingerprint":"...","location":null} (compact), as a relay's
+ *  GET /presence/{fingerprint} answers. Errors: INVALID_ARGUMENT (NULL), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_presence_lookup(const wzp_presence* presence, const char* fingerprint, char** out_json);
+/** Every known user as a JSON array into *out_json (free with wzp_free): locals first, then
+ *  remote users not also local, each group sorted, as GET /presence answers ("[]" when empty).
+ *  Errors: INVALID_ARGUMENT (NULL), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_presence_list_json(const wzp_presence* presence, char** out_json);
+/** The peer records as a JSON array into *out_json (free with wzp_free), sorted by address, as
+ *  GET /peers answers: {"addr", "fingerprints", "rtt_ms"} (rtt_ms null: unknown). Errors:
+ *  INVALID_ARGUMENT (NULL), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_presence_peers_json(const wzp_presence* presence, char** out_json);
+/** Remove remote users and peer records not refreshed (wzp_presence_update_peer) within the last
+ *  ttl_ms milliseconds; local users never expire. *out_expired (may be NULL) is set to the number
+ *  of remote users removed. Errors: INVALID_ARGUMENT (presence NULL). Thread-safe. */
+WZP_API int wzp_presence_expire(wzp_presence* presence, uint32_t ttl_ms, size_t* out_expired);
+/** How many local users, remote entries (a user both local and reported by a peer counts in
+ *  both) and peer records there are; each out may be NULL. Errors: INVALID_ARGUMENT (presence NULL). Thread-safe. */
+WZP_API int wzp_presence_counts(const wzp_presence* presence, size_t* out_local, size_t* out_remote,
+                                size_t* out_peers);
 
 /* ------------------------------------------------------------------------- */
 /* Logging                                                                    */

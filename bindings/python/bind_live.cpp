@@ -156,13 +156,15 @@ void bind_live(py::module_& m) {
                              "advertise",
                              "mesh_peers",
                              "mesh_open",
-                             "presence_ttl_s"});
+                             "presence_ttl_s",
+                             "presence_redis"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
         auto identity_file = get_str(cfg, "identity_file");
         auto cert = get_str(cfg, "cert_file"), key = get_str(cfg, "key_file");
         auto auth = get_str(cfg, "auth_url"), acl = get_str(cfg, "acl_file");
+        auto presence_redis = get_str(cfg, "presence_redis");
         c.listen_host = host.c_str();
         c.listen_port = get_or<uint16_t>(cfg, "port", 0);
         std::shared_ptr<Identity> identity;
@@ -206,6 +208,7 @@ void bind_live(py::module_& m) {
         c.advertise = advertise ? advertise->c_str() : nullptr;
         c.mesh_open = get_or<bool>(cfg, "mesh_open", false) ? 1 : 0;
         c.presence_ttl_s = get_or<uint32_t>(cfg, "presence_ttl_s", c.presence_ttl_s);
+        c.presence_redis = presence_redis ? presence_redis->c_str() : nullptr;
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);
@@ -559,6 +562,7 @@ void bind_live(py::module_& m) {
     d["auth_max_pending_per_address"] = c.auth_max_pending_per_address;
     d["mesh_open"] = c.mesh_open != 0;
     d["presence_ttl_s"] = c.presence_ttl_s;
+    d["presence_redis"] = py::none();  // NULL: off
     return d;
   });
   m.def("_client_config_defaults", [] {

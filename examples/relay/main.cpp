@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
       "Relays form a mesh with --probe and --mesh-peer: each knows which users are online at the others\n"
       "(PRESENCE events; see docs/MESH.md)."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
+  std::string presence_redis;
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
   bool allow_mismatch = false, require_v2 = false, acl_default_deny = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
@@ -164,6 +165,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 86400u))
       ->group("Mesh and presence");
+  app.add_option("--presence-redis", presence_redis,
+                 "redis://HOST:PORT[/DB]: share presence with every relay using the same Redis (each relay's "
+                 "users under keys that expire unless refreshed, changes on the channel wzp:presence); an "
+                 "unreachable Redis is logged and retried, the relay serves meanwhile");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -221,6 +226,7 @@ int main(int argc, char** argv) {
   config.advertise = advertise.empty() ? nullptr : advertise.c_str();
   config.mesh_open = mesh_open ? 1 : 0;
   config.presence_ttl_s = presence_ttl;
+  config.presence_redis = presence_redis.empty() ? nullptr : presence_redis.c_str();
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);

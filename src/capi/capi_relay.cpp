@@ -21,6 +21,7 @@
 #include "core/log.hpp"
 #include "relay/identity_file.hpp"
 #include "relay/presence_json.hpp"
+#include "relay/redis_url.hpp"
 #include "relay/relay_server.hpp"
 
 using namespace wzp;
@@ -279,6 +280,11 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     if (c.advertise != nullptr) rc.advertise = c.advertise;
     rc.mesh_open = c.mesh_open != 0;
     if (c.presence_ttl_s != 0) rc.presence_ttl_s = c.presence_ttl_s;
+    if (c.presence_redis != nullptr && c.presence_redis[0] != '\0') {
+      auto url = relay::parse_redis_url(c.presence_redis);
+      if (!url) return fail(url.error());
+      rc.presence_redis = c.presence_redis;
+    }
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     *out = relay.release();
     return WZP_OK;

@@ -17,7 +17,7 @@ PresenceRegistry::PresenceRegistry(PresenceLimits limits)
 
 void PresenceRegistry::rebuild_listeners_locked() {
   auto all = std::make_shared<Listeners>();
-  if (primary_) all->push_back(primary_);
+  if (primary_) all->emplace_back(Scope::transitions, primary_);
   for (const auto& [id, l] : extra_) all->push_back(l);
   listeners_ = std::move(all);
 }
@@ -28,10 +28,10 @@ void PresenceRegistry::set_listener(Listener listener) {
   rebuild_listeners_locked();
 }
 
-PresenceRegistry::ListenerId PresenceRegistry::add_listener(Listener listener) {
+PresenceRegistry::ListenerId PresenceRegistry::add_listener(Listener listener, Scope scope) {
   std::lock_guard lock(mu_);
   ListenerId id = next_listener_++;
-  extra_.emplace(id, std::move(listener));
+  extra_.emplace(id, std::make_pair(scope, std::move(listener)));
   rebuild_listeners_locked();
   return id;
 }
@@ -52,8 +52,9 @@ void PresenceRegistry::notify(std::unique_lock<std::mutex>& lock, Changes&& chan
     batch.swap(pending_);
     auto listeners = listeners_;
     lock.unlock();
-    for (const auto& change : batch) {
-      for (const auto& l : *listeners) {
+    for (const auto& [scope, change] : batch) {
+      for (const auto& [wants, l] : *listeners) {
+        if (wants != scope) continue;
         try {
           l(change);
         } catch (const std::exception& e) {
@@ -94,7 +95,12 @@ void PresenceRegistry::after_locked(Before&& before, Changes& out) const {
     }
   }
   c.fingerprint = std::move(before.fp);
-  out.push_back(std::move(c));
+  out.push_back({Scope::transitions, std::move(c)});
+}
+
+void PresenceRegistry::local_change_locked(const std::string& fp, bool online, const Local& entry,
+                                           Changes& out) const {
+  out.push_back({Scope::local, PresenceChange{fp, online, PresenceLocation{}, entry.room}});
 }
 
 PresenceRegistry::Registered PresenceRegistry::register_local(const std::string& fp, uint64_t connection,
@@ -113,9 +119,10 @@ PresenceRegistry::Registered PresenceRegistry::register_local(const std::string&
     return Registered::full;
   }
   auto before = before_locked(fp);
-  local_.emplace(fp, Local{{connection}, std::move(alias), std::move(room), Clock::now()});
+  auto [it, added] = local_.emplace(fp, Local{{connection}, std::move(alias), std::move(room), Clock::now()});
   Changes changes;
   after_locked(std::move(before), changes);
+  local_change_locked(fp, true, it->second, changes);
   notify(lock, std::move(changes));
   return Registered::online;
 }
@@ -126,8 +133,9 @@ bool PresenceRegistry::unregister_local(const std::string& fp, uint64_t connecti
   if (it == local_.end() || it->second.connections.erase(connection) == 0) return false;
   if (!it->second.connections.empty()) return false;
   auto before = before_locked(fp);
-  local_.erase(it);
   Changes changes;
+  local_change_locked(fp, false, it->second, changes);
+  local_.erase(it);
   after_locked(std::move(before), changes);
   notify(lock, std::move(changes));
   return true;
@@ -147,19 +155,10 @@ void PresenceRegistry::erase_remote_of_locked(const std::string& addr, std::vect
 
 bool PresenceRegistry::update_peer(const std::string& addr, const std::vector<std::string>& fps,
                                    Clock::time_point now) {
+  std::set<std::string> unique(fps.begin(), fps.end());  // built before taking the lock
   std::unique_lock lock(mu_);
-  std::vector<std::string> unique;
-  unique.reserve(fps.size());
-  {
-    std::unordered_set<std::string> seen;
-    for (const auto& fp : fps)
-      if (seen.insert(fp).second) unique.push_back(fp);
-  }
   auto peer = peers_.find(addr);
-  if (peer == peers_.end() && peers_.size() >= limits_.max_peers) {
-    counters_.peers_full.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
+  if (!admit_peer_locked(peer)) return false;
   // The remote map's size afterwards: entries of other peers stay, ours are replaced.
   size_t owned = 0;
   if (peer != peers_.end())
@@ -168,11 +167,7 @@ bool PresenceRegistry::update_peer(const std::string& addr, const std::vector<st
   size_t added = 0;
   for (const auto& fp : unique)
     if (auto it = remote_.find(fp); it == remote_.end() || it->second.addr == addr) ++added;
-  size_t after = remote_.size() - owned + added;
-  if (after > limits_.max_remote && after > remote_.size()) {
-    counters_.remote_full.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
+  if (!admit_remote_locked(remote_.size() - owned + added)) return false;
 
   std::vector<Before> touched;
   erase_remote_of_locked(addr, touched);
@@ -191,6 +186,51 @@ bool PresenceRegistry::update_peer(const std::string& addr, const std::vector<st
   for (auto& b : touched) after_locked(std::move(b), changes);
   notify(lock, std::move(changes));
   return true;
+}
+
+bool PresenceRegistry::admit_peer_locked(std::map<std::string, Peer>::const_iterator peer) {
+  if (peer != peers_.end() || peers_.size() < limits_.max_peers) return true;
+  counters_.peers_full.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+bool PresenceRegistry::admit_remote_locked(size_t size_after) {
+  // A report that does not grow the map is always taken (it may shrink an overfull one).
+  if (size_after <= limits_.max_remote || size_after <= remote_.size()) return true;
+  counters_.remote_full.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+bool PresenceRegistry::add_peer_fingerprint(const std::string& addr, const std::string& fp,
+                                            Clock::time_point now) {
+  std::unique_lock lock(mu_);
+  auto peer = peers_.find(addr);
+  if (!admit_peer_locked(peer)) return false;
+  auto entry = remote_.find(fp);
+  if (entry == remote_.end() && !admit_remote_locked(remote_.size() + 1)) return false;
+  auto before = before_locked(fp);
+  remote_[fp] = Remote{addr, now};
+  auto& record = peers_[addr];
+  record.fingerprints.insert(fp);
+  record.last_update = now;
+  counters_.peer_updates.fetch_add(1, std::memory_order_relaxed);
+  Changes changes;
+  after_locked(std::move(before), changes);
+  notify(lock, std::move(changes));
+  return true;
+}
+
+void PresenceRegistry::remove_peer_fingerprint(const std::string& addr, const std::string& fp) {
+  std::unique_lock lock(mu_);
+  auto peer = peers_.find(addr);
+  if (peer == peers_.end() || peer->second.fingerprints.erase(fp) == 0) return;
+  auto entry = remote_.find(fp);
+  if (entry == remote_.end() || entry->second.addr != addr) return;  // another peer took it
+  auto before = before_locked(fp);
+  remote_.erase(entry);
+  Changes changes;
+  after_locked(std::move(before), changes);
+  notify(lock, std::move(changes));
 }
 
 void PresenceRegistry::set_peer_rtt(const std::string& addr, std::optional<double> rtt_ms) {
@@ -245,7 +285,8 @@ std::vector<PresencePeer> PresenceRegistry::peers() const {
   std::lock_guard lock(mu_);
   std::vector<PresencePeer> out;
   out.reserve(peers_.size());
-  for (const auto& [addr, p] : peers_) out.push_back({addr, p.fingerprints, p.rtt_ms, p.last_update});
+  for (const auto& [addr, p] : peers_)
+    out.push_back({addr, {p.fingerprints.begin(), p.fingerprints.end()}, p.rtt_ms, p.last_update});
   return out;
 }
 

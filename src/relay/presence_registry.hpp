@@ -75,10 +75,15 @@ class PresenceRegistry {
 
   /// The primary listener (replaces the previous one; an empty function removes it).
   void set_listener(Listener listener);
-  /// Additional listeners (e.g. a Redis sync next to the relay's events); every
-  /// listener sees every change. remove_listener does not wait for a call already
-  /// in progress on another thread: a listener should own (share) what it uses.
-  ListenerId add_listener(Listener listener);
+  /// What an added listener hears: transitions (as set_listener's), or local ones:
+  /// a local user's first connection arriving (online) and last one leaving
+  /// (offline), whether or not a peer reports the same user (what a relay
+  /// publishes to a shared store needs exactly this).
+  enum class Scope { transitions, local };
+  /// Additional listeners (e.g. a Redis sync next to the relay's events).
+  /// remove_listener does not wait for a call already in progress on another
+  /// thread: a listener should own (share) what it uses.
+  ListenerId add_listener(Listener listener, Scope scope = Scope::transitions);
   void remove_listener(ListenerId id);
 
   enum class Registered { online, again, full };  // online: first connection; again: one more
@@ -92,6 +97,12 @@ class PresenceRegistry {
   /// peers_full / remote_full) when a bound refused it; nothing changed then.
   bool update_peer(const std::string& addr, const std::vector<std::string>& fps,
                    Clock::time_point now = Clock::now());
+  /// One fingerprint more in a peer's set (a store's change notification), without
+  /// replacing the set; creates the record and refreshes its time. Bounds as update_peer.
+  bool add_peer_fingerprint(const std::string& addr, const std::string& fp,
+                            Clock::time_point now = Clock::now());
+  /// One fingerprint less in a peer's set (its entry goes if the peer still holds it).
+  void remove_peer_fingerprint(const std::string& addr, const std::string& fp);
   /// No effect for an unknown peer.
   void set_peer_rtt(const std::string& addr, std::optional<double> rtt_ms);
   /// The peer's record goes, and its remote entries with it.
@@ -100,7 +111,7 @@ class PresenceRegistry {
   std::optional<PresenceLocation> lookup(const std::string& fp) const;
   std::vector<std::string> local_fingerprints() const;  // sorted
   std::vector<PresenceEntry> all_known() const;         // locals, then remotes not also local; each sorted
-  std::vector<PresencePeer> peers() const;              // sorted by address
+  std::vector<PresencePeer> peers() const;              // sorted by address, fingerprints sorted
   /// Removes remote entries and peer records last refreshed at or before now − ttl
   /// (nothing when ttl reaches back before the clock's origin). Returns the number
   /// of remote entries removed (also added to counters().expired).
@@ -123,11 +134,15 @@ class PresenceRegistry {
     Clock::time_point last_seen;
   };
   struct Peer {
-    std::vector<std::string> fingerprints;
+    std::set<std::string> fingerprints;
     std::optional<double> rtt_ms;
     Clock::time_point last_update;
   };
-  using Changes = std::vector<PresenceChange>;
+  struct Change {
+    Scope scope;
+    PresenceChange change;
+  };
+  using Changes = std::vector<Change>;
 
   std::optional<PresenceLocation> lookup_locked(const std::string& fp) const;
   // Records fp's state before a mutation, then (after it) the transition, if any.
@@ -138,6 +153,9 @@ class PresenceRegistry {
   };
   Before before_locked(const std::string& fp) const;
   void after_locked(Before&& before, Changes& out) const;
+  // Bounds (counted when refused).
+  bool admit_peer_locked(std::map<std::string, Peer>::const_iterator peer);
+  bool admit_remote_locked(size_t size_after);
   void erase_remote_of_locked(const std::string& addr, std::vector<Before>& touched);
   // Called with mu_ held (as lock): queues the changes, releases the lock and,
   // unless another thread is delivering, delivers the queue in order.
@@ -152,12 +170,13 @@ class PresenceRegistry {
 
   // Delivery (under mu_): the queue, whether a thread is draining it, and the
   // listeners as an immutable snapshot the deliverer calls without the lock.
-  using Listeners = std::vector<Listener>;
+  using Listeners = std::vector<std::pair<Scope, Listener>>;
   void rebuild_listeners_locked();
-  std::vector<PresenceChange> pending_;
+  void local_change_locked(const std::string& fp, bool online, const Local& entry, Changes& out) const;
+  Changes pending_;
   bool delivering_ = false;
   Listener primary_;
-  std::map<ListenerId, Listener> extra_;
+  std::map<ListenerId, std::pair<Scope, Listener>> extra_;
   ListenerId next_listener_ = 1;
   std::shared_ptr<const Listeners> listeners_;
 };

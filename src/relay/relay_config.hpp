@@ -81,8 +81,11 @@ struct RelayConfig {
   std::vector<std::string> mesh_peers;
   /// Also accept unauthenticated (reference) relays' presence.
   bool mesh_open = false;
-  /// Remote presence entries not refreshed for this long are removed (0: 30).
+  /// Remote presence entries not refreshed for this long are removed (0: 30);
+  /// also the TTL of this relay's keys in Redis.
   uint32_t presence_ttl_s = 30;
+  /// redis://HOST:PORT[/DB]: share presence through Redis (presence_redis.hpp); empty: off.
+  std::string presence_redis;
   /// Probe and gossip cadences (the reference's: 1 s, every 10th ping); tests shorten them.
   uint32_t probe_interval_ms = 1000;
   uint32_t gossip_every_pings = 10;

@@ -65,6 +65,12 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     return make_error(Errc::invalid_argument,
                       "listen address '" + config.listen_host + "' is not an IP address");
   }
+  std::optional<RedisUrl> redis_url;
+  if (!config.presence_redis.empty()) {
+    auto parsed = parse_redis_url(config.presence_redis);
+    if (!parsed) return std::move(parsed).error();
+    redis_url = std::move(*parsed);
+  }
   if (!config.credentials) {
     auto generated = transport::TlsCredentials::generate_self_signed("localhost");
     if (!generated) return std::move(generated).error();
@@ -128,6 +134,15 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   self->mesh_->set_advertise(self->advertised_);
   self->mesh_->start(*self->endpoint_);
   self->schedule_presence_expiry();
+  if (redis_url) {
+    RedisPresenceOptions options;
+    options.url = std::move(*redis_url);
+    options.advertised = self->advertised_.empty() ? self->address_ : self->advertised_;
+    options.ttl = std::chrono::seconds(std::max<uint32_t>(self->config_.presence_ttl_s, 1));
+    auto sync = RedisPresenceSync::start(*self->presence_, std::move(options));
+    if (!sync) return std::move(sync).error();
+    self->redis_presence_ = std::move(*sync);
+  }
   self->loop_.start();
 
   std::string auth = self->config_.auth_url ? "token auth via " + *self->config_.auth_url : "no token auth";
@@ -253,7 +268,8 @@ void RelayServer::stop() {
     if (endpoint_) stopped_transport_stats_ = endpoint_->stats();  // still reported once stopped
     endpoint_.reset();
   });
-  auth_.reset();  // joins the auth thread; late results find no peer
+  auth_.reset();            // joins the auth thread; late results find no peer
+  redis_presence_.reset();  // after every connection left: withdraws this relay's users
   loop_.stop();
   WZP_LOG(info, kLog, "stopped");
 }

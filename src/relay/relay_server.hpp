@@ -24,6 +24,7 @@
 #include "core/throttled_log.hpp"
 #include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
+#include "relay/presence_redis.hpp"
 #include "relay/presence_registry.hpp"
 #include "relay/probe_mesh.hpp"
 #include "relay/probe_status.hpp"
@@ -94,6 +95,9 @@ class RelayServer {
   std::map<std::string, std::string> probe_peers() const;
   /// The relay_addr this relay gossips (empty: the reference's choice, see RelayConfig::advertise).
   const std::string& advertised_address() const noexcept { return advertised_; }
+  /// The Redis presence component (nullptr without presence_redis, or once
+  /// stopped): its counters, and abandon() for tests. Not concurrently with stop().
+  RedisPresenceSync* redis_presence() noexcept { return redis_presence_.get(); }
 
  private:
   struct Peer;
@@ -147,7 +151,8 @@ class RelayServer {
   std::string address_;
 
   std::string advertised_;
-  std::unique_ptr<PresenceRegistry> presence_;  // thread-safe; outlives the mesh and the loop
+  std::unique_ptr<PresenceRegistry> presence_;  // thread-safe; outlives the mesh, the loop and Redis
+  std::unique_ptr<RedisPresenceSync> redis_presence_;
 
   // loop-thread state (declared before loop_ so the loop thread stops first)
   std::unique_ptr<ProbeMesh> mesh_;

@@ -36,6 +36,7 @@ from ._wzp import (
     Caller,
     Identity,
     MediaHeader,
+    Presence,
     QualityReport,
     ReplayWindow,
     Session,

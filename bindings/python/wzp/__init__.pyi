@@ -5,8 +5,8 @@ Every call that fails in the library raises :class:`WzpError`; wrong argument ty
 """
 import enum
 import os
-from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, Literal, Optional, Sequence,
-                    Tuple, Union)
+from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, Literal, Optional,
+                    Sequence, Tuple, Union)
 
 __version__: str
 __all__: List[str]
@@ -196,6 +196,34 @@ class ReplayWindow:
     def __init__(self) -> None: ...
     def check(self, seq: int) -> bool:
         """True if seq is new (and records it), False for a duplicate or too old packet."""
+
+class Presence:
+    """Who is online where, as a relay keeps it: local users (online while one of their
+    connections is registered), users reported by peer relays, peer records. Thread-safe."""
+
+    def __init__(self, max_local: int = 100000, max_remote: int = 1000000, max_peers: int = 1024) -> None: ...
+    def register_local(
+        self, fingerprint: str, connection_id: int, alias: Optional[str] = None, room: Optional[str] = None
+    ) -> bool:
+        """A local user's connection joined: True when the user came online, False when it was
+        already here. Raises WzpError (WZP_ERR_TOO_LARGE) when max_local users are here."""
+    def unregister_local(self, fingerprint: str, connection_id: int) -> bool:
+        """A local user's connection left: True when that was its last connection."""
+    def update_peer(self, relay_addr: str, fingerprints: Sequence[str]) -> None:
+        """A peer relay's users (replacing its previous report). Raises WzpError
+        (WZP_ERR_TOO_LARGE) over max_peers or max_remote; nothing changes then."""
+    def remove_peer(self, relay_addr: str) -> None:
+        """Forget a peer relay and its users."""
+    def lookup(self, fingerprint: str) -> Optional[Dict[str, Any]]:
+        """{'fingerprint': fp, 'location': 'Local' or {'Remote': 'ip:port'}}, or None when unknown."""
+    def list(self) -> List[Dict[str, Any]]:
+        """Every known user as GET /presence lists them (locals first)."""
+    def peers(self) -> List[Dict[str, Any]]:
+        """The peer records as GET /peers lists them: addr, fingerprints, rtt_ms."""
+    def expire(self, ttl_ms: int) -> int:
+        """Remove remote users and peer records not refreshed within ttl_ms; returns the users removed."""
+    def counts(self) -> Tuple[int, int, int]:
+        """(local users, remote entries, peer records)."""
 
 def rekey_due(last_rekey_at: int, packet_count: int) -> bool:
     """The reference's rekey trigger: packet_count - last_rekey_at >= 65536."""
@@ -402,7 +430,7 @@ class Relay(_EventSource):
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
                  auth_max_pending_per_address: int = 4, probe_targets: Sequence[str] = (),
                  advertise: Optional[str] = None, mesh_peers: Sequence[str] = (), mesh_open: bool = False,
-                 presence_ttl_s: int = 30) -> None: ...
+                 presence_ttl_s: int = 30, presence_redis: Optional[str] = None) -> None: ...
     def start(self) -> "Relay": ...
     def stop(self) -> None: ...
     async def start_async(self) -> "Relay":

@@ -273,7 +273,9 @@ class Relay(_EventSource):
     handshake_timeout_ms, auth_max_pending, auth_max_pending_per_address (admission under
     load); the mesh (docs/MESH.md): probe_targets ("[wzp:|ref:]IP:PORT" each), advertise (this
     relay's client-facing "IP:PORT"), mesh_peers (relay fingerprints whose presence is
-    accepted), mesh_open (also accept unauthenticated relays' presence), presence_ttl_s. An unknown keyword or a wrong type raises TypeError naming it; a value out of
+    accepted), mesh_open (also accept unauthenticated relays' presence), presence_ttl_s;
+    presence_redis ("redis://HOST:PORT[/DB]": share presence with the relays using the
+    same Redis). An unknown keyword or a wrong type raises TypeError naming it; a value out of
     range raises ValueError.
     """
 
@@ -289,7 +291,7 @@ class Relay(_EventSource):
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
                  auth_max_pending_per_address: int = 4, probe_targets: Sequence[str] = (),
                  advertise: Optional[str] = None, mesh_peers: Sequence[str] = (), mesh_open: bool = False,
-                 presence_ttl_s: int = 30) -> None:
+                 presence_ttl_s: int = 30, presence_redis: Optional[str] = None) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -319,6 +321,7 @@ class Relay(_EventSource):
         config["mesh_peers"] = _texts(o, "mesh_peers", mesh_peers)
         config["mesh_open"] = _flag(o, "mesh_open", mesh_open)
         config["presence_ttl_s"] = _uint(o, "presence_ttl_s", presence_ttl_s)
+        config["presence_redis"] = _text(o, "presence_redis", presence_redis)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False

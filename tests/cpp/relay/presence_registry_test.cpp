@@ -330,6 +330,50 @@ TEST(PresenceRegistry, ConcurrentUseDeliversBalancedTransitions) {
   for (const auto& [fp, b] : balance) EXPECT_EQ(b, 0) << fp;
 }
 
+TEST(PresenceRegistry, OneFingerprintAtATimeFromAStore) {
+  PresenceRegistry r(PresenceLimits{10, 2, 2});
+  Recorder rec;
+  rec.attach(r);
+  auto now = Clock::now() + 1h;
+  EXPECT_TRUE(r.add_peer_fingerprint("a:1", "u", now));
+  EXPECT_TRUE(r.add_peer_fingerprint("a:1", "u", now));  // again: a refresh
+  EXPECT_TRUE(r.add_peer_fingerprint("a:1", "v", now));
+  EXPECT_EQ(r.lookup("v"), remote("a:1"));
+  EXPECT_FALSE(r.add_peer_fingerprint("b:1", "w", now));  // max_remote 2
+  EXPECT_EQ(r.counters().remote_full.load(), 1u);
+  EXPECT_TRUE(r.add_peer_fingerprint("b:1", "v", now));   // moving v is no growth
+  EXPECT_FALSE(r.add_peer_fingerprint("c:1", "u", now));  // max_peers 2
+  EXPECT_EQ(r.counters().peers_full.load(), 1u);
+  EXPECT_EQ(r.lookup("v"), remote("b:1"));
+  r.remove_peer_fingerprint("a:1", "v");  // a no longer holds v: b's entry stays
+  EXPECT_EQ(r.lookup("v"), remote("b:1"));
+  r.remove_peer_fingerprint("a:1", "u");
+  r.remove_peer_fingerprint("nobody:1", "u");
+  EXPECT_EQ(r.lookup("u"), std::nullopt);
+  ASSERT_EQ(r.peers().size(), 2u);
+  EXPECT_TRUE(r.peers()[0].fingerprints.empty());
+  // Entries added this way expire like reported ones.
+  EXPECT_EQ(r.expire_stale(30s, now + 31s), 1u);
+  EXPECT_EQ(rec.count("u", true), 1u);
+  EXPECT_EQ(rec.count("u", false), 1u);
+  EXPECT_EQ(rec.count("v", true), 1u);
+  EXPECT_EQ(rec.count("v", false), 1u);
+}
+
+TEST(PresenceRegistry, LocalScopeHearsLocalArrivalsAndDeparturesOnly) {
+  PresenceRegistry r;
+  std::vector<std::string> local;
+  r.add_listener([&](const PresenceChange& c) { local.push_back(c.fingerprint + (c.online ? "+" : "-")); },
+                 PresenceRegistry::Scope::local);
+  r.update_peer("x:1", {"u"});                                  // remote: not heard
+  r.register_local("u", 1, std::nullopt, std::string("room"));  // no transition, but local arrival
+  r.register_local("u", 2, std::nullopt, std::nullopt);         // a second connection: nothing
+  r.unregister_local("u", 1);
+  r.unregister_local("u", 2);  // its last connection: local departure
+  r.register_local("v", 3, std::nullopt, std::nullopt);
+  EXPECT_EQ(local, (std::vector<std::string>{"u+", "u-", "v+"}));
+}
+
 // ---- JSON shapes (§12.2–12.4) ----
 
 TEST(PresenceJson, PresenceArray) {
