@@ -112,8 +112,10 @@ class Daemon:
                 "--presence-ttl", "3", "--log-level", "info"]
         for other in self.others():
             args += ["--probe", other.address, "--mesh-peer", other.identity.fingerprint_str]
+        # A sanitizer runtime preloaded into pytest is not for this (uninstrumented) program.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
         assert eventually(lambda: "listening on" in self.text()), self.text()
 
     def text(self) -> str:
