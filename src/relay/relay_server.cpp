@@ -154,7 +154,9 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
               (!self->acl_.enabled()       ? "off"
                : self->acl_.default_deny() ? "on (unlisted rooms denied)"
                                            : "on"));
-  if (!self->config_.probe_targets.empty() || !self->config_.mesh_peers.empty() || self->config_.mesh_open) {
+  const bool mesh = !self->config_.probe_targets.empty() || !self->config_.mesh_peers.empty() ||
+                    self->config_.mesh_open || !self->config_.presence_redis.empty();
+  if (mesh) {
     WZP_LOG(
         info, "mesh",
         std::to_string(self->config_.probe_targets.size()) + " probe targets, " +
@@ -162,11 +164,19 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
             (self->advertised_.empty() ? std::string("nothing") : self->advertised_) +
             (self->config_.mesh_open ? ", mesh-open: presence from unauthenticated relays is accepted" : ""));
   }
-  if (self->advertised_.empty()) {
+  uint64_t gossip_period_ms = uint64_t{self->config_.probe_interval_ms} * self->config_.gossip_every_pings;
+  if (!self->config_.probe_targets.empty() &&
+      uint64_t{self->config_.presence_ttl_s} * 1000 <= gossip_period_ms) {
+    WZP_LOG(warn, "mesh",
+            "the presence TTL (" + std::to_string(self->config_.presence_ttl_s) +
+                " s) does not outlast the gossip period (" + std::to_string(gossip_period_ms / 1000) +
+                " s): peers' users will blink offline between gossips");
+  }
+  if (mesh && self->advertised_.empty()) {
     WZP_LOG(warn, "mesh",
             "listening on a wildcard address without an advertised address: gossip names the address "
             "each peer sees (the reference's behaviour, which files this relay's users under the wrong "
-            "address); set --advertise HOST:PORT");
+            "address) and Redis the wildcard; set --advertise HOST:PORT");
   }
   return relay;
 }
