@@ -162,6 +162,16 @@ Result<std::vector<std::string>> string_list(const char* const* items, size_t co
   return out;
 }
 
+// JSON that `answer` makes of the running relay (nullptr before the start), handed out.
+template <class Answer>
+int relay_json(const wzp_relay* relay, char** out_json, Answer answer) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out_json);
+    WZP_CAPI_REQUIRE(relay);
+    return capi::give_string(answer(relay->live()), out_json);
+  });
+}
+
 enum class AclEdit { allow, revoke };
 
 // One entry added or removed: the room as the caller wrote it (`plain_name`: a room name to
@@ -571,49 +581,38 @@ int wzp_relay_lookup(const wzp_relay* relay, const char* fingerprint, char** out
 }
 
 int wzp_relay_presence_json(const wzp_relay* relay, char** out_json) {
-  return guarded([&]() -> int {
-    capi::clear_outs(out_json);
-    WZP_CAPI_REQUIRE(relay);
-    std::vector<relay::PresenceEntry> entries;
-    if (auto* server = relay->live()) entries = server->presence().all_known();
-    return capi::give_string(relay::presence_json(entries), out_json);
+  return relay_json(relay, out_json, [](const relay::RelayServer* server) {
+    return relay::presence_json(server ? server->presence().all_known()
+                                       : std::vector<relay::PresenceEntry>{});
   });
 }
 
 int wzp_relay_peers_json(const wzp_relay* relay, char** out_json) {
-  return guarded([&]() -> int {
-    capi::clear_outs(out_json);
-    WZP_CAPI_REQUIRE(relay);
-    std::vector<relay::PresencePeer> peers;
-    if (auto* server = relay->live()) peers = server->presence().peers();
-    return capi::give_string(relay::peers_json(peers), out_json);
+  return relay_json(relay, out_json, [](const relay::RelayServer* server) {
+    return relay::peers_json(server ? server->presence().peers() : std::vector<relay::PresencePeer>{});
   });
 }
 
 int wzp_relay_mesh_json(const wzp_relay* relay, char** out_json) {
-  return guarded([&]() -> int {
-    capi::clear_outs(out_json);
-    WZP_CAPI_REQUIRE(relay);
+  return relay_json(relay, out_json, [](const relay::RelayServer* server) {
     nlohmann::ordered_json mesh = nlohmann::ordered_json::array();
-    if (auto* server = relay->live()) {
-      auto authenticated = server->probe_peers();
-      for (const auto& s : server->probe_status()) {
-        auto peer = authenticated.find(s.target);
-        mesh.push_back(
-            {{"target", s.target},
-             {"kind", s.kind},
-             {"up", s.up},
-             {"rtt_ms", s.rtt_ms},
-             {"loss_pct", s.loss_pct},
-             {"jitter_ms", s.jitter_ms},
-             {"pings_sent", s.pings_sent},
-             {"pongs_received", s.pongs_received},
-             {"peer_fingerprint", peer == authenticated.end() ? nlohmann::ordered_json(nullptr)
-                                                              : nlohmann::ordered_json(peer->second)}});
-      }
+    if (server == nullptr) return mesh.dump();
+    auto authenticated = server->probe_peers();
+    for (const auto& s : server->probe_status()) {
+      auto peer = authenticated.find(s.target);
+      mesh.push_back(
+          {{"target", s.target},
+           {"kind", s.kind},
+           {"up", s.up},
+           {"rtt_ms", s.rtt_ms},
+           {"loss_pct", s.loss_pct},
+           {"jitter_ms", s.jitter_ms},
+           {"pings_sent", s.pings_sent},
+           {"pongs_received", s.pongs_received},
+           {"peer_fingerprint", peer == authenticated.end() ? nlohmann::ordered_json(nullptr)
+                                                            : nlohmann::ordered_json(peer->second)}});
     }
-    return capi::give_string(mesh.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
-                             out_json);
+    return mesh.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   });
 }
 
