@@ -164,7 +164,7 @@ void BM_RedisSyncWrites(benchmark::State& state) {
     return;
   }
   const size_t batch = static_cast<size_t>(state.range(0));
-  PresenceRegistry r;
+  PresenceRegistry r(wzp::relay::PresenceLimits{2 * kUsers, 1'000'000, 1024});  // room for newcomers
   const auto& fps = users();
   for (size_t i = 0; i < kUsers; ++i) r.register_local(fps[i], i, std::nullopt, std::nullopt);
   wzp::relay::RedisPresenceOptions options;

@@ -215,6 +215,7 @@ class RedisPresenceSync::Worker {
     }
     for (size_t start = 0; start < fps.size(); start += kChunk) {
       size_t end = std::min(fps.size(), start + kChunk), commands = 0;
+      bool arrivals = false;
       for (size_t i = start; i < end; ++i) {
         const std::string& fp = fps[i];
         const std::string key = cat(kUserPrefix, fp);
@@ -223,14 +224,18 @@ class RedisPresenceSync::Worker {
         if (here) {
           cmd_->append({"SET", key, o_.advertised, "PX", ttl_ms_});
           cmd_->append({"SADD", relay_key_, fp});
-          cmd_->append({"PEXPIRE", relay_key_, ttl_ms_});
-          commands += 3;
+          commands += 2;
+          arrivals = true;
         } else {
           cmd_->append({"EVAL", kDeleteIfOurs, "1", key, o_.advertised});
           cmd_->append({"SREM", relay_key_, fp});
           commands += 2;
         }
         cmd_->append({"PUBLISH", kChannel, message(here ? '+' : '-', fp)});
+        ++commands;
+      }
+      if (arrivals) {  // a set created by SADD has no TTL yet
+        cmd_->append({"PEXPIRE", relay_key_, ttl_ms_});
         ++commands;
       }
       if (auto st = read_replies(commands); !st) {

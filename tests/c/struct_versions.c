@@ -334,6 +334,30 @@ static void test_new_reads_only_what_fits(void) {
   wzp_client* client = (wzp_client*)&unset;
   CHECK(wzp_client_new((const wzp_client_config*)&unset, &client) == WZP_ERR_INVALID_ARGUMENT);
   CHECK(client == NULL);
+
+  /* The presence config (0.4.0): only struct_size, or a newer header's larger struct. */
+  GUARDED(minimal) pm;
+  memset(&pm, GUARD, sizeof pm);
+  wzp_presence_config_init_sized((wzp_presence_config*)&pm.s, sizeof pm.s);
+  CHECK(guard_is(pm.guard, GUARD) && pm.s.struct_size == sizeof pm.s);
+  wzp_presence* presence = NULL;
+  CHECK(wzp_presence_new((const wzp_presence_config*)&pm.s, &presence) == WZP_OK);
+  CHECK(wzp_presence_register_local(presence, "a", 1, NULL, NULL) == 1);
+  wzp_presence_free(presence);
+  struct {
+    wzp_presence_config c;
+    uint64_t future_field;
+  } newer_presence;
+  memset(&newer_presence, GUARD, sizeof newer_presence);
+  wzp_presence_config_init_sized(&newer_presence.c, sizeof newer_presence);
+  CHECK(newer_presence.c.max_peers == 1024 && newer_presence.future_field == 0);
+  newer_presence.future_field = ~(uint64_t)0;
+  presence = NULL;
+  CHECK(wzp_presence_new(&newer_presence.c, &presence) == WZP_OK);
+  wzp_presence_free(presence);
+  presence = (wzp_presence*)&unset;
+  CHECK(wzp_presence_new((const wzp_presence_config*)&unset, &presence) == WZP_ERR_INVALID_ARGUMENT);
+  CHECK(presence == NULL);
 }
 
 static void test_live_structs(void) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -26,10 +27,17 @@ namespace wzp::test_support {
 
 class RedisServer {
  public:
+  /// redis-server from PATH, "" when it is not installed.
   static std::string binary() {
-    for (const char* dir : {"/usr/bin", "/usr/local/bin", "/usr/sbin"}) {
-      std::string path = std::string(dir) + "/redis-server";
-      if (::access(path.c_str(), X_OK) == 0) return path;
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+    size_t start = 0;
+    while (start <= dirs.size()) {
+      size_t end = dirs.find(':', start);
+      if (end == std::string::npos) end = dirs.size();
+      std::string candidate = dirs.substr(start, end - start) + "/redis-server";
+      if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+      start = end + 1;
     }
     return {};
   }
