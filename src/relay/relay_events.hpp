@@ -61,6 +61,10 @@ struct RelayCounters {
   std::atomic<uint64_t> peer_signals_dropped{0};
   /// Media datagrams of a joined member with nobody else in its room to receive them.
   std::atomic<uint64_t> datagrams_no_recipient{0};
+  /// The reference's forwarding counters (wzp_relay_packets/bytes_forwarded_total):
+  /// receivers per media datagram, and payload bytes times receivers, whether the
+  /// send succeeded or not.
+  std::atomic<uint64_t> fanout_packets{0}, fanout_bytes{0};
 };
 
 }  // namespace wzp::relay

@@ -24,9 +24,14 @@
 #include "core/throttled_log.hpp"
 #include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
+#include "relay/http_api.hpp"
+#include "relay/metric_histogram.hpp"
+#include "relay/probe_status.hpp"
+#include "relay/refusal_counters.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
 #include "relay/room_registry.hpp"
+#include "relay/session_metrics.hpp"
 #include "transport/endpoint.hpp"
 #include "wire/close_codes.hpp"
 #include "wire/room_message.hpp"
@@ -82,6 +87,14 @@ class RelayServer {
   void acl_replace(AccessList::Rooms rooms);
   std::vector<RoomInfo> rooms() const;
 
+  /// The probe targets' health (none until probes are configured). Thread-safe.
+  std::vector<ProbeStatus> probe_status() const;
+  /// The Prometheus exposition of /metrics (relay_metrics.hpp). Thread-safe; reads
+  /// atomics and locked tables, so a scrape never waits for the loop thread.
+  std::string metrics_text() const;
+  /// The HTTP API's bound port; 0 when it is off.
+  uint16_t http_port() const noexcept { return http_ ? http_->port() : 0; }
+
  private:
   struct Peer;
   RelayServer(RelayConfig config, EventSink sink);
@@ -120,6 +133,9 @@ class RelayServer {
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
   Peer* find_peer(transport::ConnectionId id);
+  /// The HTTP API's routes (relay_server_http.cpp); run on its threads.
+  HttpApiRoutes http_routes();
+  std::string health_json() const;
 
   RelayConfig config_;
   EventSink sink_;
@@ -127,6 +143,12 @@ class RelayServer {
   ByteArray<32> cert_sha256_{};
   uint16_t port_ = 0;
   std::string address_;
+
+  // Metrics written on the loop thread, read by scrapes on HTTP threads.
+  SessionMetrics session_metrics_;
+  MetricHistogram handshake_seconds_{handshake_duration_buckets()};
+  RefusalCounters refusals_;
+  std::unique_ptr<HttpApi> http_;  // stopped first: its routes read this relay
 
   // loop-thread state (declared before loop_ so the loop thread stops first)
   std::unique_ptr<AuthClient> auth_;
