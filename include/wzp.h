@@ -520,10 +520,10 @@ typedef enum wzp_client_state {
 typedef struct wzp_event {
   size_t struct_size;
   wzp_event_type type;
-  uint64_t connection_id;  /* relay: the connection; client: 0 */
-  wzp_client_state state;  /* STATE, CLOSED */
-  const char* room;        /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; JOINED (client): the
-                              room's SNI; PEER_* (client): the room as the relay names it; else NULL */
+  uint64_t connection_id; /* relay: the connection; client: 0 */
+  wzp_client_state state; /* STATE, CLOSED */
+  const char* room; /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; JOINED (client): the
+                       room's SNI; PEER_* (client): the room as the relay names it; else NULL */
   const char* fingerprint; /* JOINED/LEFT/REJECTED (relay): the participant's handshake fingerprint (display
                               form) or NULL if not known yet; JOINED (client): the relay's; PEER_* (client):
                               the member's (PEER_SIGNAL: the sender's) */
@@ -642,6 +642,14 @@ typedef struct wzp_relay_config {
   /* Since 0.3.0: */
   int acl_default_deny; /* 0 (default): a room without ACL entries admits every fingerprint; 1: it
                            admits nobody (and the ACL is on, as with acl_enabled) */
+  /* Since 0.4.0 (HTTP API: GET /presence, /presence/{fp}, /peers, /mesh, /healthz, /metrics): */
+  uint16_t metrics_port;    /* HTTP API port; 0 (default): no HTTP API (unless metrics_any_port) */
+  const char* metrics_bind; /* address the HTTP API binds; NULL (default): "127.0.0.1" (the reference
+                               binds every interface) */
+  const char* http_token;   /* when set, /presence, /presence/{fp} and /peers require
+                               "Authorization: Bearer <http_token>" (401 otherwise) */
+  int metrics_any_port;     /* 1: serve the HTTP API on a free port (metrics_port ignored; see
+                               wzp_relay_http_port) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -777,6 +785,18 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
  *  datagrams_rate_limited: this sender's datagrams dropped by rate policing; signal_bytes_buffered:
  *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined). */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
+
+/** Since 0.4.0. The relay's metrics in the Prometheus text format 0.0.4, as GET /metrics serves
+ *  them (allocated; wzp_free): the reference's catalogue (wzp_relay_active_sessions, ...,
+ *  wzp_probe_*) and libwzp's own counters (docs/MESH.md, "Metrics"). Works with or without the
+ *  HTTP API. Errors: NULL_POINTER; INVALID_STATE when the relay is not started. Any thread; reads
+ *  counters without waiting for the relay's loop. */
+WZP_API int wzp_relay_metrics(const wzp_relay* relay, char** out_text);
+
+/** Since 0.4.0. The port the relay's HTTP API listens on (metrics_port, or the one picked with
+ *  metrics_any_port). Errors: NULL_POINTER; INVALID_STATE when the relay is not started or has no
+ *  HTTP API. Any thread. */
+WZP_API int wzp_relay_http_port(const wzp_relay* relay, uint16_t* out_port);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event and fill *event.
  *  The event must have been initialised (wzp_event_init) once; whatever it still owns from an

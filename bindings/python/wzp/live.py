@@ -257,8 +257,10 @@ class Relay(_EventSource):
     media session), sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s
     (per-sender rate policing; 0 = no limit), max_handshakes (0: automatic),
     handshake_timeout_ms, auth_max_pending, auth_max_pending_per_address (admission under
-    load). An unknown keyword or a wrong type raises TypeError naming it; a value out of
-    range raises ValueError.
+    load), metrics_port (the HTTP API: None, the default, for none; 0 for a free port, see
+    http_port), metrics_bind (default "127.0.0.1"), http_token (a bearer token required on
+    /presence and /peers). An unknown keyword or a wrong type raises TypeError naming it; a
+    value out of range raises ValueError.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None,
@@ -271,7 +273,8 @@ class Relay(_EventSource):
                  require_session_v2: bool = False, sender_datagrams_per_s: int = 200,
                  sender_burst_datagrams: int = 100, sender_bytes_per_s: int = 262144, max_handshakes: int = 0,
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
-                 auth_max_pending_per_address: int = 4) -> None:
+                 auth_max_pending_per_address: int = 4, metrics_port: Optional[int] = None,
+                 metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -296,6 +299,9 @@ class Relay(_EventSource):
             auth_max_pending_per_address=_uint(o, "auth_max_pending_per_address", auth_max_pending_per_address),
         )
         config["acl_default_deny"] = _flag(o, "acl_default_deny", acl_default_deny)
+        config["metrics_port"] = None if metrics_port is None else _uint(o, "metrics_port", metrics_port, 0xFFFF)
+        config["metrics_bind"] = _text(o, "metrics_bind", metrics_bind)
+        config["http_token"] = _text(o, "http_token", http_token)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
@@ -357,6 +363,15 @@ class Relay(_EventSource):
         """[{"room": name, "participants": [{"id", "connection", "fingerprint", "token_fingerprint", "remote",
         "media_session"}]}] (media_session: "v2" or "reference")"""
         return json.loads(self._handle.rooms_json())
+
+    def metrics(self) -> str:
+        """The relay's metrics in the Prometheus text format, as GET /metrics serves them."""
+        return self._handle.metrics()
+
+    @property
+    def http_port(self) -> int:
+        """The HTTP API's port (WzpError WZP_ERR_INVALID_STATE when there is none)."""
+        return self._handle.http_port
 
     def acl_set_enabled(self, enabled: bool) -> None:
         """Turn the access list on or off (entries are kept either way). See wzp.h for the rules."""
