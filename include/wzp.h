@@ -520,10 +520,10 @@ typedef enum wzp_client_state {
 typedef struct wzp_event {
   size_t struct_size;
   wzp_event_type type;
-  uint64_t connection_id; /* relay: the connection; client: 0 */
-  wzp_client_state state; /* STATE, CLOSED */
-  const char* room; /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; JOINED (client): the
-                       room's SNI; PEER_* (client): the room as the relay names it; else NULL */
+  uint64_t connection_id;  /* relay: the connection; client: 0 */
+  wzp_client_state state;  /* STATE, CLOSED */
+  const char* room;        /* JOINED/LEFT/REJECTED (relay): room name as the relay sees it; JOINED (client): the
+                              room's SNI; PEER_* (client): the room as the relay names it; else NULL */
   const char* fingerprint; /* JOINED/LEFT/REJECTED (relay): the participant's handshake fingerprint (display
                               form) or NULL if not known yet; JOINED (client): the relay's; PEER_* (client):
                               the member's (PEER_SIGNAL: the sender's) */
