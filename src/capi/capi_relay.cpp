@@ -95,6 +95,7 @@ capi::LiveEvent to_live(const relay::RelayEvent& e) {
     case relay::RelayEventType::joined: out.type = WZP_EVENT_JOINED; break;
     case relay::RelayEventType::left: out.type = WZP_EVENT_LEFT; break;
     case relay::RelayEventType::rejected: out.type = WZP_EVENT_REJECTED; break;
+    case relay::RelayEventType::presence: break;  // not delivered yet (see wzp_relay_start)
   }
   out.connection_id = e.connection;
   if (!e.room.empty()) out.room = e.room;
@@ -287,8 +288,9 @@ int wzp_relay_start(wzp_relay* relay) {
     // callbacks call back into this handle (ACL changes made meanwhile are kept in
     // `pending` and applied below, in order).
     auto* events = relay->events.get();
-    auto server = relay::RelayServer::start(
-        std::move(config), [events](const relay::RelayEvent& e) { events->deliver(to_live(e)); });
+    auto server = relay::RelayServer::start(std::move(config), [events](const relay::RelayEvent& e) {
+      if (e.type != relay::RelayEventType::presence) events->deliver(to_live(e));
+    });
     std::unique_lock lock(relay->mutex);
     if (!server) {
       for (const auto& change : relay->pending) change.apply(relay->config);

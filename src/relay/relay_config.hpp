@@ -9,10 +9,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "crypto/identity.hpp"
 #include "crypto/seed.hpp"
 #include "relay/access_list.hpp"
+#include "relay/presence_registry.hpp"
 #include "relay/sender_policer.hpp"
 #include "transport/connection.hpp"
 #include "transport/tls_credentials.hpp"
@@ -70,6 +72,27 @@ struct RelayConfig {
   /// Who may join which room (off by default; see access_list.hpp).
   AccessList acl;
 
+  // ---- The mesh (probe_mesh.hpp) and presence ----
+  /// "[wzp:|ref:]IP:PORT": one probe link each (ref: a reference relay, SNI "_probe").
+  std::vector<std::string> probe_targets;
+  /// This relay's client-facing "HOST:PORT" (an IP), named in the presence it
+  /// gossips; empty: the listen address unless that is a wildcard.
+  std::string advertise;
+  /// Relay fingerprints whose presence gossip is accepted (mesh authentication).
+  std::vector<std::string> mesh_peers;
+  /// Also accept unauthenticated (reference) relays' presence.
+  bool mesh_open = false;
+  /// Remote presence entries not refreshed for this long are removed (0: 30).
+  uint32_t presence_ttl_s = 30;
+  /// Probe and gossip cadences (the reference's: 1 s, every 10th ping); tests shorten them.
+  uint32_t probe_interval_ms = 1000;
+  uint32_t gossip_every_pings = 10;
+  uint32_t gossip_debounce_ms = 200;
+  /// Presence expiry runs this often (0: a quarter of the TTL, between 100 ms and 5 s).
+  uint32_t presence_expiry_interval_ms = 0;
+  /// The SNI for reference targets; tests point it at a name their responder accepts.
+  std::string reference_probe_sni = "_probe";
+  PresenceLimits presence_limits;
   /// The HTTP API (presence, peers, mesh, healthz, metrics; http_api.hpp): off
   /// when unset; 0 picks a free port (RelayServer::http_port).
   std::optional<uint16_t> metrics_port;

@@ -6,12 +6,13 @@
 #include <optional>
 #include <string>
 
+#include "relay/mesh_counters.hpp"
 #include "transport/close_info.hpp"
 #include "transport/connection.hpp"
 
 namespace wzp::relay {
 
-enum class RelayEventType { joined, left, rejected };
+enum class RelayEventType { joined, left, rejected, presence };
 
 struct RelayEvent {
   RelayEventType type = RelayEventType::joined;
@@ -19,6 +20,9 @@ struct RelayEvent {
   std::string room;
   std::optional<std::string> fingerprint;  // handshake identity, display form
   transport::CloseInfo close;              // left, rejected
+  // presence: fingerprint = the user's, room = a local user's room
+  bool online = false;
+  std::optional<std::string> relay_addr;  // a remote user's relay; none: local
 };
 
 /// Counters, written on the loop thread and read from any thread.
@@ -61,6 +65,7 @@ struct RelayCounters {
   std::atomic<uint64_t> peer_signals_dropped{0};
   /// Media datagrams of a joined member with nobody else in its room to receive them.
   std::atomic<uint64_t> datagrams_no_recipient{0};
+  MeshCounters mesh;
   /// The reference's forwarding counters (wzp_relay_packets/bytes_forwarded_total):
   /// receivers per media datagram, and payload bytes times receivers, whether the
   /// send succeeded or not.

@@ -29,10 +29,15 @@ std::string describe_peer(const std::string& remote, const std::string& room) {
   return remote + (room.empty() ? "" : " room " + room);
 }
 
+bool is_wildcard(const transport::SocketAddress& address) {
+  auto ip = address.ip_string();
+  return ip == "0.0.0.0" || ip == "::";
+}
+
 }  // namespace
 
 struct RelayServer::Peer {
-  enum class Phase { quic, awaiting_token, authenticating, awaiting_offer, joined, closing };
+  enum class Phase { quic, awaiting_token, authenticating, awaiting_offer, joined, probe, closing };
 
   transport::ConnectionId id = 0;
   Phase phase = Phase::quic;
@@ -50,11 +55,14 @@ struct RelayServer::Peer {
   bool counted = false;                  // holds one of max_sessions (handshake completed, not refused)
   std::optional<SenderPolicer> policer;  // from joining on
   uint64_t datagrams_rate_limited = 0;
-  std::string session_id;  // 32 hex digits, the per-session metrics' label, from joining on
+  std::optional<std::string> presence_fp;  // registered in presence while joined
+  std::string session_id;                  // 32 hex digits, the per-session metrics' label, from joining on
 };
 
 RelayServer::RelayServer(RelayConfig config, EventSink sink)
-    : config_(std::move(config)), sink_(std::move(sink)) {}
+    : config_(std::move(config)),
+      sink_(std::move(sink)),
+      presence_(std::make_unique<PresenceRegistry>(config_.presence_limits)) {}
 
 Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, EventSink sink) {
   auto address = transport::SocketAddress::from_ip(config.listen_host, config.listen_port);
@@ -72,6 +80,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   self->cert_sha256_ = self->config_.credentials->certificate_sha256();
   self->acl_ = self->config_.acl;  // rooms whose entries were all revoked stay listed
   self->registry_.set_max_per_room(self->config_.max_room_size);
+  if (auto mesh = self->configure_mesh(); !mesh) return std::move(mesh).error();
   if (self->config_.auth_url) {
     self->auth_ = std::make_unique<AuthClient>(
         AuthClientConfig{*self->config_.auth_url, self->config_.auth_timeout_ms,
@@ -112,6 +121,18 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   self->endpoint_ = std::move(*endpoint);
   self->port_ = self->endpoint_->local_address().port();
   self->address_ = self->endpoint_->local_address().to_string();
+  if (self->config_.advertise.empty() && !is_wildcard(*address)) self->advertised_ = self->address_;
+  self->presence_->set_listener([self](const PresenceChange& change) {
+    // Changes made off the loop (a presence backend's thread) hop onto it.
+    if (self->loop_.in_loop_thread()) {
+      self->on_presence_change(change);
+    } else {
+      self->loop_.post([self, change] { self->on_presence_change(change); });
+    }
+  });
+  self->mesh_->set_advertise(self->advertised_);
+  self->mesh_->start(*self->endpoint_);
+  self->schedule_presence_expiry();
   self->loop_.start();
   if (self->config_.metrics_port) {
     HttpApiConfig http{self->config_.metrics_bind, *self->config_.metrics_port, self->config_.http_token, 4};
@@ -129,8 +150,100 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
               (!self->acl_.enabled()       ? "off"
                : self->acl_.default_deny() ? "on (unlisted rooms denied)"
                                            : "on"));
+  if (!self->config_.probe_targets.empty() || !self->config_.mesh_peers.empty() || self->config_.mesh_open) {
+    WZP_LOG(
+        info, "mesh",
+        std::to_string(self->config_.probe_targets.size()) + " probe targets, " +
+            std::to_string(self->config_.mesh_peers.size()) + " mesh peers, advertising " +
+            (self->advertised_.empty() ? std::string("nothing") : self->advertised_) +
+            (self->config_.mesh_open ? ", mesh-open: presence from unauthenticated relays is accepted" : ""));
+  }
+  if (self->advertised_.empty()) {
+    WZP_LOG(warn, "mesh",
+            "listening on a wildcard address without an advertised address: gossip names the address "
+            "each peer sees (the reference's behaviour, which files this relay's users under the wrong "
+            "address); set --advertise HOST:PORT");
+  }
   return relay;
 }
+
+Status RelayServer::configure_mesh() {
+  MeshConfig mesh;
+  for (const auto& text : config_.probe_targets) {
+    auto target = parse_probe_target(text);
+    if (!target) return std::move(target).error();
+    for (const auto& other : mesh.targets) {
+      if (other.label == target->label)
+        return make_error(Errc::invalid_argument, "probe target " + target->label + " is given twice");
+    }
+    mesh.targets.push_back(std::move(*target));
+  }
+  if (!config_.advertise.empty()) {
+    auto address = transport::SocketAddress::parse(config_.advertise);
+    if (!address || address->port() == 0 || is_wildcard(*address)) {
+      return make_error(Errc::invalid_argument,
+                        "advertised address '" + config_.advertise + "' is not IP:PORT (IPv6 in brackets)");
+    }
+    advertised_ = address->to_string();
+  }
+  for (const auto& text : config_.mesh_peers) {
+    auto fp = crypto::Fingerprint::parse(text);
+    if (!fp) return make_error(Errc::invalid_argument, "mesh peer '" + text + "': " + fp.error().message);
+    mesh.mesh_peers.insert(fp->to_display());
+  }
+  mesh.mesh_open = config_.mesh_open;
+  mesh.ping_interval_ms = config_.probe_interval_ms;
+  mesh.gossip_every_pings = config_.gossip_every_pings;
+  mesh.gossip_debounce_ms = config_.gossip_debounce_ms;
+  mesh.reference_sni = config_.reference_probe_sni;
+  if (config_.presence_ttl_s == 0) config_.presence_ttl_s = 30;
+  mesh_ = std::make_unique<ProbeMesh>(loop_, config_.identity, *presence_, std::move(mesh), counters_.mesh);
+  return {};
+}
+
+void RelayServer::schedule_presence_expiry() {
+  uint64_t ttl_ms = uint64_t{config_.presence_ttl_s} * 1000;
+  uint64_t period_ms = config_.presence_expiry_interval_ms != 0 ? config_.presence_expiry_interval_ms
+                                                                : std::clamp<uint64_t>(ttl_ms / 4, 100, 5000);
+  expiry_timer_ = loop_.add_timer(clock::now_ns() + period_ms * 1'000'000, [this, ttl_ms] {
+    expiry_timer_.reset();
+    if (stopped_) return;
+    size_t expired = presence_->expire_stale(std::chrono::milliseconds(ttl_ms));
+    if (expired != 0) WZP_LOG(info, "mesh", std::to_string(expired) + " remote presence entries expired");
+    schedule_presence_expiry();
+  });
+}
+
+void RelayServer::register_presence(Peer& peer) {
+  // The authenticated fingerprint: the token's (bound to the handshake identity
+  // unless allow_identity_mismatch), else the handshake identity's.
+  std::string fp = peer.token ? peer.token->fingerprint : peer.fingerprint.value_or("");
+  if (fp.empty()) return;
+  std::optional<std::string> alias;
+  if (peer.token) alias = peer.token->alias;
+  auto registered = presence_->register_local(fp, peer.id, alias, peer.room);
+  if (registered == PresenceRegistry::Registered::full) {
+    reject_log_.write("presence registry full: " + fp + " is not listed as online");
+    return;
+  }
+  peer.presence_fp = fp;
+}
+
+void RelayServer::on_presence_change(const PresenceChange& change) {
+  RelayEvent event{
+      RelayEventType::presence, 0, change.room.value_or(""), change.fingerprint, {}, false, std::nullopt};
+  event.online = change.online;
+  if (!change.location.local) event.relay_addr = change.location.relay_addr;
+  WZP_LOG(debug, "mesh",
+          change.fingerprint + (change.online ? " online" : " offline") +
+              (change.location.local ? std::string(" here") : " at " + change.location.relay_addr));
+  emit(std::move(event));
+  if (change.location.local && mesh_) mesh_->local_changed();
+}
+
+std::vector<ProbeStatus> RelayServer::probe_status() const { return mesh_->status(); }
+
+std::map<std::string, std::string> RelayServer::probe_peers() const { return mesh_->authenticated_peers(); }
 
 RelayServer::~RelayServer() { stop(); }
 
@@ -139,6 +252,9 @@ void RelayServer::stop() {
   bool already = loop_.run_sync([this] {
     if (stopped_) return true;
     stopped_ = true;
+    if (mesh_) mesh_->stop();
+    if (expiry_timer_) loop_.cancel_timer(*expiry_timer_);
+    expiry_timer_.reset();
     // Every connection gets WZP_CLOSE_SHUTDOWN and an on_closed (LEFT events).
     if (endpoint_) endpoint_->shutdown(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
     return false;
@@ -185,13 +301,17 @@ void RelayServer::refuse_full(transport::Connection& conn) {
   counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
   refusals_.add(wire::CloseCode::server_full);
   full_log_.write("refusing " + conn.remote_address().to_string() + ": " + reason);
-  RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}};
+  RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}, false, std::nullopt};
   event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
   emit(std::move(event));
   conn.close(wire::code_value(wire::CloseCode::server_full), reason);
 }
 
 void RelayServer::on_handshake_completed(transport::Connection& conn) {
+  if (!conn.is_server()) {  // our own probe links
+    mesh_->on_handshake_completed(conn);
+    return;
+  }
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase != Peer::Phase::quic) return;
   // Only now can the close carry our code and reason (during the handshake
@@ -211,9 +331,10 @@ void RelayServer::on_handshake_completed(transport::Connection& conn) {
   }
   peer->room =
       wire::room_from_sni(conn.sni_present() ? std::optional<std::string_view>(conn.sni()) : std::nullopt);
-  if (peer->room == wire::kSniProbe) {
-    reject(*peer, conn, wire::CloseCode::normal, "relay probes are not served by this relay",
-           counters_.rejected_malformed);
+  if (peer->room == kSniMeshProbe || peer->room == wire::kSniProbe) {
+    // A probe: Ping/Pong and gossip only (it still holds one of max_sessions).
+    peer->phase = Peer::Phase::probe;
+    mesh_->accept(conn);
     return;
   }
   WZP_LOG(debug, kLog, "connection from " + describe_peer(peer->remote, peer->room));
@@ -262,16 +383,24 @@ void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCod
     return "rejecting " + describe_peer(peer.remote, peer.room) + ": " +
            std::string(wire::close_code_name(code_value(code))) + " (" + reason + ")";
   });
-  RelayEvent event{RelayEventType::rejected, peer.id, peer.room, peer.fingerprint, {}};
+  RelayEvent event{RelayEventType::rejected, peer.id, peer.room, peer.fingerprint, {}, false, std::nullopt};
   event.close = {transport::CloseKind::local, wire::code_value(code), false, reason};
   emit(std::move(event));
   conn.close(wire::code_value(code), reason);
 }
 
 void RelayServer::on_signal(transport::Connection& conn, ByteView payload) {
+  if (!conn.is_server()) {
+    mesh_->on_signal(conn, payload);
+    return;
+  }
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr || peer->phase == Peer::Phase::closing) return;
   counters_.signals_received.fetch_add(1, std::memory_order_relaxed);
+  if (peer->phase == Peer::Phase::probe) {
+    mesh_->on_signal(conn, payload);
+    return;
+  }
   auto value = wire::json::parse(as_chars(payload));
   if (value && peer->phase == Peer::Phase::joined && peer->room_peers && wire::is_room_message(*value)) {
     auto room_message = wire::decode_room_message(*value);
@@ -303,6 +432,7 @@ void RelayServer::on_signal(transport::Connection& conn, ByteView payload) {
 void RelayServer::handle_signal(Peer& peer, transport::Connection& conn, wire::SignalMessage message) {
   switch (peer.phase) {
     case Peer::Phase::quic:
+    case Peer::Phase::probe:
     case Peer::Phase::closing: return;
     case Peer::Phase::awaiting_token:
       if (const auto* token = std::get_if<wire::AuthToken>(&message)) {
@@ -484,12 +614,21 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
               std::to_string(registry_.room_size(peer.room)) + " in room, media session " +
               (*peer.media_session == handshake::SessionMode::v2 ? "v2" : "reference") + ")");
   announce_join(peer);
-  emit(RelayEvent{RelayEventType::joined, peer.id, peer.room, peer.fingerprint, {}});
+  emit(RelayEvent{RelayEventType::joined, peer.id, peer.room, peer.fingerprint, {}, false, std::nullopt});
+  register_presence(peer);
 }
 
 void RelayServer::on_signal_error(transport::Connection& conn, const Error& error) {
+  if (!conn.is_server()) {
+    counters_.mesh.probe_messages_malformed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   Peer* peer = find_peer(conn.id());
   if (peer == nullptr) return;
+  if (peer->phase == Peer::Phase::probe) {
+    counters_.mesh.probe_messages_malformed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   if (peer->phase == Peer::Phase::joined) {
     // The transport reset the stream; the session goes on.
     auto& counter =
@@ -546,6 +685,7 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
 }
 
 void RelayServer::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
+  if (!conn.is_server() || (mesh_ && mesh_->owns(conn.id()))) mesh_->on_closed(conn, info);
   auto it = peers_.find(conn.id());
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);
@@ -573,7 +713,7 @@ void RelayServer::on_handshake_refused(const transport::HandshakeRefusal& refusa
   std::string room;
   if (refusal.sni) room = wire::room_from_sni(std::optional<std::string_view>(*refusal.sni));
   if (Peer* peer = find_peer(refusal.connection)) peer->phase = Peer::Phase::closing;  // on_closed follows
-  RelayEvent event{RelayEventType::rejected, refusal.connection, room, std::nullopt, {}};
+  RelayEvent event{RelayEventType::rejected, refusal.connection, room, std::nullopt, {}, false, std::nullopt};
   event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::handshake_failed), false,
                  "TLS handshake refused: " + refusal.reason};
   emit(std::move(event));
@@ -588,7 +728,11 @@ void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
           peer.fingerprint.value_or("?") + " left " + describe_peer(peer.remote, peer.room) + ": " +
               transport::describe(why));
   announce_leave(peer, why);
-  emit(RelayEvent{RelayEventType::left, peer.id, peer.room, peer.fingerprint, why});
+  emit(RelayEvent{RelayEventType::left, peer.id, peer.room, peer.fingerprint, why, false, std::nullopt});
+  if (peer.presence_fp) {
+    presence_->unregister_local(*peer.presence_fp, peer.id);
+    peer.presence_fp.reset();
+  }
 }
 
 // ---- The room extension ("wzp_peers"): membership messages and peer signals ----

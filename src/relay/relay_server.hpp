@@ -26,6 +26,8 @@
 #include "relay/auth_client.hpp"
 #include "relay/http_api.hpp"
 #include "relay/metric_histogram.hpp"
+#include "relay/presence_registry.hpp"
+#include "relay/probe_mesh.hpp"
 #include "relay/probe_status.hpp"
 #include "relay/refusal_counters.hpp"
 #include "relay/relay_config.hpp"
@@ -87,8 +89,15 @@ class RelayServer {
   void acl_replace(AccessList::Rooms rooms);
   std::vector<RoomInfo> rooms() const;
 
-  /// The probe targets' health (none until probes are configured). Thread-safe.
+  /// Who is online here and at the mesh's other relays. Thread-safe.
+  PresenceRegistry& presence() noexcept { return *presence_; }
+  const PresenceRegistry& presence() const noexcept { return *presence_; }
+  /// One entry per probe target, in configuration order. Thread-safe.
   std::vector<ProbeStatus> probe_status() const;
+  /// The fingerprint each probe target authenticated as, by target ("ip:port"). Thread-safe.
+  std::map<std::string, std::string> probe_peers() const;
+  /// The relay_addr this relay gossips (empty: the reference's choice, see RelayConfig::advertise).
+  const std::string& advertised_address() const noexcept { return advertised_; }
   /// The Prometheus exposition of /metrics (relay_metrics.hpp). Thread-safe; reads
   /// atomics and locked tables, so a scrape never waits for the loop thread.
   std::string metrics_text() const;
@@ -117,6 +126,11 @@ class RelayServer {
   void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   /// Remove a joined peer from its room and report LEFT.
   void leave_room(Peer& peer, const transport::CloseInfo& why);
+  /// Mesh setup from the config (start). Errors: invalid_argument.
+  Status configure_mesh();
+  void register_presence(Peer& peer);
+  void on_presence_change(const PresenceChange& change);
+  void schedule_presence_expiry();
 
   // The room extension (relay_server_peers.cpp), for members that agreed to it.
   /// Send a member that just joined (as `participant`) the list of the others. Errors: as send_signal.
@@ -144,6 +158,8 @@ class RelayServer {
   uint16_t port_ = 0;
   std::string address_;
 
+  std::string advertised_;
+  std::unique_ptr<PresenceRegistry> presence_;  // thread-safe; outlives the mesh and the loop
   // Metrics written on the loop thread, read by scrapes on HTTP threads.
   SessionMetrics session_metrics_;
   MetricHistogram handshake_seconds_{handshake_duration_buckets()};
@@ -151,6 +167,8 @@ class RelayServer {
   std::unique_ptr<HttpApi> http_;  // stopped first: its routes read this relay
 
   // loop-thread state (declared before loop_ so the loop thread stops first)
+  std::unique_ptr<ProbeMesh> mesh_;
+  std::optional<EventLoop::TimerId> expiry_timer_;
   std::unique_ptr<AuthClient> auth_;
   AccessList acl_;
   RoomRegistry registry_;
