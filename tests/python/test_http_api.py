@@ -107,6 +107,22 @@ def test_unknown_fingerprint_answers_as_the_reference(relay):
     assert status == 404 and "error" in json.loads(body)
 
 
+def test_presence_lists_a_joined_client_as_local(relay):
+    port = relay.http_port
+    identity = wzp.Identity.generate()
+    client = wzp.Client(port=relay.port, room="here", identity=identity).connect(TIMEOUT)
+    fp = identity.fingerprint_str()
+    entries = poll(lambda: json.loads(get(port, "/presence")[2]), "the client in /presence")
+    assert entries == [{"fingerprint": fp, "location": "Local"}]
+    for path in (f"/presence/{fp}", "/presence/" + urllib.parse.quote(fp, safe="")):
+        status, _, body = get(port, path)
+        assert status == 200
+        assert body == '{\n  "fingerprint": "%s",\n  "location": "Local"\n}' % fp
+    client.hangup()
+    poll(lambda: json.loads(get(port, "/presence")[2]) == [], "the client to leave /presence")
+    assert get(port, f"/presence/{fp}")[2] == '{"fingerprint":"%s","location":null}' % fp
+
+
 def test_bad_paths_and_methods_get_json_errors(relay):
     port = relay.http_port
     for path in ("/", "/nope", "/presence/x/../../etc", "/metrics/extra", "/%ff%fe"):
