@@ -111,7 +111,7 @@ def test_presence_lists_a_joined_client_as_local(relay):
     port = relay.http_port
     identity = wzp.Identity.generate()
     client = wzp.Client(port=relay.port, room="here", identity=identity).connect(TIMEOUT)
-    fp = identity.fingerprint_str()
+    fp = identity.fingerprint_str
     entries = poll(lambda: json.loads(get(port, "/presence")[2]), "the client in /presence")
     assert entries == [{"fingerprint": fp, "location": "Local"}]
     for path in (f"/presence/{fp}", "/presence/" + urllib.parse.quote(fp, safe="")):
