@@ -177,17 +177,18 @@ void HttpApi::install_routes() {
       res.set_content(error_json(res.status, refusal_text(res.status)), kJson);
     }
   });
-  s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    WZP_LOG(warn, kLog, "request " + req.method + " " + req.path + " failed: " + what);
-    send_error(res, 500, "internal error");
-  });
+  s.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
+        std::string what = "internal error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        WZP_LOG(warn, kLog, "request " + req.method + " " + req.path + " failed: " + what);
+        send_error(res, 500, "internal error");
+      });
 }
 
 }  // namespace wzp::relay

@@ -13,7 +13,7 @@ std::string format(const char* fmt, auto... args) {
   if (n < 0) return {};
   if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
   std::string out(static_cast<size_t>(n) + 1, '\0');
-  std::snprintf(out.data(), out.size(), fmt, args...);
+  (void)std::snprintf(out.data(), out.size(), fmt, args...);
   out.resize(static_cast<size_t>(n));
   return out;
 }
