@@ -501,8 +501,11 @@ typedef enum wzp_event_type {
   WZP_EVENT_PEER_LEFT = 9,   /* a member left (room, fingerprint, alias; close_code, close_origin and
                                 close_reason say why, as the relay saw it: BY_PEER = the member hung up
                                 or closed, LOCALLY = the relay closed it, IDLE, TRANSPORT) */
-  WZP_EVENT_PEER_SIGNAL = 10 /* a member's peer signal (fingerprint and alias = the sender, room,
+  WZP_EVENT_PEER_SIGNAL = 10, /* a member's peer signal (fingerprint and alias = the sender, room,
                                 data/data_len = the payload bytes as sent) */
+  /* Since 0.4.0: */
+  WZP_EVENT_PRESENCE = 11 /* relay: a user came online or went offline, here or at a mesh peer
+                             (fingerprint = the user's, online, relay_addr; room = a local user's room) */
 } wzp_event_type;
 
 typedef enum wzp_client_state {
@@ -535,6 +538,10 @@ typedef struct wzp_event {
   const char* close_reason; /* LEFT, REJECTED, CLOSED, PEER_LEFT: why, in words; else NULL */
   /* Since 0.3.0: */
   const char* alias; /* PEER_*: the member's alias from the relay's auth server, or NULL */
+  /* Since 0.4.0: */
+  int online;             /* PRESENCE: 1 the user came online, 0 it went offline */
+  const char* relay_addr; /* PRESENCE: NULL for a user of this relay, else the client-facing "ip:port" of
+                             the relay it is connected to */
 } wzp_event;
 
 /** Zero the first `size` bytes of an event (the caller's sizeof) and set struct_size = size.
@@ -642,6 +649,18 @@ typedef struct wzp_relay_config {
   /* Since 0.3.0: */
   int acl_default_deny; /* 0 (default): a room without ACL entries admits every fingerprint; 1: it
                            admits nobody (and the ACL is on, as with acl_enabled) */
+  /* Since 0.4.0 (the relay mesh; see docs/MESH.md): */
+  const char* const* probe_targets; /* probe_target_count strings "[wzp:|ref:]IP:PORT" (IPv6 in brackets):
+                                       one probe link each, Ping every second and presence gossip; "ref:"
+                                       marks a reference relay (SNI "_probe", no mesh authentication) */
+  size_t probe_target_count;
+  const char* advertise; /* this relay's client-facing "IP:PORT", named in the presence it gossips; NULL
+                            (default): the listen address unless it is a wildcard */
+  const char* const* mesh_peers; /* mesh_peer_count relay fingerprints whose presence gossip is accepted
+                                    (each proves its identity on the probe link) */
+  size_t mesh_peer_count;
+  int mesh_open;           /* 1: also accept presence from unauthenticated (reference) relays; default 0 */
+  uint32_t presence_ttl_s; /* remote presence entries not refreshed for this long expire; default 30 */
   /* Since 0.4.0 (HTTP API: GET /presence, /presence/{fp}, /peers, /mesh, /healthz, /metrics): */
   uint16_t metrics_port;    /* HTTP API port; 0 (default): no HTTP API (unless metrics_any_port) */
   const char* metrics_bind; /* address the HTTP API binds; NULL (default): "127.0.0.1" (the reference
@@ -681,6 +700,21 @@ typedef struct wzp_relay_stats {
   uint64_t peer_signals_forwarded;   /* peer signals handed to a recipient (one per recipient) */
   uint64_t peer_signals_dropped;     /* peer signals that reached nobody (unknown target, empty room, ...) */
   uint64_t datagrams_no_recipient;   /* media of a member alone in its room: nobody to forward it to */
+  /* Since 0.4.0 (presence and the relay mesh; see docs/MESH.md): */
+  uint64_t presence_local;  /* users (distinct fingerprints) connected to this relay now */
+  uint64_t presence_remote; /* users known at mesh peers now */
+  uint64_t presence_peers;  /* peer relays with a presence record now */
+  uint64_t presence_expired;                 /* remote entries removed for not being refreshed */
+  uint64_t gossip_in, gossip_out;            /* PresenceUpdate messages received / sent */
+  uint64_t gossip_refused_unauthenticated;   /* from a relay that is not an authenticated mesh peer */
+  uint64_t gossip_refused_address;           /* naming an address bound to another peer */
+  uint64_t gossip_refused_full;              /* refused by the presence registry's bounds */
+  uint64_t mesh_auth_ok;                     /* probe links authenticated (either direction) */
+  uint64_t mesh_auth_unlisted;               /* valid relay identities that are not mesh peers */
+  uint64_t mesh_auth_failed;                 /* bad signatures or key proofs, messages out of order */
+  uint64_t probe_pings_sent, probe_pongs_received; /* by this relay's probe links */
+  uint64_t probe_pongs_sent;                 /* answers to other relays' (or anyone's) probes */
+  uint64_t probe_messages_malformed;         /* unparsable messages on probe connections */
 } wzp_relay_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults
@@ -786,6 +820,26 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
  *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined). */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
+/* Since 0.4.0: presence and the relay mesh (docs/MESH.md). Each answers JSON in the reference
+ * relay's HTTP shapes (allocated; wzp_free); a relay not started yet answers as an empty one. */
+/** Where the user with this fingerprint (compared exactly) is: found, pretty-printed
+ *  {"fingerprint": "...", "location": "Local"} or {"fingerprint": "...", "location": {"Remote":
+ *  "ip:port"}} (the client-facing address of the relay it is connected to); unknown, compact
+ *  {"fingerprint":"...","location":null}. Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
+WZP_API int wzp_relay_lookup(const wzp_relay* relay, const char* fingerprint, char** out_json);
+/** Every user known, pretty-printed: [{"fingerprint": "...", "location": "Local" or {"Remote":
+ *  "ip:port"}}], this relay's users first. Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
+WZP_API int wzp_relay_presence_json(const wzp_relay* relay, char** out_json);
+/** One object per peer relay that reported presence, pretty-printed: [{"addr": "ip:port",
+ *  "fingerprints": [...], "rtt_ms": 12.5 or null}]. Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
+WZP_API int wzp_relay_peers_json(const wzp_relay* relay, char** out_json);
+/** Mesh health, one object per probe target in configuration order:
+ *  [{"target":"127.0.0.1:4434","kind":"libwzp","up":true,"rtt_ms":1.0,"loss_pct":0.0,
+ *    "jitter_ms":0.2,"pings_sent":60,"pongs_received":60,"peer_fingerprint":"..."}]
+ *  kind: "libwzp" or "reference"; rtt_ms: the last matched RTT (0 while down); loss and jitter over the
+ *  last 60 pings; peer_fingerprint: the relay identity the target proved (null: not authenticated).
+ *  Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
+WZP_API int wzp_relay_mesh_json(const wzp_relay* relay, char** out_json);
 /** Since 0.4.0. The relay's metrics in the Prometheus text format 0.0.4, as GET /metrics serves
  *  them (allocated; wzp_free): the reference's catalogue (wzp_relay_active_sessions, ...,
  *  wzp_probe_*) and libwzp's own counters (docs/MESH.md, "Metrics"). Works with or without the

@@ -68,6 +68,9 @@ py::dict event_dict(const wzp_event& ev) {
   d["close_origin"] = closing ? py::object(py::str(origin_name(ev.close_origin))) : py::object(py::none());
   d["close_reason"] = opt_str(ev.close_reason);
   d["alias"] = opt_str(ev.alias);
+  bool presence = ev.type == WZP_EVENT_PRESENCE;
+  d["online"] = presence ? py::object(py::bool_(ev.online != 0)) : py::object(py::none());
+  d["relay_addr"] = presence ? opt_str(ev.relay_addr) : py::object(py::none());
   return d;
 }
 
@@ -149,6 +152,11 @@ void bind_live(py::module_& m) {
                              "handshake_timeout_ms",
                              "auth_max_pending",
                              "auth_max_pending_per_address",
+                             "probe_targets",
+                             "advertise",
+                             "mesh_peers",
+                             "mesh_open",
+                             "presence_ttl_s",
                              "metrics_port",
                              "metrics_bind",
                              "http_token"});
@@ -189,6 +197,19 @@ void bind_live(py::module_& m) {
         c.auth_max_pending = get_or<uint32_t>(cfg, "auth_max_pending", c.auth_max_pending);
         c.auth_max_pending_per_address =
             get_or<uint32_t>(cfg, "auth_max_pending_per_address", c.auth_max_pending_per_address);
+        auto probe_targets = get_or<std::vector<std::string>>(cfg, "probe_targets", {});
+        auto mesh_peers = get_or<std::vector<std::string>>(cfg, "mesh_peers", {});
+        auto advertise = get_str(cfg, "advertise");
+        std::vector<const char*> probe_ptrs, peer_ptrs;
+        for (const auto& t : probe_targets) probe_ptrs.push_back(t.c_str());
+        for (const auto& p : mesh_peers) peer_ptrs.push_back(p.c_str());
+        c.probe_targets = probe_ptrs.data();
+        c.probe_target_count = probe_ptrs.size();
+        c.mesh_peers = peer_ptrs.data();
+        c.mesh_peer_count = peer_ptrs.size();
+        c.advertise = advertise ? advertise->c_str() : nullptr;
+        c.mesh_open = get_or<bool>(cfg, "mesh_open", false) ? 1 : 0;
+        c.presence_ttl_s = get_or<uint32_t>(cfg, "presence_ttl_s", c.presence_ttl_s);
         // None: no HTTP API; 0: a free port (http_port tells which).
         if (cfg.contains("metrics_port") && !cfg["metrics_port"].is_none()) {
           c.metrics_port = cfg["metrics_port"].cast<uint16_t>();
@@ -284,6 +305,22 @@ void bind_live(py::module_& m) {
              WZP_STAT(peer_signals_forwarded);
              WZP_STAT(peer_signals_dropped);
              WZP_STAT(datagrams_no_recipient);
+             WZP_STAT(presence_local);
+             WZP_STAT(presence_remote);
+             WZP_STAT(presence_peers);
+             WZP_STAT(presence_expired);
+             WZP_STAT(gossip_in);
+             WZP_STAT(gossip_out);
+             WZP_STAT(gossip_refused_unauthenticated);
+             WZP_STAT(gossip_refused_address);
+             WZP_STAT(gossip_refused_full);
+             WZP_STAT(mesh_auth_ok);
+             WZP_STAT(mesh_auth_unlisted);
+             WZP_STAT(mesh_auth_failed);
+             WZP_STAT(probe_pings_sent);
+             WZP_STAT(probe_pongs_received);
+             WZP_STAT(probe_pongs_sent);
+             WZP_STAT(probe_messages_malformed);
 #undef WZP_STAT
              return d;
            })
@@ -291,6 +328,30 @@ void bind_live(py::module_& m) {
            [](const RelayHandle& r) {
              char* out = nullptr;
              check(nogil([&] { return wzp_relay_rooms_json(r.get(), &out); }));
+             return take_string(out);
+           })
+      .def("lookup_json",
+           [](const RelayHandle& r, const std::string& fingerprint) {
+             char* out = nullptr;
+             check(nogil([&] { return wzp_relay_lookup(r.get(), fingerprint.c_str(), &out); }));
+             return take_string(out);
+           })
+      .def("presence_json",
+           [](const RelayHandle& r) {
+             char* out = nullptr;
+             check(nogil([&] { return wzp_relay_presence_json(r.get(), &out); }));
+             return take_string(out);
+           })
+      .def("peers_json",
+           [](const RelayHandle& r) {
+             char* out = nullptr;
+             check(nogil([&] { return wzp_relay_peers_json(r.get(), &out); }));
+             return take_string(out);
+           })
+      .def("mesh_json",
+           [](const RelayHandle& r) {
+             char* out = nullptr;
+             check(nogil([&] { return wzp_relay_mesh_json(r.get(), &out); }));
              return take_string(out);
            })
       .def("metrics",
@@ -519,6 +580,8 @@ void bind_live(py::module_& m) {
     d["handshake_timeout_ms"] = c.handshake_timeout_ms;
     d["auth_max_pending"] = c.auth_max_pending;
     d["auth_max_pending_per_address"] = c.auth_max_pending_per_address;
+    d["mesh_open"] = c.mesh_open != 0;
+    d["presence_ttl_s"] = c.presence_ttl_s;
     return d;
   });
   m.def("_client_config_defaults", [] {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../common/address.hpp"
 
@@ -41,6 +42,10 @@ void print_event(const wzp_event& ev) {
       std::printf("event: %s connection=%llu room=%s fingerprint=%s code=%s reason=\"%s\"\n",
                   wzp_event_type_name(ev.type), static_cast<unsigned long long>(ev.connection_id), room, fp,
                   wzp_close_code_name(ev.close_code), ev.close_reason ? ev.close_reason : "");
+      break;
+    case WZP_EVENT_PRESENCE:
+      std::printf("event: PRESENCE fingerprint=%s %s at=%s room=%s\n", fp, ev.online ? "online" : "offline",
+                  ev.relay_addr ? ev.relay_addr : "here", room);
       break;
     default: break;
   }
@@ -95,12 +100,18 @@ int main(int argc, char** argv) {
       "datagram a member sends is forwarded to the other members of its room.\n"
       "Room names containing '_' (and a reference relay's '_probe') cannot be served: GnuTLS refuses such\n"
       "SNI host names during the TLS handshake; each refusal is logged and counted. Hashed room names\n"
-      "(hex, what featherChat clients send) are unaffected."};
+      "(hex, what featherChat clients send) are unaffected. Relay probes are answered on SNI 'wzp-probe'.\n"
+      "Relays form a mesh with --probe and --mesh-peer: each knows which users are online at the others\n"
+      "(PRESENCE events; see docs/MESH.md)."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
   bool allow_mismatch = false, require_v2 = false, acl_default_deny = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
   uint32_t max_handshakes = 0, handshake_timeout = 3000, auth_pending = 256, auth_pending_per_address = 4;
+  std::vector<std::string> probes, mesh_peers;
+  std::string advertise;
+  bool mesh_open = false;
+  uint32_t presence_ttl = 30;
   app.add_option("--listen", listen, "UDP address to listen on, IP:port or [IPv6]:port (port 0 picks one)")
       ->capture_default_str();
   app.add_option(
@@ -169,6 +180,33 @@ int main(int argc, char** argv) {
                  "token checks in flight at once from one client IP address")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--probe", probes,
+                 "probe another relay (repeatable): a Ping every second (RTT, loss and jitter over the last "
+                 "60) and presence gossip (this relay's users every 10th ping and soon after each change). "
+                 "IP:PORT or wzp:IP:PORT for a libwzp relay (SNI 'wzp-probe', mesh authentication); "
+                 "ref:IP:PORT for a reference relay (SNI '_probe'; its presence needs --mesh-open)")
+      ->group("Mesh and presence");
+  app.add_option("--advertise", advertise,
+                 "this relay's client-facing IP:PORT, named in the presence it gossips so that other relays "
+                 "send callers here (default: the --listen address unless it is a wildcard)")
+      ->group("Mesh and presence");
+  app.add_option("--mesh-peer", mesh_peers,
+                 "fingerprint of a relay whose presence gossip is accepted (repeatable). A peer proves it "
+                 "holds that identity on the probe connection; an unlisted or unauthenticated relay gets "
+                 "Pongs but can neither change presence nor learn this relay's users. Exchange the "
+                 "fingerprints each relay prints at start")
+      ->group("Mesh and presence");
+  app.add_flag("--mesh-open", mesh_open,
+               "also accept presence from unauthenticated relays (reference relays cannot authenticate): "
+               "anyone who can reach the port can then inject or remove users at any address not held by "
+               "an authenticated peer")
+      ->group("Mesh and presence");
+  app.add_option("--presence-ttl", presence_ttl,
+                 "seconds after which users reported by another relay are forgotten unless its gossip "
+                 "refreshed them (gossip comes every 10 s)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 86400u))
+      ->group("Mesh and presence");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -231,6 +269,16 @@ int main(int argc, char** argv) {
   config.handshake_timeout_ms = handshake_timeout;
   config.auth_max_pending = auth_pending;
   config.auth_max_pending_per_address = auth_pending_per_address;
+  std::vector<const char*> probe_ptrs, peer_ptrs;
+  for (const auto& p : probes) probe_ptrs.push_back(p.c_str());
+  for (const auto& p : mesh_peers) peer_ptrs.push_back(p.c_str());
+  config.probe_targets = probe_ptrs.data();
+  config.probe_target_count = probe_ptrs.size();
+  config.mesh_peers = peer_ptrs.data();
+  config.mesh_peer_count = peer_ptrs.size();
+  config.advertise = advertise.empty() ? nullptr : advertise.c_str();
+  config.mesh_open = mesh_open ? 1 : 0;
+  config.presence_ttl_s = presence_ttl;
   if (metrics_port) {
     config.metrics_port = *metrics_port;
     config.metrics_any_port = *metrics_port == 0 ? 1 : 0;
@@ -291,6 +339,16 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(stats.handshake_timeouts),
       static_cast<unsigned long long>(stats.retries_sent),
       static_cast<unsigned long long>(stats.stateless_resets_sent));
+  if (!probes.empty() || stats.gossip_in != 0) {
+    std::printf(
+        "wzp-relay: mesh: %llu gossip in, %llu out, %llu refused (unauthenticated), %llu refused "
+        "(address), %llu pings, %llu pongs\n",
+        static_cast<unsigned long long>(stats.gossip_in), static_cast<unsigned long long>(stats.gossip_out),
+        static_cast<unsigned long long>(stats.gossip_refused_unauthenticated),
+        static_cast<unsigned long long>(stats.gossip_refused_address),
+        static_cast<unsigned long long>(stats.probe_pings_sent),
+        static_cast<unsigned long long>(stats.probe_pongs_received));
+  }
   wzp_relay_free(relay);
   return 0;
 }

@@ -39,9 +39,9 @@ uint8_t* dup_bytes(const Bytes& b) {
 
 // The pointer fields an event owns after next_event (wzp_event_clear frees them).
 // A field added to wzp_event that owns memory belongs here.
-constexpr size_t kOwnedFields[] = {offsetof(wzp_event, room), offsetof(wzp_event, fingerprint),
-                                   offsetof(wzp_event, data), offsetof(wzp_event, close_reason),
-                                   offsetof(wzp_event, alias)};
+constexpr size_t kOwnedFields[] = {offsetof(wzp_event, room),  offsetof(wzp_event, fingerprint),
+                                   offsetof(wzp_event, data),  offsetof(wzp_event, close_reason),
+                                   offsetof(wzp_event, alias), offsetof(wzp_event, relay_addr)};
 
 // Frees the owned pointers of `event` that lie within its first `struct_size` bytes.
 void release_owned(wzp_event* event, size_t struct_size) {
@@ -56,12 +56,13 @@ void release_owned(wzp_event* event, size_t struct_size) {
 
 // Fill `out` from `event`; `owned` decides whether strings are copies (queue) or views (callback).
 void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_tmp, std::string& fp_tmp,
-          std::string& alias_tmp, std::string& reason_tmp, Bytes& data_tmp) {
+          std::string& alias_tmp, std::string& reason_tmp, std::string& relay_tmp, Bytes& data_tmp) {
   wzp_event_init(out);
   out->type = event.type;
   out->connection_id = event.connection_id;
   out->state = event.state;
   out->data_len = event.data.size();
+  out->online = event.online ? 1 : 0;
   if (event.close) {
     out->close_code = event.close->code;
     out->close_origin = close_origin_of(event.close->kind);
@@ -70,6 +71,7 @@ void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_
     out->room = dup_string(event.room);
     out->fingerprint = dup_string(event.fingerprint);
     out->alias = dup_string(event.alias);
+    out->relay_addr = dup_string(event.relay_addr);
     out->data = dup_bytes(event.data);
     out->close_reason = event.close ? dup_string(event.close->reason) : nullptr;
     return;
@@ -78,6 +80,7 @@ void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_
   if (event.room) out->room = (room_tmp = *event.room).c_str();
   if (event.fingerprint) out->fingerprint = (fp_tmp = *event.fingerprint).c_str();
   if (event.alias) out->alias = (alias_tmp = *event.alias).c_str();
+  if (event.relay_addr) out->relay_addr = (relay_tmp = *event.relay_addr).c_str();
   if (event.close) out->close_reason = (reason_tmp = event.close->reason).c_str();
   if (!event.data.empty()) {
     data_tmp = event.data;
@@ -102,9 +105,9 @@ void EventChannel::deliver(LiveEvent event, bool final) noexcept {
   if (callback_ != nullptr) {
     c_boundary_void("event callback", [&] {
       wzp_event view;
-      std::string room, fp, alias, reason;
+      std::string room, fp, alias, reason, relay_addr;
       Bytes data;
-      fill(&view, event, false, room, fp, alias, reason, data);
+      fill(&view, event, false, room, fp, alias, reason, relay_addr, data);
       const EventChannel* outer = std::exchange(t_delivering, this);
       struct Restore {
         const EventChannel* outer;
@@ -160,10 +163,10 @@ int EventChannel::next(wzp_event* out, int timeout_ms) {
     if (timeout_ms == 0) return fail(Errc::would_block, "no event queued");
     return fail(Errc::timeout, "no event within " + std::to_string(timeout_ms) + " ms");
   }
-  std::string room, fp, alias, reason;
+  std::string room, fp, alias, reason, relay_addr;
   Bytes data;
   wzp_event full;
-  fill(&full, *event, true, room, fp, alias, reason, data);
+  fill(&full, *event, true, room, fp, alias, reason, relay_addr, data);
   // What does not fit the caller's event is not handed over, so it is freed here.
   write_prefix(out, size, full);
   auto* full_bytes = reinterpret_cast<unsigned char*>(&full);
@@ -217,6 +220,7 @@ const char* wzp_event_type_name(int type) {
     case WZP_EVENT_PEER_JOINED: return "PEER_JOINED";
     case WZP_EVENT_PEER_LEFT: return "PEER_LEFT";
     case WZP_EVENT_PEER_SIGNAL: return "PEER_SIGNAL";
+    case WZP_EVENT_PRESENCE: return "PRESENCE";
     default: return "UNKNOWN";
   }
 }

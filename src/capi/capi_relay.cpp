@@ -20,6 +20,7 @@
 #include "core/hex.hpp"
 #include "core/log.hpp"
 #include "relay/identity_file.hpp"
+#include "relay/presence_json.hpp"
 #include "relay/relay_server.hpp"
 
 using namespace wzp;
@@ -95,12 +96,14 @@ capi::LiveEvent to_live(const relay::RelayEvent& e) {
     case relay::RelayEventType::joined: out.type = WZP_EVENT_JOINED; break;
     case relay::RelayEventType::left: out.type = WZP_EVENT_LEFT; break;
     case relay::RelayEventType::rejected: out.type = WZP_EVENT_REJECTED; break;
-    case relay::RelayEventType::presence: break;  // not delivered yet (see wzp_relay_start)
+    case relay::RelayEventType::presence: out.type = WZP_EVENT_PRESENCE; break;
   }
   out.connection_id = e.connection;
   if (!e.room.empty()) out.room = e.room;
   out.fingerprint = e.fingerprint;
-  if (e.type != relay::RelayEventType::joined) out.close = e.close;
+  if (e.type == relay::RelayEventType::left || e.type == relay::RelayEventType::rejected) out.close = e.close;
+  out.online = e.online;
+  out.relay_addr = e.relay_addr;
   return out;
 }
 
@@ -141,8 +144,22 @@ wzp_relay_config relay_defaults() {
   c.handshake_timeout_ms = defaults.handshake_timeout_ms;
   c.auth_max_pending = static_cast<uint32_t>(defaults.max_auth_pending);
   c.auth_max_pending_per_address = static_cast<uint32_t>(defaults.max_auth_pending_per_address);
+  c.presence_ttl_s = defaults.presence_ttl_s;
   c.metrics_bind = "127.0.0.1";
   return c;
+}
+
+// A C array of strings, NULL entries refused. Errors: invalid_argument.
+Result<std::vector<std::string>> string_list(const char* const* items, size_t count, const char* what) {
+  std::vector<std::string> out;
+  if (count != 0 && items == nullptr)
+    return make_error(Errc::invalid_argument, std::string(what) + " is NULL with a non-zero count");
+  for (size_t i = 0; i < count; ++i) {
+    if (items[i] == nullptr)
+      return make_error(Errc::invalid_argument, std::string(what) + "[" + std::to_string(i) + "] is NULL");
+    out.emplace_back(items[i]);
+  }
+  return out;
 }
 
 enum class AclEdit { allow, revoke };
@@ -264,6 +281,15 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       rc.http_token = c.http_token;
     }
     rc.max_auth_pending_per_address = c.auth_max_pending_per_address;
+    auto targets = string_list(c.probe_targets, c.probe_target_count, "probe_targets");
+    if (!targets) return fail(targets.error());
+    rc.probe_targets = std::move(*targets);
+    auto mesh_peers = string_list(c.mesh_peers, c.mesh_peer_count, "mesh_peers");
+    if (!mesh_peers) return fail(mesh_peers.error());
+    rc.mesh_peers = std::move(*mesh_peers);
+    if (c.advertise != nullptr) rc.advertise = c.advertise;
+    rc.mesh_open = c.mesh_open != 0;
+    if (c.presence_ttl_s != 0) rc.presence_ttl_s = c.presence_ttl_s;
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     // The channel outlives the server (wzp_relay_free stops the server first).
     rc.events_dropped = [events = relay->events.get()] { return events->dropped(); };
@@ -288,9 +314,8 @@ int wzp_relay_start(wzp_relay* relay) {
     // callbacks call back into this handle (ACL changes made meanwhile are kept in
     // `pending` and applied below, in order).
     auto* events = relay->events.get();
-    auto server = relay::RelayServer::start(std::move(config), [events](const relay::RelayEvent& e) {
-      if (e.type != relay::RelayEventType::presence) events->deliver(to_live(e));
-    });
+    auto server = relay::RelayServer::start(
+        std::move(config), [events](const relay::RelayEvent& e) { events->deliver(to_live(e)); });
     std::unique_lock lock(relay->mutex);
     if (!server) {
       for (const auto& change : relay->pending) change.apply(relay->config);
@@ -434,6 +459,24 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.peer_signals_forwarded = get(c.peer_signals_forwarded);
     s.peer_signals_dropped = get(c.peer_signals_dropped);
     s.datagrams_no_recipient = get(c.datagrams_no_recipient);
+    const auto& presence = server->presence();
+    s.presence_local = presence.local_count();
+    s.presence_remote = presence.remote_count();
+    s.presence_peers = presence.peer_count();
+    s.presence_expired = get(presence.counters().expired);
+    const auto& m = c.mesh;
+    s.gossip_in = get(m.gossip_in);
+    s.gossip_out = get(m.gossip_out);
+    s.gossip_refused_unauthenticated = get(m.gossip_refused_unauthenticated);
+    s.gossip_refused_address = get(m.gossip_refused_address);
+    s.gossip_refused_full = get(m.gossip_refused_full);
+    s.mesh_auth_ok = get(m.mesh_auth_ok);
+    s.mesh_auth_unlisted = get(m.mesh_auth_unlisted);
+    s.mesh_auth_failed = get(m.mesh_auth_failed);
+    s.probe_pings_sent = get(m.probe_pings_sent);
+    s.probe_pongs_received = get(m.probe_pongs_received);
+    s.probe_pongs_sent = get(m.probe_pongs_sent);
+    s.probe_messages_malformed = get(m.probe_messages_malformed);
   }
   s.events_dropped = relay->events->dropped();
   capi::write_prefix(out, out->struct_size, s);
@@ -519,6 +562,64 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
       }
     }
     return capi::give_string(rooms.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                             out_json);
+  });
+}
+
+int wzp_relay_lookup(const wzp_relay* relay, const char* fingerprint, char** out_json) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out_json);
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(fingerprint);
+    std::optional<relay::PresenceLocation> where;
+    if (auto* server = relay->live()) where = server->presence().lookup(fingerprint);
+    return capi::give_string(relay::lookup_json(fingerprint, where), out_json);
+  });
+}
+
+int wzp_relay_presence_json(const wzp_relay* relay, char** out_json) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out_json);
+    WZP_CAPI_REQUIRE(relay);
+    std::vector<relay::PresenceEntry> entries;
+    if (auto* server = relay->live()) entries = server->presence().all_known();
+    return capi::give_string(relay::presence_json(entries), out_json);
+  });
+}
+
+int wzp_relay_peers_json(const wzp_relay* relay, char** out_json) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out_json);
+    WZP_CAPI_REQUIRE(relay);
+    std::vector<relay::PresencePeer> peers;
+    if (auto* server = relay->live()) peers = server->presence().peers();
+    return capi::give_string(relay::peers_json(peers), out_json);
+  });
+}
+
+int wzp_relay_mesh_json(const wzp_relay* relay, char** out_json) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out_json);
+    WZP_CAPI_REQUIRE(relay);
+    nlohmann::ordered_json mesh = nlohmann::ordered_json::array();
+    if (auto* server = relay->live()) {
+      auto authenticated = server->probe_peers();
+      for (const auto& s : server->probe_status()) {
+        auto peer = authenticated.find(s.target);
+        mesh.push_back(
+            {{"target", s.target},
+             {"kind", s.kind},
+             {"up", s.up},
+             {"rtt_ms", s.rtt_ms},
+             {"loss_pct", s.loss_pct},
+             {"jitter_ms", s.jitter_ms},
+             {"pings_sent", s.pings_sent},
+             {"pongs_received", s.pongs_received},
+             {"peer_fingerprint", peer == authenticated.end() ? nlohmann::ordered_json(nullptr)
+                                                              : nlohmann::ordered_json(peer->second)}});
+      }
+    }
+    return capi::give_string(mesh.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
                              out_json);
   });
 }

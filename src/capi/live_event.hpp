@@ -25,6 +25,8 @@ struct LiveEvent {
   Bytes data;
   bool data_is_text = false;
   std::optional<transport::CloseInfo> close;
+  bool online = false;                    // PRESENCE
+  std::optional<std::string> relay_addr;  // PRESENCE, a remote user
 };
 
 wzp_close_origin close_origin_of(transport::CloseKind kind) noexcept;

@@ -193,8 +193,13 @@ void ProbeMesh::send_gossip(Link& link) {
   auto* conn = endpoint_->find(*link.conn);
   if (conn == nullptr) return;
   auto update = local_update(config_.advertise.empty() ? link.target.label : config_.advertise);
-  if (send(*conn, wire::encode_json(wire::SignalMessage(std::move(update)))))
+  // A set past the 1 MiB signal limit (about 25 000 users) cannot be gossiped: said, not hidden.
+  auto sent = conn->send_signal(as_bytes(wire::encode_json(wire::SignalMessage(std::move(update)))));
+  if (sent) {
     counters_.gossip_out.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    refused_log_.write("probe " + link.target.label + ": cannot send presence: " + sent.error().message);
+  }
 }
 
 wire::PresenceUpdate ProbeMesh::local_update(const std::string& addr) const {
@@ -380,6 +385,20 @@ bool ProbeMesh::apply_update(const wire::PresenceUpdate& update, const transport
     return false;
   }
   return true;
+}
+
+void ProbeMesh::prune_bindings() {
+  if (addr_owner_.empty()) return;
+  std::set<std::string> alive;
+  for (const auto& peer : presence_.peers()) alive.insert(peer.addr);
+  for (auto it = addr_owner_.begin(); it != addr_owner_.end();) {
+    if (alive.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    peer_addr_.erase(it->second);
+    it = addr_owner_.erase(it);
+  }
 }
 
 void ProbeMesh::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {

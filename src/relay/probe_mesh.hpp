@@ -97,6 +97,10 @@ class ProbeMesh {
   /// The local user set changed: gossip it soon (debounced).
   void local_changed();
 
+  /// Forgets the address bindings of peers whose presence record has expired, so that a
+  /// relay that comes back under a new advertised address is heard there.
+  void prune_bindings();
+
   /// Thread-safe.
   std::vector<ProbeStatus> status() const;
   /// Authenticated fingerprint of each target's peer (empty when not), by label. Thread-safe.

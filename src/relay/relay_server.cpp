@@ -210,6 +210,7 @@ void RelayServer::schedule_presence_expiry() {
     if (stopped_) return;
     size_t expired = presence_->expire_stale(std::chrono::milliseconds(ttl_ms));
     if (expired != 0) WZP_LOG(info, "mesh", std::to_string(expired) + " remote presence entries expired");
+    mesh_->prune_bindings();
     schedule_presence_expiry();
   });
 }

@@ -420,7 +420,10 @@ static void test_live_structs(void) {
   wzp_event_init_sized(&newer_event.e, sizeof newer_event);
   CHECK(wzp_client_hangup(client, NULL) == WZP_OK);
   newer_event.future[0] = newer_event.future[1] = "stale";
-  CHECK(wzp_relay_next_event(relay, &newer_event.e, 10000) == WZP_OK);
+  /* (PRESENCE events, since 0.4.0, come with JOINED and LEFT.) */
+  do {
+    CHECK(wzp_relay_next_event(relay, &newer_event.e, 10000) == WZP_OK);
+  } while (newer_event.e.type == WZP_EVENT_PRESENCE);
   CHECK(newer_event.e.type == WZP_EVENT_LEFT);
   CHECK(newer_event.e.close_reason != NULL);
   CHECK(newer_event.future[0] == NULL && newer_event.future[1] == NULL);

@@ -16,8 +16,8 @@ help=$("$bin/wzp-relay" --help)
 for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --identity --cert --key --room-acl \
             --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level --require-session-v2 \
             --sender-datagrams-per-s --sender-burst --sender-bytes-per-s --max-handshakes --handshake-timeout-ms \
-            --auth-max-pending --auth-max-pending-per-address --acl-default-deny --metrics-port --metrics-bind \
-            --http-token --mesh-status; do
+            --auth-max-pending --auth-max-pending-per-address --acl-default-deny --probe --advertise --mesh-peer \
+            --mesh-open --presence-ttl --metrics-port --metrics-bind --http-token --mesh-status; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
 call_help=$("$bin/wzp-call" --help)

@@ -5,8 +5,8 @@ Every call that fails in the library raises :class:`WzpError`; wrong argument ty
 """
 import enum
 import os
-from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, Literal, Optional, Tuple,
-                    Union)
+from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, Literal, Optional, Sequence,
+                    Tuple, Union)
 
 __version__: str
 __all__: List[str]
@@ -317,9 +317,10 @@ class EventType(str, enum.Enum):
     PEER_JOINED = "PEER_JOINED"
     PEER_LEFT = "PEER_LEFT"
     PEER_SIGNAL = "PEER_SIGNAL"
+    PRESENCE = "PRESENCE"
 
 EventTypeName = Literal["NONE", "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL", "CLOSED",
-                        "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL"]
+                        "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL", "PRESENCE"]
 ClientState = Literal["IDLE", "CONNECTING", "AUTHENTICATING", "HANDSHAKING", "JOINED", "CLOSED"]
 CloseOrigin = Literal["peer", "local", "idle", "transport"]
 
@@ -329,7 +330,8 @@ class Event:
     type: an EventType; a client's STATE events are its intermediate states, its JOINED event
     names the room (SNI) and the relay (fingerprint); for LEFT/REJECTED/CLOSED/PEER_LEFT the
     close_* fields say why; alias: a PEER_* event's member alias (from the relay's auth server),
-    else None."""
+    else None; online and relay_addr: a PRESENCE event's transition and the relay the user is at
+    (None: this relay), else None."""
     type: EventType
     connection_id: int
     state: ClientState
@@ -341,11 +343,14 @@ class Event:
     close_origin: Optional[CloseOrigin]
     close_reason: Optional[str]
     alias: Optional[str]
+    online: Optional[bool]
+    relay_addr: Optional[str]
     def __init__(self, type: Union[EventType, EventTypeName], connection_id: int = ..., state: str = ...,
                  room: Optional[str] = ..., fingerprint: Optional[str] = ..., data: bytes = ...,
                  close_code: Optional[int] = ..., close_code_name: Optional[str] = ...,
                  close_origin: Optional[str] = ..., close_reason: Optional[str] = ...,
-                 alias: Optional[str] = ...) -> None: ...
+                 alias: Optional[str] = ..., online: Optional[bool] = ...,
+                 relay_addr: Optional[str] = ...) -> None: ...
     @property
     def text(self) -> str:
         """data decoded as UTF-8 (SIGNAL events carry JSON)."""
@@ -395,7 +400,9 @@ class Relay(_EventSource):
                  require_session_v2: bool = False, sender_datagrams_per_s: int = 200,
                  sender_burst_datagrams: int = 100, sender_bytes_per_s: int = 262144, max_handshakes: int = 0,
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
-                 auth_max_pending_per_address: int = 4, metrics_port: Optional[int] = None,
+                 auth_max_pending_per_address: int = 4, probe_targets: Sequence[str] = (),
+                 advertise: Optional[str] = None, mesh_peers: Sequence[str] = (), mesh_open: bool = False,
+                 presence_ttl_s: int = 30, metrics_port: Optional[int] = None,
                  metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None) -> None: ...
     def start(self) -> "Relay": ...
     def stop(self) -> None: ...
@@ -418,6 +425,15 @@ class Relay(_EventSource):
     def cert_sha256(self) -> bytes: ...
     def stats(self) -> Dict[str, int]: ...
     def rooms(self) -> List[Dict[str, Any]]: ...
+    def lookup(self, fingerprint: str) -> Dict[str, Any]:
+        """{"fingerprint": fp, "location": "Local" | {"Remote": "ip:port"} | None}."""
+    def presence(self) -> List[Dict[str, Any]]:
+        """Every user known: [{"fingerprint", "location"}]."""
+    def peers(self) -> List[Dict[str, Any]]:
+        """[{"addr", "fingerprints", "rtt_ms"}], one per peer relay that reported presence."""
+    def mesh(self) -> List[Dict[str, Any]]:
+        """Mesh health per probe target: [{"target", "kind", "up", "rtt_ms", "loss_pct", "jitter_ms",
+        "pings_sent", "pongs_received", "peer_fingerprint"}]."""
     def metrics(self) -> str:
         """The relay's metrics in the Prometheus text format, as GET /metrics serves them."""
     @property

@@ -16,7 +16,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _dispatch, _wzp
 from ._errors import WzpError
@@ -39,6 +39,7 @@ class EventType(str, enum.Enum):
     PEER_JOINED = "PEER_JOINED"
     PEER_LEFT = "PEER_LEFT"
     PEER_SIGNAL = "PEER_SIGNAL"
+    PRESENCE = "PRESENCE"
 
     def __str__(self) -> str:
         return self.value
@@ -55,7 +56,9 @@ class Event:
     extension (fingerprint and alias: the member, the sender for PEER_SIGNAL; data: its payload).
     For LEFT/REJECTED/CLOSED/PEER_LEFT, close_code (int), close_code_name
     (e.g. "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle", "transport") and
-    close_reason (words) say why.
+    close_reason (words) say why. A relay's PRESENCE events say that a user (fingerprint) came
+    online (online True) or went offline, here (relay_addr None; room: its room) or at the mesh
+    peer whose client-facing address is relay_addr.
     """
 
     type: EventType
@@ -69,6 +72,8 @@ class Event:
     close_origin: Optional[str] = None
     close_reason: Optional[str] = None
     alias: Optional[str] = None
+    online: Optional[bool] = None
+    relay_addr: Optional[str] = None
 
     @property
     def text(self) -> str:
@@ -225,6 +230,15 @@ def _text(owner: str, name: str, value: Any, path: bool = False) -> Optional[str
     return value
 
 
+def _texts(owner: str, name: str, value: Any) -> List[str]:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{owner}() argument '{name}' must be a sequence of str, not {type(value).__name__}")
+    _check(owner, name, value, (list, tuple), "a list or tuple of str")
+    for item in value:
+        _check(owner, name, item, (str,), "a list or tuple of str")
+    return list(value)
+
+
 def _blob(owner: str, name: str, value: Any) -> Optional[bytes]:
     if value is None:
         return None
@@ -257,9 +271,12 @@ class Relay(_EventSource):
     media session), sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s
     (per-sender rate policing; 0 = no limit), max_handshakes (0: automatic),
     handshake_timeout_ms, auth_max_pending, auth_max_pending_per_address (admission under
-    load), metrics_port (the HTTP API: None, the default, for none; 0 for a free port, see
-    http_port), metrics_bind (default "127.0.0.1"), http_token (a bearer token required on
-    /presence and /peers). An unknown keyword or a wrong type raises TypeError naming it; a
+    load); the mesh (docs/MESH.md): probe_targets ("[wzp:|ref:]IP:PORT" each), advertise (this
+    relay's client-facing "IP:PORT"), mesh_peers (relay fingerprints whose presence is
+    accepted), mesh_open (also accept unauthenticated relays' presence), presence_ttl_s; the
+    HTTP API: metrics_port (None, the default, for none; 0 for a free port, see http_port),
+    metrics_bind (default "127.0.0.1"), http_token (a bearer token required on /presence and
+    /peers). An unknown keyword or a wrong type raises TypeError naming it; a
     value out of range raises ValueError.
     """
 
@@ -273,7 +290,9 @@ class Relay(_EventSource):
                  require_session_v2: bool = False, sender_datagrams_per_s: int = 200,
                  sender_burst_datagrams: int = 100, sender_bytes_per_s: int = 262144, max_handshakes: int = 0,
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
-                 auth_max_pending_per_address: int = 4, metrics_port: Optional[int] = None,
+                 auth_max_pending_per_address: int = 4, probe_targets: Sequence[str] = (),
+                 advertise: Optional[str] = None, mesh_peers: Sequence[str] = (), mesh_open: bool = False,
+                 presence_ttl_s: int = 30, metrics_port: Optional[int] = None,
                  metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
@@ -299,6 +318,11 @@ class Relay(_EventSource):
             auth_max_pending_per_address=_uint(o, "auth_max_pending_per_address", auth_max_pending_per_address),
         )
         config["acl_default_deny"] = _flag(o, "acl_default_deny", acl_default_deny)
+        config["probe_targets"] = _texts(o, "probe_targets", probe_targets)
+        config["advertise"] = _text(o, "advertise", advertise)
+        config["mesh_peers"] = _texts(o, "mesh_peers", mesh_peers)
+        config["mesh_open"] = _flag(o, "mesh_open", mesh_open)
+        config["presence_ttl_s"] = _uint(o, "presence_ttl_s", presence_ttl_s)
         config["metrics_port"] = None if metrics_port is None else _uint(o, "metrics_port", metrics_port, 0xFFFF)
         config["metrics_bind"] = _text(o, "metrics_bind", metrics_bind)
         config["http_token"] = _text(o, "http_token", http_token)
@@ -363,6 +387,24 @@ class Relay(_EventSource):
         """[{"room": name, "participants": [{"id", "connection", "fingerprint", "token_fingerprint", "remote",
         "media_session"}]}] (media_session: "v2" or "reference")"""
         return json.loads(self._handle.rooms_json())
+
+    def lookup(self, fingerprint: str) -> Dict[str, Any]:
+        """Where a user is: {"fingerprint": fp, "location": "Local" | {"Remote": "ip:port"} | None}
+        (the client-facing address of the relay it is connected to; None: unknown)."""
+        return json.loads(self._handle.lookup_json(fingerprint))
+
+    def presence(self) -> List[Dict[str, Any]]:
+        """Every user known: [{"fingerprint", "location"}], this relay's first."""
+        return json.loads(self._handle.presence_json())
+
+    def peers(self) -> List[Dict[str, Any]]:
+        """One record per peer relay that reported presence: [{"addr", "fingerprints", "rtt_ms"}]."""
+        return json.loads(self._handle.peers_json())
+
+    def mesh(self) -> List[Dict[str, Any]]:
+        """Mesh health, one entry per probe target: [{"target", "kind", "up", "rtt_ms", "loss_pct",
+        "jitter_ms", "pings_sent", "pongs_received", "peer_fingerprint"}]."""
+        return json.loads(self._handle.mesh_json())
 
     def metrics(self) -> str:
         """The relay's metrics in the Prometheus text format, as GET /metrics serves them."""

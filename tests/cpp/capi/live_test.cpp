@@ -255,6 +255,16 @@ TEST(CapiLive, EventFdBecomesReadable) {
   ASSERT_EQ(wzp_relay_next_event(relay.h, &ev, 0), WZP_OK);
   EXPECT_EQ(ev.type, WZP_EVENT_JOINED);
   EXPECT_STREQ(ev.room, "default");  // no room: SNI "default"
+  std::string fingerprint = ev.fingerprint;
+  wzp_event_clear(&ev);
+  // The participant is online here (no relay address: this relay).
+  ASSERT_EQ(wzp_relay_next_event(relay.h, &ev, kWaitMs), WZP_OK);
+  EXPECT_EQ(ev.type, WZP_EVENT_PRESENCE);
+  EXPECT_STREQ(wzp_event_type_name(ev.type), "PRESENCE");
+  EXPECT_EQ(ev.online, 1);
+  EXPECT_EQ(ev.fingerprint, fingerprint);
+  EXPECT_EQ(ev.relay_addr, nullptr);
+  EXPECT_STREQ(ev.room, "default");
   wzp_event_clear(&ev);
   EXPECT_EQ(wzp_relay_next_event(relay.h, &ev, 0), WZP_ERR_WOULD_BLOCK);  // a poll: nothing queued
   EXPECT_EQ(wzp_relay_next_event(relay.h, &ev, 1), WZP_ERR_TIMEOUT);      // a wait that ran out
@@ -464,13 +474,14 @@ TEST(CapiLive, StopClosesClientsAndFinishesTheQueue) {
   EXPECT_EQ(ev.close_origin, WZP_CLOSED_BY_PEER);
   EXPECT_STREQ(ev.close_reason, "relay is shutting down");
   wzp_event_clear(&ev);
-  // The relay's queue still holds JOINED and LEFT, then reports that it is finished.
-  int n = 0;
+  // The relay's queue still holds JOINED and LEFT (each with its PRESENCE), then reports that it is finished.
+  int n = 0, presence = 0;
   while (wzp_relay_next_event(relay.h, &ev, kWaitMs) == WZP_OK) {
-    ++n;
+    ++(ev.type == WZP_EVENT_PRESENCE ? presence : n);
     wzp_event_clear(&ev);
   }
   EXPECT_EQ(n, 2);
+  EXPECT_EQ(presence, 2);
   EXPECT_EQ(wzp_relay_next_event(relay.h, &ev, kWaitMs), WZP_ERR_CLOSED);
 }
 

@@ -334,6 +334,31 @@ TEST(MeshAuth, AListedPeerCannotFileUsersUnderAnotherRelaysAddress) {
   EXPECT_EQ(count_of<wire::PresenceUpdate>(decoded(prober->state().signals)), 1u);
 }
 
+TEST(MeshAuth, APeersAddressIsBoundUntilItsRecordExpires) {
+  auto config = relay_config();
+  config.mesh_peers = {identity_from(0x99).fingerprint().to_display()};
+  config.presence_ttl_s = 1;
+  config.presence_expiry_interval_ms = 100;
+  auto relay = TestRelay::start(config);
+  ASSERT_TRUE(relay);
+  auto& presence = relay->server->presence();
+  auto prober = authenticated_prober(relay->port(), identity_from(0x99));
+  ASSERT_TRUE(prober);
+  ASSERT_TRUE(prober->send_signal(wire::PresenceUpdate{{"u:1"}, "127.0.0.1:7001"}).ok());
+  ASSERT_TRUE(eventually([&] { return presence.lookup("u:1").has_value(); }));
+  // Another address while the first one's record lives: refused.
+  ASSERT_TRUE(prober->send_signal(wire::PresenceUpdate{{"u:2"}, "127.0.0.1:7002"}).ok());
+  ASSERT_TRUE(eventually([&] { return relay->counters().mesh.gossip_refused_address.load() == 1; }));
+  EXPECT_FALSE(presence.lookup("u:2").has_value());
+  // Once it expired (the relay moved, say), the new address is heard.
+  ASSERT_TRUE(eventually([&] { return presence.peer_count() == 0; }));
+  EXPECT_TRUE(eventually([&] {
+    (void)prober->send_signal(wire::PresenceUpdate{{"u:2"}, "127.0.0.1:7002"});
+    return eventually([&] { return presence.lookup("u:2").has_value(); }, std::chrono::milliseconds(300));
+  }));
+  EXPECT_EQ(presence.lookup("u:2"), (PresenceLocation{false, "127.0.0.1:7002"}));
+}
+
 TEST(MeshAuth, MeshOpenAcceptsAReferenceProbersPresenceAndAnswersAsTheReference) {
   auto config = relay_config();
   config.mesh_open = true;
@@ -444,13 +469,19 @@ class ReferenceResponder {
   std::vector<wire::SignalMessage> received_;
 };
 
-TEST(MeshReference, ARelayProbesAReferenceResponderAsTheReferenceProberDoes) {
-  ReferenceResponder responder;
+/// A relay probing `responder` as a reference relay, gossiping every `every` pings.
+relay::RelayConfig probing_reference(ReferenceResponder& responder, uint32_t every) {
   auto config = relay_config();
   config.probe_targets = {"ref:" + loopback(responder.port())};
   config.reference_probe_sni = "refprobe";
   config.probe_interval_ms = 100;
-  config.gossip_every_pings = 3;
+  config.gossip_every_pings = every;
+  return config;
+}
+
+TEST(MeshReference, ARelayProbesAReferenceResponderAsTheReferenceProberDoes) {
+  ReferenceResponder responder;
+  auto config = probing_reference(responder, 3);
   config.mesh_open = true;  // a reference relay cannot authenticate
   auto g = guarded_relay(config);
   ASSERT_TRUE(g.relay && g.user);
@@ -470,12 +501,7 @@ TEST(MeshReference, ARelayProbesAReferenceResponderAsTheReferenceProberDoes) {
 
 TEST(MeshReference, WithoutMeshOpenAReferenceRelaysPresenceIsRefused) {
   ReferenceResponder responder;
-  auto config = relay_config();
-  config.probe_targets = {"ref:" + loopback(responder.port())};
-  config.reference_probe_sni = "refprobe";
-  config.probe_interval_ms = 100;
-  config.gossip_every_pings = 2;
-  auto relay = TestRelay::start(config);
+  auto relay = TestRelay::start(probing_reference(responder, 2));
   ASSERT_TRUE(relay);
   EXPECT_TRUE(eventually([&] { return relay->counters().mesh.gossip_refused_unauthenticated.load() > 0; }));
   EXPECT_FALSE(relay->server->presence().lookup("refuser:1").has_value());
