@@ -84,6 +84,22 @@ void write_ours(MetricsText& out, const RelayMetricsSnapshot& s) {
   }
   if (s.presence_peers)
     gauge(out, "wzp_relay_presence_peers", "Peer relays in the presence registry", *s.presence_peers);
+  if (s.redis) {
+    const auto& r = *s.redis;
+    gauge(out, "wzp_relay_redis_connected", "1 while the Redis presence backend is connected, else 0",
+          uint64_t{r.connected ? 1u : 0u});
+    counter(out, "wzp_relay_redis_writes_total", "User records written to or withdrawn from Redis", r.writes);
+    counter(out, "wzp_relay_redis_errors_total",
+            "Redis failures: connections refused or broken, error replies", r.errors);
+    counter(out, "wzp_relay_redis_reconnects_total", "Redis connections re-established after a failure",
+            r.reconnects);
+    counter(out, "wzp_relay_redis_remote_updates_total", "Presence changes applied from Redis",
+            r.remote_updates);
+    counter(out, "wzp_relay_redis_resyncs_total", "Full rereads of every relay's presence set in Redis",
+            r.resyncs);
+    counter(out, "wzp_relay_redis_malformed_total", "Redis channel messages that did not parse (ignored)",
+            r.malformed);
+  }
   for (const auto& e : s.extra) {
     out.family(e.name, e.help, e.type);
     out.sample(e.name, {}, e.value);

@@ -38,6 +38,12 @@ struct RelayMetricsSnapshot {
   uint64_t events_dropped = 0;
   uint64_t http_unauthorized = 0;
   std::optional<uint64_t> presence_local, presence_remote, presence_peers;
+  /// The Redis presence backend's counters, when the relay has one (--presence-redis).
+  struct Redis {
+    bool connected = false;
+    uint64_t writes = 0, errors = 0, reconnects = 0, remote_updates = 0, resyncs = 0, malformed = 0;
+  };
+  std::optional<Redis> redis;
   /// More counters and gauges (gossip, Redis, ...) by whoever owns them: full
   /// family name (wzp_relay_*), HELP, type, value.
   struct Extra {

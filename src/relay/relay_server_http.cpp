@@ -37,6 +37,7 @@ std::string RelayServer::metrics_text() const {
   s.presence_local = presence_->local_count();
   s.presence_remote = presence_->remote_count();
   s.presence_peers = presence_->peer_count();
+  // s.redis: the Redis presence backend's counters (RelayMetricsSnapshot::Redis), where the relay has one.
   using Extra = RelayMetricsSnapshot::Extra;
   auto add = [&](const char* name, const char* help, const std::atomic<uint64_t>& value) {
     s.extra.push_back(Extra{name, help, MetricType::counter, static_cast<double>(get(value))});

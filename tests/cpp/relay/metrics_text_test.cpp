@@ -161,9 +161,22 @@ TEST(RelayMetrics, ProbeGaugesAndOurFamilies) {
         "wzp_relay_gossip_messages_in_total 9"}) {
     EXPECT_TRUE(has_line(text, line)) << line << "\n" << text;
   }
+  EXPECT_EQ(text.find("wzp_relay_redis_"), std::string::npos);  // no Redis backend
   // Families come sorted by name.
   EXPECT_LT(text.find("# HELP wzp_probe_jitter_ms"), text.find("# HELP wzp_probe_loss_pct"));
   EXPECT_LT(text.find("# HELP wzp_probe_up"), text.find("# HELP wzp_relay_active_rooms"));
+}
+
+TEST(RelayMetrics, RedisCountersWhenTheRelayHasABackend) {
+  RelayMetricsSnapshot s;
+  s.redis = RelayMetricsSnapshot::Redis{true, 5, 1, 1, 7, 2, 0};
+  const std::string text = render_relay_metrics(s);
+  for (const char* line :
+       {"wzp_relay_redis_connected 1", "wzp_relay_redis_writes_total 5", "wzp_relay_redis_errors_total 1",
+        "wzp_relay_redis_reconnects_total 1", "wzp_relay_redis_remote_updates_total 7",
+        "wzp_relay_redis_resyncs_total 2", "wzp_relay_redis_malformed_total 0"}) {
+    EXPECT_TRUE(has_line(text, line)) << line << "\n" << text;
+  }
 }
 
 }  // namespace
