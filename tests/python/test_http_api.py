@@ -276,3 +276,30 @@ def test_every_metric_is_documented_and_the_dashboard_uses_real_ones(relay, repo
     for name in set(re.findall(r"\b(wzp_[a-z_]+)", exprs)):
         base = re.sub(r"_(bucket|sum|count)$", "", name)
         assert f"`{base}`" in guide, f"the dashboard queries {name}, which docs/MESH.md does not document"
+
+
+def test_the_http_api_of_a_relay_in_a_mesh():
+    a_id, b_id = (wzp.Identity.from_seed(bytes([fill]) * 32) for fill in (0x71, 0x72))
+    with wzp.Relay(identity=a_id, mesh_peers=[b_id.fingerprint_str]) as a:
+        a_addr = f"127.0.0.1:{a.port}"
+        user = wzp.Client(port=a.port, room="mesh").connect(TIMEOUT)
+        fp = a.presence()[0]["fingerprint"]
+        with wzp.Relay(identity=b_id, probe_targets=[a_addr], mesh_peers=[a_id.fingerprint_str],
+                       metrics_port=0, http_token=TOKEN) as b:
+            port = b.http_port
+            found = poll(lambda: (lambda r: r if r[0] == 200 and "Remote" in r[2] else None)(
+                get(port, "/presence/" + urllib.parse.quote(fp, safe=""), token=TOKEN)), "the remote user")
+            assert found[2] == ('{\n  "fingerprint": "%s",\n  "location": {\n    "Remote": "%s"\n  }\n}'
+                                % (fp, a_addr))
+            assert json.loads(get(port, "/presence", token=TOKEN)[2]) == [
+                {"fingerprint": fp, "location": {"Remote": a_addr}}]
+            peers = json.loads(get(port, "/peers", token=TOKEN)[2])
+            assert [(p["addr"], p["fingerprints"]) for p in peers] == [(a_addr, [fp])]
+            mesh = get(port, "/mesh")[2].splitlines()
+            assert mesh[3].startswith(a_addr.ljust(20) + " ") and mesh[3].endswith("  UP"), mesh
+            m = metrics(port)
+            assert m[("wzp_probe_up", frozenset({("target", a_addr)}))] == 1
+            assert m[("wzp_relay_presence_entries", frozenset({("location", "remote")}))] == 1
+            assert m[("wzp_relay_gossip_messages_in_total", frozenset())] >= 1
+            assert m[("wzp_relay_probe_pings_sent_total", frozenset())] >= 1
+        user.hangup()
