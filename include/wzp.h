@@ -665,6 +665,14 @@ typedef struct wzp_relay_config {
                                  same Redis (docs/MESH.md, "A Redis fleet"); NULL or "" (default): off.
                                  Checked by wzp_relay_new (INVALID_ARGUMENT); an unreachable Redis is no
                                  error: the relay starts, logs it and retries */
+  /* HTTP API (GET /presence, /presence/{fp}, /peers, /mesh, /healthz, /metrics): */
+  uint16_t metrics_port;    /* HTTP API port; 0 (default): no HTTP API (unless metrics_any_port) */
+  const char* metrics_bind; /* address the HTTP API binds; NULL (default): "127.0.0.1" (the reference
+                               binds every interface) */
+  const char* http_token;   /* when set, /presence, /presence/{fp} and /peers require
+                               "Authorization: Bearer <http_token>" (401 otherwise) */
+  int metrics_any_port;     /* 1: serve the HTTP API on a free port (metrics_port ignored; see
+                               wzp_relay_http_port) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -836,6 +844,17 @@ WZP_API int wzp_relay_peers_json(const wzp_relay* relay, char** out_json);
  *  last 60 pings; peer_fingerprint: the relay identity the target proved (null: not authenticated).
  *  Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
 WZP_API int wzp_relay_mesh_json(const wzp_relay* relay, char** out_json);
+/** Since 0.4.0. The relay's metrics in the Prometheus text format 0.0.4, as GET /metrics serves
+ *  them (allocated; wzp_free): the reference's catalogue (wzp_relay_active_sessions, ...,
+ *  wzp_probe_*) and libwzp's own counters (docs/MESH.md, "Metrics"). Works with or without the
+ *  HTTP API. Errors: NULL_POINTER; INVALID_STATE when the relay is not started. Any thread; reads
+ *  counters without waiting for the relay's loop. */
+WZP_API int wzp_relay_metrics(const wzp_relay* relay, char** out_text);
+
+/** Since 0.4.0. The port the relay's HTTP API listens on (metrics_port, or the one picked with
+ *  metrics_any_port). Errors: NULL_POINTER; INVALID_STATE when the relay is not started or has no
+ *  HTTP API. Any thread. */
+WZP_API int wzp_relay_http_port(const wzp_relay* relay, uint16_t* out_port);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event and fill *event.
  *  The event must have been initialised (wzp_event_init) once; whatever it still owns from an

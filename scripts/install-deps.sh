@@ -10,6 +10,7 @@ packages=(
   libopus-dev libcodec2-dev nlohmann-json3-dev libcurl4-gnutls-dev
   libcpp-httplib-dev libcli11-dev libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-prometheus-client
   python3 python3-dev python3-venv python3-pip python3-pytest python3-pybind11 pybind11-dev python3-setuptools
 )
 

@@ -157,7 +157,10 @@ void bind_live(py::module_& m) {
                              "mesh_peers",
                              "mesh_open",
                              "presence_ttl_s",
-                             "presence_redis"});
+                             "presence_redis",
+                             "metrics_port",
+                             "metrics_bind",
+                             "http_token"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -165,6 +168,7 @@ void bind_live(py::module_& m) {
         auto cert = get_str(cfg, "cert_file"), key = get_str(cfg, "key_file");
         auto auth = get_str(cfg, "auth_url"), acl = get_str(cfg, "acl_file");
         auto presence_redis = get_str(cfg, "presence_redis");
+        auto metrics_bind = get_str(cfg, "metrics_bind"), http_token = get_str(cfg, "http_token");
         c.listen_host = host.c_str();
         c.listen_port = get_or<uint16_t>(cfg, "port", 0);
         std::shared_ptr<Identity> identity;
@@ -209,6 +213,13 @@ void bind_live(py::module_& m) {
         c.mesh_open = get_or<bool>(cfg, "mesh_open", false) ? 1 : 0;
         c.presence_ttl_s = get_or<uint32_t>(cfg, "presence_ttl_s", c.presence_ttl_s);
         c.presence_redis = presence_redis ? presence_redis->c_str() : nullptr;
+        // None: no HTTP API; 0: a free port (http_port tells which).
+        if (cfg.contains("metrics_port") && !cfg["metrics_port"].is_none()) {
+          c.metrics_port = cfg["metrics_port"].cast<uint16_t>();
+          c.metrics_any_port = c.metrics_port == 0 ? 1 : 0;
+        }
+        c.metrics_bind = metrics_bind ? metrics_bind->c_str() : nullptr;
+        c.http_token = http_token ? http_token->c_str() : nullptr;
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);
@@ -346,6 +357,18 @@ void bind_live(py::module_& m) {
              check(nogil([&] { return wzp_relay_mesh_json(r.get(), &out); }));
              return take_string(out);
            })
+      .def("metrics",
+           [](const RelayHandle& r) {
+             char* out = nullptr;
+             check(nogil([&] { return wzp_relay_metrics(r.get(), &out); }));
+             return take_string(out);
+           })
+      .def_property_readonly("http_port",
+                             [](const RelayHandle& r) {
+                               uint16_t port = 0;
+                               check(wzp_relay_http_port(r.get(), &port));
+                               return port;
+                             })
       .def("acl_set_enabled",
            [](RelayHandle& r, bool on) {
              check(nogil([&] { return wzp_relay_acl_set_enabled(r.get(), on ? 1 : 0); }));

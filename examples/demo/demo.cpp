@@ -8,7 +8,9 @@
 //      over real QUIC on loopback, media datagrams through the relay, a refused
 //      client, and the hangups
 #include <httplib.h>
+
 #include <wzp.h>
+#include <sstream>
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -132,6 +135,39 @@ wzp_client* join(uint16_t port, const char* room, const char* token, const wzp_i
   return client;
 }
 
+// The relay's HTTP API, read as an operator or featherChat would: who is online, and metrics.
+void http_api(wzp_relay* relay) {
+  uint16_t http_port = 0;
+  check(wzp_relay_http_port(relay, &http_port), "HTTP port");
+  std::printf("\n6. The relay's HTTP API on http://127.0.0.1:%u/\n", http_port);
+  httplib::Client http("127.0.0.1", http_port);
+  http.set_connection_timeout(5);
+  http.set_read_timeout(5);
+  auto presence = http.Get("/presence");
+  if (!presence || presence->status != 200) {
+    std::fprintf(stderr, "demo: GET /presence failed\n");
+    std::exit(1);
+  }
+  std::printf("   GET /presence\n");
+  std::istringstream lines(presence->body);
+  for (std::string line; std::getline(lines, line);) std::printf("   | %s\n", line.c_str());
+  auto metrics = http.Get("/metrics");
+  if (!metrics || metrics->status != 200) {
+    std::fprintf(stderr, "demo: GET /metrics failed\n");
+    std::exit(1);
+  }
+  std::printf("   GET /metrics (a few of its lines)\n");
+  std::istringstream text(metrics->body);
+  for (std::string line; std::getline(text, line);) {
+    for (const char* name : {"wzp_relay_active_sessions ", "wzp_relay_active_rooms ",
+                             "wzp_relay_packets_forwarded_total ", "wzp_relay_bytes_forwarded_total ",
+                             "wzp_relay_auth_attempts_total{", "wzp_relay_handshake_duration_seconds_count ",
+                             "wzp_relay_refusals_total{", "wzp_relay_presence_entries{"}) {
+      if (line.rfind(name, 0) == 0) std::printf("   | %s\n", line.c_str());
+    }
+  }
+}
+
 void live_call(const wzp_identity* alice_id) {
   std::printf("\n5. A live call through an in-process relay (QUIC on 127.0.0.1)\n");
   Identity bob;
@@ -149,6 +185,7 @@ void live_call(const wzp_identity* alice_id) {
   rc.listen_port = 0;
   std::string url = auth.url();
   rc.auth_url = url.c_str();
+  rc.metrics_any_port = 1;  // the HTTP API on a free loopback port
   wzp_relay* relay = nullptr;
   check(wzp_relay_new(&rc, &relay), "relay");
   check(wzp_relay_start(relay), "relay start");
@@ -218,16 +255,6 @@ void live_call(const wzp_identity* alice_id) {
   std::printf("   mallory (unknown token) was refused: %s (%s)\n", wzp_strerror(rc_join), wzp_last_error());
   drain_relay_events(relay);
 
-  check(wzp_client_hangup(a.handle, "Normal"), "hangup");
-  check(wzp_client_hangup(b.handle, "Normal"), "hangup");
-  for (int i = 0; i < 20; ++i) {  // give the relay a moment to see both hangups
-    wzp_relay_stats st;
-    wzp_relay_stats_init(&st);
-    wzp_relay_stats_get(relay, &st);
-    if (st.participants == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  drain_relay_events(relay);
   wzp_relay_stats st;
   wzp_relay_stats_init(&st);
   wzp_relay_stats_get(relay, &st);
@@ -238,6 +265,11 @@ void live_call(const wzp_identity* alice_id) {
       static_cast<unsigned long long>(st.auth_rejected), static_cast<unsigned long long>(st.handshakes_ok),
       static_cast<unsigned long long>(st.datagrams_forwarded));
   std::printf("   the auth stand-in answered %d token checks\n", auth.requests());
+
+  http_api(relay);
+
+  check(wzp_client_hangup(a.handle, "Normal"), "hangup");
+  check(wzp_client_hangup(b.handle, "Normal"), "hangup");
   wzp_relay_free(relay);
 }
 }  // namespace

@@ -6,10 +6,13 @@
 // to the other members of its room. Stops cleanly on SIGINT or SIGTERM.
 #include <wzp.h>
 
+#include <httplib.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +50,46 @@ void print_event(const wzp_event& ev) {
     default: break;
   }
   std::fflush(stdout);
+}
+
+// --mesh-status: the mesh table of a running relay, from its HTTP API (the
+// reference prints the empty table whatever runs).
+int mesh_status(const std::string& where) {
+  if (where.empty()) {
+    std::string rule;
+    for (int i = 0; i < 41; ++i) rule += "\u2500";
+    std::printf("Relay Mesh Health\n%s\n%-20s %6s %6s %7s  %s\n  (no probe targets configured)\n",
+                rule.c_str(), "Target", "RTT", "Loss", "Jitter", "Status");
+    return 0;
+  }
+  std::string host = "127.0.0.1", port_text = where;
+  if (auto colon = where.rfind(':'); colon != std::string::npos) {
+    host = where.substr(0, colon);
+    port_text = where.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  }
+  char* end = nullptr;
+  unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port == 0 || port > 65535) {
+    std::fprintf(stderr, "wzp-relay: --mesh-status '%s' is not [HOST:]PORT\n", where.c_str());
+    return 2;
+  }
+  httplib::Client client(host, static_cast<int>(port));
+  client.set_connection_timeout(5);
+  client.set_read_timeout(5);
+  auto res = client.Get("/mesh");
+  if (!res) {
+    std::fprintf(stderr, "wzp-relay: cannot reach the relay's HTTP API at %s:%lu: %s\n", host.c_str(), port,
+                 httplib::to_string(res.error()).c_str());
+    return 1;
+  }
+  if (res->status != 200) {
+    std::fprintf(stderr, "wzp-relay: %s:%lu answered GET /mesh with HTTP %d: %s\n", host.c_str(), port,
+                 res->status, res->body.c_str());
+    return 1;
+  }
+  std::fputs(res->body.c_str(), stdout);
+  return 0;
 }
 
 }  // namespace
@@ -172,7 +215,22 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
+  std::optional<uint16_t> metrics_port;
+  std::string metrics_bind = "127.0.0.1", http_token, mesh_where;
+  app.add_option(
+      "--metrics-port", metrics_port,
+      "serve the HTTP API (presence, peers, mesh, healthz, metrics) on this TCP port (0 picks one)");
+  app.add_option("--metrics-bind", metrics_bind,
+                 "address the HTTP API binds (the reference binds every interface)")
+      ->capture_default_str();
+  app.add_option("--http-token", http_token, "require 'Authorization: Bearer TOKEN' on /presence and /peers");
+  auto* mesh_opt =
+      app.add_option("--mesh-status", mesh_where,
+                     "print the mesh table of a running relay from its HTTP API ([HOST:]PORT, host "
+                     "default 127.0.0.1) and exit; without a value, the empty table")
+          ->expected(0, 1);
   CLI11_PARSE(app, argc, argv);
+  if (mesh_opt->count() > 0) return mesh_status(mesh_where);
 
   if (cert.empty() != key.empty()) {
     std::fprintf(stderr, "wzp-relay: --cert and --key go together\n");
@@ -227,6 +285,12 @@ int main(int argc, char** argv) {
   config.mesh_open = mesh_open ? 1 : 0;
   config.presence_ttl_s = presence_ttl;
   config.presence_redis = presence_redis.empty() ? nullptr : presence_redis.c_str();
+  if (metrics_port) {
+    config.metrics_port = *metrics_port;
+    config.metrics_any_port = *metrics_port == 0 ? 1 : 0;
+  }
+  config.metrics_bind = metrics_bind.c_str();
+  config.http_token = http_token.empty() ? nullptr : http_token.c_str();
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);
@@ -242,6 +306,11 @@ int main(int argc, char** argv) {
   wzp_relay_fingerprint(relay, fingerprint, sizeof fingerprint);
   std::printf("wzp-relay %s listening on %s port %u, fingerprint %s\n", wzp_version(), address->host.c_str(),
               port, fingerprint);
+  uint16_t http_port = 0;
+  if (wzp_relay_http_port(relay, &http_port) == WZP_OK) {
+    std::printf("wzp-relay: HTTP API on http://%s:%u/ (presence, peers, mesh, healthz, metrics)%s\n",
+                metrics_bind.c_str(), http_port, http_token.empty() ? "" : ", bearer token required");
+  }
   std::fflush(stdout);
 
   std::thread events([relay] {

@@ -146,6 +146,7 @@ wzp_relay_config relay_defaults() {
   c.auth_max_pending = static_cast<uint32_t>(defaults.max_auth_pending);
   c.auth_max_pending_per_address = static_cast<uint32_t>(defaults.max_auth_pending_per_address);
   c.presence_ttl_s = defaults.presence_ttl_s;
+  c.metrics_bind = "127.0.0.1";
   return c;
 }
 
@@ -280,6 +281,16 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       return fail(Errc::invalid_argument,
                   "auth_max_pending and auth_max_pending_per_address must be at least 1");
     rc.max_auth_pending = c.auth_max_pending;
+    if (c.metrics_any_port != 0) {
+      rc.metrics_port = uint16_t{0};
+    } else if (c.metrics_port != 0) {
+      rc.metrics_port = c.metrics_port;
+    }
+    if (c.metrics_bind != nullptr && c.metrics_bind[0] != '\0') rc.metrics_bind = c.metrics_bind;
+    if (c.http_token != nullptr) {
+      if (c.http_token[0] == '\0') return fail(Errc::invalid_argument, "http_token is empty");
+      rc.http_token = c.http_token;
+    }
     rc.max_auth_pending_per_address = c.auth_max_pending_per_address;
     auto targets = string_list(c.probe_targets, c.probe_target_count, "probe_targets");
     if (!targets) return fail(targets.error());
@@ -296,6 +307,8 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       rc.presence_redis = c.presence_redis;
     }
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
+    // The channel outlives the server (wzp_relay_free stops the server first).
+    rc.events_dropped = [events = relay->events.get()] { return events->dropped(); };
     *out = relay.release();
     return WZP_OK;
   });
@@ -614,6 +627,27 @@ int wzp_relay_mesh_json(const wzp_relay* relay, char** out_json) {
     }
     return mesh.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   });
+}
+
+int wzp_relay_metrics(const wzp_relay* relay, char** out_text) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out_text);
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(out_text);
+    auto* server = relay->live();
+    if (server == nullptr) return fail(Errc::invalid_state, "the relay is not started");
+    return capi::give_string(server->metrics_text(), out_text);
+  });
+}
+
+int wzp_relay_http_port(const wzp_relay* relay, uint16_t* out_port) {
+  WZP_CAPI_REQUIRE(relay);
+  WZP_CAPI_REQUIRE(out_port);
+  auto* server = relay->live();
+  if (server == nullptr) return fail(Errc::invalid_state, "the relay is not started");
+  if (server->http_port() == 0) return fail(Errc::invalid_state, "the relay has no HTTP API (metrics_port)");
+  *out_port = server->http_port();
+  return WZP_OK;
 }
 
 int wzp_relay_next_event(wzp_relay* relay, wzp_event* event, int timeout_ms) {

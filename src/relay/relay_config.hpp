@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -95,6 +96,15 @@ struct RelayConfig {
   /// The SNI for reference targets; tests point it at a name their responder accepts.
   std::string reference_probe_sni = "_probe";
   PresenceLimits presence_limits;
+  /// The HTTP API (presence, peers, mesh, healthz, metrics; http_api.hpp): off
+  /// when unset; 0 picks a free port (RelayServer::http_port).
+  std::optional<uint16_t> metrics_port;
+  /// Loopback by default: the reference binds every interface.
+  std::string metrics_bind = "127.0.0.1";
+  /// Required as a bearer token on /presence* and /peers when set.
+  std::optional<std::string> http_token;
+  /// Events the relay's owner dropped (its queue was full), shown in /metrics.
+  std::function<uint64_t()> events_dropped;
 };
 
 }  // namespace wzp::relay

@@ -66,6 +66,10 @@ struct RelayCounters {
   /// Media datagrams of a joined member with nobody else in its room to receive them.
   std::atomic<uint64_t> datagrams_no_recipient{0};
   MeshCounters mesh;
+  /// The reference's forwarding counters (wzp_relay_packets/bytes_forwarded_total):
+  /// receivers per media datagram, and payload bytes times receivers, whether the
+  /// send succeeded or not.
+  std::atomic<uint64_t> fanout_packets{0}, fanout_bytes{0};
 };
 
 }  // namespace wzp::relay

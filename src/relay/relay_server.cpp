@@ -1,9 +1,11 @@
 #include "relay/relay_server.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 
 #include "core/clock.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "crypto/fingerprint.hpp"
 #include "handshake/signal_handshake.hpp"
@@ -12,6 +14,8 @@
 #include "wire/media_packet.hpp"
 #include "wire/signal_message.hpp"
 #include "wire/sni.hpp"
+
+#include <sodium.h>
 
 namespace wzp::relay {
 namespace {
@@ -52,6 +56,7 @@ struct RelayServer::Peer {
   std::optional<SenderPolicer> policer;  // from joining on
   uint64_t datagrams_rate_limited = 0;
   std::optional<std::string> presence_fp;  // registered in presence while joined
+  std::string session_id;                  // 32 hex digits, the per-session metrics' label, from joining on
 };
 
 RelayServer::RelayServer(RelayConfig config, EventSink sink)
@@ -144,6 +149,12 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     self->redis_presence_ = std::move(*sync);
   }
   self->loop_.start();
+  if (self->config_.metrics_port) {
+    HttpApiConfig http{self->config_.metrics_bind, *self->config_.metrics_port, self->config_.http_token, 4};
+    auto api = HttpApi::start(std::move(http), self->http_routes());
+    if (!api) return std::move(api).error();  // the relay stops as it goes out of scope
+    self->http_ = std::move(*api);
+  }
 
   std::string auth = self->config_.auth_url ? "token auth via " + *self->config_.auth_url : "no token auth";
   WZP_LOG(info, kLog,
@@ -263,6 +274,7 @@ std::map<std::string, std::string> RelayServer::probe_peers() const { return mes
 RelayServer::~RelayServer() { stop(); }
 
 void RelayServer::stop() {
+  if (http_) http_->stop();  // before anything its routes read goes away
   bool already = loop_.run_sync([this] {
     if (stopped_) return true;
     stopped_ = true;
@@ -314,6 +326,7 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
 void RelayServer::refuse_full(transport::Connection& conn) {
   std::string reason = "relay is full (" + std::to_string(config_.max_sessions) + " sessions)";
   counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+  refusals_.add(wire::CloseCode::server_full);
   full_log_.write("refusing " + conn.remote_address().to_string() + ": " + reason);
   RelayEvent event{RelayEventType::rejected, conn.id(), {}, std::nullopt, {}, false, std::nullopt};
   event.close = {transport::CloseKind::local, wire::code_value(wire::CloseCode::server_full), false, reason};
@@ -391,6 +404,7 @@ void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCod
     peer.deadline.reset();
   }
   counter.fetch_add(1, std::memory_order_relaxed);
+  refusals_.add(code);
   // Any client can make the relay reject it (a bad token, junk signals): throttled.
   reject_log_.write_lazy([&] {
     return "rejecting " + describe_peer(peer.remote, peer.room) + ": " +
@@ -538,7 +552,11 @@ void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, R
 void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wire::SignalMessage& message) {
   handshake::Options options;
   options.require_v2 = config_.require_media_session_v2;
+  // The histogram times the crypto work only: the reference's also includes
+  // the wait for the client's CallOffer.
+  const auto crypto_started = std::chrono::steady_clock::now();
   auto answered = handshake::answer_offer(config_.identity, message, options);
+  const std::chrono::duration<double> crypto_time = std::chrono::steady_clock::now() - crypto_started;
   if (!answered) {
     std::string reason = "handshake failed: " + answered.error().message;
     if (std::holds_alternative<wire::AuthToken>(message) && !config_.auth_url) {
@@ -599,6 +617,10 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
     return;
   }
   counters_.handshakes_ok.fetch_add(1, std::memory_order_relaxed);
+  handshake_seconds_.observe(crypto_time.count());
+  ByteArray<16> session_id{};
+  randombytes_buf(session_id.data(), session_id.size());
+  peer.session_id = to_hex(session_id);
   if (peer.deadline) {
     loop_.cancel_timer(*peer.deadline);
     peer.deadline.reset();
@@ -665,7 +687,11 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
     WZP_LOG(trace, kLog, "dropping malformed datagram from " + peer->remote + ": " + packet.error().message);
     return;
   }
+  if (packet->quality_report) session_metrics_.report(peer->session_id, *packet->quality_report);
   registry_.others(peer->room, peer->participant, fanout_scratch_);
+  counters_.fanout_packets.fetch_add(fanout_scratch_.size(), std::memory_order_relaxed);
+  counters_.fanout_bytes.fetch_add(packet->payload.size() * fanout_scratch_.size(),
+                                   std::memory_order_relaxed);
   if (fanout_scratch_.empty()) {
     counters_.datagrams_no_recipient.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -710,6 +736,7 @@ void RelayServer::on_handshake_refused(const transport::HandshakeRefusal& refusa
   // client saw a TLS alert (a transport error), not this code: before the
   // handshake QUIC cannot carry an application close.
   counters_.tls_refused.fetch_add(1, std::memory_order_relaxed);
+  refusals_.add(wire::CloseCode::handshake_failed);
   std::string room;
   if (refusal.sni) room = wire::room_from_sni(std::optional<std::string_view>(*refusal.sni));
   if (Peer* peer = find_peer(refusal.connection)) peer->phase = Peer::Phase::closing;  // on_closed follows
@@ -721,6 +748,7 @@ void RelayServer::on_handshake_refused(const transport::HandshakeRefusal& refusa
 
 void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
   registry_.leave(peer.room, peer.participant);
+  session_metrics_.remove(peer.session_id);
   counters_.participants.fetch_sub(1, std::memory_order_relaxed);
   counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
   WZP_LOG(info, kLog,

@@ -25,12 +25,16 @@
 #include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
 #include "relay/presence_redis.hpp"
+#include "relay/http_api.hpp"
+#include "relay/metric_histogram.hpp"
 #include "relay/presence_registry.hpp"
 #include "relay/probe_mesh.hpp"
 #include "relay/probe_status.hpp"
+#include "relay/refusal_counters.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
 #include "relay/room_registry.hpp"
+#include "relay/session_metrics.hpp"
 #include "transport/endpoint.hpp"
 #include "wire/close_codes.hpp"
 #include "wire/room_message.hpp"
@@ -98,6 +102,11 @@ class RelayServer {
   /// The Redis presence component (nullptr without presence_redis, or once
   /// stopped): its counters, and abandon() for tests. Not concurrently with stop().
   RedisPresenceSync* redis_presence() noexcept { return redis_presence_.get(); }
+  /// The Prometheus exposition of /metrics (relay_metrics.hpp). Thread-safe; reads
+  /// atomics and locked tables, so a scrape never waits for the loop thread.
+  std::string metrics_text() const;
+  /// The HTTP API's bound port; 0 when it is off.
+  uint16_t http_port() const noexcept { return http_ ? http_->port() : 0; }
 
  private:
   struct Peer;
@@ -142,6 +151,9 @@ class RelayServer {
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
   Peer* find_peer(transport::ConnectionId id);
+  /// The HTTP API's routes (relay_server_http.cpp); run on its threads.
+  HttpApiRoutes http_routes();
+  std::string health_json() const;
 
   RelayConfig config_;
   EventSink sink_;
@@ -153,6 +165,11 @@ class RelayServer {
   std::string advertised_;
   std::unique_ptr<PresenceRegistry> presence_;  // thread-safe; outlives the mesh, the loop and Redis
   std::unique_ptr<RedisPresenceSync> redis_presence_;
+  // Metrics written on the loop thread, read by scrapes on HTTP threads.
+  SessionMetrics session_metrics_;
+  MetricHistogram handshake_seconds_{handshake_duration_buckets()};
+  RefusalCounters refusals_;
+  std::unique_ptr<HttpApi> http_;  // stopped first: its routes read this relay
 
   // loop-thread state (declared before loop_ so the loop thread stops first)
   std::unique_ptr<ProbeMesh> mesh_;

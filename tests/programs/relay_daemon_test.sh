@@ -17,7 +17,7 @@ for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --id
             --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level --require-session-v2 \
             --sender-datagrams-per-s --sender-burst --sender-bytes-per-s --max-handshakes --handshake-timeout-ms \
             --auth-max-pending --auth-max-pending-per-address --acl-default-deny --probe --advertise --mesh-peer \
-            --mesh-open --presence-ttl; do
+            --mesh-open --presence-ttl --metrics-port --metrics-bind --http-token --mesh-status; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
 call_help=$("$bin/wzp-call" --help)
@@ -123,4 +123,30 @@ grep -q "denies by default" "$work/denied.out" || fail "no clear refusal: $(cat 
 kill -INT "$relay_pid"
 wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGINT"
 relay_pid=""
+
+# The HTTP API: --mesh-status reads a running relay's table, its port cannot be taken twice, and an
+# unreachable one is a clear failure; without a port it prints the empty table as the reference does.
+"$bin/wzp-relay" --mesh-status >"$work/mesh0.out" || fail "--mesh-status without a port failed"
+grep -q "(no probe targets configured)" "$work/mesh0.out" || fail "no empty mesh table: $(cat "$work/mesh0.out")"
+"$bin/wzp-relay" --listen 127.0.0.1:0 --metrics-port 0 --http-token t0ken >"$work/relay4.out" 2>&1 &
+relay_pid=$!
+for _ in $(seq 100); do
+  grep -q "HTTP API on http" "$work/relay4.out" 2>/dev/null && break
+  sleep 0.1
+done
+http_port=$(sed -n 's|.*HTTP API on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/relay4.out")
+[ -n "$http_port" ] || fail "the relay did not report its HTTP port: $(cat "$work/relay4.out")"
+"$bin/wzp-relay" --mesh-status "$http_port" >"$work/mesh.out" 2>&1 || fail "--mesh-status failed: $(cat "$work/mesh.out")"
+grep -q "^Relay Mesh Health$" "$work/mesh.out" || fail "--mesh-status printed no table: $(cat "$work/mesh.out")"
+"$bin/wzp-relay" --mesh-status "127.0.0.1:$http_port" >/dev/null 2>&1 || fail "--mesh-status HOST:PORT failed"
+if "$bin/wzp-relay" --listen 127.0.0.1:0 --metrics-port "$http_port" >"$work/taken.out" 2>&1; then
+  fail "a second relay started its HTTP API on a taken port"
+fi
+grep -q "WZP_ERR_IO: cannot serve the HTTP API on 127.0.0.1:$http_port" "$work/taken.out" \
+  || fail "a taken HTTP port gave no clear error: $(cat "$work/taken.out")"
+kill -TERM "$relay_pid"
+wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGTERM"
+relay_pid=""
+if "$bin/wzp-relay" --mesh-status "$http_port" >"$work/gone.out" 2>&1; then fail "--mesh-status of a stopped relay succeeded"; fi
+grep -q "cannot reach" "$work/gone.out" || fail "an unreachable relay gave no clear error: $(cat "$work/gone.out")"
 echo "relay daemon: ok"

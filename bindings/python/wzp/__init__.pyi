@@ -430,7 +430,9 @@ class Relay(_EventSource):
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
                  auth_max_pending_per_address: int = 4, probe_targets: Sequence[str] = (),
                  advertise: Optional[str] = None, mesh_peers: Sequence[str] = (), mesh_open: bool = False,
-                 presence_ttl_s: int = 30, presence_redis: Optional[str] = None) -> None: ...
+                 presence_ttl_s: int = 30, presence_redis: Optional[str] = None,
+                 metrics_port: Optional[int] = None,
+                 metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None) -> None: ...
     def start(self) -> "Relay": ...
     def stop(self) -> None: ...
     async def start_async(self) -> "Relay":
@@ -461,6 +463,11 @@ class Relay(_EventSource):
     def mesh(self) -> List[Dict[str, Any]]:
         """Mesh health per probe target: [{"target", "kind", "up", "rtt_ms", "loss_pct", "jitter_ms",
         "pings_sent", "pongs_received", "peer_fingerprint"}]."""
+    def metrics(self) -> str:
+        """The relay's metrics in the Prometheus text format, as GET /metrics serves them."""
+    @property
+    def http_port(self) -> int:
+        """The HTTP API's port (WzpError WZP_ERR_INVALID_STATE when there is none)."""
     def acl_set_enabled(self, enabled: bool) -> None: ...
     def acl_set_default_deny(self, deny: bool) -> None:
         """True: a room without entries admits nobody; False: everyone."""

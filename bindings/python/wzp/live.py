@@ -275,8 +275,10 @@ class Relay(_EventSource):
     relay's client-facing "IP:PORT"), mesh_peers (relay fingerprints whose presence is
     accepted), mesh_open (also accept unauthenticated relays' presence), presence_ttl_s;
     presence_redis ("redis://HOST:PORT[/DB]": share presence with the relays using the
-    same Redis). An unknown keyword or a wrong type raises TypeError naming it; a value out of
-    range raises ValueError.
+    same Redis); the HTTP API: metrics_port (None, the default, for none; 0 for a free port,
+    see http_port), metrics_bind (default "127.0.0.1"), http_token (a bearer token required
+    on /presence and /peers). An unknown keyword or a wrong type raises TypeError naming it;
+    a value out of range raises ValueError.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, identity: Optional[Identity] = None,
@@ -291,7 +293,9 @@ class Relay(_EventSource):
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
                  auth_max_pending_per_address: int = 4, probe_targets: Sequence[str] = (),
                  advertise: Optional[str] = None, mesh_peers: Sequence[str] = (), mesh_open: bool = False,
-                 presence_ttl_s: int = 30, presence_redis: Optional[str] = None) -> None:
+                 presence_ttl_s: int = 30, presence_redis: Optional[str] = None,
+                 metrics_port: Optional[int] = None,
+                 metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -322,6 +326,9 @@ class Relay(_EventSource):
         config["mesh_open"] = _flag(o, "mesh_open", mesh_open)
         config["presence_ttl_s"] = _uint(o, "presence_ttl_s", presence_ttl_s)
         config["presence_redis"] = _text(o, "presence_redis", presence_redis)
+        config["metrics_port"] = None if metrics_port is None else _uint(o, "metrics_port", metrics_port, 0xFFFF)
+        config["metrics_bind"] = _text(o, "metrics_bind", metrics_bind)
+        config["http_token"] = _text(o, "http_token", http_token)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
@@ -401,6 +408,15 @@ class Relay(_EventSource):
         """Mesh health, one entry per probe target: [{"target", "kind", "up", "rtt_ms", "loss_pct",
         "jitter_ms", "pings_sent", "pongs_received", "peer_fingerprint"}]."""
         return json.loads(self._handle.mesh_json())
+
+    def metrics(self) -> str:
+        """The relay's metrics in the Prometheus text format, as GET /metrics serves them."""
+        return self._handle.metrics()
+
+    @property
+    def http_port(self) -> int:
+        """The HTTP API's port (WzpError WZP_ERR_INVALID_STATE when there is none)."""
+        return self._handle.http_port
 
     def acl_set_enabled(self, enabled: bool) -> None:
         """Turn the access list on or off (entries are kept either way). See wzp.h for the rules."""
