@@ -68,6 +68,12 @@ struct RelayConfig {
 
   /// Who may join which room (off by default; see access_list.hpp).
   AccessList acl;
+
+  /// Trunked forwarding (relay spec §7.6, docs/PROTOCOL.md row 42): a client that
+  /// offered "wzp_trunk" receives each sender's media batched into TrunkFrames
+  /// (at most 10 packets, within its datagram limit, flushed every 5 ms). Clients
+  /// that did not offer it (reference clients) get plain datagrams as always.
+  bool trunking = false;
 };
 
 }  // namespace wzp::relay

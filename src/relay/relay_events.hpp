@@ -61,6 +61,12 @@ struct RelayCounters {
   std::atomic<uint64_t> peer_signals_dropped{0};
   /// Media datagrams of a joined member with nobody else in its room to receive them.
   std::atomic<uint64_t> datagrams_no_recipient{0};
+  /// Trunking (RelayConfig::trunking): TrunkFrames handed to receivers' connections,
+  /// and media packets put into them (one per packet per receiver). A frame's
+  /// packets count in datagrams_forwarded when it is handed over, in
+  /// datagrams_dropped when its connection refuses it or its receiver left first.
+  std::atomic<uint64_t> trunk_frames_sent{0};
+  std::atomic<uint64_t> trunk_packets_batched{0};
 };
 
 }  // namespace wzp::relay
