@@ -642,6 +642,11 @@ typedef struct wzp_relay_config {
   /* Since 0.3.0: */
   int acl_default_deny; /* 0 (default): a room without ACL entries admits every fingerprint; 1: it
                            admits nobody (and the ACL is on, as with acl_enabled) */
+  /* Since 0.4.0: */
+  int trunking; /* 0 (default): every datagram is forwarded alone; 1: clients that offer "wzp_trunk"
+                   (libwzp clients with accept_trunking, never reference clients) receive each sender's
+                   media batched into TrunkFrames: at most 10 packets, within the client's datagram
+                   limit, none waiting over 5 ms (see docs/PROTOCOL.md, trunking) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -673,6 +678,11 @@ typedef struct wzp_relay_stats {
   uint64_t peer_signals_forwarded;   /* peer signals handed to a recipient (one per recipient) */
   uint64_t peer_signals_dropped;     /* peer signals that reached nobody (unknown target, empty room, ...) */
   uint64_t datagrams_no_recipient;   /* media of a member alone in its room: nobody to forward it to */
+  /* Since 0.4.0: */
+  /* trunking: */
+  uint64_t trunk_frames_sent;     /* TrunkFrames handed to trunking clients (their packets count in
+                                     datagrams_forwarded) */
+  uint64_t trunk_packets_batched; /* media packets put into TrunkFrames, one per packet per receiver */
 } wzp_relay_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults
@@ -833,6 +843,10 @@ typedef struct wzp_client_config {
   int require_session_v2; /* 0 (default): accept a relay that answers with the reference session;
                              1: refuse it (closed with WZP_CLOSE_HANDSHAKE_FAILED); needs
                              session_mode V2 */
+  /* Since 0.4.0: */
+  int accept_trunking; /* 1 (default): offer "wzp_trunk"; a relay that agrees sends TrunkFrames, which the
+                          client unpacks into one MEDIA event per packet, as if each had come alone.
+                          0: plain datagrams only. Never offered with session_mode REFERENCE */
 } wzp_client_config;
 
 typedef struct wzp_client_stats {
@@ -843,6 +857,10 @@ typedef struct wzp_client_stats {
   uint64_t signals_sent, signals_received;
   uint64_t bytes_sent, bytes_received;
   uint64_t events_dropped;
+  /* Since 0.4.0 (trunking): */
+  uint64_t trunk_frames_received;  /* TrunkFrames from a trunking relay, unpacked */
+  uint64_t trunk_packets_unpacked; /* MEDIA events they gave */
+  uint64_t trunk_frames_malformed; /* datagrams of a trunking relay that were no TrunkFrame: dropped */
 } wzp_client_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults

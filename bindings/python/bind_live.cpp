@@ -148,7 +148,8 @@ void bind_live(py::module_& m) {
                              "max_handshakes",
                              "handshake_timeout_ms",
                              "auth_max_pending",
-                             "auth_max_pending_per_address"});
+                             "auth_max_pending_per_address",
+                             "trunking"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -185,6 +186,7 @@ void bind_live(py::module_& m) {
         c.auth_max_pending = get_or<uint32_t>(cfg, "auth_max_pending", c.auth_max_pending);
         c.auth_max_pending_per_address =
             get_or<uint32_t>(cfg, "auth_max_pending_per_address", c.auth_max_pending_per_address);
+        c.trunking = get_or<bool>(cfg, "trunking", false) ? 1 : 0;
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);
@@ -273,6 +275,8 @@ void bind_live(py::module_& m) {
              WZP_STAT(peer_signals_forwarded);
              WZP_STAT(peer_signals_dropped);
              WZP_STAT(datagrams_no_recipient);
+             WZP_STAT(trunk_frames_sent);
+             WZP_STAT(trunk_packets_batched);
 #undef WZP_STAT
              return d;
            })
@@ -327,7 +331,8 @@ void bind_live(py::module_& m) {
       .def(py::init([](const py::dict& cfg) {
         refuse_unknown(cfg, {"host", "port", "room", "raw_room", "token", "identity", "session_mode",
                              "require_session_v2", "pin_cert_sha256", "pin_relay_fingerprint",
-                             "handshake_timeout_ms", "idle_timeout_ms", "event_queue_capacity"});
+                             "handshake_timeout_ms", "idle_timeout_ms", "event_queue_capacity",
+                             "accept_trunking"});
         wzp_client_config c;
         wzp_client_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -360,6 +365,7 @@ void bind_live(py::module_& m) {
         c.handshake_timeout_ms = get_or<uint32_t>(cfg, "handshake_timeout_ms", c.handshake_timeout_ms);
         c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
+        c.accept_trunking = get_or<bool>(cfg, "accept_trunking", true) ? 1 : 0;
         wzp_client* h = nullptr;
         check(nogil([&] { return wzp_client_new(&c, &h); }));
         return std::make_shared<ClientHandle>(h);
@@ -425,6 +431,9 @@ void bind_live(py::module_& m) {
              WZP_STAT(bytes_sent);
              WZP_STAT(bytes_received);
              WZP_STAT(events_dropped);
+             WZP_STAT(trunk_frames_received);
+             WZP_STAT(trunk_packets_unpacked);
+             WZP_STAT(trunk_frames_malformed);
 #undef WZP_STAT
              return d;
            })
@@ -496,6 +505,7 @@ void bind_live(py::module_& m) {
     d["handshake_timeout_ms"] = c.handshake_timeout_ms;
     d["auth_max_pending"] = c.auth_max_pending;
     d["auth_max_pending_per_address"] = c.auth_max_pending_per_address;
+    d["trunking"] = c.trunking != 0;
     return d;
   });
   m.def("_client_config_defaults", [] {
@@ -508,6 +518,7 @@ void bind_live(py::module_& m) {
     d["handshake_timeout_ms"] = c.handshake_timeout_ms;
     d["idle_timeout_ms"] = c.idle_timeout_ms;
     d["event_queue_capacity"] = c.event_queue_capacity;
+    d["accept_trunking"] = c.accept_trunking != 0;
     return d;
   });
 

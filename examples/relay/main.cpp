@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
       "(hex, what featherChat clients send) are unaffected."};
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
-  bool allow_mismatch = false, require_v2 = false, acl_default_deny = false;
+  bool allow_mismatch = false, require_v2 = false, acl_default_deny = false, trunking = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
   uint32_t max_handshakes = 0, handshake_timeout = 3000, auth_pending = 256, auth_pending_per_address = 4;
   app.add_option("--listen", listen, "UDP address to listen on, IP:port or [IPv6]:port (port 0 picks one)")
@@ -126,6 +126,10 @@ int main(int argc, char** argv) {
                  "token checks in flight at once from one client IP address")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_flag("--trunking", trunking,
+               "batch each sender's media into TrunkFrames (up to 10 packets, flushed every 5 ms) for "
+               "clients that offer it in their CallOffer (libwzp clients); every other client, reference "
+               "clients included, keeps getting plain datagrams");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -173,6 +177,7 @@ int main(int argc, char** argv) {
   config.handshake_timeout_ms = handshake_timeout;
   config.auth_max_pending = auth_pending;
   config.auth_max_pending_per_address = auth_pending_per_address;
+  config.trunking = trunking ? 1 : 0;
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);

@@ -252,6 +252,7 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
                   "auth_max_pending and auth_max_pending_per_address must be at least 1");
     rc.max_auth_pending = c.auth_max_pending;
     rc.max_auth_pending_per_address = c.auth_max_pending_per_address;
+    rc.trunking = c.trunking != 0;
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     *out = relay.release();
     return WZP_OK;
@@ -419,6 +420,8 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.peer_signals_forwarded = get(c.peer_signals_forwarded);
     s.peer_signals_dropped = get(c.peer_signals_dropped);
     s.datagrams_no_recipient = get(c.datagrams_no_recipient);
+    s.trunk_frames_sent = get(c.trunk_frames_sent);
+    s.trunk_packets_batched = get(c.trunk_packets_batched);
   }
   s.events_dropped = relay->events->dropped();
   capi::write_prefix(out, out->struct_size, s);

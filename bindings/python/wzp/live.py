@@ -257,7 +257,7 @@ class Relay(_EventSource):
     media session), sender_datagrams_per_s, sender_burst_datagrams, sender_bytes_per_s
     (per-sender rate policing; 0 = no limit), max_handshakes (0: automatic),
     handshake_timeout_ms, auth_max_pending, auth_max_pending_per_address (admission under
-    load). An unknown keyword or a wrong type raises TypeError naming it; a value out of
+    load), trunking (batch media into TrunkFrames for clients that accept them). An unknown keyword or a wrong type raises TypeError naming it; a value out of
     range raises ValueError.
     """
 
@@ -271,7 +271,7 @@ class Relay(_EventSource):
                  require_session_v2: bool = False, sender_datagrams_per_s: int = 200,
                  sender_burst_datagrams: int = 100, sender_bytes_per_s: int = 262144, max_handshakes: int = 0,
                  handshake_timeout_ms: int = 3000, auth_max_pending: int = 256,
-                 auth_max_pending_per_address: int = 4) -> None:
+                 auth_max_pending_per_address: int = 4, trunking: bool = False) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -296,6 +296,7 @@ class Relay(_EventSource):
             auth_max_pending_per_address=_uint(o, "auth_max_pending_per_address", auth_max_pending_per_address),
         )
         config["acl_default_deny"] = _flag(o, "acl_default_deny", acl_default_deny)
+        config["trunking"] = _flag(o, "trunking", trunking)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
@@ -407,7 +408,8 @@ class Client(_EventSource):
     room as the SNI unhashed), token (featherChat), identity (None: a random one), session_mode
     ("v2" or "reference"), require_session_v2 (refuse a relay that does not agree to v2),
     pin_cert_sha256 (32 bytes), pin_relay_fingerprint (16 bytes), handshake_timeout_ms,
-    idle_timeout_ms, event_queue_capacity. An unknown keyword or a wrong type raises
+    idle_timeout_ms, event_queue_capacity, accept_trunking (offer to receive TrunkFrames from
+    a trunking relay; each packet still arrives as its own MEDIA event). An unknown keyword or a wrong type raises
     TypeError naming it; a value out of range raises ValueError.
     """
 
@@ -416,7 +418,7 @@ class Client(_EventSource):
                  session_mode: str = "v2", require_session_v2: bool = False,
                  pin_cert_sha256: Optional[bytes] = None, pin_relay_fingerprint: Optional[bytes] = None,
                  handshake_timeout_ms: int = 10000, idle_timeout_ms: int = 30000,
-                 event_queue_capacity: int = 1024) -> None:
+                 event_queue_capacity: int = 1024, accept_trunking: bool = True) -> None:
         o = "Client"
         _check(o, "session_mode", session_mode, (str,), "'v2' or 'reference'")
         config: Dict[str, Any] = dict(
@@ -429,6 +431,7 @@ class Client(_EventSource):
             handshake_timeout_ms=_uint(o, "handshake_timeout_ms", handshake_timeout_ms),
             idle_timeout_ms=_uint(o, "idle_timeout_ms", idle_timeout_ms),
             event_queue_capacity=_uint(o, "event_queue_capacity", event_queue_capacity, 2**63 - 1),
+            accept_trunking=_flag(o, "accept_trunking", accept_trunking),
         )
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Client(config)
