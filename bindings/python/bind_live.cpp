@@ -329,10 +329,10 @@ void bind_live(py::module_& m) {
 
   py::class_<ClientHandle, std::shared_ptr<ClientHandle>>(m, "_Client")
       .def(py::init([](const py::dict& cfg) {
-        refuse_unknown(cfg, {"host", "port", "room", "raw_room", "token", "identity", "session_mode",
-                             "require_session_v2", "pin_cert_sha256", "pin_relay_fingerprint",
-                             "handshake_timeout_ms", "idle_timeout_ms", "event_queue_capacity",
-                             "accept_trunking"});
+        refuse_unknown(
+            cfg, {"host", "port", "room", "raw_room", "token", "identity", "session_mode",
+                  "require_session_v2", "pin_cert_sha256", "pin_relay_fingerprint", "handshake_timeout_ms",
+                  "idle_timeout_ms", "event_queue_capacity", "accept_trunking"});
         wzp_client_config c;
         wzp_client_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
