@@ -30,7 +30,8 @@ struct TrunkLimits {
 class TrunkBatchers {
  public:
   using ConnectionId = uint64_t;
-  /// Receives each frame to send now: the receiver and the encoded TrunkFrame.
+  /// Receives each frame to send now: the receiver and the encoded TrunkFrame. It must not
+  /// call back into this object (the relay's only queues the datagram).
   using Send = std::function<void(ConnectionId receiver, Bytes frame)>;
 
   explicit TrunkBatchers(TrunkLimits limits = {}) noexcept : limits_(limits) {}
