@@ -782,10 +782,11 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 /** The rooms and their participants as JSON (allocated; wzp_free):
  *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,
  *    "remote":"127.0.0.1:5555","media_session":"v2","datagrams_rate_limited":0,
- *    "signal_bytes_buffered":0}]}]
+ *    "signal_bytes_buffered":0,"trunking":false}]}]
  *  media_session: "v2" or "reference", the media session the participant's handshake chose;
  *  datagrams_rate_limited: this sender's datagrams dropped by rate policing; signal_bytes_buffered:
- *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined). */
+ *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined); trunking
+ *  (since 0.4.0): whether it receives TrunkFrames (see wzp_relay_config.trunking). */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
 /** Wait up to timeout_ms (0: poll, negative: forever) for the next event and fill *event.

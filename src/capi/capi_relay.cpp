@@ -501,6 +501,7 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
             m["media_session"] = *p.media_session == handshake::SessionMode::v2 ? "v2" : "reference";
           m["datagrams_rate_limited"] = p.datagrams_rate_limited;
           m["signal_bytes_buffered"] = p.signal_bytes_buffered;
+          m["trunking"] = p.trunking;
           members.push_back(std::move(m));
         }
         rooms.push_back({{"room", room.room}, {"participants", std::move(members)}});

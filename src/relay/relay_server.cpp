@@ -713,6 +713,7 @@ std::vector<RoomInfo> RelayServer::rooms() const {
           info.remote = it->second->remote;
           info.media_session = it->second->media_session;
           info.datagrams_rate_limited = it->second->datagrams_rate_limited;
+          info.trunking = it->second->trunking;
           if (auto* conn = endpoint_ ? endpoint_->find(m.connection) : nullptr) {
             info.signal_bytes_buffered = conn->stats().signal_bytes_buffered;
           }

@@ -44,6 +44,7 @@ struct ParticipantInfo {
   std::optional<handshake::SessionMode> media_session;  // chosen by the participant's handshake
   uint64_t datagrams_rate_limited = 0;                  // this sender's datagrams over its rate limit
   uint64_t signal_bytes_buffered = 0;                   // received signal bytes the relay holds for it now
+  bool trunking = false;                                // receives TrunkFrames
 };
 
 struct RoomInfo {

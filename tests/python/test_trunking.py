@@ -35,6 +35,7 @@ def test_trunking_end_to_end():
         assert stats["trunk_frames_sent"] >= 1
         # Every packet of each sender to the other sender and to the trunking client.
         assert stats["trunk_packets_batched"] == 2 * 20 * 2
+        assert [p["trunking"] for p in relay.rooms()[0]["participants"]] == [True, True, True, False]
         for c in senders + [trunked, plain]:
             c.hangup()
 

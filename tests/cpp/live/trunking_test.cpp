@@ -67,6 +67,10 @@ TEST(LiveTrunking, ClientsThatOfferItGetEveryPacketIntactAndInOrderPerSender) {
   for (auto& s : senders) ASSERT_TRUE(s && s->client->trunking());
   EXPECT_TRUE(listener->client->trunking());
   EXPECT_FALSE(reference->client->trunking());
+  auto rooms = relay->server->rooms();
+  ASSERT_EQ(rooms.size(), 1u);
+  ASSERT_EQ(rooms[0].participants.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(rooms[0].participants[i].trunking, i < 4) << i;
 
   send_all({senders[0].get(), senders[1].get(), senders[2].get()});
 
