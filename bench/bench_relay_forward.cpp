@@ -16,6 +16,11 @@
 // number of datagrams in flight, to find the maximum forwarding rate. Everything stays on 127.0.0.1 and every
 // run is bounded in time (duration, a capped drain) and in participants.
 //
+// --trunking runs each layout through the relay twice instead, plain and with
+// trunked forwarding (relay spec §7.6; every client accepts TrunkFrames), and
+// compares the two: datagrams the relay sends per second, media packets
+// delivered per second, CPU per delivered packet, latency.
+//
 // CPU: the process's getrusage (clients, senders and receivers included) and
 // the forwarding thread alone (the relay's loop thread, found as the one
 // thread RelayServer::start adds; the baseline's forwarder thread), both read
@@ -88,6 +93,7 @@ struct Load {
   size_t window = 32;  // unpaced: datagrams a sender may have in flight; 0 = no limit
   bool burst_connect = false;
   std::optional<uint64_t> initial_rtt_ms;  // relay and clients; library default when empty
+  bool trunking = false;                   // the relay batches into TrunkFrames
 
   size_t participants() const { return rooms * members; }
   size_t room_of(size_t participant) const { return participant / members; }
@@ -331,6 +337,9 @@ struct Outcome {
   std::vector<uint64_t> latencies_ns;
   // Relay only: connect() to joined, split at the end of the QUIC/TLS handshake.
   std::vector<uint64_t> connect_ns, quic_ns, offer_ns;
+  // Relay only: datagrams the relay handed to its connections (a TrunkFrame is one), and of them
+  // the TrunkFrames, with the media packets they carried.
+  uint64_t relay_datagrams_out = 0, trunk_frames = 0, trunk_packets = 0;
   std::string notes;
 };
 
@@ -389,6 +398,7 @@ std::optional<Outcome> run_relay(const Load& load) {
   // per-sender policing would measure itself, so it is off there. Paced
   // (voice-like) runs keep the default policing, which admits them whole.
   if (load.unpaced) config.sender_rate = {0, 0, 0};
+  config.trunking = load.trunking;
   auto relay = relay::RelayServer::start(std::move(config), nullptr);
   if (!relay) {
     std::fprintf(stderr, "relay: %s\n", relay.error().message.c_str());
@@ -479,11 +489,18 @@ std::optional<Outcome> run_relay(const Load& load) {
   const uint64_t received0 = counters.datagrams_received.load();
   const uint64_t forwarded0 = counters.datagrams_forwarded.load();
   const uint64_t dropped0 = counters.datagrams_dropped.load();
+  const uint64_t frames0 = counters.trunk_frames_sent.load();
+  const uint64_t batched0 = counters.trunk_packets_batched.load();
   measure(
       load, tally, loop_tid,
       [&](size_t i, ByteView datagram) { return participants[i]->client->send_media(datagram).ok(); }, out);
 
   const transport::ConnectionStats clients1 = client_totals();
+  out.trunk_frames = counters.trunk_frames_sent.load() - frames0;
+  out.trunk_packets = counters.trunk_packets_batched.load() - batched0;
+  // Plain datagrams forwarded, plus the frames that carried the batched packets.
+  out.relay_datagrams_out =
+      counters.datagrams_forwarded.load() - forwarded0 - out.trunk_packets + out.trunk_frames;
   auto per_packet = [](uint64_t datagrams, uint64_t packets) {
     char text[16];
     std::snprintf(text, sizeof text, "%.2f", packets == 0 ? 0.0 : double(datagrams) / double(packets));
@@ -501,7 +518,11 @@ std::optional<Outcome> run_relay(const Load& load) {
               "; datagrams lost " + std::to_string(clients1.datagrams_lost - clients0.datagrams_lost) +
               ", dropped before sending " +
               std::to_string(clients1.datagrams_dropped - clients0.datagrams_dropped) +
-              (loop_tid ? "" : "; relay loop thread not identified");
+              (loop_tid ? "" : "; relay loop thread not identified") +
+              (load.trunking ? "\n  trunking: " + std::to_string(out.trunk_frames) + " TrunkFrames carried " +
+                                   std::to_string(out.trunk_packets) + " media packets (" +
+                                   per_packet(out.trunk_packets, out.trunk_frames) + " per frame)"
+                             : "");
 
   for (auto& p : participants) p->client.reset();  // joins the client threads
   (*relay)->stop();
@@ -816,6 +837,43 @@ void report(const Load& load, Outcome& relay, Outcome& baseline, std::vector<uin
       percentile(relay.offer_ns, 0.50) / 1e6, percentile(relay.offer_ns, 0.99) / 1e6);
 }
 
+// Trunked against plain forwarding, both through the wzp relay.
+void report_trunking(const Load& load, Outcome& trunked, Outcome& plain) {
+  const uint64_t fanout = load.members - 1;
+  auto per_packet_us = [](uint64_t cpu_ns, uint64_t delivered) {
+    return delivered == 0 ? NAN : static_cast<double>(cpu_ns) / 1e3 / static_cast<double>(delivered);
+  };
+  auto loop_us = [&](const Outcome& o) {
+    return o.forwarder_cpu_ns ? per_packet_us(*o.forwarder_cpu_ns, o.delivered) : NAN;
+  };
+  auto delivered_share = [&](const Outcome& o) {
+    uint64_t expected = o.send.sent * fanout;
+    return expected == 0 ? NAN : 100.0 * static_cast<double>(o.delivered) / static_cast<double>(expected);
+  };
+  std::printf("  %-34s %14s %14s %10s\n", "", "trunked", "plain", "trunk/plain");
+  print_row("media packets sent/s", trunked.send.sent / trunked.send_seconds,
+            plain.send.sent / plain.send_seconds, "%.0f");
+  print_row("relay datagrams out/s", trunked.relay_datagrams_out / trunked.send_seconds,
+            plain.relay_datagrams_out / plain.send_seconds, "%.0f");
+  print_row("media packets delivered/s", trunked.delivered / trunked.send_seconds,
+            plain.delivered / plain.send_seconds, "%.0f");
+  print_row("delivered / expected %", delivered_share(trunked), delivered_share(plain), "%.2f");
+  print_row(
+      "packets per relay datagram",
+      trunked.relay_datagrams_out == 0 ? NAN
+                                       : double(trunked.delivered) / double(trunked.relay_datagrams_out),
+      plain.relay_datagrams_out == 0 ? NAN : double(plain.delivered) / double(plain.relay_datagrams_out),
+      "%.2f");
+  print_row("process CPU us / delivered", per_packet_us(trunked.process_cpu_ns, trunked.delivered),
+            per_packet_us(plain.process_cpu_ns, plain.delivered), "%.2f");
+  print_row("relay loop CPU us / delivered", loop_us(trunked), loop_us(plain), "%.2f");
+  print_row("latency p50 us", percentile(trunked.latencies_ns, 0.50) / 1e3,
+            percentile(plain.latencies_ns, 0.50) / 1e3, "%.1f");
+  print_row("latency p99 us", percentile(trunked.latencies_ns, 0.99) / 1e3,
+            percentile(plain.latencies_ns, 0.99) / 1e3, "%.1f");
+  std::printf("  trunked %s\n  plain %s\n", trunked.notes.c_str(), plain.notes.c_str());
+}
+
 // ---------------------------------------------------------------------------
 // Command line
 
@@ -823,7 +881,7 @@ void usage() {
   std::printf(
       "usage: bench_relay_forward [--rooms RxP[,RxP...]] [--duration S] [--interval-ms N] [--size BYTES]\n"
       "                           [--unpaced [--senders N] [--window N]] [--burst-connect]\n"
-      "                           [--initial-rtt-ms N] [--verbose]\n"
+      "                           [--initial-rtt-ms N] [--trunking] [--verbose]\n"
       "  --rooms        room layouts to run, R rooms x P participants (default 4x4,1x10; unpaced 1x4)\n"
       "  --duration     seconds of sending per layout and forwarder (default 5, at most 60)\n"
       "  --interval-ms  paced send interval per participant (default 20)\n"
@@ -832,6 +890,8 @@ void usage() {
       "                 --window datagrams in flight (default 32; 0 = no limit, open loop)\n"
       "  --burst-connect  connect every participant at once (default: one after another)\n"
       "  --initial-rtt-ms QUIC initial RTT estimate of relay and clients (default: the library's)\n"
+      "  --trunking     compare the relay's trunked forwarding with its plain forwarding\n"
+      "                 (instead of the relay with the UDP forwarder)\n"
       "  --verbose      library log at info level (default: warnings only)\n",
       kMinDatagram);
 }
@@ -882,6 +942,8 @@ int main(int argc, char** argv) {
       base.burst_connect = true;
     } else if (arg == "--initial-rtt-ms") {
       base.initial_rtt_ms = static_cast<uint64_t>(std::atoi(value().c_str()));
+    } else if (arg == "--trunking") {
+      base.trunking = true;
     } else if (arg == "--verbose") {
       verbose = true;
     } else {
@@ -922,6 +984,17 @@ int main(int argc, char** argv) {
           rooms, members, static_cast<double>(load.interval_ns) / 1e6, load.datagram_size, load.seconds);
     }
     std::fflush(stdout);
+    if (load.trunking) {
+      auto trunked = run_relay(load);
+      Load plain_load = load;
+      plain_load.trunking = false;
+      auto plain = run_relay(plain_load);
+      if (!trunked || !plain) return 1;
+      report_trunking(load, *trunked, *plain);
+      std::printf("  load average after: %s\n\n", load_average().c_str());
+      std::fflush(stdout);
+      continue;
+    }
     auto relay = run_relay(load);
     auto baseline = run_baseline(load);
     if (!relay || !baseline) return 1;

@@ -673,6 +673,11 @@ typedef struct wzp_relay_config {
                                "Authorization: Bearer <http_token>" (401 otherwise) */
   int metrics_any_port;     /* 1: serve the HTTP API on a free port (metrics_port ignored; see
                                wzp_relay_http_port) */
+  /* Trunked forwarding: */
+  int trunking; /* 0 (default): every datagram is forwarded alone; 1: clients that offer "wzp_trunk"
+                   (libwzp clients with accept_trunking, never reference clients) receive each sender's
+                   media batched into TrunkFrames: at most 10 packets, within the client's datagram
+                   limit, none waiting over 5 ms (see docs/PROTOCOL.md, trunking) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -719,6 +724,10 @@ typedef struct wzp_relay_stats {
   uint64_t probe_pings_sent, probe_pongs_received; /* by this relay's probe links */
   uint64_t probe_pongs_sent;                 /* answers to other relays' (or anyone's) probes */
   uint64_t probe_messages_malformed;         /* unparsable messages on probe connections */
+  /* trunking: */
+  uint64_t trunk_frames_sent;     /* TrunkFrames handed to trunking clients (their packets count in
+                                     datagrams_forwarded) */
+  uint64_t trunk_packets_batched; /* media packets put into TrunkFrames, one per packet per receiver */
 } wzp_relay_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults
@@ -818,10 +827,11 @@ WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
 /** The rooms and their participants as JSON (allocated; wzp_free):
  *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,
  *    "remote":"127.0.0.1:5555","media_session":"v2","datagrams_rate_limited":0,
- *    "signal_bytes_buffered":0}]}]
+ *    "signal_bytes_buffered":0,"trunking":false}]}]
  *  media_session: "v2" or "reference", the media session the participant's handshake chose;
  *  datagrams_rate_limited: this sender's datagrams dropped by rate policing; signal_bytes_buffered:
- *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined). */
+ *  bytes of its unfinished signals the relay holds now (at most 64 KiB once joined); trunking
+ *  (since 0.4.0): whether it receives TrunkFrames (see wzp_relay_config.trunking). */
 WZP_API int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json);
 
 /* Since 0.4.0: presence and the relay mesh (docs/MESH.md). Each answers JSON in the reference
@@ -911,6 +921,10 @@ typedef struct wzp_client_config {
   int require_session_v2; /* 0 (default): accept a relay that answers with the reference session;
                              1: refuse it (closed with WZP_CLOSE_HANDSHAKE_FAILED); needs
                              session_mode V2 */
+  /* Since 0.4.0: */
+  int accept_trunking; /* 1 (default): offer "wzp_trunk"; a relay that agrees sends TrunkFrames, which the
+                          client unpacks into one MEDIA event per packet, as if each had come alone.
+                          0: plain datagrams only. Never offered with session_mode REFERENCE */
 } wzp_client_config;
 
 typedef struct wzp_client_stats {
@@ -921,6 +935,10 @@ typedef struct wzp_client_stats {
   uint64_t signals_sent, signals_received;
   uint64_t bytes_sent, bytes_received;
   uint64_t events_dropped;
+  /* Since 0.4.0 (trunking): */
+  uint64_t trunk_frames_received;  /* TrunkFrames from a trunking relay, unpacked */
+  uint64_t trunk_packets_unpacked; /* MEDIA events they gave */
+  uint64_t trunk_frames_malformed; /* datagrams of a trunking relay that were no TrunkFrame: dropped */
 } wzp_client_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults

@@ -160,7 +160,9 @@ void bind_live(py::module_& m) {
                              "presence_redis",
                              "metrics_port",
                              "metrics_bind",
-                             "http_token"});
+                             "http_token",
+
+                             "trunking"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -220,6 +222,7 @@ void bind_live(py::module_& m) {
         }
         c.metrics_bind = metrics_bind ? metrics_bind->c_str() : nullptr;
         c.http_token = http_token ? http_token->c_str() : nullptr;
+        c.trunking = get_or<bool>(cfg, "trunking", false) ? 1 : 0;
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
         return std::make_shared<RelayHandle>(h);
@@ -324,6 +327,8 @@ void bind_live(py::module_& m) {
              WZP_STAT(probe_pongs_received);
              WZP_STAT(probe_pongs_sent);
              WZP_STAT(probe_messages_malformed);
+             WZP_STAT(trunk_frames_sent);
+             WZP_STAT(trunk_packets_batched);
 #undef WZP_STAT
              return d;
            })
@@ -412,9 +417,10 @@ void bind_live(py::module_& m) {
 
   py::class_<ClientHandle, std::shared_ptr<ClientHandle>>(m, "_Client")
       .def(py::init([](const py::dict& cfg) {
-        refuse_unknown(cfg, {"host", "port", "room", "raw_room", "token", "identity", "session_mode",
-                             "require_session_v2", "pin_cert_sha256", "pin_relay_fingerprint",
-                             "handshake_timeout_ms", "idle_timeout_ms", "event_queue_capacity"});
+        refuse_unknown(
+            cfg, {"host", "port", "room", "raw_room", "token", "identity", "session_mode",
+                  "require_session_v2", "pin_cert_sha256", "pin_relay_fingerprint", "handshake_timeout_ms",
+                  "idle_timeout_ms", "event_queue_capacity", "accept_trunking"});
         wzp_client_config c;
         wzp_client_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -447,6 +453,7 @@ void bind_live(py::module_& m) {
         c.handshake_timeout_ms = get_or<uint32_t>(cfg, "handshake_timeout_ms", c.handshake_timeout_ms);
         c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
+        c.accept_trunking = get_or<bool>(cfg, "accept_trunking", true) ? 1 : 0;
         wzp_client* h = nullptr;
         check(nogil([&] { return wzp_client_new(&c, &h); }));
         return std::make_shared<ClientHandle>(h);
@@ -512,6 +519,9 @@ void bind_live(py::module_& m) {
              WZP_STAT(bytes_sent);
              WZP_STAT(bytes_received);
              WZP_STAT(events_dropped);
+             WZP_STAT(trunk_frames_received);
+             WZP_STAT(trunk_packets_unpacked);
+             WZP_STAT(trunk_frames_malformed);
 #undef WZP_STAT
              return d;
            })
@@ -586,6 +596,7 @@ void bind_live(py::module_& m) {
     d["mesh_open"] = c.mesh_open != 0;
     d["presence_ttl_s"] = c.presence_ttl_s;
     d["presence_redis"] = py::none();  // NULL: off
+    d["trunking"] = c.trunking != 0;
     return d;
   });
   m.def("_client_config_defaults", [] {
@@ -598,6 +609,7 @@ void bind_live(py::module_& m) {
     d["handshake_timeout_ms"] = c.handshake_timeout_ms;
     d["idle_timeout_ms"] = c.idle_timeout_ms;
     d["event_queue_capacity"] = c.event_queue_capacity;
+    d["accept_trunking"] = c.accept_trunking != 0;
     return d;
   });
 

@@ -37,7 +37,7 @@ bool parse_hex(const std::string& text, std::vector<uint8_t>& out, size_t expect
 int main(int argc, char** argv) {
   CLI::App app{"wzp-call: join a WarzonePhone relay room, send test media packets and report what arrives."};
   std::string relay_addr, room, token, seed_hex, mnemonic, pin_cert, pin_relay, log_level = "warn";
-  bool raw_room = false, reference_session = false, require_v2 = false;
+  bool raw_room = false, reference_session = false, require_v2 = false, no_trunking = false;
   unsigned count = 10, interval_ms = 20, duration_s = 5, size = 100, handshake_timeout_ms = 10000;
   app.add_option(
          "--relay", relay_addr,
@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
          "refuse a relay that does not agree to libwzp's v2 media session instead of falling back to the "
          "reference session")
       ->excludes("--reference-session");
+  app.add_flag(
+      "--no-trunking", no_trunking,
+      "do not offer to receive TrunkFrames from a relay started with --trunking (plain datagrams only)");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -117,6 +120,7 @@ int main(int argc, char** argv) {
   config.identity = identity;
   config.session_mode = reference_session ? WZP_SESSION_REFERENCE : WZP_SESSION_V2;
   config.require_session_v2 = require_v2 ? 1 : 0;
+  config.accept_trunking = no_trunking ? 0 : 1;
   config.pin_cert_sha256 = cert_pin.empty() ? nullptr : cert_pin.data();
   config.pin_relay_fingerprint = pin_relay.empty() ? nullptr : relay_pin;
   config.handshake_timeout_ms = handshake_timeout_ms;

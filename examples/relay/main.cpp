@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   std::string listen = "0.0.0.0:4433", auth_url, identity_file, cert, key, acl_file, log_level = "info";
   std::string presence_redis;
   uint32_t max_sessions = 100, max_room = 0, phase_timeout = 10000, idle_timeout = 30000, auth_timeout = 5000;
-  bool allow_mismatch = false, require_v2 = false, acl_default_deny = false;
+  bool allow_mismatch = false, require_v2 = false, acl_default_deny = false, trunking = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
   uint32_t max_handshakes = 0, handshake_timeout = 3000, auth_pending = 256, auth_pending_per_address = 4;
   std::vector<std::string> probes, mesh_peers;
@@ -212,6 +212,10 @@ int main(int argc, char** argv) {
                  "redis://HOST:PORT[/DB]: share presence with every relay using the same Redis (each relay's "
                  "users under keys that expire unless refreshed, changes on the channel wzp:presence); an "
                  "unreachable Redis is logged and retried, the relay serves meanwhile");
+  app.add_flag("--trunking", trunking,
+               "batch each sender's media into TrunkFrames (up to 10 packets, flushed every 5 ms) for "
+               "clients that offer it in their CallOffer (libwzp clients); every other client, reference "
+               "clients included, keeps getting plain datagrams");
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
@@ -291,6 +295,7 @@ int main(int argc, char** argv) {
   }
   config.metrics_bind = metrics_bind.c_str();
   config.http_token = http_token.empty() ? nullptr : http_token.c_str();
+  config.trunking = trunking ? 1 : 0;
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);

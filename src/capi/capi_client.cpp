@@ -69,6 +69,7 @@ wzp_client_config client_defaults() {
   c.handshake_timeout_ms = 10'000;
   c.idle_timeout_ms = 30'000;
   c.event_queue_capacity = 1024;
+  c.accept_trunking = 1;
   return c;
 }
 
@@ -139,6 +140,7 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     cc.require_media_session_v2 = c.require_session_v2 != 0;
     // The reference mode sends exactly a reference client's CallOffer: no extension at all.
     cc.offer_room_peers = cc.session_mode == handshake::SessionMode::v2;
+    cc.offer_trunking = c.accept_trunking != 0;  // the client offers it with the v2 session only
     if (cc.require_media_session_v2 && cc.session_mode != handshake::SessionMode::v2) {
       return fail(Errc::invalid_argument, "require_session_v2 needs session_mode WZP_SESSION_V2");
     }
@@ -250,6 +252,10 @@ int wzp_client_stats_get(const wzp_client* client, wzp_client_stats* out) {
     s.bytes_sent = st.bytes_sent;
     s.bytes_received = st.bytes_received;
     s.events_dropped = client->events->dropped();
+    const auto& trunk = client->client->trunk_counters();
+    s.trunk_frames_received = trunk.frames_received.load(std::memory_order_relaxed);
+    s.trunk_packets_unpacked = trunk.packets_unpacked.load(std::memory_order_relaxed);
+    s.trunk_frames_malformed = trunk.frames_malformed.load(std::memory_order_relaxed);
     capi::write_prefix(out, out->struct_size, s);
     return WZP_OK;
   });

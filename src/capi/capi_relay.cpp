@@ -306,6 +306,7 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       if (!url) return fail(url.error());
       rc.presence_redis = c.presence_redis;
     }
+    rc.trunking = c.trunking != 0;
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     // The channel outlives the server (wzp_relay_free stops the server first).
     rc.events_dropped = [events = relay->events.get()] { return events->dropped(); };
@@ -493,6 +494,8 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.probe_pongs_received = get(m.probe_pongs_received);
     s.probe_pongs_sent = get(m.probe_pongs_sent);
     s.probe_messages_malformed = get(m.probe_messages_malformed);
+    s.trunk_frames_sent = get(c.trunk_frames_sent);
+    s.trunk_packets_batched = get(c.trunk_packets_batched);
   }
   s.events_dropped = relay->events->dropped();
   capi::write_prefix(out, out->struct_size, s);
@@ -572,6 +575,7 @@ int wzp_relay_rooms_json(const wzp_relay* relay, char** out_json) {
             m["media_session"] = *p.media_session == handshake::SessionMode::v2 ? "v2" : "reference";
           m["datagrams_rate_limited"] = p.datagrams_rate_limited;
           m["signal_bytes_buffered"] = p.signal_bytes_buffered;
+          m["trunking"] = p.trunking;
           members.push_back(std::move(m));
         }
         rooms.push_back({{"room", room.room}, {"participants", std::move(members)}});

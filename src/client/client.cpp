@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "wire/close_codes.hpp"
 #include "wire/sni.hpp"
+#include "wire/trunk_frame.hpp"
 
 namespace wzp::client {
 namespace {
@@ -132,6 +133,7 @@ void Client::on_handshake_completed(transport::Connection& conn) {
   caller_.emplace(config_.identity, options);
   wire::CallOffer offer = caller_->offer();
   if (config_.offer_room_peers) offer.peers_version = wire::kRoomPeersVersion;
+  if (offers_trunking()) offer.trunk_version = wire::kTrunkVersion;
   auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(std::move(offer)))));
   if (!sent)
     return fail(conn, wire::code_value(wire::CloseCode::normal),
@@ -177,6 +179,10 @@ void Client::on_signal(transport::Connection& conn, ByteView payload) {
   session_.emplace(std::move(*session));
   room_peers_ = config_.offer_room_peers &&
                 std::get<wire::CallAnswer>(*message).peers_version == wire::kRoomPeersVersion;
+  // From here on every datagram of this relay is a TrunkFrame (row 42): no marker to guess from.
+  trunking_.store(
+      offers_trunking() && std::get<wire::CallAnswer>(*message).trunk_version == wire::kTrunkVersion,
+      std::memory_order_release);
   if (room_peers_) {
     // The relay sends the member list right after its answer (streams arrive in
     // order): joined once it is in, so peers() is right from the JOINED event on.
@@ -302,6 +308,22 @@ void Client::on_signal_error(transport::Connection& conn, const Error& error) {
 
 void Client::on_datagram(transport::Connection&, ByteView datagram) {
   if (state_.load() != ClientState::joined) return;
+  if (!trunking_.load(std::memory_order_relaxed)) return emit_media(datagram);
+  auto frame = wire::decode_trunk_frame(datagram);
+  if (!frame) {
+    trunk_counters_.frames_malformed.fetch_add(1, std::memory_order_relaxed);
+    WZP_LOG(trace, kLog, "dropping a malformed trunk frame from the relay: " + frame.error().message);
+    return;
+  }
+  trunk_counters_.frames_received.fetch_add(1, std::memory_order_relaxed);
+  // Each packet is reported as if it had come alone, in the frame's order (the sender's).
+  for (const auto& entry : frame->entries) {
+    trunk_counters_.packets_unpacked.fetch_add(1, std::memory_order_relaxed);
+    emit_media(entry.payload);
+  }
+}
+
+void Client::emit_media(ByteView datagram) {
   if (sink_)
     sink_(ClientEvent{ClientEventType::media,
                       ClientState::joined,
@@ -310,6 +332,10 @@ void Client::on_datagram(transport::Connection&, ByteView datagram) {
                       {},
                       {},
                       {}});
+}
+
+bool Client::offers_trunking() const noexcept {
+  return config_.offer_trunking && config_.session_mode == handshake::SessionMode::v2;
 }
 
 void Client::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {

@@ -56,10 +56,22 @@ struct ClientConfig {
   /// peer signals). Off, the CallOffer is what a reference client sends (with
   /// session_mode reference, byte for byte).
   bool offer_room_peers = true;
+  /// Offer "wzp_trunk" (docs/PROTOCOL.md row 42): a relay that agrees sends every
+  /// media datagram as a TrunkFrame, which the client unpacks into one media
+  /// event per packet. Only offered with session_mode v2 (the reference mode's
+  /// CallOffer stays the reference's).
+  bool offer_trunking = true;
   /// Empty: transport::resolve_host (getaddrinfo). Tests give their own.
   Resolver resolver;
   /// How long an address may go unanswered before the next one is tried as well.
   uint32_t attempt_delay_ms = 250;
+};
+
+/// TrunkFrames from a relay that agreed to trunking; read from any thread.
+struct ClientTrunkCounters {
+  std::atomic<uint64_t> frames_received{0};   // decoded
+  std::atomic<uint64_t> packets_unpacked{0};  // media events they gave
+  std::atomic<uint64_t> frames_malformed{0};  // dropped: not a TrunkFrame
 };
 
 enum class ClientEventType { state, joined, media, signal, closed, peer_joined, peer_left, peer_signal };
@@ -115,6 +127,9 @@ class Client {
 
   transport::ConnectionStats stats() const;
   std::optional<crypto::Fingerprint> relay_fingerprint() const;
+  /// True once joined with a relay that agreed to trunking.
+  bool trunking() const noexcept { return trunking_.load(std::memory_order_acquire); }
+  const ClientTrunkCounters& trunk_counters() const noexcept { return trunk_counters_; }
   /// The media session the handshake chose, once joined.
   std::optional<handshake::SessionMode> media_session() const;
   const std::string& sni() const noexcept { return config_.sni; }
@@ -128,6 +143,8 @@ class Client {
   void on_signal(transport::Connection& conn, ByteView payload);
   void on_signal_error(transport::Connection& conn, const Error& error);
   void on_datagram(transport::Connection& conn, ByteView datagram);
+  void emit_media(ByteView datagram);
+  bool offers_trunking() const noexcept;
   void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
   void fail(transport::Connection& conn, uint64_t code, const std::string& reason);
   /// The handshake is done (and the member list is in, when agreed): report JOINED.
@@ -163,7 +180,9 @@ class Client {
   std::atomic<ClientState> state_{ClientState::idle};
   std::atomic<size_t> max_datagram_{0};  // the connection's datagram limit, set when joined
   std::atomic<uint64_t> unsent_datagrams_{0};
-  std::atomic<bool> hung_up_{false};  // set by hangup(): sends fail at once, before on_closed
+  std::atomic<bool> hung_up_{false};   // set by hangup(): sends fail at once, before on_closed
+  std::atomic<bool> trunking_{false};  // the relay agreed to "wzp_trunk" (set on the loop thread)
+  ClientTrunkCounters trunk_counters_;
 
   mutable std::mutex mutex_;  // guards the fields below for readers on other threads
   std::condition_variable state_cv_;

@@ -105,6 +105,11 @@ struct RelayConfig {
   std::optional<std::string> http_token;
   /// Events the relay's owner dropped (its queue was full), shown in /metrics.
   std::function<uint64_t()> events_dropped;
+  /// Trunked forwarding (relay spec §7.6, docs/PROTOCOL.md row 42): a client that
+  /// offered "wzp_trunk" receives each sender's media batched into TrunkFrames
+  /// (at most 10 packets, within its datagram limit, flushed every 5 ms). Clients
+  /// that did not offer it (reference clients) get plain datagrams as always.
+  bool trunking = false;
 };
 
 }  // namespace wzp::relay

@@ -70,6 +70,12 @@ struct RelayCounters {
   /// receivers per media datagram, and payload bytes times receivers, whether the
   /// send succeeded or not.
   std::atomic<uint64_t> fanout_packets{0}, fanout_bytes{0};
+  /// Trunking (RelayConfig::trunking): TrunkFrames handed to receivers' connections,
+  /// and media packets put into them (one per packet per receiver). A frame's
+  /// packets count in datagrams_forwarded when it is handed over, in
+  /// datagrams_dropped when its connection refuses it or its receiver left first.
+  std::atomic<uint64_t> trunk_frames_sent{0};
+  std::atomic<uint64_t> trunk_packets_batched{0};
 };
 
 }  // namespace wzp::relay

@@ -52,6 +52,7 @@ struct RelayServer::Peer {
   ParticipantId participant = 0;
   std::optional<handshake::SessionMode> media_session;  // chosen by the handshake
   bool room_peers = false;                              // agreed to the room extension ("wzp_peers")
+  bool trunking = false;                                // receives TrunkFrames ("wzp_trunk")
   bool counted = false;                  // holds one of max_sessions (handshake completed, not refused)
   std::optional<SenderPolicer> policer;  // from joining on
   uint64_t datagrams_rate_limited = 0;
@@ -148,6 +149,9 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     if (!sync) return std::move(sync).error();
     self->redis_presence_ = std::move(*sync);
   }
+  self->trunk_send_ = [self](transport::ConnectionId receiver, Bytes frame) {
+    self->send_trunk_frame(receiver, std::move(frame));
+  };
   self->loop_.start();
   if (self->config_.metrics_port) {
     HttpApiConfig http{self->config_.metrics_bind, *self->config_.metrics_port, self->config_.http_token, 4};
@@ -281,6 +285,8 @@ void RelayServer::stop() {
     if (mesh_) mesh_->stop();
     if (expiry_timer_) loop_.cancel_timer(*expiry_timer_);
     expiry_timer_.reset();
+    if (trunk_timer_) loop_.cancel_timer(*trunk_timer_);
+    trunk_timer_.reset();
     // Every connection gets WZP_CLOSE_SHUTDOWN and an on_closed (LEFT events).
     if (endpoint_) endpoint_->shutdown(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
     return false;
@@ -602,6 +608,9 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   const auto* offer = std::get_if<wire::CallOffer>(&message);
   peer.room_peers = offer != nullptr && offer->peers_version == wire::kRoomPeersVersion;
   if (peer.room_peers) answered->answer.peers_version = wire::kRoomPeersVersion;
+  // Trunking likewise: only a client that can decode TrunkFrames gets them.
+  peer.trunking = config_.trunking && offer != nullptr && offer->trunk_version == wire::kTrunkVersion;
+  if (peer.trunking) answered->answer.trunk_version = wire::kTrunkVersion;
   auto sent = conn.send_signal(as_bytes(wire::encode_json(wire::SignalMessage(answered->answer))));
   if (!sent) {
     registry_.leave(peer.room, *joined);
@@ -627,6 +636,7 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   }
   peer.phase = Peer::Phase::joined;
   peer.participant = *joined;
+  if (config_.trunking) trunks_.add_sender(peer.room, peer.id);
 
   peer.media_session = answered->session.mode();
   (*peer.media_session == handshake::SessionMode::v2 ? counters_.media_sessions_v2
@@ -639,7 +649,8 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   WZP_LOG(info, kLog,
           *peer.fingerprint + " joined " + describe_peer(peer.remote, peer.room) + " (" +
               std::to_string(registry_.room_size(peer.room)) + " in room, media session " +
-              (*peer.media_session == handshake::SessionMode::v2 ? "v2" : "reference") + ")");
+              (*peer.media_session == handshake::SessionMode::v2 ? "v2" : "reference") +
+              (peer.trunking ? ", trunking" : "") + ")");
   announce_join(peer);
   emit(RelayEvent{RelayEventType::joined, peer.id, peer.room, peer.fingerprint, {}, false, std::nullopt});
   register_presence(peer);
@@ -701,6 +712,12 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
   forward_buffer_.assign(datagram.begin(), datagram.end());
   forward_buffer_[1] &= 0xFC;
   for (uint64_t id : fanout_scratch_) {
+    if (config_.trunking) {
+      if (const Peer* receiver = find_peer(id); receiver != nullptr && receiver->trunking) {
+        trunk_packet(peer->id, id, forward_buffer_, packet->payload.size());
+        continue;
+      }
+    }
     auto* target = endpoint_->find(id);
     if (target != nullptr && target->send_datagram(forward_buffer_)) {
       counters_.datagrams_forwarded.fetch_add(1, std::memory_order_relaxed);
@@ -749,6 +766,7 @@ void RelayServer::on_handshake_refused(const transport::HandshakeRefusal& refusa
 void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
   registry_.leave(peer.room, peer.participant);
   session_metrics_.remove(peer.session_id);
+  if (config_.trunking) trunk_forget(peer.id);
   counters_.participants.fetch_sub(1, std::memory_order_relaxed);
   counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
   WZP_LOG(info, kLog,
@@ -894,6 +912,7 @@ std::vector<RoomInfo> RelayServer::rooms() const {
           info.remote = it->second->remote;
           info.media_session = it->second->media_session;
           info.datagrams_rate_limited = it->second->datagrams_rate_limited;
+          info.trunking = it->second->trunking;
           if (auto* conn = endpoint_ ? endpoint_->find(m.connection) : nullptr) {
             info.signal_bytes_buffered = conn->stats().signal_bytes_buffered;
           }

@@ -35,6 +35,7 @@
 #include "relay/relay_events.hpp"
 #include "relay/room_registry.hpp"
 #include "relay/session_metrics.hpp"
+#include "relay/trunk_batcher.hpp"
 #include "transport/endpoint.hpp"
 #include "wire/close_codes.hpp"
 #include "wire/room_message.hpp"
@@ -51,6 +52,7 @@ struct ParticipantInfo {
   std::optional<handshake::SessionMode> media_session;  // chosen by the participant's handshake
   uint64_t datagrams_rate_limited = 0;                  // this sender's datagrams over its rate limit
   uint64_t signal_bytes_buffered = 0;                   // received signal bytes the relay holds for it now
+  bool trunking = false;                                // receives TrunkFrames
 };
 
 struct RoomInfo {
@@ -147,6 +149,16 @@ class RelayServer {
   /// Queue `json` to member `id`; false (not counted) when its connection cannot take it.
   bool send_to_member(transport::ConnectionId id, const std::string& json);
   wire::PeerEntry peer_entry(const Peer& peer) const;
+  // Trunked forwarding (relay_server_trunk.cpp), for receivers that agreed to it.
+  /// Batch `packet` (as forwarded) from `sender` for the trunking receiver `receiver`.
+  void trunk_packet(transport::ConnectionId sender, transport::ConnectionId receiver, ByteView packet,
+                    size_t payload_bytes);
+  /// Hand one TrunkFrame to its receiver's connection; counted.
+  void send_trunk_frame(transport::ConnectionId receiver, Bytes frame);
+  /// The 5 ms flush: armed while batches wait.
+  void arm_trunk_flush();
+  /// The connection left: its last batches go out, those meant for it are dropped.
+  void trunk_forget(transport::ConnectionId id);
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, const std::string& reason,
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
@@ -182,6 +194,9 @@ class RelayServer {
   ThrottledLog reject_log_{log::Level::warn, "relay"};  // rejections of clients that have not joined
   std::vector<uint64_t> fanout_scratch_;
   Bytes forward_buffer_;
+  TrunkBatchers trunks_;
+  TrunkBatchers::Send trunk_send_;  // send_trunk_frame, bound once
+  std::optional<EventLoop::TimerId> trunk_timer_;
   bool stopped_ = false;
 
   mutable EventLoop loop_;  // mutable: const queries hop onto it too

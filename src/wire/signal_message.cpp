@@ -32,6 +32,7 @@ void key(std::string& out, std::string_view name, bool first = false) {
 
 constexpr std::string_view kMediaSessionKey = "wzp_media_session";
 constexpr std::string_view kPeersKey = "wzp_peers";
+constexpr std::string_view kTrunkKey = "wzp_trunk";
 
 void append_extension(std::string& out, std::string_view name, const std::optional<uint32_t>& version) {
   if (!version) return;
@@ -61,6 +62,7 @@ void fields(std::string& out, const CallOffer& m) {
   out += ']';
   append_extension(out, kMediaSessionKey, m.media_session_version);
   append_extension(out, kPeersKey, m.peers_version);
+  append_extension(out, kTrunkKey, m.trunk_version);
 }
 void fields(std::string& out, const CallAnswer& m) {
   handshake_keys(out, m.identity_pub, m.ephemeral_pub, m.signature);
@@ -68,6 +70,7 @@ void fields(std::string& out, const CallAnswer& m) {
   append_json(out, m.chosen_profile);
   append_extension(out, kMediaSessionKey, m.media_session_version);
   append_extension(out, kPeersKey, m.peers_version);
+  append_extension(out, kTrunkKey, m.trunk_version);
 }
 void fields(std::string& out, const IceCandidate& m) {
   key(out, "candidate", true);
@@ -167,6 +170,7 @@ Result<SignalMessage> decode_handshake_message(const json::Value& v, std::string
   WZP_TRY(decode_profiles(*f[3], name + "." + std::string(profile_field), m));
   m.media_session_version = extension_field(v, kMediaSessionKey);
   m.peers_version = extension_field(v, kPeersKey);
+  m.trunk_version = extension_field(v, kTrunkKey);
   return SignalMessage{std::move(m)};
 }
 

@@ -43,6 +43,9 @@ struct CallOffer {
   /// libwzp extension "wzp_peers": the room extension version the sender
   /// supports (wire/room_message.hpp). Emitted after "wzp_media_session", only when set.
   std::optional<uint32_t> peers_version;
+  /// libwzp extension "wzp_trunk": the sender decodes TrunkFrames from a relay
+  /// (kTrunkVersion). Emitted after "wzp_peers", only when set.
+  std::optional<uint32_t> trunk_version;
   friend bool operator==(const CallOffer&, const CallOffer&) = default;
 };
 /// Callee -> caller: as CallOffer (label "call-answer") with the chosen profile.
@@ -56,8 +59,14 @@ struct CallAnswer {
   std::optional<uint32_t> media_session_version;
   /// libwzp extension "wzp_peers" (see CallOffer): set when the relay agrees.
   std::optional<uint32_t> peers_version;
+  /// libwzp extension "wzp_trunk" (see CallOffer): set when the relay will send
+  /// this client every media datagram as a TrunkFrame.
+  std::optional<uint32_t> trunk_version;
   friend bool operator==(const CallAnswer&, const CallAnswer&) = default;
 };
+/// The value of the "wzp_trunk" handshake field this version speaks.
+inline constexpr uint32_t kTrunkVersion = 1;
+
 struct IceCandidate {
   std::string candidate;
   friend bool operator==(const IceCandidate&, const IceCandidate&) = default;

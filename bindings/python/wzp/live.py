@@ -277,7 +277,8 @@ class Relay(_EventSource):
     presence_redis ("redis://HOST:PORT[/DB]": share presence with the relays using the
     same Redis); the HTTP API: metrics_port (None, the default, for none; 0 for a free port,
     see http_port), metrics_bind (default "127.0.0.1"), http_token (a bearer token required
-    on /presence and /peers). An unknown keyword or a wrong type raises TypeError naming it;
+    on /presence and /peers); trunking (batch media into TrunkFrames for clients that accept
+    them). An unknown keyword or a wrong type raises TypeError naming it;
     a value out of range raises ValueError.
     """
 
@@ -295,7 +296,8 @@ class Relay(_EventSource):
                  advertise: Optional[str] = None, mesh_peers: Sequence[str] = (), mesh_open: bool = False,
                  presence_ttl_s: int = 30, presence_redis: Optional[str] = None,
                  metrics_port: Optional[int] = None,
-                 metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None) -> None:
+                 metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None,
+                 trunking: bool = False) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -329,6 +331,7 @@ class Relay(_EventSource):
         config["metrics_port"] = None if metrics_port is None else _uint(o, "metrics_port", metrics_port, 0xFFFF)
         config["metrics_bind"] = _text(o, "metrics_bind", metrics_bind)
         config["http_token"] = _text(o, "http_token", http_token)
+        config["trunking"] = _flag(o, "trunking", trunking)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
@@ -467,7 +470,8 @@ class Client(_EventSource):
     room as the SNI unhashed), token (featherChat), identity (None: a random one), session_mode
     ("v2" or "reference"), require_session_v2 (refuse a relay that does not agree to v2),
     pin_cert_sha256 (32 bytes), pin_relay_fingerprint (16 bytes), handshake_timeout_ms,
-    idle_timeout_ms, event_queue_capacity. An unknown keyword or a wrong type raises
+    idle_timeout_ms, event_queue_capacity, accept_trunking (offer to receive TrunkFrames from
+    a trunking relay; each packet still arrives as its own MEDIA event). An unknown keyword or a wrong type raises
     TypeError naming it; a value out of range raises ValueError.
     """
 
@@ -476,7 +480,7 @@ class Client(_EventSource):
                  session_mode: str = "v2", require_session_v2: bool = False,
                  pin_cert_sha256: Optional[bytes] = None, pin_relay_fingerprint: Optional[bytes] = None,
                  handshake_timeout_ms: int = 10000, idle_timeout_ms: int = 30000,
-                 event_queue_capacity: int = 1024) -> None:
+                 event_queue_capacity: int = 1024, accept_trunking: bool = True) -> None:
         o = "Client"
         _check(o, "session_mode", session_mode, (str,), "'v2' or 'reference'")
         config: Dict[str, Any] = dict(
@@ -489,6 +493,7 @@ class Client(_EventSource):
             handshake_timeout_ms=_uint(o, "handshake_timeout_ms", handshake_timeout_ms),
             idle_timeout_ms=_uint(o, "idle_timeout_ms", idle_timeout_ms),
             event_queue_capacity=_uint(o, "event_queue_capacity", event_queue_capacity, 2**63 - 1),
+            accept_trunking=_flag(o, "accept_trunking", accept_trunking),
         )
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Client(config)

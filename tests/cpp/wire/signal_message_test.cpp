@@ -256,7 +256,8 @@ TEST(SignalMessage, EncoderEscapesAndRepairsStrings) {
 TEST(SignalMessage, NonFiniteFecRatioEncodesAsNull) {
   QualityProfile profile = kProfileGood;
   profile.fec_ratio = std::numeric_limits<float>::infinity();
-  const std::string text = encode_json(CallAnswer{{}, {}, {}, profile, std::nullopt, std::nullopt});
+  const std::string text =
+      encode_json(CallAnswer{{}, {}, {}, profile, std::nullopt, std::nullopt, std::nullopt});
   EXPECT_NE(text.find("\"fec_ratio\":null"), std::string::npos);
   expect_rejected(text, "null is not a number");
 }
@@ -307,14 +308,20 @@ ByteArray<N> random_array() {
 SignalMessage random_message() {
   switch (test::random_below(std::variant_size_v<SignalMessage>)) {
     case 0: {
-      CallOffer m{random_array<32>(), random_array<32>(), test::random_bytes(test::random_below(80)), {},
-                  std::nullopt,       std::nullopt};
+      CallOffer m{random_array<32>(),
+                  random_array<32>(),
+                  test::random_bytes(test::random_below(80)),
+                  {},
+                  std::nullopt,
+                  std::nullopt,
+                  std::nullopt};
       for (size_t i = test::random_below(5); i > 0; --i) m.supported_profiles.push_back(random_profile());
       return m;
     }
     case 1:
       return CallAnswer{random_array<32>(), random_array<32>(), test::random_bytes(64),
-                        random_profile(),   std::nullopt,       std::nullopt};
+                        random_profile(),   std::nullopt,       std::nullopt,
+                        std::nullopt};
     case 2: return IceCandidate{random_utf8(40)};
     case 3: return Rekey{random_array<32>(), test::random_bytes(test::random_below(70))};
     case 4:

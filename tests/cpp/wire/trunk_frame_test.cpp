@@ -1,5 +1,6 @@
 #include "wire/trunk_frame.hpp"
 
+#include "wire/signal_message.hpp"
 #include "wire/vectors.hpp"
 
 namespace wzp::wire {
@@ -146,6 +147,32 @@ TEST(TrunkFrame, CorruptedInputNeverMisdecodes) {
       EXPECT_TRUE(std::equal(reencoded.begin(), reencoded.end(), bad.begin()));
     }
   }
+}
+
+// The negotiation (docs/PROTOCOL.md row 42): "wzp_trunk" follows the other extensions, both ways.
+TEST(TrunkHandshakeField, EmittedLastAndReadBack) {
+  CallOffer offer;
+  offer.signature = Bytes(64);
+  offer.media_session_version = 2;
+  offer.peers_version = 1;
+  offer.trunk_version = kTrunkVersion;
+  std::string text = encode_json(SignalMessage(offer));
+  EXPECT_NE(text.find(R"("wzp_media_session":2,"wzp_peers":1,"wzp_trunk":1}})"), std::string::npos) << text;
+  auto decoded = decode_json(text);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(std::get<CallOffer>(*decoded).trunk_version, kTrunkVersion);
+
+  CallAnswer answer;
+  answer.signature = Bytes(64);
+  answer.trunk_version = kTrunkVersion;
+  text = encode_json(SignalMessage(answer));
+  EXPECT_NE(text.find(R"(,"wzp_trunk":1}})"), std::string::npos) << text;
+  EXPECT_EQ(std::get<CallAnswer>(*decode_json(text)).trunk_version, kTrunkVersion);
+  // Absent: not emitted, not set (a reference peer's messages).
+  answer.trunk_version.reset();
+  text = encode_json(SignalMessage(answer));
+  EXPECT_EQ(text.find("wzp_trunk"), std::string::npos);
+  EXPECT_FALSE(std::get<CallAnswer>(*decode_json(text)).trunk_version.has_value());
 }
 
 }  // namespace
