@@ -53,11 +53,11 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define WZP_VERSION_MAJOR 0
-#define WZP_VERSION_MINOR 3
+#define WZP_VERSION_MINOR 4
 #define WZP_VERSION_PATCH 0
-#define WZP_VERSION_STRING "0.3.0"
+#define WZP_VERSION_STRING "0.4.0"
 
-/** The library's version string, e.g. "0.3.0". Never NULL. Thread-safe. */
+/** The library's version string, e.g. "0.4.0". Never NULL. Thread-safe. */
 WZP_API const char* wzp_version(void);
 /** The version as (MAJOR << 16) | (MINOR << 8) | PATCH. Thread-safe. */
 WZP_API uint32_t wzp_version_number(void);

@@ -68,6 +68,8 @@ class RedisPresenceSync {
   void abandon();
 
   const RedisPresenceCounters& counters() const noexcept { return *counters_; }
+  /// The same counters, for readers that may outlive this object (metrics scrapes).
+  std::shared_ptr<const RedisPresenceCounters> shared_counters() const noexcept { return counters_; }
   const RedisPresenceOptions& options() const noexcept { return options_; }
 
  private:

@@ -148,6 +148,7 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     auto sync = RedisPresenceSync::start(*self->presence_, std::move(options));
     if (!sync) return std::move(sync).error();
     self->redis_presence_ = std::move(*sync);
+    self->redis_counters_ = self->redis_presence_->shared_counters();
   }
   self->trunk_send_ = [self](transport::ConnectionId receiver, Bytes frame) {
     self->send_trunk_frame(receiver, std::move(frame));

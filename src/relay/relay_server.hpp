@@ -177,6 +177,7 @@ class RelayServer {
   std::string advertised_;
   std::unique_ptr<PresenceRegistry> presence_;  // thread-safe; outlives the mesh, the loop and Redis
   std::unique_ptr<RedisPresenceSync> redis_presence_;
+  std::shared_ptr<const RedisPresenceCounters> redis_counters_;  // set once at start; read by scrapes
   // Metrics written on the loop thread, read by scrapes on HTTP threads.
   SessionMetrics session_metrics_;
   MetricHistogram handshake_seconds_{handshake_duration_buckets()};

@@ -37,7 +37,11 @@ std::string RelayServer::metrics_text() const {
   s.presence_local = presence_->local_count();
   s.presence_remote = presence_->remote_count();
   s.presence_peers = presence_->peer_count();
-  // s.redis: the Redis presence backend's counters (RelayMetricsSnapshot::Redis), where the relay has one.
+  if (redis_counters_) {
+    const auto& r = *redis_counters_;
+    s.redis = RelayMetricsSnapshot::Redis{r.connected.load(std::memory_order_relaxed), get(r.writes), get(r.errors),
+                                          get(r.reconnects), get(r.remote_updates), get(r.resyncs), get(r.malformed)};
+  }
   using Extra = RelayMetricsSnapshot::Extra;
   auto add = [&](const char* name, const char* help, const std::atomic<uint64_t>& value) {
     s.extra.push_back(Extra{name, help, MetricType::counter, static_cast<double>(get(value))});
