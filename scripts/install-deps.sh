@@ -7,10 +7,10 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   clang libclang-rt-14-dev
   libsodium-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
-  libopus-dev libcodec2-dev nlohmann-json3-dev libcurl4-gnutls-dev
+  libopus-dev libcodec2-dev libspeexdsp-dev libisal-dev libsndfile1-dev nlohmann-json3-dev libcurl4-gnutls-dev
   libcpp-httplib-dev libcli11-dev libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-prometheus-client
+  python3-prometheus-client espeak-ng python3-numpy python3-scipy
   python3 python3-dev python3-venv python3-pip python3-pytest python3-pybind11 pybind11-dev python3-setuptools
 )
 
