@@ -53,11 +53,11 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define WZP_VERSION_MAJOR 0
-#define WZP_VERSION_MINOR 4
+#define WZP_VERSION_MINOR 5
 #define WZP_VERSION_PATCH 0
-#define WZP_VERSION_STRING "0.4.0"
+#define WZP_VERSION_STRING "0.5.0"
 
-/** The library's version string, e.g. "0.4.0". Never NULL. Thread-safe. */
+/** The library's version string, e.g. "0.5.0". Never NULL. Thread-safe. */
 WZP_API const char* wzp_version(void);
 /** The version as (MAJOR << 16) | (MINOR << 8) | PATCH. Thread-safe. */
 WZP_API uint32_t wzp_version_number(void);
@@ -504,8 +504,13 @@ typedef enum wzp_event_type {
   WZP_EVENT_PEER_SIGNAL = 10, /* a member's peer signal (fingerprint and alias = the sender, room,
                                 data/data_len = the payload bytes as sent) */
   /* Since 0.4.0: */
-  WZP_EVENT_PRESENCE = 11 /* relay: a user came online or went offline, here or at a mesh peer
-                             (fingerprint = the user's, online, relay_addr; room = a local user's room) */
+  WZP_EVENT_PRESENCE = 11, /* relay: a user came online or went offline, here or at a mesh peer
+                              (fingerprint = the user's, online, relay_addr; room = a local user's room) */
+  /* Since 0.5.0: */
+  WZP_EVENT_CALL_PROFILE = 12 /* client with a wzp_call attached: the call's send profile changed
+                                 (call_profile = the new one; source = the receiver whose report caused it,
+                                 -1 when the application forced it). data = the QualityUpdate signal JSON
+                                 the call sent to the room */
 } wzp_event_type;
 
 typedef enum wzp_client_state {
@@ -516,6 +521,25 @@ typedef enum wzp_client_state {
   WZP_CLIENT_JOINED = 4,         /* in the room: media and signals flow */
   WZP_CLIENT_CLOSED = 5
 } wzp_client_state;
+
+/** Since 0.5.0. A call's quality profile: the codec and FEC of what it sends (media spec §1.3). Fixed
+ *  layout (no struct_size). The presets: GOOD = {OPUS24K, 0.2, 20 ms, 5}, DEGRADED = {OPUS6K, 0.5,
+ *  40 ms, 10}, CATASTROPHIC = {CODEC2_1200, 1.0, 40 ms, 8}. */
+typedef struct wzp_call_profile {
+  wzp_codec codec;           /* OPUS24K .. CODEC2_1200 (not COMFORT_NOISE) */
+  float fec_ratio;           /* repair packets per source frame (0 .. 2); 0: no FEC */
+  uint32_t frame_ms;         /* 20 or 40 */
+  uint32_t frames_per_block; /* K: source frames per FEC block (1 .. 64) */
+} wzp_call_profile;
+
+typedef enum wzp_call_preset {
+  WZP_CALL_PRESET_GOOD = 0,
+  WZP_CALL_PRESET_DEGRADED = 1,
+  WZP_CALL_PRESET_CATASTROPHIC = 2
+} wzp_call_preset;
+
+/** Fill *out with a preset. Errors: INVALID_ARGUMENT (NULL, unknown preset). Thread-safe. */
+WZP_API int wzp_call_profile_preset(int preset, wzp_call_profile* out);
 
 /** One event. Pointers inside are owned by the event: after wzp_*_next_event() they stay valid
  *  until the event is cleared (wzp_event_clear) or passed to next_event again, which releases
@@ -542,6 +566,10 @@ typedef struct wzp_event {
   int online;             /* PRESENCE: 1 the user came online, 0 it went offline */
   const char* relay_addr; /* PRESENCE: NULL for a user of this relay, else the client-facing "ip:port" of
                              the relay it is connected to */
+  /* Since 0.5.0: */
+  int32_t source;                /* MEDIA: the sender's trunk tag (0..65535) from a relay that agreed to
+                                    trunking, 0 for plain datagrams; CALL_PROFILE: see there; else 0 */
+  wzp_call_profile call_profile; /* CALL_PROFILE: the call's new send profile; else zero */
 } wzp_event;
 
 /** Zero the first `size` bytes of an event (the caller's sizeof) and set struct_size = size.
@@ -1062,6 +1090,140 @@ WZP_API int wzp_client_event_fd(const wzp_client* client);
  *  Threads blocked in wzp_client_next_event return WZP_ERR_CLOSED and free waits until they have
  *  left. See the threading note above. */
 WZP_API void wzp_client_free(wzp_client* client);
+
+/* ------------------------------------------------------------------------- */
+/* Calls (since 0.5.0)                                                        */
+/* ------------------------------------------------------------------------- */
+
+/** Since 0.5.0. A voice call on a joined client: 48 kHz mono int16 PCM in and out.
+ *
+ *  Send side: PCM -> silence suppression (comfort-noise packets while silent) -> Opus or Codec2
+ *  (the send profile) -> [payload protection: identity today; end-to-end encryption plugs in here]
+ *  -> Reed-Solomon FEC blocks -> media datagrams through the client. Receive side, per remote
+ *  sender: FEC recovery -> adaptive jitter buffer -> decoder (Opus in-band FEC, then PLC, for
+ *  what is still missing) -> PCM per sender and mixed. Receivers send QualityReports (about once
+ *  a second, in the media packets' trailer); with adapt on, the call moves its send profile
+ *  between GOOD, DEGRADED and CATASTROPHIC after the worst recent report, announces it with a
+ *  QualityUpdate signal and a WZP_EVENT_CALL_PROFILE event on the client's event queue.
+ *
+ *  Sources: a remote sender is identified by the trunk tag the relay gives it. With a relay that
+ *  agreed to trunking (wzp_client_config.accept_trunking, a libwzp relay) every member of a room
+ *  is its own source. A reference relay (or accept_trunking 0) gives no way to tell senders
+ *  apart: everything is source 0, which is right for a 1:1 call; rooms of more than two need a
+ *  libwzp relay with trunking. A source appears with its first packet and is forgotten after
+ *  source_timeout_ms without one.
+ *
+ *  While a call is attached to a client, the client's MEDIA events go to the call, not to the
+ *  event queue or callback (every other event still does). wzp_call_free detaches it.
+ *
+ *  Playout clock: with WZP_CALL_CLOCK_INTERNAL (default) a thread of the call plays one 20 ms
+ *  frame period of every source (and the mix) into a buffer of up to one second each, and
+ *  wzp_call_read_pcm waits for what it asks. With WZP_CALL_CLOCK_CALLER each read_pcm of 960
+ *  samples is itself one 20 ms tick (the caller's audio device paces it): read either the mix or
+ *  the sources, not both. A source whose sender uses 40 ms frames is played 20 ms at a time.
+ *
+ *  Threading: every call function may be used from any thread concurrently (one lock per call;
+ *  read_pcm waits without holding it), except wzp_call_free (once, after every other call on
+ *  the handle has returned). Free the call before its client. */
+typedef struct wzp_call wzp_call;
+
+#define WZP_CALL_SAMPLE_RATE 48000
+#define WZP_CALL_FRAME_SAMPLES 960 /* one 20 ms playout period */
+#define WZP_CALL_MIXED (-1)        /* read_pcm / stats source: every source (mixed / summed) */
+
+typedef enum wzp_call_clock {
+  WZP_CALL_CLOCK_INTERNAL = 0, /* the call plays out every 20 ms on its own thread */
+  WZP_CALL_CLOCK_CALLER = 1    /* each read_pcm of 960 samples is one playout tick */
+} wzp_call_clock;
+
+typedef struct wzp_call_config {
+  size_t struct_size;
+  wzp_call_profile profile;     /* the starting send profile; default GOOD */
+  int adapt;                    /* 1 (default): follow the receivers' reports; 0: keep the profile */
+  int silence_suppression;      /* 1 (default): send comfort-noise packets instead of silence */
+  double silence_threshold_rms; /* frames below this RMS (int16 units) are silence; default 100 */
+  uint32_t jitter_min_delay_ms; /* the jitter buffer's lowest target delay; default 40 */
+  uint32_t jitter_max_delay_ms; /* and its highest; default 1000 */
+  wzp_call_clock clock;         /* default WZP_CALL_CLOCK_INTERNAL */
+  uint32_t source_timeout_ms;   /* forget a source after this long without a packet; default 30000 */
+} wzp_call_config;
+
+/** Counters of one source (or, with WZP_CALL_MIXED, summed over the sources) and of the send side. */
+typedef struct wzp_call_stats {
+  size_t struct_size;
+  /* Receive side: */
+  uint64_t received;  /* source packets that arrived */
+  uint64_t played;    /* frames played from a packet that arrived or that FEC rebuilt */
+  uint64_t recovered; /* frames rebuilt by FEC (Reed-Solomon repair packets) */
+  uint64_t fec_next;  /* frames rebuilt from the next packet's Opus in-band FEC */
+  uint64_t concealed; /* frames invented by packet loss concealment */
+  uint64_t late;      /* packets that came after their playout time: dropped */
+  uint64_t duplicate; /* packets that came twice: dropped */
+  uint64_t underruns; /* playout ticks with nothing to play while the sender was talking */
+  uint64_t malformed; /* datagrams that do not parse: dropped (never ends reception) */
+  uint32_t depth;     /* packets in the jitter buffer now */
+  uint32_t target_delay_ms;
+  uint32_t current_delay_ms;
+  uint32_t jitter_ms;
+  float loss_pct;           /* source packets lost before FEC, recent */
+  wzp_call_profile profile; /* a source: the codec of its last packet (with its header's FEC ratio);
+                               WZP_CALL_MIXED: this call's send profile */
+  /* Send side (the same whatever the source): */
+  uint64_t packets_sent; /* source packets */
+  uint64_t repair_packets_sent;
+  uint64_t comfort_noise_sent;
+  uint64_t frames_suppressed; /* silent frames not sent */
+  uint64_t bytes_sent;
+  uint64_t reports_received; /* QualityReports from receivers */
+  uint64_t profile_changes;
+} wzp_call_stats;
+
+/** Fill the first `size` bytes of a config with the defaults and set struct_size = size. NULL, or
+ *  a size smaller than struct_size itself, is ignored. Thread-safe. */
+WZP_API void wzp_call_config_init_sized(wzp_call_config* config, size_t size);
+#define wzp_call_config_init(config) wzp_call_config_init_sized((config), sizeof(*(config)))
+/** Zero the first `size` bytes of a stats struct and set struct_size = size. Thread-safe. */
+WZP_API void wzp_call_stats_init_sized(wzp_call_stats* stats, size_t size);
+#define wzp_call_stats_init(stats) wzp_call_stats_init_sized((stats), sizeof(*(stats)))
+
+/** Attach a new call to a joined client (config NULL: the defaults). One call per client.
+ *  Errors: INVALID_ARGUMENT (NULL client or out, struct_size not set, a bad profile or delays),
+ *  INVALID_STATE (the client is not joined, or already has a call), CLOSED (the client closed),
+ *  NO_MEMORY. Thread-safe. */
+WZP_API int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** out);
+/** Detach from the client and release (its thread stops first). NULL is ignored. */
+WZP_API void wzp_call_free(wzp_call* call);
+/** Send `samples` samples of 48 kHz mono PCM (any count: the call keeps what does not fill a frame
+ *  of the current profile and sends it with the next call). Pace it in real time (e.g. 960 every
+ *  20 ms). Errors: INVALID_ARGUMENT (NULL call, pcm NULL with samples > 0), CLOSED (the client
+ *  closed), INTERNAL (the encoder failed). A datagram the client cannot send is counted, not
+ *  reported. Thread-safe. */
+WZP_API int wzp_call_send_pcm(wzp_call* call, const int16_t* pcm, size_t samples);
+/** Read exactly `samples` samples (a multiple of WZP_CALL_FRAME_SAMPLES) of what `source` said, or
+ *  of the mix of every source (WZP_CALL_MIXED): a saturating sum. Internal clock: waits up to
+ *  timeout_ms (0: poll, negative: forever) until that much is buffered. Caller clock: plays
+ *  samples / 960 ticks at once and never waits. Silence (zeros) where nobody spoke; a source not
+ *  (or no longer) known reads as silence under the caller clock and fails under the internal one.
+ *  Errors: INVALID_ARGUMENT (NULL, samples 0 or not a multiple of 960), NOT_FOUND (internal clock:
+ *  no such source), WOULD_BLOCK (timeout 0, not enough yet), TIMEOUT, CLOSED (the call is being
+ *  freed or its client closed). Thread-safe; waits without blocking the other calls. */
+WZP_API int wzp_call_read_pcm(wzp_call* call, int32_t source, int16_t* out, size_t samples, int timeout_ms);
+/** The sources heard now, ascending, into out[0..cap); *out_count = how many there are. With cap
+ *  too small (out may then be NULL): BUFFER_TOO_SMALL and *out_count set. Errors: INVALID_ARGUMENT
+ *  (NULL call or out_count, out NULL with cap > 0). Thread-safe. */
+WZP_API int wzp_call_sources(wzp_call* call, uint16_t* out, size_t cap, size_t* out_count);
+/** Counters of a source (or WZP_CALL_MIXED: summed) into the first out->struct_size bytes of out.
+ *  Errors: INVALID_ARGUMENT (NULL, struct_size too small), NOT_FOUND (no such source). Thread-safe. */
+WZP_API int wzp_call_stats_get(wzp_call* call, int32_t source, wzp_call_stats* out);
+/** Force the send profile (adaptation stops until wzp_call_set_adaptive): the open FEC block is
+ *  closed, a QualityUpdate is sent and a CALL_PROFILE event queued if it changed.
+ *  Errors: INVALID_ARGUMENT (NULL, a codec the call cannot send, frame_ms not 20/40, fec_ratio
+ *  outside 0..2, frames_per_block outside 1..64). Thread-safe. */
+WZP_API int wzp_call_set_profile(wzp_call* call, const wzp_call_profile* profile);
+/** Let the receivers' reports choose the profile again (adapt on). Errors: INVALID_ARGUMENT. */
+WZP_API int wzp_call_set_adaptive(wzp_call* call);
+/** The current send profile. Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
+WZP_API int wzp_call_get_profile(wzp_call* call, wzp_call_profile* out);
 
 /* ------------------------------------------------------------------------- */
 /* Presence registry (standalone)                                             */

@@ -221,6 +221,7 @@ const char* wzp_event_type_name(int type) {
     case WZP_EVENT_PEER_LEFT: return "PEER_LEFT";
     case WZP_EVENT_PEER_SIGNAL: return "PEER_SIGNAL";
     case WZP_EVENT_PRESENCE: return "PRESENCE";
+    case WZP_EVENT_CALL_PROFILE: return "CALL_PROFILE";
     default: return "UNKNOWN";
   }
 }
