@@ -101,7 +101,8 @@ enum wzp_status {
   WZP_ERR_ACL_DENIED = -62,
   WZP_ERR_ROOM_FULL = -63,
   WZP_ERR_HANDSHAKE_FAILED = -64,
-  WZP_ERR_SERVER_FULL = -65 /* the relay holds its maximum of sessions (WZP_CLOSE_SERVER_FULL) */
+  WZP_ERR_SERVER_FULL = -65, /* the relay holds its maximum of sessions (WZP_CLOSE_SERVER_FULL) */
+  WZP_ERR_NOT_SUPPORTED = -70 /* the operation does not exist for this codec or mode */
 };
 
 /** The code's stable name, e.g. "WZP_ERR_BAD_SIGNATURE"; "WZP_ERR_UNKNOWN" for unknown codes.
@@ -1146,6 +1147,14 @@ typedef struct wzp_call_config {
   uint32_t jitter_max_delay_ms; /* and its highest; default 1000 */
   wzp_call_clock clock;         /* default WZP_CALL_CLOCK_INTERNAL */
   uint32_t source_timeout_ms;   /* forget a source after this long without a packet; default 30000 */
+  /* A bad network, emulated (tests, demos, wzp-call --loss/--burst/--jitter): applied to this call's
+     outgoing datagrams and, independently, to its incoming ones before FEC and the jitter buffer.
+     Seeded: the same seed and traffic lose and delay the same datagrams. All zero (default): off. */
+  double impair_loss_pct;    /* long-run fraction of datagrams dropped, percent (0 .. 100) */
+  uint32_t impair_burst;     /* mean length of a loss run, in datagrams (Gilbert-Elliott); 0 or 1: each
+                                datagram is lost independently */
+  uint32_t impair_jitter_ms; /* each datagram is delayed by a uniform random 0 .. this (reorders) */
+  uint64_t impair_seed;      /* the emulation's random seed (incoming traffic uses seed + 1) */
 } wzp_call_config;
 
 /** Counters of one source (or, with WZP_CALL_MIXED, summed over the sources) and of the send side. */
