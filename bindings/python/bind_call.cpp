@@ -12,7 +12,8 @@
 namespace wzp_py {
 namespace {
 
-constexpr std::array<const char*, 5> kCodecNames = {"Opus24k", "Opus16k", "Opus6k", "Codec2_3200", "Codec2_1200"};
+constexpr std::array<const char*, 5> kCodecNames = {"Opus24k", "Opus16k", "Opus6k", "Codec2_3200",
+                                                    "Codec2_1200"};
 
 wzp_call_profile profile_from(const py::dict& d) {
   wzp_call_profile p{};
@@ -24,7 +25,8 @@ wzp_call_profile profile_from(const py::dict& d) {
       found = true;
     }
   }
-  if (!found) throw py::value_error("codec must be one of Opus24k, Opus16k, Opus6k, Codec2_3200, Codec2_1200");
+  if (!found)
+    throw py::value_error("codec must be one of Opus24k, Opus16k, Opus6k, Codec2_3200, Codec2_1200");
   p.fec_ratio = d["fec_ratio"].cast<float>();
   p.frame_ms = d["frame_ms"].cast<uint32_t>();
   p.frames_per_block = d["frames_per_block"].cast<uint32_t>();
@@ -91,14 +93,19 @@ void bind_call(py::module_& m) {
         wzp_call_config_init(&c);
         if (cfg.contains("profile")) c.profile = profile_from(cfg["profile"].cast<py::dict>());
         if (cfg.contains("adapt")) c.adapt = cfg["adapt"].cast<bool>() ? 1 : 0;
-        if (cfg.contains("silence_suppression")) c.silence_suppression = cfg["silence_suppression"].cast<bool>() ? 1 : 0;
-        if (cfg.contains("silence_threshold_rms")) c.silence_threshold_rms = cfg["silence_threshold_rms"].cast<double>();
-        if (cfg.contains("jitter_min_delay_ms")) c.jitter_min_delay_ms = cfg["jitter_min_delay_ms"].cast<uint32_t>();
-        if (cfg.contains("jitter_max_delay_ms")) c.jitter_max_delay_ms = cfg["jitter_max_delay_ms"].cast<uint32_t>();
+        if (cfg.contains("silence_suppression"))
+          c.silence_suppression = cfg["silence_suppression"].cast<bool>() ? 1 : 0;
+        if (cfg.contains("silence_threshold_rms"))
+          c.silence_threshold_rms = cfg["silence_threshold_rms"].cast<double>();
+        if (cfg.contains("jitter_min_delay_ms"))
+          c.jitter_min_delay_ms = cfg["jitter_min_delay_ms"].cast<uint32_t>();
+        if (cfg.contains("jitter_max_delay_ms"))
+          c.jitter_max_delay_ms = cfg["jitter_max_delay_ms"].cast<uint32_t>();
         if (cfg.contains("caller_clock")) {
           c.clock = cfg["caller_clock"].cast<bool>() ? WZP_CALL_CLOCK_CALLER : WZP_CALL_CLOCK_INTERNAL;
         }
-        if (cfg.contains("source_timeout_ms")) c.source_timeout_ms = cfg["source_timeout_ms"].cast<uint32_t>();
+        if (cfg.contains("source_timeout_ms"))
+          c.source_timeout_ms = cfg["source_timeout_ms"].cast<uint32_t>();
         wzp_call* h = nullptr;
         {
           py::gil_scoped_release release;
@@ -121,7 +128,8 @@ void bind_call(py::module_& m) {
            })
       .def(
           "read_pcm",
-          [](PyCall& c, std::optional<int> source, size_t samples, std::optional<double> timeout) -> py::object {
+          [](PyCall& c, std::optional<int> source, size_t samples,
+             std::optional<double> timeout) -> py::object {
             const int32_t src = source_arg(source);
             const int ms = timeout ? static_cast<int>(*timeout * 1000.0) : -1;
             std::vector<int16_t> out(samples);

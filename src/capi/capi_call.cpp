@@ -39,7 +39,8 @@ Result<wire::QualityProfile> to_profile(const wzp_call_profile& p) {
   if (codec < 0 || codec > WZP_CODEC_CODEC2_1200) {
     return make_error(Errc::invalid_argument, "profile codec must be OPUS24K .. CODEC2_1200");
   }
-  if (p.frame_ms != 20 && p.frame_ms != 40) return make_error(Errc::invalid_argument, "frame_ms must be 20 or 40");
+  if (p.frame_ms != 20 && p.frame_ms != 40)
+    return make_error(Errc::invalid_argument, "frame_ms must be 20 or 40");
   if (!(p.fec_ratio >= 0.0f && p.fec_ratio <= 2.0f)) {
     return make_error(Errc::invalid_argument, "fec_ratio must be within 0 .. 2");
   }
@@ -55,7 +56,8 @@ Result<wire::QualityProfile> to_profile(const wzp_call_profile& p) {
 }
 
 wzp_call_profile from_profile(const wire::QualityProfile& p) {
-  return wzp_call_profile{static_cast<wzp_codec>(p.codec), p.fec_ratio, p.frame_duration_ms, p.frames_per_block};
+  return wzp_call_profile{static_cast<wzp_codec>(p.codec), p.fec_ratio, p.frame_duration_ms,
+                          p.frames_per_block};
 }
 
 capi::LiveEvent profile_event(const media::ProfileChange& change) {
@@ -78,7 +80,7 @@ capi::LiveEvent profile_event(const media::ProfileChange& change) {
 void add_source(wzp_call_stats& s, const media::CallEngine::SourceStats& src) {
   const auto& j = src.jitter;
   s.received += j.received;
-  s.played += j.played - j.fec_next - j.concealed;
+  s.played += j.played;
   s.recovered += src.fec.frames_recovered;
   s.fec_next += j.fec_next;
   s.concealed += j.concealed;
@@ -125,7 +127,8 @@ int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** o
     wzp_call_config c = call_defaults();
     if (config != nullptr) {
       if (config->struct_size < sizeof config->struct_size) {
-        return fail(Errc::invalid_argument, "wzp_call_config.struct_size is not set (use wzp_call_config_init)");
+        return fail(Errc::invalid_argument,
+                    "wzp_call_config.struct_size is not set (use wzp_call_config_init)");
       }
       c = capi::read_prefix(config, call_defaults());
     }
@@ -138,7 +141,8 @@ int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** o
     if (clock != WZP_CALL_CLOCK_INTERNAL && clock != WZP_CALL_CLOCK_CALLER) {
       return fail(Errc::invalid_argument, "clock must be WZP_CALL_CLOCK_INTERNAL or WZP_CALL_CLOCK_CALLER");
     }
-    if (!(c.silence_threshold_rms >= 0.0)) return fail(Errc::invalid_argument, "silence_threshold_rms must be >= 0");
+    if (!(c.silence_threshold_rms >= 0.0))
+      return fail(Errc::invalid_argument, "silence_threshold_rms must be >= 0");
     media::LiveCallConfig lc;
     lc.engine.profile = *profile;
     lc.engine.adapt = c.adapt != 0;
@@ -148,13 +152,20 @@ int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** o
     lc.engine.jitter.max_delay_ms = c.jitter_max_delay_ms;
     lc.engine.source_timeout_ms = c.source_timeout_ms == 0 ? 30'000 : c.source_timeout_ms;
     lc.internal_clock = clock == WZP_CALL_CLOCK_INTERNAL;
+    if (!(c.impair_loss_pct >= 0.0 && c.impair_loss_pct <= 100.0)) {
+      return fail(Errc::invalid_argument, "impair_loss_pct must be within 0 .. 100");
+    }
+    lc.impair_send =
+        media::ImpairmentConfig{c.impair_loss_pct, c.impair_burst, c.impair_jitter_ms, c.impair_seed};
+    lc.impair_receive = lc.impair_send;
+    lc.impair_receive.seed = c.impair_seed + 1;
 
     std::lock_guard lock(client->call_link->mutex);
     if (client->call_link->call != nullptr) return fail(Errc::invalid_state, "the client already has a call");
     capi::EventChannel* events = client->events.get();
-    auto live = media::LiveCall::attach(*client->client, std::move(lc), [events](const media::ProfileChange& change) {
-      events->deliver(profile_event(change));
-    });
+    auto live = media::LiveCall::attach(
+        *client->client, std::move(lc),
+        [events](const media::ProfileChange& change) { events->deliver(profile_event(change)); });
     if (!live) return fail(live.error());
     auto handle = std::make_unique<wzp_call>();
     handle->link = client->call_link;
@@ -206,7 +217,8 @@ int wzp_call_sources(wzp_call* call, uint16_t* out, size_t cap, size_t* out_coun
     auto ids = call->call->sources();
     *out_count = ids.size();
     if (ids.size() > cap) {
-      return fail(Errc::buffer_too_small, std::to_string(ids.size()) + " sources, room for " + std::to_string(cap));
+      return fail(Errc::buffer_too_small,
+                  std::to_string(ids.size()) + " sources, room for " + std::to_string(cap));
     }
     if (!ids.empty()) std::memcpy(out, ids.data(), ids.size() * sizeof(uint16_t));
     return WZP_OK;
@@ -233,8 +245,9 @@ int wzp_call_stats_get(wzp_call* call, int32_t source, wzp_call_stats* out) {
       auto src = call->call->source_stats(static_cast<uint16_t>(source));
       if (!src) return fail(Errc::not_found, "no source " + std::to_string(source));
       add_source(s, *src);
-      s.profile = wzp_call_profile{static_cast<wzp_codec>(src->codec), wire::decode_fec_ratio(src->fec_ratio_encoded),
-                                   wire::codec_frame_duration_ms(src->codec), 0};
+      s.profile =
+          wzp_call_profile{static_cast<wzp_codec>(src->codec), wire::decode_fec_ratio(src->fec_ratio_encoded),
+                           wire::codec_frame_duration_ms(src->codec), 0};
     }
     s.packets_sent = sender.packetizer.source_packets;
     s.repair_packets_sent = sender.packetizer.repair_packets;

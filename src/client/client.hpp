@@ -86,7 +86,7 @@ struct ClientEvent {
   std::optional<std::string> alias;        // peer_*: the peer's alias from the auth server, if any
   // media: the sender's trunk tag when the relay agreed to trunking; plain datagrams
   // carry none (a reference relay gives no way to tell senders apart).
-  std::optional<uint16_t> source;
+  std::optional<uint16_t> source = std::nullopt;
 };
 
 /// Takes media datagrams instead of the event sink (a call engine): the sender's

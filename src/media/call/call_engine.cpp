@@ -14,8 +14,6 @@ namespace {
 constexpr int64_t kPeerLossTtlMs = 5'000;
 // The floor of the expected loss given to Opus: its in-band FEC is off at 0.
 constexpr int kMinExpectedLossPct = 1;
-// Largest decoded frame (40 ms).
-constexpr size_t kMaxFrameSamples = 1920;
 
 bool valid_profile(const wire::QualityProfile& p) {
   const bool codec_ok = p.codec != wire::CodecId::comfort_noise;
@@ -26,8 +24,8 @@ bool valid_profile(const wire::QualityProfile& p) {
 }
 
 int16_t saturate(int32_t v) {
-  return static_cast<int16_t>(std::clamp<int32_t>(v, std::numeric_limits<int16_t>::min(),
-                                                  std::numeric_limits<int16_t>::max()));
+  return static_cast<int16_t>(
+      std::clamp<int32_t>(v, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max()));
 }
 
 }  // namespace
@@ -47,7 +45,8 @@ struct CallEngine::Source {
 Result<std::unique_ptr<CallEngine>> CallEngine::create(CallEngineConfig config, Sinks sinks) {
   if (!sinks.datagram) return make_error(Errc::invalid_argument, "a call needs a datagram sink");
   if (!valid_profile(config.profile)) {
-    return make_error(Errc::invalid_argument, "invalid call profile (codec, 20/40 ms, FEC ratio 0..2, K 1..64)");
+    return make_error(Errc::invalid_argument,
+                      "invalid call profile (codec, 20/40 ms, FEC ratio 0..2, K 1..64)");
   }
   auto encoder = AudioEncoder::create(config.profile);
   if (!encoder) return std::move(encoder).error();
@@ -163,7 +162,8 @@ void CallEngine::apply_profile(const wire::QualityProfile& profile, std::optiona
 
 Status CallEngine::force_profile(const wire::QualityProfile& profile, int64_t) {
   if (!valid_profile(profile)) {
-    return make_error(Errc::invalid_argument, "invalid call profile (codec, 20/40 ms, FEC ratio 0..2, K 1..64)");
+    return make_error(Errc::invalid_argument,
+                      "invalid call profile (codec, 20/40 ms, FEC ratio 0..2, K 1..64)");
   }
   adaptive_ = false;
   controller_.force_profile(profile);
@@ -230,20 +230,22 @@ void CallEngine::on_datagram(uint16_t source, ByteView datagram, int64_t now_ms)
   }
   src.recovered.clear();
 
-  if (h.is_repair || is_cn) {
-    // No audio of their own: their seqs must not look like losses (N-3).
+  if (h.is_repair) {
+    // No audio of its own: its seq must not look like a loss (N-3).
     src.jitter.note_repair_seq(h.seq);
-    if (h.is_repair) ++src.stats.repair_packets;
+    ++src.stats.repair_packets;
+  } else {
+    // Source frames and comfort-noise packets (the buffer plays CN for suppressed periods).
     if (is_cn) {
       ++src.stats.cn_packets;
-      if (!packet->payload.empty()) src.comfort.set_level(packet->payload[0]);
+    } else {
+      ++src.stats.source_packets;
+      src.stats.codec = h.codec;
+      src.stats.fec_ratio_encoded = h.fec_ratio_encoded;
     }
-  } else {
-    ++src.stats.source_packets;
-    src.stats.codec = h.codec;
-    src.stats.fec_ratio_encoded = h.fec_ratio_encoded;
-    src.jitter.push(JitterEntry{h.seq, h.timestamp, h.codec, Bytes(packet->payload.begin(), packet->payload.end())},
-                    now_ms);
+    src.jitter.push(
+        JitterEntry{h.seq, h.timestamp, h.codec, Bytes(packet->payload.begin(), packet->payload.end())},
+        now_ms);
   }
 
   if (packet->quality_report) {
@@ -292,6 +294,7 @@ void CallEngine::play_one(Source& src, int64_t now_ms) {
     }
     case Kind::conceal: conceal(); break;
     case Kind::comfort_noise:
+      if (!p.entry.frame.empty()) src.comfort.set_level(p.entry.frame[0]);
       src.comfort.generate(PcmSpan(buf.data(), n));
       got = n;
       break;

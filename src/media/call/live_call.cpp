@@ -16,7 +16,8 @@ Error closed_error() { return make_error(Errc::closed, "the call is detached or 
 
 void push_bounded(std::deque<int16_t>& buffer, PcmView samples, size_t cap) {
   buffer.insert(buffer.end(), samples.begin(), samples.end());
-  if (buffer.size() > cap) buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(buffer.size() - cap));
+  if (buffer.size() > cap)
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(buffer.size() - cap));
 }
 
 }  // namespace
@@ -34,9 +35,7 @@ Result<std::unique_ptr<LiveCall>> LiveCall::attach(client::Client& client, LiveC
   CallEngine::Sinks sinks;
   LiveCall* self = call.get();
   // Under mutex_ (every engine call is): the client queues without waiting for its loop.
-  sinks.datagram = [self](ByteView datagram) {
-    if (self->client_ != nullptr) (void)self->client_->send_media(datagram);
-  };
+  sinks.datagram = [self](ByteView datagram) { self->send_datagram(datagram, now_ms()); };
   sinks.signal = [self](const wire::SignalMessage& m) { self->deferred_signals_.push_back(m); };
   sinks.profile = [self](const ProfileChange& c) { self->deferred_changes_.push_back(c); };
   auto engine = CallEngine::create(call->config_.engine, std::move(sinks));
@@ -49,7 +48,33 @@ Result<std::unique_ptr<LiveCall>> LiveCall::attach(client::Client& client, LiveC
 }
 
 LiveCall::LiveCall(client::Client& client, LiveCallConfig config, ProfileEvent on_profile)
-    : config_(std::move(config)), on_profile_(std::move(on_profile)), client_(&client) {}
+    : config_(std::move(config)), on_profile_(std::move(on_profile)), client_(&client) {
+  if (config_.impair_send.active()) impair_send_.emplace(config_.impair_send);
+  if (config_.impair_receive.active()) impair_receive_.emplace(config_.impair_receive);
+}
+
+void LiveCall::send_datagram(ByteView datagram, int64_t now) {
+  if (impair_send_) {
+    impair_send_->submit(Bytes(datagram.begin(), datagram.end()), now);
+    return pump(now);
+  }
+  if (client_ != nullptr) (void)client_->send_media(datagram);
+}
+
+void LiveCall::pump(int64_t now) {
+  if (impair_send_) {
+    for (auto& d : impair_send_->due(now)) {
+      if (client_ != nullptr) (void)client_->send_media(d);
+    }
+  }
+  if (impair_receive_) {
+    // Each held datagram carries its source tag in front (2 bytes, big-endian).
+    for (auto& d : impair_receive_->due(now)) {
+      const auto source = static_cast<uint16_t>((d[0] << 8) | d[1]);
+      engine_->on_datagram(source, ByteView(d).subspan(2), now);
+    }
+  }
+}
 
 LiveCall::~LiveCall() { detach(); }
 
@@ -76,7 +101,16 @@ void LiveCall::on_media(std::optional<uint16_t> source, ByteView packet) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    engine_->on_datagram(source.value_or(0), packet, now_ms());
+    const uint16_t id = source.value_or(0);
+    const int64_t now = now_ms();
+    if (impair_receive_) {
+      Bytes tagged{static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id & 0xFF)};
+      tagged.insert(tagged.end(), packet.begin(), packet.end());
+      impair_receive_->submit(std::move(tagged), now);
+      pump(now);
+    } else {
+      engine_->on_datagram(id, packet, now);
+    }
   }
   flush_deferred();
 }
@@ -108,14 +142,18 @@ Status LiveCall::send_pcm(PcmView pcm) {
   Status status;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || client_ == nullptr || client_->state() == client::ClientState::closed) return closed_error();
-    status = engine_->send_pcm(pcm, now_ms());
+    if (stopping_ || client_ == nullptr || client_->state() == client::ClientState::closed)
+      return closed_error();
+    const int64_t now = now_ms();
+    pump(now);
+    status = engine_->send_pcm(pcm, now);
   }
   flush_deferred();
   return status;
 }
 
 void LiveCall::tick(int64_t now) {
+  pump(now);
   std::array<int16_t, kPlayoutSamples> period{};
   // Per source first, then the mix from the same periods (each source plays once per tick).
   engine_->expire(now);
@@ -163,6 +201,7 @@ Status LiveCall::read_pcm(std::optional<uint16_t> source, PcmSpan out, int timeo
     for (size_t at = 0; at < out.size(); at += kPlayoutSamples) {
       PcmSpan period = out.subspan(at, kPlayoutSamples);
       const int64_t now = now_ms();
+      pump(now);
       if (source) {
         engine_->expire(now);
         engine_->pull(*source, period, now);

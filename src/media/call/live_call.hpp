@@ -19,6 +19,7 @@
 
 #include "client/client.hpp"
 #include "media/call/call_engine.hpp"
+#include "media/call/network_impairment.hpp"
 
 namespace wzp::media {
 
@@ -26,6 +27,10 @@ struct LiveCallConfig {
   CallEngineConfig engine;
   bool internal_clock = true;
   size_t max_buffered_samples = 48'000;  // per source and for the mix (1 s): oldest dropped
+  // An emulated bad network on what the call sends and, separately, on what it receives
+  // (inactive by default). Held datagrams go out on the next tick, send or read.
+  ImpairmentConfig impair_send;
+  ImpairmentConfig impair_receive;
 };
 
 class LiveCall {
@@ -63,7 +68,9 @@ class LiveCall {
   LiveCall(client::Client& client, LiveCallConfig config, ProfileEvent on_profile);
   void on_media(std::optional<uint16_t> source, ByteView packet);
   void tick_loop();
-  void tick(int64_t now_ms);  // under mutex_
+  void tick(int64_t now_ms);                              // under mutex_
+  void send_datagram(ByteView datagram, int64_t now_ms);  // under mutex_
+  void pump(int64_t now_ms);                              // under mutex_: impaired datagrams now due
   /// Send the signals and events queued under the lock. Called without it.
   void flush_deferred();
   static int64_t now_ms();
@@ -80,6 +87,7 @@ class LiveCall {
   std::deque<int16_t> mixed_;
   std::vector<wire::SignalMessage> deferred_signals_;
   std::vector<ProfileChange> deferred_changes_;
+  std::optional<NetworkImpairment> impair_send_, impair_receive_;
 
   std::mutex flush_mutex_;  // keeps deferred signals and events in order
   std::thread ticker_;
