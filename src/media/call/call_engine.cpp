@@ -126,13 +126,13 @@ Status CallEngine::send_pcm(PcmView pcm, int64_t now_ms) {
     PcmSpan samples(capture_.data() + used, frame);
     used += frame;
     if (processing_) processing_->process_capture(samples);
+    maybe_attach_report(now_ms);  // rides on the next source or comfort-noise packet
     if (config_.silence_suppression && silence_.suppress(samples)) {
       ++sender_.frames_suppressed;
       packetizer_.push_silent_frame(out_, config_.cn_level);
       emit(out_);
       continue;
     }
-    maybe_attach_report(now_ms);
     auto encoded = encoder_.encode(samples);
     if (!encoded) {
       ++sender_.encode_errors;
