@@ -49,6 +49,19 @@ inline std::vector<int16_t> tone(double hz, double amplitude, size_t n) {
   return out;
 }
 
+/// Harmonics of `hz` below 3.4 kHz with amplitudes 1/k (a buzzy, voice-like tone).
+inline std::vector<int16_t> harmonic_tone(double hz, double amplitude, size_t n) {
+  std::vector<int16_t> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    double v = 0;
+    for (int k = 1; k * hz < 3400.0; ++k) {
+      v += std::sin(2 * std::numbers::pi * hz * k * static_cast<double>(i) / kRate) / k;
+    }
+    out[i] = static_cast<int16_t>(std::clamp(amplitude * v, -32767.0, 32767.0));
+  }
+  return out;
+}
+
 /// Normalised correlation of ref[i] with out[i + lag] over i in [from, to).
 inline double correlation_at(const std::vector<int16_t>& ref, const std::vector<int16_t>& out, size_t lag,
                              size_t from, size_t to) {
@@ -154,6 +167,22 @@ inline double zero_crossing_hz(const std::vector<int16_t>& x, size_t from, size_
     if (x[i - 1] < 0 && x[i] >= 0) ++crossings;
   }
   return static_cast<double>(crossings) * kRate / static_cast<double>(to - from);
+}
+
+/// Pitch from the autocorrelation peak of x[from..to) between min_hz and max_hz.
+inline double autocorrelation_pitch_hz(const std::vector<int16_t>& x, size_t from, size_t to, double min_hz,
+                                       double max_hz) {
+  const auto min_lag = static_cast<size_t>(kRate / max_hz);
+  const auto max_lag = static_cast<size_t>(kRate / min_hz);
+  size_t best_lag = min_lag;
+  double best = -1e300;
+  for (size_t lag = min_lag; lag <= max_lag; ++lag) {
+    double sum = 0;
+    for (size_t i = from; i + lag < to && i + lag < x.size(); ++i)
+      sum += static_cast<double>(x[i]) * x[i + lag];
+    if (sum > best) best = sum, best_lag = lag;
+  }
+  return kRate / static_cast<double>(best_lag);
 }
 
 }  // namespace wzp::media::test
