@@ -125,6 +125,7 @@ class JitterBuffer {
   bool have_ts_ref_ = false;
   int64_t ts_ref_ = 0;  // the last unwrapped timestamp seen
   uint32_t far_count_ = 0;
+  int64_t last_now_ms_ = 0;  // the latest time seen (arrival or tick), for stats()
 
   Mode mode_ = Mode::starting;
   Wait wait_ = Wait::underrun;
