@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "media/playout/serial.hpp"
+#include "media/serial.hpp"
 
 namespace wzp::media {
 namespace {

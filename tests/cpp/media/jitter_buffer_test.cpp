@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "jitter_test_util.hpp"
-#include "media/playout/serial.hpp"
+#include "media/serial.hpp"
 
 namespace wzp::media {
 namespace {
