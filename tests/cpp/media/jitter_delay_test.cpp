@@ -218,18 +218,6 @@ CallResult simulate(const Profile& p, const Network& net, const Talk& talk, uint
   play_until(static_cast<int64_t>(frames) * p.frame_ms + 2000);
   result.frames_available = available.size();
   result.stats = jb.stats();
-  if (getenv("JDBG")) {
-    const auto& st = result.stats;
-    printf(
-        "sent %llu played %llu rec %llu reclate %llu late %llu fecnext %llu conc %llu under %llu stretch "
-        "%llu drop %llu dup %llu maxT %u maxD %u\n",
-        (unsigned long long)result.frames_sent, (unsigned long long)st.played,
-        (unsigned long long)st.recovered_played, (unsigned long long)st.recovered_late,
-        (unsigned long long)st.late, (unsigned long long)st.fec_next, (unsigned long long)st.concealed,
-        (unsigned long long)st.underruns, (unsigned long long)st.stretched,
-        (unsigned long long)st.dropped_to_catch_up, (unsigned long long)st.duplicate, result.max_target,
-        result.max_delay);
-  }
   result.final_delay = result.stats.current_delay_ms;
   return result;
 }
