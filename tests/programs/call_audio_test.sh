@@ -95,7 +95,7 @@ assert talker["send"] == "wav" and talker["impairment"] == {"loss_pct": 10.0, "b
 assert t["packets_sent"] >= 100 and t["repair_packets_sent"] > 0, t
 # 10 % of the talker's datagrams were dropped on the way: fewer arrived than were sent.
 assert m["received"] < t["packets_sent"], (m["received"], t["packets_sent"])
-assert m["played"] >= 100, m
+assert m["played"] >= 80, m
 PYEOF
 
 kill -TERM "$relay_pid"
