@@ -101,7 +101,8 @@ enum wzp_status {
   WZP_ERR_ACL_DENIED = -62,
   WZP_ERR_ROOM_FULL = -63,
   WZP_ERR_HANDSHAKE_FAILED = -64,
-  WZP_ERR_SERVER_FULL = -65 /* the relay holds its maximum of sessions (WZP_CLOSE_SERVER_FULL) */
+  WZP_ERR_SERVER_FULL = -65, /* the relay holds its maximum of sessions (WZP_CLOSE_SERVER_FULL) */
+  WZP_ERR_NOT_SUPPORTED = -70 /* the operation does not exist for this codec or mode */
 };
 
 /** The code's stable name, e.g. "WZP_ERR_BAD_SIGNATURE"; "WZP_ERR_UNKNOWN" for unknown codes.

@@ -18,20 +18,6 @@ int nogil(F call) {
   return call();
 }
 
-// Freeing stops the loop thread, so it too runs without the GIL (when held:
-// a handle may also be collected on a thread that does not hold it).
-template <class T, void (*Free)(T*)>
-void free_without_gil(T* handle) {
-  if (handle != nullptr && PyGILState_Check()) {
-    py::gil_scoped_release release;
-    Free(handle);
-  } else {
-    Free(handle);
-  }
-}
-
-using RelayHandle = Handle<wzp_relay, free_without_gil<wzp_relay, wzp_relay_free>>;
-using ClientHandle = Handle<wzp_client, free_without_gil<wzp_client, wzp_client_free>>;
 
 py::object opt_str(const char* s) { return s ? py::object(py::str(s)) : py::object(py::none()); }
 
@@ -71,6 +57,9 @@ py::dict event_dict(const wzp_event& ev) {
   bool presence = ev.type == WZP_EVENT_PRESENCE;
   d["online"] = presence ? py::object(py::bool_(ev.online != 0)) : py::object(py::none());
   d["relay_addr"] = presence ? opt_str(ev.relay_addr) : py::object(py::none());
+  const bool media = ev.type == WZP_EVENT_MEDIA, call_profile = ev.type == WZP_EVENT_CALL_PROFILE;
+  d["source"] = media || call_profile ? py::object(py::int_(ev.source)) : py::object(py::none());
+  d["call_profile"] = call_profile ? py::object(profile_dict(ev.call_profile)) : py::object(py::none());
   return d;
 }
 

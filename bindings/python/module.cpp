@@ -16,4 +16,5 @@ PYBIND11_MODULE(_wzp, m) {
   wzp_py::bind_live(m);
   wzp_py::bind_log(m);
   wzp_py::bind_presence(m);
+  wzp_py::bind_call(m);
 }

@@ -19,6 +19,25 @@ class Handle {
   std::unique_ptr<T, Deleter<T, Free>> h_;
 };
 
+// Freeing stops a loop thread, so it runs without the GIL (when held: a handle may
+// also be collected on a thread that does not hold it).
+template <class T, void (*Free)(T*)>
+void free_without_gil(T* handle) {
+  if (handle != nullptr && PyGILState_Check()) {
+    py::gil_scoped_release release;
+    Free(handle);
+  } else {
+    Free(handle);
+  }
+}
+
+using RelayHandle = Handle<wzp_relay, free_without_gil<wzp_relay, wzp_relay_free>>;
+using ClientHandle = Handle<wzp_client, free_without_gil<wzp_client, wzp_client_free>>;
+using CallHandle = Handle<wzp_call, free_without_gil<wzp_call, wzp_call_free>>;
+
+/// A call profile as the Python dict {"codec": "Opus24k", "fec_ratio", "frame_ms", "frames_per_block"}.
+py::dict profile_dict(const wzp_call_profile& p);
+
 using Identity = Handle<wzp_identity, wzp_identity_free>;
 using Session = Handle<wzp_session, wzp_session_free>;
 using Caller = Handle<wzp_caller, wzp_caller_free>;

@@ -18,6 +18,7 @@ static_assert(WZP_ERR_TOO_LARGE == static_cast<int>(wzp::Errc::too_large));
 static_assert(WZP_ERR_CLOSED == static_cast<int>(wzp::Errc::closed));
 static_assert(WZP_ERR_HANDSHAKE_FAILED == static_cast<int>(wzp::Errc::handshake_failed));
 static_assert(WZP_ERR_SERVER_FULL == static_cast<int>(wzp::Errc::server_full));
+static_assert(WZP_ERR_NOT_SUPPORTED == static_cast<int>(wzp::Errc::not_supported));
 
 extern "C" {
 

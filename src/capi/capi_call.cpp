@@ -1,6 +1,14 @@
-// C ABI: calls (stub: the engine is being wired in; every call but the inits fails).
+// C ABI: calls (a media::LiveCall attached to a client handle).
+#include <cmath>
+#include <cstring>
+#include <memory>
+
 #include "capi/capi_support.hpp"
+#include "capi/client_handle.hpp"
 #include "capi/struct_prefix.hpp"
+#include "core/c_boundary.hpp"
+#include "wire/fec_ratio.hpp"
+#include "wire/signal_message.hpp"
 
 using namespace wzp;
 using capi::fail;
@@ -8,10 +16,12 @@ using capi::guarded;
 
 namespace {
 
+constexpr wzp_call_profile kGood{WZP_CODEC_OPUS24K, 0.2f, 20, 5};
+
 wzp_call_config call_defaults() {
   wzp_call_config c{};
   c.struct_size = sizeof c;
-  c.profile = wzp_call_profile{WZP_CODEC_OPUS24K, 0.2f, 20, 5};
+  c.profile = kGood;
   c.adapt = 1;
   c.silence_suppression = 1;
   c.silence_threshold_rms = 100.0;
@@ -22,7 +32,66 @@ wzp_call_config call_defaults() {
   return c;
 }
 
-int not_yet() { return fail(Errc::invalid_state, "calls are not available in this build yet"); }
+int from_status(const Status& status) { return status ? WZP_OK : fail(status.error()); }
+
+Result<wire::QualityProfile> to_profile(const wzp_call_profile& p) {
+  const long long codec = capi::raw_enum(p.codec);
+  if (codec < 0 || codec > WZP_CODEC_CODEC2_1200) {
+    return make_error(Errc::invalid_argument, "profile codec must be OPUS24K .. CODEC2_1200");
+  }
+  if (p.frame_ms != 20 && p.frame_ms != 40) return make_error(Errc::invalid_argument, "frame_ms must be 20 or 40");
+  if (!(p.fec_ratio >= 0.0f && p.fec_ratio <= 2.0f)) {
+    return make_error(Errc::invalid_argument, "fec_ratio must be within 0 .. 2");
+  }
+  if (p.frames_per_block < 1 || p.frames_per_block > 64) {
+    return make_error(Errc::invalid_argument, "frames_per_block must be within 1 .. 64");
+  }
+  wire::QualityProfile q;
+  q.codec = static_cast<wire::CodecId>(codec);
+  q.fec_ratio = p.fec_ratio;
+  q.frame_duration_ms = static_cast<uint8_t>(p.frame_ms);
+  q.frames_per_block = static_cast<uint8_t>(p.frames_per_block);
+  return q;
+}
+
+wzp_call_profile from_profile(const wire::QualityProfile& p) {
+  return wzp_call_profile{static_cast<wzp_codec>(p.codec), p.fec_ratio, p.frame_duration_ms, p.frames_per_block};
+}
+
+capi::LiveEvent profile_event(const media::ProfileChange& change) {
+  capi::LiveEvent e;
+  e.type = WZP_EVENT_CALL_PROFILE;
+  e.state = WZP_CLIENT_JOINED;
+  e.source = change.reporter ? int32_t{*change.reporter} : -1;
+  e.call_profile = from_profile(change.profile);
+  auto json = wire::encode_json(wire::SignalMessage{change.update});
+  e.data.assign(json.begin(), json.end());
+  e.data_is_text = true;
+  return e;
+}
+
+// The call, or CLOSED when its client was freed (wzp_client_free detached it).
+#define WZP_CALL_REQUIRE(call) \
+  WZP_CAPI_REQUIRE(call);      \
+  if (!(call)->call) return fail(Errc::closed, "the call was released");
+
+void add_source(wzp_call_stats& s, const media::CallEngine::SourceStats& src) {
+  const auto& j = src.jitter;
+  s.received += j.received;
+  s.played += j.played - j.fec_next - j.concealed;
+  s.recovered += src.fec.frames_recovered;
+  s.fec_next += j.fec_next;
+  s.concealed += j.concealed;
+  s.late += j.late;
+  s.duplicate += j.duplicate;
+  s.underruns += j.underruns;
+  s.malformed += src.malformed;
+  s.depth += j.depth_packets;
+  s.target_delay_ms = std::max(s.target_delay_ms, j.target_delay_ms);
+  s.current_delay_ms = std::max(s.current_delay_ms, j.current_delay_ms);
+  s.jitter_ms = std::max(s.jitter_ms, j.jitter_ms);
+  s.loss_pct = std::max(s.loss_pct, src.loss_pct);
+}
 
 }  // namespace
 
@@ -31,9 +100,9 @@ extern "C" {
 int wzp_call_profile_preset(int preset, wzp_call_profile* out) {
   if (out == nullptr) return capi::null_argument("out");
   switch (preset) {
-    case WZP_CALL_PRESET_GOOD: *out = {WZP_CODEC_OPUS24K, 0.2f, 20, 5}; return WZP_OK;
-    case WZP_CALL_PRESET_DEGRADED: *out = {WZP_CODEC_OPUS6K, 0.5f, 40, 10}; return WZP_OK;
-    case WZP_CALL_PRESET_CATASTROPHIC: *out = {WZP_CODEC_CODEC2_1200, 1.0f, 40, 8}; return WZP_OK;
+    case WZP_CALL_PRESET_GOOD: *out = from_profile(wire::kProfileGood); return WZP_OK;
+    case WZP_CALL_PRESET_DEGRADED: *out = from_profile(wire::kProfileDegraded); return WZP_OK;
+    case WZP_CALL_PRESET_CATASTROPHIC: *out = from_profile(wire::kProfileCatastrophic); return WZP_OK;
     default: return fail(Errc::invalid_argument, "unknown preset " + std::to_string(preset));
   }
 }
@@ -49,47 +118,161 @@ void wzp_call_stats_init_sized(wzp_call_stats* stats, size_t size) {
 }
 
 int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** out) {
-  capi::clear_outs(out);
-  if (client == nullptr) return capi::null_argument("client");
-  if (out == nullptr) return capi::null_argument("out");
-  (void)config;
-  return not_yet();
+  return guarded([&]() -> int {
+    capi::clear_outs(out);
+    WZP_CAPI_REQUIRE(client);
+    WZP_CAPI_REQUIRE(out);
+    wzp_call_config c = call_defaults();
+    if (config != nullptr) {
+      if (config->struct_size < sizeof config->struct_size) {
+        return fail(Errc::invalid_argument, "wzp_call_config.struct_size is not set (use wzp_call_config_init)");
+      }
+      c = capi::read_prefix(config, call_defaults());
+    }
+    auto profile = to_profile(c.profile);
+    if (!profile) return fail(profile.error());
+    if (c.jitter_min_delay_ms > c.jitter_max_delay_ms || c.jitter_max_delay_ms == 0) {
+      return fail(Errc::invalid_argument, "jitter_min_delay_ms must not exceed jitter_max_delay_ms (> 0)");
+    }
+    const long long clock = capi::raw_enum(c.clock);
+    if (clock != WZP_CALL_CLOCK_INTERNAL && clock != WZP_CALL_CLOCK_CALLER) {
+      return fail(Errc::invalid_argument, "clock must be WZP_CALL_CLOCK_INTERNAL or WZP_CALL_CLOCK_CALLER");
+    }
+    if (!(c.silence_threshold_rms >= 0.0)) return fail(Errc::invalid_argument, "silence_threshold_rms must be >= 0");
+    media::LiveCallConfig lc;
+    lc.engine.profile = *profile;
+    lc.engine.adapt = c.adapt != 0;
+    lc.engine.silence_suppression = c.silence_suppression != 0;
+    lc.engine.silence_threshold_rms = c.silence_threshold_rms;
+    lc.engine.jitter.min_delay_ms = c.jitter_min_delay_ms;
+    lc.engine.jitter.max_delay_ms = c.jitter_max_delay_ms;
+    lc.engine.source_timeout_ms = c.source_timeout_ms == 0 ? 30'000 : c.source_timeout_ms;
+    lc.internal_clock = clock == WZP_CALL_CLOCK_INTERNAL;
+
+    std::lock_guard lock(client->call_link->mutex);
+    if (client->call_link->call != nullptr) return fail(Errc::invalid_state, "the client already has a call");
+    capi::EventChannel* events = client->events.get();
+    auto live = media::LiveCall::attach(*client->client, std::move(lc), [events](const media::ProfileChange& change) {
+      events->deliver(profile_event(change));
+    });
+    if (!live) return fail(live.error());
+    auto handle = std::make_unique<wzp_call>();
+    handle->link = client->call_link;
+    handle->call = std::move(*live);
+    client->call_link->call = handle->call.get();
+    *out = handle.release();
+    return WZP_OK;
+  });
 }
 
-void wzp_call_free(wzp_call* call) { (void)call; }
+void wzp_call_free(wzp_call* call) {
+  if (call == nullptr) return;
+  wzp::c_boundary_void("wzp_call_free", [&] {
+    std::unique_ptr<wzp_call> owned(call);
+    {
+      std::lock_guard lock(owned->link->mutex);
+      if (owned->link->call == owned->call.get()) owned->link->call = nullptr;
+    }
+    owned->call->detach();
+  });
+}
 
 int wzp_call_send_pcm(wzp_call* call, const int16_t* pcm, size_t samples) {
-  (void)pcm, (void)samples;
-  return call == nullptr ? capi::null_argument("call") : not_yet();
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    if (pcm == nullptr && samples != 0) return capi::null_argument("pcm");
+    return from_status(call->call->send_pcm(media::PcmView(pcm, samples)));
+  });
 }
 
 int wzp_call_read_pcm(wzp_call* call, int32_t source, int16_t* out, size_t samples, int timeout_ms) {
-  (void)source, (void)out, (void)samples, (void)timeout_ms;
-  return call == nullptr ? capi::null_argument("call") : not_yet();
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    WZP_CAPI_REQUIRE(out);
+    if (source != WZP_CALL_MIXED && (source < 0 || source > 0xFFFF)) {
+      return fail(Errc::invalid_argument, "source must be 0..65535 or WZP_CALL_MIXED");
+    }
+    std::optional<uint16_t> which;
+    if (source != WZP_CALL_MIXED) which = static_cast<uint16_t>(source);
+    return from_status(call->call->read_pcm(which, media::PcmSpan(out, samples), timeout_ms));
+  });
 }
 
 int wzp_call_sources(wzp_call* call, uint16_t* out, size_t cap, size_t* out_count) {
-  (void)out, (void)cap, (void)out_count;
-  return call == nullptr ? capi::null_argument("call") : not_yet();
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    WZP_CAPI_REQUIRE(out_count);
+    if (out == nullptr && cap != 0) return capi::null_argument("out");
+    auto ids = call->call->sources();
+    *out_count = ids.size();
+    if (ids.size() > cap) {
+      return fail(Errc::buffer_too_small, std::to_string(ids.size()) + " sources, room for " + std::to_string(cap));
+    }
+    if (!ids.empty()) std::memcpy(out, ids.data(), ids.size() * sizeof(uint16_t));
+    return WZP_OK;
+  });
 }
 
 int wzp_call_stats_get(wzp_call* call, int32_t source, wzp_call_stats* out) {
-  (void)source, (void)out;
-  return call == nullptr ? capi::null_argument("call") : not_yet();
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    WZP_CAPI_REQUIRE(out);
+    if (out->struct_size < sizeof out->struct_size) {
+      return fail(Errc::invalid_argument, "wzp_call_stats.struct_size is not set (use wzp_call_stats_init)");
+    }
+    wzp_call_stats s{};
+    const auto sender = call->call->sender_stats();
+    if (source == WZP_CALL_MIXED) {
+      for (const auto& src : call->call->all_source_stats()) add_source(s, src);
+      s.malformed = sender.malformed;
+      s.profile = from_profile(sender.profile);
+    } else {
+      if (source < 0 || source > 0xFFFF) {
+        return fail(Errc::invalid_argument, "source must be 0..65535 or WZP_CALL_MIXED");
+      }
+      auto src = call->call->source_stats(static_cast<uint16_t>(source));
+      if (!src) return fail(Errc::not_found, "no source " + std::to_string(source));
+      add_source(s, *src);
+      s.profile = wzp_call_profile{static_cast<wzp_codec>(src->codec), wire::decode_fec_ratio(src->fec_ratio_encoded),
+                                   wire::codec_frame_duration_ms(src->codec), 0};
+    }
+    s.packets_sent = sender.packetizer.source_packets;
+    s.repair_packets_sent = sender.packetizer.repair_packets;
+    s.comfort_noise_sent = sender.packetizer.cn_packets;
+    s.frames_suppressed = sender.frames_suppressed;
+    s.bytes_sent = sender.packetizer.bytes;
+    s.reports_received = sender.reports_received;
+    s.profile_changes = sender.profile_changes;
+    capi::write_prefix(out, out->struct_size, s);
+    return WZP_OK;
+  });
 }
 
 int wzp_call_set_profile(wzp_call* call, const wzp_call_profile* profile) {
-  (void)profile;
-  return call == nullptr ? capi::null_argument("call") : not_yet();
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    WZP_CAPI_REQUIRE(profile);
+    auto p = to_profile(*profile);
+    if (!p) return fail(p.error());
+    return from_status(call->call->force_profile(*p));
+  });
 }
 
 int wzp_call_set_adaptive(wzp_call* call) {
-  return call == nullptr ? capi::null_argument("call") : not_yet();
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    call->call->set_adaptive();
+    return WZP_OK;
+  });
 }
 
 int wzp_call_get_profile(wzp_call* call, wzp_call_profile* out) {
-  (void)out;
-  return call == nullptr ? capi::null_argument("call") : not_yet();
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    WZP_CAPI_REQUIRE(out);
+    *out = from_profile(call->call->profile());
+    return WZP_OK;
+  });
 }
 
 }  // extern "C"

@@ -5,6 +5,7 @@
 
 #include "capi/abi_history.hpp"
 #include "capi/capi_support.hpp"
+#include "capi/client_handle.hpp"
 #include "capi/close_info_out.hpp"
 #include "capi/handles.hpp"
 #include "capi/live_event.hpp"
@@ -24,10 +25,6 @@ static_assert(WZP_CLIENT_JOINED == static_cast<int>(client::ClientState::joined)
 static_assert(WZP_CLIENT_CLOSED == static_cast<int>(client::ClientState::closed));
 static_assert(WZP_MAX_PEER_SIGNAL_BYTES == wire::kMaxPeerSignalBytes);
 
-struct wzp_client {
-  std::unique_ptr<capi::EventChannel> events;
-  std::unique_ptr<client::Client> client;  // declared last: destroyed first, while events still exist
-};
 
 namespace {
 
@@ -57,6 +54,7 @@ capi::LiveEvent to_live(const client::ClientEvent& e) {
   out.fingerprint = e.fingerprint;
   out.alias = e.alias;
   out.data = e.data;
+  out.source = e.source.value_or(0);
   return out;
 }
 
@@ -363,6 +361,12 @@ void wzp_client_free(wzp_client* client) {
       return;
     }
     std::unique_ptr<wzp_client> owned(client);
+    {
+      // A call still attached stops here; its handle then only fails with CLOSED.
+      std::lock_guard lock(owned->call_link->mutex);
+      if (owned->call_link->call != nullptr) owned->call_link->call->detach();
+      owned->call_link->call = nullptr;
+    }
     // A client that never connected has nothing to hang up (and no CLOSED event to report).
     if (owned->client->state() != client::ClientState::idle)
       owned->client->hangup(wire::HangupReason::normal);

@@ -63,6 +63,8 @@ void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_
   out->state = event.state;
   out->data_len = event.data.size();
   out->online = event.online ? 1 : 0;
+  out->source = event.source;
+  out->call_profile = event.call_profile;
   if (event.close) {
     out->close_code = event.close->code;
     out->close_origin = close_origin_of(event.close->kind);

@@ -27,6 +27,8 @@ struct LiveEvent {
   std::optional<transport::CloseInfo> close;
   bool online = false;                    // PRESENCE
   std::optional<std::string> relay_addr;  // PRESENCE, a remote user
+  int32_t source = 0;                     // MEDIA: the trunk tag; CALL_PROFILE: the reporter (-1: forced)
+  wzp_call_profile call_profile{};        // CALL_PROFILE
 };
 
 wzp_close_origin close_origin_of(transport::CloseKind kind) noexcept;

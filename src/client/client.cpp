@@ -308,7 +308,7 @@ void Client::on_signal_error(transport::Connection& conn, const Error& error) {
 
 void Client::on_datagram(transport::Connection&, ByteView datagram) {
   if (state_.load() != ClientState::joined) return;
-  if (!trunking_.load(std::memory_order_relaxed)) return emit_media(datagram);
+  if (!trunking_.load(std::memory_order_relaxed)) return emit_media(datagram, std::nullopt);
   auto frame = wire::decode_trunk_frame(datagram);
   if (!frame) {
     trunk_counters_.frames_malformed.fetch_add(1, std::memory_order_relaxed);
@@ -319,19 +319,31 @@ void Client::on_datagram(transport::Connection&, ByteView datagram) {
   // Each packet is reported as if it had come alone, in the frame's order (the sender's).
   for (const auto& entry : frame->entries) {
     trunk_counters_.packets_unpacked.fetch_add(1, std::memory_order_relaxed);
-    emit_media(entry.payload);
+    const auto& tag = entry.session_id;
+    emit_media(entry.payload, static_cast<uint16_t>((tag[0] << 8) | tag[1]));
   }
 }
 
-void Client::emit_media(ByteView datagram) {
-  if (sink_)
-    sink_(ClientEvent{ClientEventType::media,
-                      ClientState::joined,
-                      Bytes(datagram.begin(), datagram.end()),
-                      {},
-                      {},
-                      {},
-                      {}});
+void Client::emit_media(ByteView datagram, std::optional<uint16_t> source) {
+  {
+    std::lock_guard lock(media_mutex_);
+    if (media_handler_) return media_handler_(source, datagram);
+  }
+  if (!sink_) return;
+  ClientEvent event{ClientEventType::media, ClientState::joined, Bytes(datagram.begin(), datagram.end()), {}, {},
+                    {},                     {}};
+  event.source = source;
+  sink_(std::move(event));
+}
+
+void Client::set_media_handler(MediaHandler handler) {
+  std::lock_guard lock(media_mutex_);
+  media_handler_ = std::move(handler);
+}
+
+bool Client::has_media_handler() const {
+  std::lock_guard lock(media_mutex_);
+  return static_cast<bool>(media_handler_);
 }
 
 bool Client::offers_trunking() const noexcept {

@@ -84,7 +84,14 @@ struct ClientEvent {
   std::optional<std::string> room;         // peer_*: the room (as the relay names it)
   std::optional<std::string> fingerprint;  // peer_*: the peer (peer_signal: the sender)
   std::optional<std::string> alias;        // peer_*: the peer's alias from the auth server, if any
+  // media: the sender's trunk tag when the relay agreed to trunking; plain datagrams
+  // carry none (a reference relay gives no way to tell senders apart).
+  std::optional<uint16_t> source;
 };
+
+/// Takes media datagrams instead of the event sink (a call engine): the sender's
+/// trunk tag (nullopt for plain datagrams) and the packet. Runs on the loop thread.
+using MediaHandler = std::function<void(std::optional<uint16_t> source, ByteView packet)>;
 
 class Client {
  public:
@@ -133,6 +140,11 @@ class Client {
   /// The media session the handshake chose, once joined.
   std::optional<handshake::SessionMode> media_session() const;
   const std::string& sni() const noexcept { return config_.sni; }
+  /// Route media datagrams to `handler` instead of the event sink (empty: back to the
+  /// sink). Returns once no datagram is being handed to the previous handler, so what
+  /// it captured may then be released.
+  void set_media_handler(MediaHandler handler);
+  bool has_media_handler() const;
   /// The close that ended the connection, once closed.
   std::optional<transport::CloseInfo> close_info() const;
 
@@ -143,7 +155,7 @@ class Client {
   void on_signal(transport::Connection& conn, ByteView payload);
   void on_signal_error(transport::Connection& conn, const Error& error);
   void on_datagram(transport::Connection& conn, ByteView datagram);
-  void emit_media(ByteView datagram);
+  void emit_media(ByteView datagram, std::optional<uint16_t> source);
   bool offers_trunking() const noexcept;
   void on_closed(transport::Connection& conn, const transport::CloseInfo& info);
   void fail(transport::Connection& conn, uint64_t code, const std::string& reason);
@@ -191,6 +203,10 @@ class Client {
   std::optional<handshake::SessionMode> media_session_;
   transport::ConnectionStats last_stats_;
   std::optional<std::vector<wire::PeerEntry>> peers_;  // set once joined with the room extension
+
+  // Held while a datagram is handed to media_handler_, so set_media_handler can wait it out.
+  mutable std::mutex media_mutex_;
+  MediaHandler media_handler_;
 
   // loop-thread state
   std::optional<handshake::Caller> caller_;

@@ -39,6 +39,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::room_full: return "WZP_ERR_ROOM_FULL";
     case Errc::handshake_failed: return "WZP_ERR_HANDSHAKE_FAILED";
     case Errc::server_full: return "WZP_ERR_SERVER_FULL";
+    case Errc::not_supported: return "WZP_ERR_NOT_SUPPORTED";
   }
   return "WZP_ERR_UNKNOWN";
 }

@@ -49,6 +49,8 @@ enum class Errc : int {
   room_full = -63,
   handshake_failed = -64,
   server_full = -65,
+  // media
+  not_supported = -70,
 };
 
 /// Stable upper-case name, e.g. "WZP_ERR_BAD_SIGNATURE".

@@ -66,6 +66,8 @@ from ._wzp import (
 )
 
 from .live import Client, CloseInfo, Event, EventStream, EventType, Relay
+from .call import Call
+from . import wav
 
 set_log_level = log_set_level
 

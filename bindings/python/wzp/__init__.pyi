@@ -4,9 +4,12 @@ Every call that fails in the library raises :class:`WzpError`; wrong argument ty
 ``TypeError`` and wrong lengths or out-of-range values raise ``ValueError``.
 """
 import enum
+from array import array
 import os
 from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, Literal, Optional,
                     Sequence, Tuple, Union)
+
+from . import wav as wav
 
 __version__: str
 __all__: List[str]
@@ -346,9 +349,10 @@ class EventType(str, enum.Enum):
     PEER_LEFT = "PEER_LEFT"
     PEER_SIGNAL = "PEER_SIGNAL"
     PRESENCE = "PRESENCE"
+    CALL_PROFILE = "CALL_PROFILE"
 
 EventTypeName = Literal["NONE", "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL", "CLOSED",
-                        "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL", "PRESENCE"]
+                        "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL", "PRESENCE", "CALL_PROFILE"]
 ClientState = Literal["IDLE", "CONNECTING", "AUTHENTICATING", "HANDSHAKING", "JOINED", "CLOSED"]
 CloseOrigin = Literal["peer", "local", "idle", "transport"]
 
@@ -373,12 +377,15 @@ class Event:
     alias: Optional[str]
     online: Optional[bool]
     relay_addr: Optional[str]
+    source: Optional[int]
+    call_profile: Optional[Dict[str, Any]]
     def __init__(self, type: Union[EventType, EventTypeName], connection_id: int = ..., state: str = ...,
                  room: Optional[str] = ..., fingerprint: Optional[str] = ..., data: bytes = ...,
                  close_code: Optional[int] = ..., close_code_name: Optional[str] = ...,
                  close_origin: Optional[str] = ..., close_reason: Optional[str] = ...,
                  alias: Optional[str] = ..., online: Optional[bool] = ...,
-                 relay_addr: Optional[str] = ...) -> None: ...
+                 relay_addr: Optional[str] = ..., source: Optional[int] = ...,
+                 call_profile: Optional[Dict[str, Any]] = ...) -> None: ...
     @property
     def text(self) -> str:
         """data decoded as UTF-8 (SIGNAL events carry JSON)."""
@@ -526,3 +533,35 @@ class Client(_EventSource):
 
 def version_number() -> int:
     """The version as (major << 16) | (minor << 8) | patch."""
+
+CallProfile = Dict[str, Any]  # {"codec": "Opus24k", "fec_ratio": 0.2, "frame_ms": 20, "frames_per_block": 5}
+
+class Call:
+    """A voice call on a joined Client: 48 kHz mono int16 PCM in and out (numpy-free). While it is
+    attached the client's MEDIA events go to the call; CALL_PROFILE events still come from the
+    client. profile: a preset name ("good", "degraded", "catastrophic") or a CallProfile dict."""
+    def __init__(self, client: Client, *, profile: Union[str, CallProfile] = "good", adapt: bool = True,
+                 silence_suppression: bool = True, silence_threshold_rms: float = 100.0,
+                 jitter_min_delay_ms: int = 40, jitter_max_delay_ms: int = 1000,
+                 caller_clock: bool = False, source_timeout_ms: int = 30000) -> None: ...
+    def send_pcm(self, pcm: Union[bytes, bytearray, memoryview, "array[int]"]) -> None:
+        """Send samples (any count; whole frames of the current profile go out now)."""
+    def read_pcm(self, source: Optional[int] = None, samples: int = 960,
+                 timeout: Optional[float] = None) -> Optional["array[int]"]:
+        """samples (a multiple of 960) of a source, or the mix (None); None on a timeout. The GIL
+        is released while it waits."""
+    def sources(self) -> List[int]:
+        """The remote senders heard now."""
+    def stats(self, source: Optional[int] = None) -> Dict[str, Any]:
+        """Counters of a source, or summed (None), and of the send side."""
+    def set_profile(self, profile: Union[str, CallProfile]) -> None:
+        """Force the send profile (adaptation stops until set_adaptive())."""
+    def set_adaptive(self) -> None:
+        """Let the receivers' reports choose the profile again."""
+    @property
+    def profile(self) -> CallProfile:
+        """The current send profile."""
+    def close(self) -> None:
+        """Detach and release (idempotent)."""
+    def __enter__(self) -> "Call": ...
+    def __exit__(self, *exc: Any) -> None: ...

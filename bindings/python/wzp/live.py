@@ -40,6 +40,7 @@ class EventType(str, enum.Enum):
     PEER_LEFT = "PEER_LEFT"
     PEER_SIGNAL = "PEER_SIGNAL"
     PRESENCE = "PRESENCE"
+    CALL_PROFILE = "CALL_PROFILE"
 
     def __str__(self) -> str:
         return self.value
@@ -58,7 +59,10 @@ class Event:
     (e.g. "WZP_CLOSE_ACL_DENIED"), close_origin ("peer", "local", "idle", "transport") and
     close_reason (words) say why. A relay's PRESENCE events say that a user (fingerprint) came
     online (online True) or went offline, here (relay_addr None; room: its room) or at the mesh
-    peer whose client-facing address is relay_addr.
+    peer whose client-facing address is relay_addr. source: a MEDIA event's sender (its trunk
+    tag from a trunking relay, else 0); a CALL_PROFILE event's reporter (-1: forced). A client
+    with a wzp.Call attached gets CALL_PROFILE events (call_profile: the new send profile, a
+    dict; data: the QualityUpdate JSON) and no MEDIA events (the call takes them).
     """
 
     type: EventType
@@ -74,6 +78,8 @@ class Event:
     alias: Optional[str] = None
     online: Optional[bool] = None
     relay_addr: Optional[str] = None
+    source: Optional[int] = None
+    call_profile: Optional[Dict[str, Any]] = None
 
     @property
     def text(self) -> str:

@@ -66,6 +66,7 @@ TEST(CapiAbi, StatusNames) {
       {WZP_ERR_ROOM_FULL, "WZP_ERR_ROOM_FULL"},
       {WZP_ERR_HANDSHAKE_FAILED, "WZP_ERR_HANDSHAKE_FAILED"},
       {WZP_ERR_SERVER_FULL, "WZP_ERR_SERVER_FULL"},
+      {WZP_ERR_NOT_SUPPORTED, "WZP_ERR_NOT_SUPPORTED"},
   };
   for (const auto& [code, name] : names) EXPECT_EQ(std::string(wzp_strerror(code)), name) << code;
   for (int code = -100; code <= 100; ++code) {

@@ -1,0 +1,31 @@
+// The structs behind wzp_client and wzp_call, shared by capi_client.cpp and capi_call.cpp.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "capi/live_event.hpp"
+#include "client/client.hpp"
+#include "media/call/live_call.hpp"
+
+namespace wzp::capi {
+
+/// Shared by a client handle and the call attached to it, so that either may be freed
+/// first: freeing the client detaches the call (whose later calls fail with CLOSED).
+struct CallLink {
+  std::mutex mutex;
+  media::LiveCall* call = nullptr;  // the attached call; nullptr: none
+};
+
+}  // namespace wzp::capi
+
+struct wzp_client {
+  std::unique_ptr<wzp::capi::EventChannel> events;
+  std::shared_ptr<wzp::capi::CallLink> call_link = std::make_shared<wzp::capi::CallLink>();
+  std::unique_ptr<wzp::client::Client> client;  // declared last: destroyed first, while events still exist
+};
+
+struct wzp_call {
+  std::shared_ptr<wzp::capi::CallLink> link;
+  std::unique_ptr<wzp::media::LiveCall> call;
+};
