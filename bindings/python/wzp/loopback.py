@@ -27,6 +27,7 @@ class LoopbackResult:
     receiver: Dict[str, Any] = field(default_factory=dict)  # B's stats (summed over its sources)
     sender: Dict[str, Any] = field(default_factory=dict)  # A's stats (its send side)
     final_profile: Dict[str, Any] = field(default_factory=dict)  # A's send profile at the end
+    lead_samples: int = 0  # silence A sent before the speech: subtract from a lag to get the latency
 
 
 def _frames(pcm: "array[int]"):
@@ -79,7 +80,7 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                     if delay > 0:
                         time.sleep(delay)
                 return LoopbackResult(recording=recording, receiver=call_b.stats(), sender=call_a.stats(),
-                                      final_profile=call_a.profile)
+                                      final_profile=call_a.profile, lead_samples=lead * FRAME_SAMPLES)
     finally:
         if own_relay:
             relay.stop()
