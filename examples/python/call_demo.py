@@ -7,16 +7,10 @@ receiver's frame counts, and writes the WAV files.
 
 Needs the wzp package (pip install .), espeak-ng, numpy and scipy (scripts/install-deps.sh)."""
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
-import wave
-from math import gcd
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 import wzp
 from wzp import quality, wav
@@ -27,20 +21,6 @@ TEXT = ("The birch canoe slid on the smooth planks. Glue the sheet to the dark b
 RATE = wav.SAMPLE_RATE
 
 
-def speak(text: str) -> np.ndarray:
-    """espeak-ng's voice (22.05 kHz) at 48 kHz, int16."""
-    if shutil.which("espeak-ng") is None:
-        sys.exit("call_demo: espeak-ng is not installed (scripts/install-deps.sh installs it)")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "speech.wav"
-        subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
-        with wave.open(str(path)) as w:
-            rate = w.getframerate()
-            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
-    g = gcd(rate, RATE)
-    return np.clip(np.round(resample_poly(pcm, RATE // g, rate // g)), -32768, 32767).astype("<i2")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="build/demo", help="folder for the WAV files (default build/demo)")
@@ -49,7 +29,10 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    speech = speak(args.text)
+    try:
+        speech = quality.speak(args.text, RATE)
+    except FileNotFoundError:
+        sys.exit("call_demo: espeak-ng is not installed (scripts/install-deps.sh installs it)")
     wav.write(out / "sent.wav", speech.tobytes())
     print(f"A says ({len(speech) / RATE:.1f} s, espeak-ng): \"{args.text}\"")
     print(f"  sent:      {out / 'sent.wav'}")
