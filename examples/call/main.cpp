@@ -1,13 +1,19 @@
 // wzp-call: joins a relay room and reports what it sees. Built only on wzp.h.
 //
 // It connects (QUIC, SNI = hashed room), sends a featherChat token if given,
-// runs the call handshake, then sends test media packets at a fixed pace and
-// prints every media packet and signal that arrives, until --duration passes,
-// the relay closes the connection, or SIGINT.
+// runs the call handshake, then either
+//  - sends test media packets at a fixed pace and prints every media packet and
+//    signal that arrives (the default), or
+//  - with any audio flag (--send-tone, --send-wav, --send-silence, --record, ...),
+//    makes a real call (wzp_call): sends a tone, a WAV file or silence, records what
+//    it hears, prints live stats once a second and, optionally, writes them as JSON,
+//    over a network it can make worse on purpose (--loss, --burst, --jitter),
+// until --duration passes, the relay closes the connection, or SIGINT.
 #include <wzp.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +21,8 @@
 #include <vector>
 
 #include "../common/address.hpp"
+#include "call_runner.hpp"
+#include "wav_file.hpp"
 
 namespace {
 
@@ -35,7 +43,9 @@ bool parse_hex(const std::string& text, std::vector<uint8_t>& out, size_t expect
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"wzp-call: join a WarzonePhone relay room, send test media packets and report what arrives."};
+  CLI::App app{
+      "wzp-call: join a WarzonePhone relay room; send test media packets and report what arrives, or, with "
+      "the call: flags, make a real call (a tone, a WAV file or silence; record what is heard)."};
   std::string relay_addr, room, token, seed_hex, mnemonic, pin_cert, pin_relay, log_level = "warn";
   bool raw_room = false, reference_session = false, require_v2 = false, no_trunking = false;
   unsigned count = 10, interval_ms = 20, duration_s = 5, size = 100, handshake_timeout_ms = 10000;
@@ -51,7 +61,10 @@ int main(int argc, char** argv) {
   app.add_option("--room", room, "room name (hashed into the SNI); default: the relay's 'default' room");
   app.add_flag("--raw-room", raw_room, "send the room name as the SNI as is, without hashing");
   app.add_option("--token", token, "featherChat token, sent as the first signal");
-  app.add_option("--seed", seed_hex, "identity seed, 64 hex digits (default: a random identity)");
+  app.add_option(
+      "--seed", seed_hex,
+      "64 hex digits: the identity seed (default: a random identity); a decimal number: the seed of "
+      "the emulated network (--loss, --burst, --jitter; default 1)");
   app.add_option("--mnemonic", mnemonic, "identity as 24 BIP39 words (one quoted argument)");
   app.add_option("--send", count, "test media packets to send once joined")->capture_default_str();
   app.add_option("--interval-ms", interval_ms, "pace of the test packets")->capture_default_str();
@@ -75,7 +88,65 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace"}));
+  call_tool::AudioOptions audio;
+  app.add_option("--send-tone", audio.tone_hz, "call: send a sine tone of this frequency (Hz)")
+      ->check(CLI::Range(20.0, 20000.0));
+  app.add_option(
+      "--send-wav", audio.wav_path,
+      "call: send this WAV file (48000 Hz mono 16-bit); without --duration the call lasts the file "
+      "plus two seconds");
+  app.add_flag("--send-silence", audio.silence, "call: send silence (comfort-noise packets only)");
+  app.add_option("--record", audio.record_path,
+                 "call: record what is heard (every source, mixed) to this WAV file");
+  app.add_option("--stats-json", audio.stats_json_path,
+                 "call: write the final call statistics to this JSON file");
+  app.add_option(
+         "--loss", audio.loss_pct,
+         "call: emulate a network that loses this percentage of datagrams, on what is sent and on what "
+         "arrives")
+      ->check(CLI::Range(0.0, 100.0));
+  app.add_option("--burst", audio.burst,
+                 "call: losses come in runs of this mean length (datagrams; Gilbert-Elliott model); 1: each "
+                 "datagram is lost independently")
+      ->check(CLI::Range(1u, 1000u));
+  app.add_option("--jitter", audio.jitter_ms,
+                 "call: delay each datagram by a random 0..MS milliseconds (reorders), both ways")
+      ->check(CLI::Range(0u, 10000u));
+  app.add_option("--profile", audio.profile,
+                 "call: send with this quality profile and keep it (good, degraded, catastrophic); default: "
+                 "start good and adapt to what the receivers report")
+      ->check(CLI::IsMember({"good", "degraded", "catastrophic"}));
+  app.get_option("--send-tone")->excludes("--send-wav")->excludes("--send-silence");
+  app.get_option("--send-wav")->excludes("--send-silence");
   CLI11_PARSE(app, argc, argv);
+  audio.call = !app.get_option("--send-tone")->empty() || !audio.wav_path.empty() || audio.silence ||
+               !audio.record_path.empty() || !audio.stats_json_path.empty() ||
+               !app.get_option("--loss")->empty() || !app.get_option("--burst")->empty() ||
+               !app.get_option("--jitter")->empty() || !audio.profile.empty();
+  const bool duration_given = !app.get_option("--duration")->empty();
+  // --seed: a short decimal number is the emulated network's; 64 hex digits the identity's.
+  if (!seed_hex.empty() && seed_hex.size() <= 20 &&
+      seed_hex.find_first_not_of("0123456789") == std::string::npos) {
+    audio.network_seed = std::stoull(seed_hex);
+    seed_hex.clear();
+  }
+  if (!audio.wav_path.empty()) {
+    std::string error;
+    if (!call_tool::read_wav_48k_mono(audio.wav_path, audio.wav, error)) {
+      std::fprintf(stderr, "wzp-call: --send-wav %s\n", error.c_str());
+      return 2;
+    }
+    if (!duration_given) duration_s = static_cast<unsigned>(audio.wav.size() / 48000 + 2);
+  }
+  call_tool::WavWriter recorder;
+  if (!audio.record_path.empty()) {
+    std::string error;
+    if (!recorder.open(audio.record_path, error)) {
+      std::fprintf(stderr, "wzp-call: --record %s\n", error.c_str());
+      return 2;
+    }
+  }
+  if (audio.call) count = 0;  // a call sends audio, not test packets
 
   auto address = parse_host_port(relay_addr);
   if (!address) {
@@ -146,11 +217,13 @@ int main(int argc, char** argv) {
   unsigned sent = 0, received = 0;
   int exit_code = 0;
   bool done = false;
+  call_tool::CallRunner call(audio, recorder);
   wzp_event ev;
   wzp_event_init(&ev);
   while (!done && !g_stop) {
     auto now = clock::now();
     if (joined_at != clock::time_point::max() && now >= joined_at + std::chrono::seconds(duration_s)) break;
+    const int wait_ms = call.started() ? call.tick(now) : 10;
     if (now >= next_send && sent < count) {
       wzp_media_header h;
       std::memset(&h, 0, sizeof h);
@@ -169,7 +242,7 @@ int main(int argc, char** argv) {
       }
       next_send = now + std::chrono::milliseconds(interval_ms);
     }
-    if (wzp_client_next_event(client, &ev, 10) != WZP_OK) {
+    if (wzp_client_next_event(client, &ev, wait_ms) != WZP_OK) {
       if (wzp_client_get_state(client) == WZP_CLIENT_CLOSED) break;
       continue;
     }
@@ -184,8 +257,14 @@ int main(int argc, char** argv) {
                     mode == WZP_SESSION_V2 ? "v2" : "reference");
         joined_at = clock::now();
         next_send = joined_at;
+        if (audio.call && call.start(client) != WZP_OK) {
+          std::fprintf(stderr, "wzp-call: cannot start the call: %s\n", wzp_last_error());
+          exit_code = 1;
+          done = true;
+        }
         break;
       }
+      case WZP_EVENT_CALL_PROFILE: call.on_profile_event(ev); break;
       case WZP_EVENT_MEDIA: {
         ++received;
         wzp_media_header h;
@@ -230,6 +309,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     wzp_event_clear(&ev);
   }
+  if (!call.finish() && exit_code == 0) exit_code = 1;
   wzp_client_stats stats;
   wzp_client_stats_init(&stats);
   wzp_client_stats_get(client, &stats);

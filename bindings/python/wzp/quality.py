@@ -4,6 +4,7 @@
 Jensen (IEEE TASLP 19(7), 2011): an intrusive measure (it compares the degraded speech with
 the clean original) whose score, from about 0 to 1, tracks how many words listeners
 understand. ``align`` finds where a recording of a call starts relative to what was sent.
+``speak`` makes test speech with espeak-ng (Debian's espeak-ng package).
 
 Both need numpy and scipy (Debian: python3-numpy, python3-scipy); they are imported when a
 function is called, so ``import wzp`` itself never needs them.
@@ -170,3 +171,27 @@ def align(reference, recording, fs: int, max_lag_s: float = 5.0):
         ref = ref[-lag:]
     n = min(len(ref), len(rec))
     return ref[:n], rec[:n]
+
+
+def speak(text: str, fs: int = 48000):
+    """`text` spoken by espeak-ng, resampled to `fs` Hz: an int16 numpy array. Raises
+    FileNotFoundError when espeak-ng is not installed."""
+    import shutil
+    import subprocess
+    import tempfile
+    import wave
+    from pathlib import Path
+
+    np = _np()
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        raise FileNotFoundError("espeak-ng is not installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "speech.wav"
+        subprocess.run([espeak, "-w", str(path), text], check=True, stdout=subprocess.DEVNULL)
+        with wave.open(str(path)) as w:
+            if w.getnchannels() != 1 or w.getsampwidth() != 2:
+                raise ValueError("espeak-ng wrote something other than mono 16-bit PCM")
+            rate = w.getframerate()
+            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
+    return np.clip(np.round(_resample(pcm, rate, fs)), -32768, 32767).astype("<i2")

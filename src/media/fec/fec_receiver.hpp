@@ -39,9 +39,10 @@ class FecReceiver {
   /// the same for a block's sources and repairs), so an id reused after wrapping starts a
   /// fresh block. The clock for expiry is the sender's media timestamp (the newest seen):
   /// no wall time is needed. Comfort-noise packets and repairs without libwzp's marker (a
-  /// reference sender's RaptorQ symbols) are never decoded. A rebuilt frame is returned only
-  /// if the block is self-consistent: every length prefix fits the symbol, the padding is
-  /// zero, and any received symbol beyond the K used agrees with the rebuilt block.
+  /// reference sender's RaptorQ symbols) are never decoded. The block is rebuilt as soon as
+  /// K symbols are in (one attempt), and a rebuilt frame is returned only if the block is
+  /// self-consistent: every received source fits the block's symbol size, every rebuilt
+  /// length prefix fits the symbol and the padding after it is zero.
   void on_packet(const wire::MediaPacketView& packet, std::vector<RecoveredFrame>& recovered);
 
   struct Stats {

@@ -37,19 +37,24 @@ int64_t DelayEstimator::on_arrival(int64_t media_ms, int64_t arrival_ms, bool re
   }
   if (!has_base_) return 0;  // a recovered frame before any packet: nothing to compare with
   const int64_t lateness = std::max<int64_t>(0, transit - base_);
-  Peak& peak = recovered ? fec_peak_ : net_peak_;
-  const uint32_t half_life = recovered ? config_.fec_half_life_ms : config_.half_life_ms;
-  if (!recovered || config_.wait_for_fec) {
-    const double decayed = peak.at(arrival_ms, half_life);
-    peak.value = std::max(decayed, static_cast<double>(lateness));
-    peak.at_ms = arrival_ms;
+  const double net_now = net_peak_.at(arrival_ms, config_.half_life_ms);
+  if (!recovered) {
+    net_peak_.value = std::max(net_now, static_cast<double>(lateness));
+    net_peak_.at_ms = arrival_ms;
+  } else if (config_.wait_for_fec) {
+    // A recovered frame is as late as the packet that completed its block: the part of its
+    // lateness beyond the network's own is what waiting for the block costs.
+    const double extra = std::max(0.0, static_cast<double>(lateness) - net_now);
+    fec_peak_.value = std::max(fec_peak_.at(arrival_ms, config_.fec_half_life_ms), extra);
+    fec_peak_.at_ms = arrival_ms;
   }
   return lateness;
 }
 
 uint32_t DelayEstimator::target_ms(int64_t now_ms) const noexcept {
+  // Network lateness and the wait for FEC blocks add up in the worst case.
   const double peak =
-      std::max(net_peak_.at(now_ms, config_.half_life_ms), fec_peak_.at(now_ms, config_.fec_half_life_ms));
+      net_peak_.at(now_ms, config_.half_life_ms) + fec_peak_.at(now_ms, config_.fec_half_life_ms);
   const double target = std::ceil(peak) + config_.margin_ms;
   const double clamped =
       std::clamp(target, static_cast<double>(config_.min_delay_ms),

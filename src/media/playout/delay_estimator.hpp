@@ -1,10 +1,10 @@
 // The playout-delay estimator of the jitter buffer. It measures how late each packet arrives
 // compared with the fastest recent one (the "base" transit, arrival minus media time) and
 // keeps a peak of those latenesses that rises at once and decays slowly (exponentially, with
-// a half-life). The target delay is that peak plus a margin, clamped to [min, max].
-// Frames rebuilt by FEC arrive as late as their block's repair; they have their own peak, so
-// the delay grows to let recovered frames be played when losses occur and shrinks back
-// when they stop.
+// a half-life). Frames rebuilt by FEC arrive as late as the packet that completed their
+// block: what they add beyond the network's lateness has its own, slower peak, so the delay
+// grows to let recovered frames be played while losses occur and shrinks back when they stop.
+// Target = network peak + FEC peak + margin, clamped to [min, max].
 #pragma once
 
 #include <cstdint>
@@ -14,11 +14,11 @@ namespace wzp::media {
 struct DelayEstimatorConfig {
   uint32_t min_delay_ms = 40;
   uint32_t max_delay_ms = 1000;
-  uint32_t margin_ms = 10;           // added to the lateness peak
-  uint32_t half_life_ms = 2000;      // decay of the network lateness peak
-  uint32_t fec_half_life_ms = 5000;  // decay of the FEC-recovery lateness peak
-  uint32_t base_window_ms = 10000;   // the base transit is the minimum over 1-2 windows
-  bool wait_for_fec = true;          // let recovered frames' lateness raise the target
+  uint32_t margin_ms = 10;            // added to the lateness peak
+  uint32_t half_life_ms = 2000;       // decay of the network lateness peak
+  uint32_t fec_half_life_ms = 20000;  // decay of the FEC-recovery lateness peak
+  uint32_t base_window_ms = 10000;    // the base transit is the minimum over 1-2 windows
+  bool wait_for_fec = true;           // let recovered frames' lateness raise the target
 };
 
 class DelayEstimator {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "media/playout/serial.hpp"
+#include "media/serial.hpp"
 
 namespace wzp::media {
 namespace {
@@ -41,6 +41,7 @@ JitterBuffer::JitterBuffer(JitterConfig config) : config_(config), estimator_(es
 
 JitterBuffer::PushResult JitterBuffer::push(JitterEntry entry, int64_t arrival_ms) {
   ++stats_.received;
+  last_now_ms_ = std::max(last_now_ms_, arrival_ms);
   if (have_ref_) {
     const int64_t seq = unwrap_seq(entry.seq, high_seq_);
     if (std::abs(seq - high_seq_) > kFarSeqs) {
@@ -215,8 +216,8 @@ int64_t JitterBuffer::delay_of(const Slot& slot, int64_t now_ms) const {
 
 JitterBuffer::Playout JitterBuffer::pop(int64_t now_ms) {
   ++ticks_since_adjust_;
+  last_now_ms_ = std::max(last_now_ms_, now_ms);
   const uint32_t target = estimator_.target_ms(now_ms);
-  stats_.target_delay_ms = target;
   if (mode_ == Mode::starting) {
     // Playout starts when the first frame has waited the target delay.
     auto first = first_audio_from(slots_.empty() ? 0 : slots_.begin()->first);
@@ -383,6 +384,7 @@ JitterBuffer::Stats JitterBuffer::stats() const {
   Stats s = stats_;
   s.depth_packets = static_cast<uint32_t>(audio_count_);
   s.jitter_ms = estimator_.jitter_ms();
+  s.target_delay_ms = estimator_.target_ms(last_now_ms_);
   return s;
 }
 

@@ -41,7 +41,7 @@ struct JitterConfig {
   uint32_t min_delay_ms = 40, max_delay_ms = 1000, max_packets = 250;
   uint32_t margin_ms = 10;               // target = lateness peak + margin
   uint32_t half_life_ms = 2000;          // how slowly the target decays after a spike
-  uint32_t fec_half_life_ms = 5000;      // ... after FEC recoveries stop
+  uint32_t fec_half_life_ms = 20000;     // ... after FEC recoveries stop
   bool wait_for_fec = true;              // raise the delay so FEC-recovered frames are in time
   uint32_t adjust_interval_frames = 5;   // at most one drop/insert per this many frames
   uint32_t underrun_conceal_frames = 5;  // an underrun conceals this long, then plays silence
@@ -125,6 +125,7 @@ class JitterBuffer {
   bool have_ts_ref_ = false;
   int64_t ts_ref_ = 0;  // the last unwrapped timestamp seen
   uint32_t far_count_ = 0;
+  int64_t last_now_ms_ = 0;  // the latest time seen (arrival or tick), for stats()
 
   Mode mode_ = Mode::starting;
   Wait wait_ = Wait::underrun;

@@ -1,0 +1,86 @@
+"""A loopback call: speech in, speech out, through a real relay on this machine.
+
+``loopback_call(pcm)`` starts an in-process relay, joins two clients to one room, attaches a
+``wzp.Call`` to each, sends the PCM from A in real time (20 ms frames) and records what B
+hears. A bad network can be emulated on A's traffic (``loss_pct``, ``burst``, ``jitter_ms``,
+``seed``: the call's impairment settings, applied to what A sends and receives). B answers
+with silence, as a listening person does, so its quality reports reach A.
+
+It is what the demo, the speech tests and the speech-quality benchmark share; it needs
+nothing but the extension (no numpy).
+"""
+from __future__ import annotations
+
+import time
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Union
+
+from .call import FRAME_SAMPLES, SAMPLE_RATE, Call
+
+_JOIN_TIMEOUT = 10.0
+
+
+@dataclass
+class LoopbackResult:
+    recording: "array[int]"  # what B heard (the mix), from the moment A started, 48 kHz int16
+    receiver: Dict[str, Any] = field(default_factory=dict)  # B's stats (summed over its sources)
+    sender: Dict[str, Any] = field(default_factory=dict)  # A's stats (its send side)
+    final_profile: Dict[str, Any] = field(default_factory=dict)  # A's send profile at the end
+    lead_samples: int = 0  # silence A sent before the speech: subtract from a lag to get the latency
+
+
+def _frames(pcm: "array[int]"):
+    for start in range(0, len(pcm), FRAME_SAMPLES):
+        frame = pcm[start:start + FRAME_SAMPLES]
+        if len(frame) < FRAME_SAMPLES:
+            frame.extend([0] * (FRAME_SAMPLES - len(frame)))
+        yield frame
+
+
+def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[str, Any]] = "good",
+                  adapt: bool = False, loss_pct: float = 0.0, burst: int = 1, jitter_ms: int = 0,
+                  seed: int = 1, lead_s: float = 0.5, tail_s: float = 1.5, room: str = "loopback",
+                  relay: Optional[Any] = None) -> LoopbackResult:
+    """Sends `pcm` (48 kHz mono int16: array('h') or little-endian bytes) from A to B and returns
+    what B recorded. `profile` is A's send profile (kept unless `adapt`); `lead_s` of silence
+    go before the speech (the jitter buffer settles) and `tail_s` after it (the last frames
+    arrive). Takes about as long as the audio (it is paced in real time)."""
+    from . import Client, Relay
+
+    speech = array("h")
+    if isinstance(pcm, array):
+        speech.extend(pcm)
+    else:
+        speech.frombytes(bytes(pcm))
+    silence = array("h", [0] * FRAME_SAMPLES)
+    lead = int(lead_s * SAMPLE_RATE) // FRAME_SAMPLES
+    tail = int(tail_s * SAMPLE_RATE) // FRAME_SAMPLES
+
+    own_relay = relay is None
+    relay = Relay().start() if own_relay else relay
+    try:
+        with Client(port=relay.port, room=room).connect(_JOIN_TIMEOUT) as a, \
+                Client(port=relay.port, room=room).connect(_JOIN_TIMEOUT) as b:
+            with Call(a, profile=profile, adapt=adapt, impair_loss_pct=loss_pct, impair_burst=burst,
+                      impair_jitter_ms=jitter_ms, impair_seed=seed) as call_a, \
+                    Call(b, profile=profile, adapt=adapt) as call_b:
+                recording = array("h")
+                frames = [silence] * lead + list(_frames(speech)) + [silence] * tail
+                start = time.monotonic()
+                for i, frame in enumerate(frames):
+                    call_a.send_pcm(frame)
+                    call_b.send_pcm(silence)
+                    while True:  # everything B has played so far
+                        got = call_b.read_pcm(None, FRAME_SAMPLES, timeout=0)
+                        if got is None:
+                            break
+                        recording.extend(got)
+                    delay = start + (i + 1) * FRAME_SAMPLES / SAMPLE_RATE - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                return LoopbackResult(recording=recording, receiver=call_b.stats(), sender=call_a.stats(),
+                                      final_profile=call_a.profile, lead_samples=lead * FRAME_SAMPLES)
+    finally:
+        if own_relay:
+            relay.stop()

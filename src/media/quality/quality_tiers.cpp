@@ -1,0 +1,38 @@
+#include "media/quality/quality_tiers.hpp"
+
+#include <array>
+
+namespace wzp::media {
+namespace {
+
+// libwzp-only Reed–Solomon profiles: Opus 16k with one repair per source frame, in blocks
+// of 5 (100 ms) or 8 (160 ms). Never offered to a reference peer.
+constexpr wire::QualityProfile kResilient{wire::CodecId::opus16k, 1.0f, 20, 5};
+constexpr wire::QualityProfile kResilientDeep{wire::CodecId::opus16k, 1.0f, 20, 8};
+
+constexpr std::array<QualityTier, 3> kReference{{
+    {"GOOD", wire::kProfileGood},
+    {"DEGRADED", wire::kProfileDegraded, 10.0f, 400},
+    {"CATASTROPHIC", wire::kProfileCatastrophic, 40.0f, 600},
+}};
+
+constexpr std::array<QualityTier, 4> kLibwzp{{
+    {"GOOD", wire::kProfileGood},
+    {"RESILIENT", kResilient, 10.0f, 400},
+    {"RESILIENT_DEEP", kResilientDeep, 25.0f, kNoRttThreshold},
+    {"CATASTROPHIC", wire::kProfileCatastrophic, 40.0f, 600},
+}};
+
+}  // namespace
+
+std::span<const QualityTier> reference_quality_tiers() noexcept { return kReference; }
+std::span<const QualityTier> libwzp_quality_tiers() noexcept { return kLibwzp; }
+
+size_t classify(std::span<const QualityTier> tiers, float loss_pct, uint32_t rtt_ms) noexcept {
+  for (size_t i = tiers.size(); i-- > 1;) {
+    if (loss_pct > tiers[i].loss_above_pct || rtt_ms > tiers[i].rtt_above_ms) return i;
+  }
+  return 0;
+}
+
+}  // namespace wzp::media
