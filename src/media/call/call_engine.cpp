@@ -10,8 +10,6 @@
 namespace wzp::media {
 namespace {
 
-// Reports older than this no longer count towards the expected loss.
-constexpr int64_t kPeerLossTtlMs = 5'000;
 // The floor of the expected loss given to Opus: its in-band FEC is off at 0.
 constexpr int kMinExpectedLossPct = 1;
 
@@ -61,7 +59,8 @@ CallEngine::CallEngine(CallEngineConfig config, Sinks sinks, AudioEncoder encode
       encoder_(std::move(encoder)),
       packetizer_(std::move(packetizer)),
       silence_(config_.silence_threshold_rms, config_.silence_hangover_frames),
-      controller_(config_.profile),
+      controller_(config_.reference_tiers ? reference_quality_tiers() : libwzp_quality_tiers(),
+                  config_.profile),
       adaptive_(config_.adapt),
       protection_(std::make_shared<IdentityProtection>()) {
   sender_.profile = config_.profile;
@@ -101,7 +100,7 @@ void CallEngine::maybe_attach_report(int64_t now_ms) {
   // the relay's downlink to us is shared by every stream we hear (docs/MEDIA.md).
   std::optional<wire::QualityReport> worst;
   for (auto& [id, src] : sources_) {
-    auto r = src->monitor.report(config_.rtt_ms);
+    auto r = src->monitor.report(config_.rtt_ms, now_ms);
     src->stats.loss_pct = wire::loss_percent(r);
     ++src->stats.reports;
     if (!worst || r.loss_pct > worst->loss_pct) {
@@ -171,22 +170,15 @@ Status CallEngine::force_profile(const wire::QualityProfile& profile, int64_t) {
   return {};
 }
 
-void CallEngine::set_adaptive() {
+void CallEngine::set_adaptive(int64_t) {
   adaptive_ = true;
   controller_.force_profile(std::nullopt);
+  // Back to what the reports call for (the controller kept following them while pinned).
+  apply_profile(controller_.profile(), std::nullopt, wire::QualityReport{});
 }
 
-void CallEngine::update_expected_loss(int64_t now_ms) {
-  float worst = 0;
-  for (auto it = peer_loss_.begin(); it != peer_loss_.end();) {
-    if (now_ms - it->second.at_ms > kPeerLossTtlMs) {
-      it = peer_loss_.erase(it);
-      continue;
-    }
-    worst = std::max(worst, it->second.loss_pct);
-    ++it;
-  }
-  const int pct = std::clamp(static_cast<int>(std::ceil(worst)), kMinExpectedLossPct, 100);
+void CallEngine::update_expected_loss() {
+  const int pct = std::clamp(controller_.expected_loss_pct(), kMinExpectedLossPct, 100);
   if (pct != sender_.expected_loss_pct) {
     encoder_.set_expected_loss_pct(pct);
     sender_.expected_loss_pct = pct;
@@ -221,7 +213,7 @@ void CallEngine::on_datagram(uint16_t source, ByteView datagram, int64_t now_ms)
   Source& src = **found;
   const auto& h = packet->header;
   const bool is_cn = h.codec == wire::CodecId::comfort_noise;
-  src.monitor.on_packet(h.seq, h.timestamp, now_ms, h.is_repair);
+  src.monitor.on_packet(h.seq, h.timestamp, now_ms, h.is_repair || is_cn);
   ++src.stats.packets;
 
   src.fec.on_packet(*packet, src.recovered);
@@ -250,9 +242,8 @@ void CallEngine::on_datagram(uint16_t source, ByteView datagram, int64_t now_ms)
 
   if (packet->quality_report) {
     ++sender_.reports_received;
-    peer_loss_[source] = PeerLoss{wire::loss_percent(*packet->quality_report), now_ms};
-    update_expected_loss(now_ms);
     auto next = controller_.on_report(source, *packet->quality_report, now_ms);
+    update_expected_loss();
     if (next && adaptive_) apply_profile(*next, source, *packet->quality_report);
   }
 }
@@ -342,13 +333,13 @@ std::vector<uint16_t> CallEngine::sources() const {
 
 void CallEngine::forget(uint16_t source) {
   sources_.erase(source);
-  peer_loss_.erase(source);
+  controller_.forget(source);
 }
 
 void CallEngine::expire(int64_t now_ms) {
   for (auto it = sources_.begin(); it != sources_.end();) {
     if (now_ms - it->second->stats.last_packet_ms > config_.source_timeout_ms) {
-      peer_loss_.erase(it->first);
+      controller_.forget(it->first);
       it = sources_.erase(it);
     } else {
       ++it;

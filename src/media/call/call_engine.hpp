@@ -51,6 +51,9 @@ struct CallEngineConfig {
   int64_t source_timeout_ms = 30'000;  // forget a source silent this long
   int64_t report_interval_ms = 1'000;  // a QualityReport rides on a source packet this often
   uint32_t rtt_ms = 0;                 // put in reports (the transport's RTT, if known)
+  // The controller's tiers: libwzp's (RESILIENT profiles between GOOD and CATASTROPHIC, which
+  // reach the loss targets with Reed–Solomon FEC) or the reference's three (media spec §12.2).
+  bool reference_tiers = false;
 };
 
 /// Why the send profile changed.
@@ -84,7 +87,7 @@ class CallEngine {
   Status send_pcm(PcmView pcm, int64_t now_ms);
   /// Force a profile (adaptation stops until set_adaptive()). Errors: invalid_argument.
   Status force_profile(const wire::QualityProfile& profile, int64_t now_ms);
-  void set_adaptive();
+  void set_adaptive(int64_t now_ms = 0);
   const wire::QualityProfile& profile() const;
   bool adaptive() const noexcept { return adaptive_; }
 
@@ -138,7 +141,7 @@ class CallEngine {
   void apply_profile(const wire::QualityProfile& profile, std::optional<uint16_t> reporter,
                      const wire::QualityReport& report);
   void maybe_attach_report(int64_t now_ms);
-  void update_expected_loss(int64_t now_ms);
+  void update_expected_loss();
   void play_one(Source& src, int64_t now_ms);
 
   CallEngineConfig config_;
@@ -154,11 +157,6 @@ class CallEngine {
   std::vector<Bytes> out_;        // reused per frame
   Bytes unprotect_scratch_;
   std::map<uint16_t, std::unique_ptr<Source>> sources_;
-  struct PeerLoss {
-    float loss_pct;
-    int64_t at_ms;
-  };
-  std::map<uint16_t, PeerLoss> peer_loss_;  // each receiver's last reported loss
   std::optional<int64_t> last_report_ms_;
   SenderStats sender_;
 };
