@@ -335,6 +335,24 @@ static void test_new_reads_only_what_fits(void) {
   CHECK(wzp_client_new((const wzp_client_config*)&unset, &client) == WZP_ERR_INVALID_ARGUMENT);
   CHECK(client == NULL);
 
+  /* The call config and stats (0.5.0): only struct_size, or a newer header's larger struct. */
+  GUARDED(minimal) cm;
+  memset(&cm, GUARD, sizeof cm);
+  wzp_call_config_init_sized((wzp_call_config*)&cm.s, sizeof cm.s);
+  wzp_call_stats_init_sized((wzp_call_stats*)&cm.s, sizeof cm.s);
+  CHECK(guard_is(cm.guard, GUARD) && cm.s.struct_size == sizeof cm.s);
+  struct {
+    wzp_call_config c;
+    uint64_t future_field;
+  } newer_call;
+  memset(&newer_call, GUARD, sizeof newer_call);
+  wzp_call_config_init_sized(&newer_call.c, sizeof newer_call);
+  CHECK(newer_call.c.struct_size == sizeof newer_call && newer_call.future_field == 0);
+  CHECK(newer_call.c.jitter_max_delay_ms == 1000 && newer_call.c.adapt == 1);
+  wzp_call* call = (wzp_call*)&unset;
+  CHECK(wzp_call_new(NULL, NULL, &call) == WZP_ERR_INVALID_ARGUMENT);
+  CHECK(call == NULL);
+
   /* The presence config (0.4.0): only struct_size, or a newer header's larger struct. */
   GUARDED(minimal) pm;
   memset(&pm, GUARD, sizeof pm);
