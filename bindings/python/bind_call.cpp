@@ -107,10 +107,12 @@ void bind_call(py::module_& m) {
         if (cfg.contains("source_timeout_ms"))
           c.source_timeout_ms = cfg["source_timeout_ms"].cast<uint32_t>();
         wzp_call* h = nullptr;
+        int rc;
         {
           py::gil_scoped_release release;
-          check(wzp_call_new(client->get(), &c, &h));
+          rc = wzp_call_new(client->get(), &c, &h);
         }
+        check(rc);  // raising needs the GIL
         return std::make_shared<PyCall>(PyCall{std::move(client), CallHandle(h)});
       }))
       .def("send_pcm",
@@ -123,8 +125,12 @@ void bind_call(py::module_& m) {
              const size_t samples = static_cast<size_t>(info.size * info.itemsize / 2);
              std::vector<int16_t> copy(samples);  // the buffer may be unaligned bytes
              if (samples != 0) std::memcpy(copy.data(), info.ptr, samples * 2);
-             py::gil_scoped_release release;
-             check(wzp_call_send_pcm(c.call.get(), copy.data(), copy.size()));
+             int rc;
+             {
+               py::gil_scoped_release release;
+               rc = wzp_call_send_pcm(c.call.get(), copy.data(), copy.size());
+             }
+             check(rc);
            })
       .def(
           "read_pcm",
@@ -166,8 +172,12 @@ void bind_call(py::module_& m) {
       .def("set_profile",
            [](PyCall& c, const py::dict& profile) {
              auto p = profile_from(profile);
-             py::gil_scoped_release release;
-             check(wzp_call_set_profile(c.call.get(), &p));
+             int rc;
+             {
+               py::gil_scoped_release release;
+               rc = wzp_call_set_profile(c.call.get(), &p);
+             }
+             check(rc);
            })
       .def("set_adaptive", [](PyCall& c) { check(wzp_call_set_adaptive(c.call.get())); })
       .def("profile",
