@@ -64,7 +64,7 @@ TEST_P(AdaptiveRoundTrip, SpeechSurvives) {
 
 INSTANTIATE_TEST_SUITE_P(Profiles, AdaptiveRoundTrip,
                          ::testing::Values(ProfileCase{"GOOD", wire::kProfileGood, true, 0.95},
-                                           ProfileCase{"DEGRADED", wire::kProfileDegraded, true, 0.72},
+                                           ProfileCase{"DEGRADED", wire::kProfileDegraded, true, 0.75},
                                            ProfileCase{"CATASTROPHIC", wire::kProfileCatastrophic, false,
                                                        0.90},
                                            ProfileCase{"Opus16k", kOpus16k, true, 0.93},
