@@ -5,15 +5,14 @@ namespace wzp::media {
 Result<AudioDecoder> AudioDecoder::create() { return AudioDecoder(); }
 
 Status AudioDecoder::enter(wire::CodecId codec) {
-  const bool was_opus = last_ && is_opus(*last_);
   const bool was_codec2 = last_ && is_codec2(*last_);
   if (is_opus(codec)) {
+    // The Opus state is kept across a Codec2 stretch, as the sender keeps its encoder's: the two
+    // stay in step, like after a long loss.
     if (!opus_) {
       auto created = OpusVoiceDecoder::create();
       if (!created) return std::move(created).error();
       opus_.emplace(std::move(created).value());
-    } else if (!was_opus && last_) {
-      opus_->reset();
     }
   } else if (is_codec2(codec)) {
     if (!codec2_) {

@@ -29,8 +29,8 @@ class AudioDecoder {
 
  private:
   AudioDecoder() = default;
-  // Prepares the codec family of `codec`, resetting it when the stream switches family (its
-  // history would be stale).
+  // Prepares the codec family of `codec`; entering Codec2 from Opus restarts its resampler
+  // (whose history would be stale), codec states themselves are kept as the sender keeps them.
   Status enter(wire::CodecId codec);
 
   std::optional<OpusVoiceDecoder> opus_;

@@ -59,6 +59,7 @@ Result<OpusVoiceEncoder> OpusVoiceEncoder::create(wire::CodecId codec, uint32_t 
 Status OpusVoiceEncoder::configure(wire::CodecId codec, uint32_t frame_ms) {
   if (!is_opus(codec)) return make_error(Errc::invalid_argument, "opus: not an Opus codec id");
   if (!valid_frame_ms(frame_ms)) return make_error(Errc::invalid_argument, "opus: frames are 20 or 40 ms");
+  if (codec != codec_) opus_encoder_ctl(encoder_.get(), OPUS_RESET_STATE);
   const auto bitrate = static_cast<opus_int32>(wire::codec_bitrate_bps(codec));
   const int err = opus_encoder_ctl(encoder_.get(), OPUS_SET_BITRATE(bitrate));
   if (err != OPUS_OK) return opus_error(Errc::internal, "set bitrate", err);

@@ -23,7 +23,10 @@ class OpusVoiceEncoder {
   /// `codec` is one of the Opus ids; `frame_ms` 20 or 40.
   static Result<OpusVoiceEncoder> create(wire::CodecId codec, uint32_t frame_ms);
 
-  /// Another Opus id or frame length on the live encoder (its state is kept).
+  /// Another Opus id or frame length on the live encoder. A new id (bitrate) resets the
+  /// encoder's state, settings kept: otherwise SILK keeps the old audio bandwidth for seconds
+  /// (its bandwidth transition), and wideband at 6 kbit/s sounds much worse than narrowband.
+  /// A frame length change alone keeps the state.
   Status configure(wire::CodecId codec, uint32_t frame_ms);
   /// The packet loss libopus plans its in-band FEC (LBRR) for, clamped to 0..100; 0 produces
   /// no FEC data at all.

@@ -77,9 +77,12 @@ TEST_P(Codec2RoundTrip, SpeechKeepsItsSpectrumAndEnvelope) {
   ASSERT_EQ(run.decoded.size(), pcm.size());
   const double spectrum = test::spectral_similarity(pcm, run.decoded, 9600);
   double best_env = 0;
+  size_t best_lag = 0;
   for (size_t lag = 0; lag <= 2400; lag += 48) {
-    best_env = std::max(best_env, test::envelope_correlation(pcm, run.decoded, lag, 9600));
+    const double env = test::envelope_correlation(pcm, run.decoded, lag, 9600);
+    if (env > best_env) best_env = env, best_lag = lag;
   }
+  RecordProperty("envelope_lag", std::to_string(best_lag));
   RecordProperty("spectral_similarity", std::to_string(spectrum));
   RecordProperty("envelope_correlation", std::to_string(best_env));
   EXPECT_GT(spectrum, 0.90);

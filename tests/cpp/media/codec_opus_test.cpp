@@ -75,7 +75,7 @@ TEST_P(OpusRoundTrip, SpeechSurvivesWithTheProfilesBitrate) {
 INSTANTIATE_TEST_SUITE_P(Profiles, OpusRoundTrip,
                          ::testing::Values(OpusCase{CodecId::opus24k, 20, 0.95, 30, 90},
                                            OpusCase{CodecId::opus16k, 20, 0.93, 20, 60},
-                                           OpusCase{CodecId::opus6k, 40, 0.72, 15, 45},
+                                           OpusCase{CodecId::opus6k, 40, 0.75, 15, 45},
                                            OpusCase{CodecId::opus24k, 40, 0.95, 60, 180}));
 
 TEST(OpusCodec, ExpectedLossMakesTheEncoderAddInbandFec) {
