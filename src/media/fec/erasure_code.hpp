@@ -16,6 +16,12 @@ inline constexpr size_t kFecMaxSource = 32;   // K
 inline constexpr size_t kFecMaxRepair = 32;   // R
 inline constexpr size_t kFecMaxSymbols = 64;  // K + R (symbol indices fit the header byte)
 
+/// The length to code a T-byte symbol over: ISA-L's vector kernels take multiples of their
+/// vector width (64 bytes with AVX-512, 32 with AVX2) and send shorter lengths and tails
+/// through a scalar path up to a hundred times slower, so symbols are coded zero-padded to
+/// a multiple of 64 (the padding codes to zero and is never sent).
+constexpr size_t coded_length(size_t t) noexcept { return (t + 63) / 64 * 64; }
+
 class ErasureCode {
  public:
   /// The code for (k, r), built once per process and shared (thread-safe).

@@ -20,17 +20,19 @@ Result<std::vector<Bytes>> FecEncoder::repairs(size_t r) const {
   auto code = ErasureCode::get(frames_.size(), r);
   if (!code.ok()) return std::move(code).error();
   const size_t t = symbol_size();
-  // One buffer for the K padded source symbols.
-  Bytes sources(frames_.size() * t);
+  const size_t stride = coded_length(t);
+  // One zeroed buffer for the K source symbols.
+  Bytes sources(frames_.size() * stride);
   std::vector<const uint8_t*> source_ptrs(frames_.size());
   for (size_t i = 0; i < frames_.size(); ++i) {
-    write_symbol(frames_[i], MutableByteView(sources.data() + i * t, t));
-    source_ptrs[i] = sources.data() + i * t;
+    write_symbol(frames_[i], MutableByteView(sources.data() + i * stride, t));
+    source_ptrs[i] = sources.data() + i * stride;
   }
-  out.assign(r, Bytes(t));
+  out.assign(r, Bytes(stride));
   std::vector<uint8_t*> repair_ptrs(r);
   for (size_t i = 0; i < r; ++i) repair_ptrs[i] = out[i].data();
-  (*code)->encode(source_ptrs, repair_ptrs, t);
+  (*code)->encode(source_ptrs, repair_ptrs, stride);
+  for (auto& repair : out) repair.resize(t);  // the coded padding is zero: not sent
   return out;
 }
 

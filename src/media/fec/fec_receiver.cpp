@@ -191,32 +191,37 @@ void FecReceiver::try_rebuild(Block& block, std::vector<RecoveredFrame>& recover
   block.done = true;  // one attempt: success or a block that contradicts itself
 
   auto give_up = [&] { ++stats_.blocks_unrecoverable; };
-  // The received sources as symbols; a frame longer than T - 2 contradicts the repairs.
-  Bytes symbols(k * t);
+  // The K symbols used, zero-padded to the coded length; a received source longer than
+  // T - 2 contradicts the repairs.
+  const size_t stride = coded_length(t);
+  Bytes symbols(k * stride);
+  Bytes repair_copies(k * stride);
   std::vector<uint8_t> indices;
   std::vector<const uint8_t*> inputs;
   for (size_t i = 0; i < k; ++i) {
     if (!block.sources[i]) continue;
     if (block.sources[i]->frame.size() + kSymbolPrefixBytes > t) return give_up();
-    write_symbol(block.sources[i]->frame, MutableByteView(symbols.data() + i * t, t));
+    write_symbol(block.sources[i]->frame, MutableByteView(symbols.data() + i * stride, t));
     indices.push_back(static_cast<uint8_t>(i));
-    inputs.push_back(symbols.data() + i * t);
+    inputs.push_back(symbols.data() + i * stride);
   }
-  for (size_t i = 0; i < kFecMaxRepair && inputs.size() < k; ++i) {
+  for (size_t i = 0, used = 0; i < kFecMaxRepair && inputs.size() < k; ++i) {
     if (block.repairs[i].empty()) continue;
+    uint8_t* copy = repair_copies.data() + (used++) * stride;
+    std::copy(block.repairs[i].begin(), block.repairs[i].end(), copy);
     indices.push_back(static_cast<uint8_t>(k + i));
-    inputs.push_back(block.repairs[i].data());
+    inputs.push_back(copy);
   }
   auto code = ErasureCode::get(k, highest_repair + 1);
   if (!code.ok()) return give_up();
   std::vector<uint8_t*> outputs;
-  for (const uint8_t index : missing) outputs.push_back(symbols.data() + size_t{index} * t);
-  if (!(*code)->decode(indices, inputs, missing, outputs, t).ok()) return give_up();
+  for (const uint8_t index : missing) outputs.push_back(symbols.data() + size_t{index} * stride);
+  if (!(*code)->decode(indices, inputs, missing, outputs, stride).ok()) return give_up();
 
   // Every rebuilt symbol must read back as a frame followed by zero padding.
   std::vector<ByteView> frames;
   for (const uint8_t index : missing) {
-    const ByteView symbol(symbols.data() + size_t{index} * t, t);
+    const ByteView symbol(symbols.data() + size_t{index} * stride, t);
     auto frame = read_symbol(symbol);
     if (!frame.ok() || !all_zero(symbol.subspan(kSymbolPrefixBytes + frame->size()))) return give_up();
     frames.push_back(*frame);
