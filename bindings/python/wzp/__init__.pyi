@@ -543,7 +543,8 @@ class Call:
     def __init__(self, client: Client, *, profile: Union[str, CallProfile] = "good", adapt: bool = True,
                  silence_suppression: bool = True, silence_threshold_rms: float = 100.0,
                  jitter_min_delay_ms: int = 40, jitter_max_delay_ms: int = 1000,
-                 caller_clock: bool = False, source_timeout_ms: int = 30000) -> None: ...
+                 caller_clock: bool = False, source_timeout_ms: int = 30000, impair_loss_pct: float = 0.0,
+                 impair_burst: int = 0, impair_jitter_ms: int = 0, impair_seed: int = 0) -> None: ...
     def send_pcm(self, pcm: Union[bytes, bytearray, memoryview, "array[int]"]) -> None:
         """Send samples (any count; whole frames of the current profile go out now)."""
     def read_pcm(self, source: Optional[int] = None, samples: int = 960,

@@ -50,13 +50,16 @@ class Call:
     Keywords (wzp_call_config): profile (a preset name or a profile dict; default "good"),
     adapt (follow the receivers' reports), silence_suppression, silence_threshold_rms,
     jitter_min_delay_ms, jitter_max_delay_ms, caller_clock (False: the call plays out every
-    20 ms on its own thread; True: each read_pcm of 960 samples is one tick), source_timeout_ms.
+    20 ms on its own thread; True: each read_pcm of 960 samples is one tick), source_timeout_ms,
+    and an emulated bad network on this call's datagrams both ways (tests, demos):
+    impair_loss_pct, impair_burst (mean loss run; 0 or 1: independent), impair_jitter_ms, impair_seed.
     """
 
     def __init__(self, client: Any, *, profile: ProfileLike = "good", adapt: bool = True,
                  silence_suppression: bool = True, silence_threshold_rms: float = 100.0,
                  jitter_min_delay_ms: int = 40, jitter_max_delay_ms: int = 1000,
-                 caller_clock: bool = False, source_timeout_ms: int = 30000) -> None:
+                 caller_clock: bool = False, source_timeout_ms: int = 30000, impair_loss_pct: float = 0.0,
+                 impair_burst: int = 0, impair_jitter_ms: int = 0, impair_seed: int = 0) -> None:
         handle = getattr(client, "_handle", None)
         if handle is None:
             raise TypeError("Call needs a wzp.Client")
@@ -64,7 +67,8 @@ class Call:
             profile=_profile(profile), adapt=bool(adapt), silence_suppression=bool(silence_suppression),
             silence_threshold_rms=float(silence_threshold_rms), jitter_min_delay_ms=int(jitter_min_delay_ms),
             jitter_max_delay_ms=int(jitter_max_delay_ms), caller_clock=bool(caller_clock),
-            source_timeout_ms=int(source_timeout_ms))
+            source_timeout_ms=int(source_timeout_ms), impair_loss_pct=float(impair_loss_pct),
+            impair_burst=int(impair_burst), impair_jitter_ms=int(impair_jitter_ms), impair_seed=int(impair_seed))
         self._call: Optional[Any] = _wzp._Call(handle, config)
 
     def _native(self) -> Any:
