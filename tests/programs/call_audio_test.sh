@@ -93,8 +93,8 @@ t = talker["mixed"]
 assert talker["send"] == "wav" and talker["impairment"] == {"loss_pct": 10.0, "burst": 1, "jitter_ms": 0, "seed": 3}, talker
 # Two seconds of 20 ms frames, each one source packet (some after the file: silence, suppressed).
 assert t["packets_sent"] >= 100 and t["repair_packets_sent"] > 0, t
-# 10 % of the talker's datagrams were dropped on the way: fewer arrived than were sent.
-assert m["received"] < t["packets_sent"], (m["received"], t["packets_sent"])
+# 10 % of the talker's datagrams were dropped on the way (seeded): the listener repaired frames.
+assert m["recovered"] + m["fec_next"] + m["concealed"] > 0, m
 assert m["played"] >= 80, m
 PYEOF
 
