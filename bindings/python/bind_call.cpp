@@ -106,6 +106,10 @@ void bind_call(py::module_& m) {
         }
         if (cfg.contains("source_timeout_ms"))
           c.source_timeout_ms = cfg["source_timeout_ms"].cast<uint32_t>();
+        if (cfg.contains("impair_loss_pct")) c.impair_loss_pct = cfg["impair_loss_pct"].cast<double>();
+        if (cfg.contains("impair_burst")) c.impair_burst = cfg["impair_burst"].cast<uint32_t>();
+        if (cfg.contains("impair_jitter_ms")) c.impair_jitter_ms = cfg["impair_jitter_ms"].cast<uint32_t>();
+        if (cfg.contains("impair_seed")) c.impair_seed = cfg["impair_seed"].cast<uint64_t>();
         wzp_call* h = nullptr;
         int rc;
         {
@@ -210,6 +214,10 @@ void bind_call(py::module_& m) {
     d["jitter_max_delay_ms"] = c.jitter_max_delay_ms;
     d["caller_clock"] = c.clock == WZP_CALL_CLOCK_CALLER;
     d["source_timeout_ms"] = c.source_timeout_ms;
+    d["impair_loss_pct"] = c.impair_loss_pct;
+    d["impair_burst"] = c.impair_burst;
+    d["impair_jitter_ms"] = c.impair_jitter_ms;
+    d["impair_seed"] = c.impair_seed;
     return d;
   });
 }

@@ -313,8 +313,9 @@ int main(int argc, char** argv) {
   wzp_client_stats stats;
   wzp_client_stats_init(&stats);
   wzp_client_stats_get(client, &stats);
-  std::printf("wzp-call: sent %u, received %u media packets; rtt %.2f ms, %llu datagrams lost\n", sent,
-              received, stats.rtt_us / 1000.0, static_cast<unsigned long long>(stats.datagrams_lost));
+  if (!audio.call)
+    std::printf("wzp-call: sent %u, received %u media packets; rtt %.2f ms, %llu datagrams lost\n", sent,
+                received, stats.rtt_us / 1000.0, static_cast<unsigned long long>(stats.datagrams_lost));
   wzp_client_hangup(client, "Normal");
   wzp_client_free(client);
   wzp_identity_free(identity);

@@ -4,14 +4,8 @@
 # their final statistics as JSON.
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-relay_pid=""
-cleanup() {
-  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/programs/program_test_lib.sh
+. "$(dirname "$0")/program_test_lib.sh"
 py=/usr/bin/python3
 
 help=$("$bin/wzp-call" --help)
@@ -41,14 +35,7 @@ if "$bin/wzp-call" --relay 127.0.0.1:9 --send-tone 440 --send-silence >/dev/null
   fail "two send modes at once were accepted"
 fi
 
-"$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" >"$work/relay.out" 2>"$work/relay.err" &
-relay_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$work/relay.out" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay.out")
-[ -n "$port" ] || fail "the relay did not report its port: $(cat "$work/relay.out" "$work/relay.err")"
+start_relay
 
 "$bin/wzp-call" --relay "127.0.0.1:$port" --room audio --record "$work/heard.wav" --stats-json "$work/listener.json" \
   --duration 6 >"$work/listener.out" 2>"$work/listener.err" &
@@ -93,12 +80,10 @@ t = talker["mixed"]
 assert talker["send"] == "wav" and talker["impairment"] == {"loss_pct": 10.0, "burst": 1, "jitter_ms": 0, "seed": 3}, talker
 # Two seconds of 20 ms frames, each one source packet (some after the file: silence, suppressed).
 assert t["packets_sent"] >= 100 and t["repair_packets_sent"] > 0, t
-# 10 % of the talker's datagrams were dropped on the way: fewer arrived than were sent.
-assert m["received"] < t["packets_sent"], (m["received"], t["packets_sent"])
+# 10 % of the talker's datagrams were dropped on the way (seeded): the listener repaired frames.
+assert m["recovered"] + m["fec_next"] + m["concealed"] > 0, m
 assert m["played"] >= 80, m
 PYEOF
 
-kill -TERM "$relay_pid"
-wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGTERM"
-relay_pid=""
+stop_relay
 echo "call_audio_test: ok"

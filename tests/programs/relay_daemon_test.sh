@@ -3,14 +3,8 @@
 # flag, bad flags fail clearly, two calls meet in a room, and SIGTERM stops the relay cleanly.
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-relay_pid=""
-cleanup() {
-  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/programs/program_test_lib.sh
+. "$(dirname "$0")/program_test_lib.sh"
 
 help=$("$bin/wzp-relay" --help)
 for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --identity --cert --key --room-acl \
@@ -34,14 +28,7 @@ if "$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/seed-dir" >"$work/bad
 fi
 grep -q "Is a directory" "$work/bad.out" || fail "a directory as --identity gave no clear error: $(cat "$work/bad.out")"
 
-"$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" >"$work/relay.out" 2>"$work/relay.err" &
-relay_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$work/relay.out" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay.out")
-[ -n "$port" ] || fail "the relay did not report its port: $(cat "$work/relay.out" "$work/relay.err")"
+start_relay
 fingerprint=$(sed -n 's/.*fingerprint \([0-9a-f:]*\)$/\1/p' "$work/relay.out")
 [ "$(wc -c <"$work/relay.seed")" -ge 64 ] || fail "the identity file was not created"
 [ "$(stat -c %a "$work/relay.seed")" = 600 ] || fail "the identity file is readable by others"
@@ -73,9 +60,7 @@ fi
 grep -q "WZP_CLOSE_CONNECT_TIMEOUT" "$work/nowhere.out" && grep -q "nonexistent.invalid" "$work/nowhere.out" \
   || fail "an unresolvable host gave no clear error: $(cat "$work/nowhere.out")"
 
-kill -TERM "$relay_pid"
-wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGTERM"
-relay_pid=""
+stop_relay
 grep -q "SIGTERM, stopping" "$work/relay.out" || fail "the relay did not report its shutdown"
 grep -q "5 datagrams forwarded" "$work/relay.out" || fail "the relay did not count 5 forwarded datagrams: $(cat "$work/relay.out")"
 
@@ -144,9 +129,7 @@ if "$bin/wzp-relay" --listen 127.0.0.1:0 --metrics-port "$http_port" >"$work/tak
 fi
 grep -q "WZP_ERR_IO: cannot serve the HTTP API on 127.0.0.1:$http_port" "$work/taken.out" \
   || fail "a taken HTTP port gave no clear error: $(cat "$work/taken.out")"
-kill -TERM "$relay_pid"
-wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGTERM"
-relay_pid=""
+stop_relay
 if "$bin/wzp-relay" --mesh-status "$http_port" >"$work/gone.out" 2>&1; then fail "--mesh-status of a stopped relay succeeded"; fi
 grep -q "cannot reach" "$work/gone.out" || fail "an unreachable relay gave no clear error: $(cat "$work/gone.out")"
 echo "relay daemon: ok"

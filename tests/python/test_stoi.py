@@ -66,3 +66,18 @@ def test_too_short_or_empty_is_an_error(speech):
         quality.align([], speech, RATE)
     with pytest.raises(ValueError):
         quality.stoi(np.zeros((2, 100)), np.zeros((2, 100)), RATE)
+
+
+def test_a_delay_that_changes_midway_is_followed(speech):
+    # 60 ms of silence inserted after 4 s (a jitter buffer raising its delay), then the rest.
+    cut = 4 * RATE
+    recording = np.concatenate([np.zeros(9600), speech[:cut], np.zeros(2880), speech[cut:]])
+    ref, rec = quality.align(speech, recording, RATE)
+    shifted = quality.stoi(ref, rec, RATE)
+    ref, rec = quality.align_piecewise(speech, recording, RATE)
+    followed = quality.stoi(ref, rec, RATE)
+    assert len(ref) == len(rec) == len(speech)
+    assert shifted < 0.85 < 0.97 < followed, (shifted, followed)
+    # Without a shift, piecewise alignment is the plain one.
+    ref, rec = quality.align_piecewise(speech, np.concatenate([np.zeros(9600), speech]), RATE)
+    assert np.array_equal(ref, rec)

@@ -51,8 +51,8 @@ class Call:
     adapt (follow the receivers' reports), silence_suppression, silence_threshold_rms,
     jitter_min_delay_ms, jitter_max_delay_ms, caller_clock (False: the call plays out every
     20 ms on its own thread; True: each read_pcm of 960 samples is one tick), source_timeout_ms,
-    and an emulated bad network on this call's traffic both ways: impair_loss_pct, impair_burst
-    (mean loss run), impair_jitter_ms, impair_seed (all 0: off).
+    and an emulated bad network on this call's datagrams both ways (tests, demos):
+    impair_loss_pct, impair_burst (mean loss run; 0 or 1: independent), impair_jitter_ms, impair_seed.
     """
 
     def __init__(self, client: Any, *, profile: ProfileLike = "good", adapt: bool = True,

@@ -60,8 +60,9 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
     own_relay = relay is None
     relay = Relay().start() if own_relay else relay
     try:
-        with Client(port=relay.port, room=room).connect(_JOIN_TIMEOUT) as a, \
-                Client(port=relay.port, room=room).connect(_JOIN_TIMEOUT) as b:
+        with Client(port=relay.port, room=room) as a, Client(port=relay.port, room=room) as b:
+            a.wait_joined(_JOIN_TIMEOUT)
+            b.wait_joined(_JOIN_TIMEOUT)
             with Call(a, profile=profile, adapt=adapt, impair_loss_pct=loss_pct, impair_burst=burst,
                       impair_jitter_ms=jitter_ms, impair_seed=seed) as call_a, \
                     Call(b, profile=profile, adapt=adapt) as call_b:

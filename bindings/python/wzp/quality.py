@@ -195,3 +195,38 @@ def speak(text: str, fs: int = 48000):
             rate = w.getframerate()
             pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
     return np.clip(np.round(_resample(pcm, rate, fs)), -32768, 32767).astype("<i2")
+
+
+def align_piecewise(reference, recording, fs: int, chunk_s: float = 1.0, search_ms: float = 200.0,
+                    max_lag_s: float = 5.0):
+    """Like ``align``, but follows a delay that changes during the recording (a jitter buffer
+    that grows its delay inserts a gap; one that catches up drops a frame): the reference is
+    cut into `chunk_s` pieces and each is matched within +-`search_ms` of the overall lag
+    (a near-silent piece keeps the previous piece's lag). Returns ``(reference, recording)``
+    of equal length, the recording re-timed to the reference. A listener does not hear such a
+    shift of a few tens of milliseconds, but one global lag would score all speech after it as
+    misaligned."""
+    np = _np()
+    from scipy.signal import correlate
+
+    ref, rec = _as_float(reference), _as_float(recording)
+    lag = find_lag(ref, rec, fs, max_lag_s)
+    chunk = max(1, int(chunk_s * fs))
+    search = int(search_ms * fs / 1000)
+    loudness = np.sqrt(np.mean(ref ** 2)) if len(ref) else 0.0
+    out = np.zeros(len(ref))
+    current = lag
+    for start in range(0, len(ref), chunk):
+        piece = ref[start:start + chunk]
+        if np.sqrt(np.mean(piece ** 2)) > 0.1 * loudness:
+            lo = max(0, start + lag - search)
+            hi = min(len(rec), start + lag + search + len(piece))
+            if hi - lo >= len(piece):
+                corr = correlate(rec[lo:hi], piece, mode="valid", method="fft")
+                current = lo + int(np.argmax(corr)) - start
+        begin = start + current
+        got = rec[max(0, begin):max(0, begin + len(piece))]
+        if begin < 0:
+            got = np.concatenate([np.zeros(min(-begin, len(piece))), got])[: len(piece)]
+        out[start:start + len(got)] = got
+    return ref, out

@@ -1,0 +1,29 @@
+# Shared by the program tests (sourced): a work folder removed at exit, fail(), and a
+# wzp-relay started on a free loopback port. Expects $bin (the programs' folder).
+work=$(mktemp -d)
+relay_pid=""
+cleanup() {
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Starts wzp-relay (extra flags as arguments); sets relay_pid and port.
+start_relay() {
+  "$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" "$@" >"$work/relay.out" 2>"$work/relay.err" &
+  relay_pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening on" "$work/relay.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay.out")
+  [ -n "$port" ] || fail "the relay did not report its port: $(cat "$work/relay.out" "$work/relay.err")"
+}
+
+# Stops the relay with SIGTERM; fails unless it exits cleanly.
+stop_relay() {
+  kill -TERM "$relay_pid"
+  wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGTERM"
+  relay_pid=""
+}
