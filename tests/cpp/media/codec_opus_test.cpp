@@ -117,24 +117,27 @@ double lost_frame_snr(const OpusRun& run, bool use_fec) {
   return 10 * std::log10(energy / std::max(err, 1.0));
 }
 
+struct LostFrameSnr {
+  double fec, plc;
+};
+
+LostFrameSnr lost_frame_snrs(const std::vector<int16_t>& pcm, int loss_pct) {
+  const auto run = run_opus(CodecId::opus24k, 20, pcm, loss_pct);
+  return {lost_frame_snr(run, true), lost_frame_snr(run, false)};
+}
+
 // A frame lost on its own is rebuilt from the next packet's LBRR data far better than PLC
 // guesses it, once the encoder expects loss; with 0 % expected loss there is nothing to use.
 TEST(OpusCodec, InbandFecRebuildsALostFrameBetterThanConcealment) {
   const auto pcm = speech_like(3.0);
-  const auto run = run_opus(CodecId::opus24k, 20, pcm, 20);
-  const double snr_fec = lost_frame_snr(run, true);
-  const double snr_plc = lost_frame_snr(run, false);
-  RecordProperty("snr_fec_db", std::to_string(snr_fec));
-  RecordProperty("snr_plc_db", std::to_string(snr_plc));
-  EXPECT_GT(snr_fec, snr_plc + 5.0);
-  EXPECT_GT(snr_fec, 4.0);
-
-  const auto inert = run_opus(CodecId::opus24k, 20, pcm, 0);
-  const double inert_fec = lost_frame_snr(inert, true);
-  const double inert_plc = lost_frame_snr(inert, false);
-  RecordProperty("inert_fec_db", std::to_string(inert_fec));
-  RecordProperty("inert_plc_db", std::to_string(inert_plc));
-  EXPECT_LT(inert_fec, inert_plc + 1.0);
+  const auto active = lost_frame_snrs(pcm, 20);
+  RecordProperty("snr_fec_db", std::to_string(active.fec));
+  RecordProperty("snr_plc_db", std::to_string(active.plc));
+  EXPECT_GT(active.fec, active.plc + 5.0);
+  EXPECT_GT(active.fec, 4.0);
+  const auto inert = lost_frame_snrs(pcm, 0);
+  RecordProperty("inert_fec_db", std::to_string(inert.fec));
+  EXPECT_LT(inert.fec, inert.plc + 1.0);
 }
 
 TEST(OpusCodec, FrameLengthComesFromThePacket) {

@@ -94,6 +94,21 @@ inline Alignment align(const std::vector<int16_t>& ref, const std::vector<int16_
   return best;
 }
 
+/// Pearson correlation of two equally long series (0 when either is constant).
+inline double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  double ma = 0, mb = 0;
+  for (size_t i = 0; i < a.size(); ++i) ma += a[i], mb += b[i];
+  ma /= static_cast<double>(a.size());
+  mb /= static_cast<double>(b.size());
+  double xy = 0, xx = 0, yy = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    xy += (a[i] - ma) * (b[i] - mb);
+    xx += (a[i] - ma) * (a[i] - ma);
+    yy += (b[i] - mb) * (b[i] - mb);
+  }
+  return (xx > 0 && yy > 0) ? xy / std::sqrt(xx * yy) : 0.0;
+}
+
 /// Power of `x[from..to)` at `hz` (Goertzel).
 inline double goertzel(const std::vector<int16_t>& x, double hz, size_t from, size_t to) {
   const double w = 2 * std::numbers::pi * hz / kRate;
@@ -121,17 +136,7 @@ inline double spectral_similarity(const std::vector<int16_t>& a, const std::vect
     la.push_back(std::log10(pa + 1.0));
     lb.push_back(std::log10(pb + 1.0));
   }
-  double ma = 0, mb = 0;
-  for (size_t i = 0; i < la.size(); ++i) ma += la[i], mb += lb[i];
-  ma /= static_cast<double>(la.size());
-  mb /= static_cast<double>(lb.size());
-  double xy = 0, xx = 0, yy = 0;
-  for (size_t i = 0; i < la.size(); ++i) {
-    xy += (la[i] - ma) * (lb[i] - mb);
-    xx += (la[i] - ma) * (la[i] - ma);
-    yy += (lb[i] - mb) * (lb[i] - mb);
-  }
-  return (xx > 0 && yy > 0) ? xy / std::sqrt(xx * yy) : 0.0;
+  return pearson(la, lb);
 }
 
 /// Correlation of the two signals' 10 ms energy envelopes, `out` shifted by `lag`.
@@ -147,17 +152,7 @@ inline double envelope_correlation(const std::vector<int16_t>& ref, const std::v
     ea.push_back(std::sqrt(sa / 480));
     eb.push_back(std::sqrt(sb / 480));
   }
-  double ma = 0, mb = 0;
-  for (size_t i = 0; i < ea.size(); ++i) ma += ea[i], mb += eb[i];
-  ma /= static_cast<double>(ea.size());
-  mb /= static_cast<double>(eb.size());
-  double xy = 0, xx = 0, yy = 0;
-  for (size_t i = 0; i < ea.size(); ++i) {
-    xy += (ea[i] - ma) * (eb[i] - mb);
-    xx += (ea[i] - ma) * (ea[i] - ma);
-    yy += (eb[i] - mb) * (eb[i] - mb);
-  }
-  return (xx > 0 && yy > 0) ? xy / std::sqrt(xx * yy) : 0.0;
+  return pearson(ea, eb);
 }
 
 /// Frequency estimate from upward zero crossings over x[from..to).
