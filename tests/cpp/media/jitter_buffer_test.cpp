@@ -181,8 +181,9 @@ TEST(JitterBuffer, OverflowWhilePlayingMovesThePlayoutPoint) {
   EXPECT_EQ(p.entry.seq, 4);  // 1, 2, 3 evicted; no concealment for frames already gone
 }
 
-TEST(JitterBuffer, RepairSeqsAreSkippedNotConcealed) {
-  // GOOD: 5 source frames then 1 repair per block; the repair's seq is learned (N-3).
+// 20 GOOD blocks (5 source frames then 1 repair seq), popped as they arrive; the repair
+// seqs are learned through note_repair_seq or, when `learn` is false, never seen (lost).
+JitterBuffer::Stats play_blocks(bool learn) {
   JitterBuffer jb;
   uint16_t seq = 0;
   int64_t now = 0;
@@ -191,9 +192,14 @@ TEST(JitterBuffer, RepairSeqsAreSkippedNotConcealed) {
       jb.push(audio(seq++, static_cast<uint32_t>(now)), now);
       jb.pop(now);
     }
-    jb.note_repair_seq(seq++);
+    if (learn) jb.note_repair_seq(seq);
+    ++seq;
   }
-  const auto st = jb.stats();
+  return jb.stats();
+}
+
+TEST(JitterBuffer, RepairSeqsAreSkippedNotConcealed) {
+  const auto st = play_blocks(true);  // N-3
   EXPECT_EQ(st.concealed, 0u);
   EXPECT_EQ(st.fec_next, 0u);
   EXPECT_EQ(st.underruns, 0u);
@@ -201,20 +207,11 @@ TEST(JitterBuffer, RepairSeqsAreSkippedNotConcealed) {
 }
 
 TEST(JitterBuffer, LostRepairSeqsAreSkippedByTimestamp) {
-  // The repair packets are lost, so their seqs are never learned: the timestamps show that
-  // no audio is missing.
-  JitterBuffer jb;
-  uint16_t seq = 0;
-  int64_t now = 0;
-  for (int block = 0; block < 20; ++block) {
-    for (int i = 0; i < 5; ++i, now += 20) {
-      jb.push(audio(seq++, static_cast<uint32_t>(now)), now);
-      jb.pop(now);
-    }
-    ++seq;
-  }
-  EXPECT_EQ(jb.stats().concealed, 0u);
-  EXPECT_EQ(jb.stats().played, 98u);
+  // Never learned: the timestamps show that no audio is missing.
+  const auto st = play_blocks(false);
+  EXPECT_EQ(st.concealed, 0u);
+  EXPECT_EQ(st.fec_next, 0u);
+  EXPECT_EQ(st.played, 98u);
 }
 
 TEST(JitterBuffer, LostFrameBesideLostRepairConcealsOnlyTheAudio) {
