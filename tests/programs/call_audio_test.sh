@@ -40,10 +40,7 @@ start_relay
 "$bin/wzp-call" --relay "127.0.0.1:$port" --room audio --record "$work/heard.wav" --stats-json "$work/listener.json" \
   --duration 6 >"$work/listener.out" 2>"$work/listener.err" &
 listener=$!
-for _ in $(seq 100); do
-  grep -q "^joined" "$work/listener.out" 2>/dev/null && break
-  sleep 0.1
-done
+wait_for_line "$work/listener.out" "^joined"
 "$bin/wzp-call" --relay "127.0.0.1:$port" --room audio --send-wav "$work/speech.wav" --loss 10 --seed 3 \
   --stats-json "$work/talker.json" >"$work/talker.out" 2>"$work/talker.err" \
   || fail "the talking wzp-call failed: $(cat "$work/talker.out" "$work/talker.err")"

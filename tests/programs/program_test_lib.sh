@@ -9,14 +9,20 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# Waits up to 10 s until FILE has a line matching PATTERN (grep -q); no failure by itself.
+wait_for_line() {
+  for _ in $(seq 100); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 0
+}
+
 # Starts wzp-relay (extra flags as arguments); sets relay_pid and port.
 start_relay() {
   "$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" "$@" >"$work/relay.out" 2>"$work/relay.err" &
   relay_pid=$!
-  for _ in $(seq 100); do
-    grep -q "listening on" "$work/relay.out" 2>/dev/null && break
-    sleep 0.1
-  done
+  wait_for_line "$work/relay.out" "listening on"
   port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay.out")
   [ -n "$port" ] || fail "the relay did not report its port: $(cat "$work/relay.out" "$work/relay.err")"
 }

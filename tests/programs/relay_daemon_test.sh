@@ -36,10 +36,7 @@ fingerprint=$(sed -n 's/.*fingerprint \([0-9a-f:]*\)$/\1/p' "$work/relay.out")
 "$bin/wzp-call" --relay "127.0.0.1:$port" --room general --send 0 --duration 3 --pin-relay "$fingerprint" \
   >"$work/listener.out" 2>&1 &
 listener=$!
-for _ in $(seq 100); do
-  grep -q "^joined" "$work/listener.out" 2>/dev/null && break
-  sleep 0.1
-done
+wait_for_line "$work/listener.out" "^joined"
 "$bin/wzp-call" --relay "127.0.0.1:$port" --room general --send 5 --duration 1 >"$work/talker.out" 2>&1 \
   || fail "wzp-call failed: $(cat "$work/talker.out")"
 wait "$listener" || fail "the listening wzp-call failed: $(cat "$work/listener.out")"
@@ -68,10 +65,7 @@ grep -q "5 datagrams forwarded" "$work/relay.out" || fail "the relay did not cou
 # v2 media session: a call offering only the reference session is refused, a v2 call joins.
 "$bin/wzp-relay" --listen 127.0.0.1:0 --identity "$work/relay.seed" --require-session-v2 >"$work/relay2.out" 2>&1 &
 relay_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$work/relay2.out" 2>/dev/null && break
-  sleep 0.1
-done
+wait_for_line "$work/relay2.out" "listening on"
 grep -q "fingerprint $fingerprint" "$work/relay2.out" || fail "the fingerprint changed across a restart"
 port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay2.out")
 if "$bin/wzp-call" --relay "127.0.0.1:$port" --reference-session --send 0 --duration 1 >"$work/old.out" 2>&1; then
@@ -95,10 +89,7 @@ grep -q "line 2: room 'staff' is neither a room hash" "$work/bad.out" || fail "n
 printf '%s 0000:1111:2222:3333:4444:5555:6666:7777\n' "$staff" >"$work/staff.acl"
 "$bin/wzp-relay" --listen 127.0.0.1:0 --room-acl "$work/staff.acl" --acl-default-deny >"$work/relay3.out" 2>&1 &
 relay_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$work/relay3.out" 2>/dev/null && break
-  sleep 0.1
-done
+wait_for_line "$work/relay3.out" "listening on"
 grep -q "ACL on (unlisted rooms denied)" "$work/relay3.out" || fail "default deny not reported: $(cat "$work/relay3.out")"
 port=$(sed -n 's/.*listening on 127.0.0.1 port \([0-9]*\),.*/\1/p' "$work/relay3.out")
 if "$bin/wzp-call" --relay "127.0.0.1:$port" --room general --send 0 --duration 1 >"$work/denied.out" 2>&1; then
@@ -115,10 +106,7 @@ relay_pid=""
 grep -q "(no probe targets configured)" "$work/mesh0.out" || fail "no empty mesh table: $(cat "$work/mesh0.out")"
 "$bin/wzp-relay" --listen 127.0.0.1:0 --metrics-port 0 --http-token t0ken >"$work/relay4.out" 2>&1 &
 relay_pid=$!
-for _ in $(seq 100); do
-  grep -q "HTTP API on http" "$work/relay4.out" 2>/dev/null && break
-  sleep 0.1
-done
+wait_for_line "$work/relay4.out" "HTTP API on http"
 http_port=$(sed -n 's|.*HTTP API on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/relay4.out")
 [ -n "$http_port" ] || fail "the relay did not report its HTTP port: $(cat "$work/relay4.out")"
 "$bin/wzp-relay" --mesh-status "$http_port" >"$work/mesh.out" 2>&1 || fail "--mesh-status failed: $(cat "$work/mesh.out")"
