@@ -1200,7 +1200,9 @@ WZP_API void wzp_call_stats_init_sized(wzp_call_stats* stats, size_t size);
  *  INVALID_STATE (the client is not joined, or already has a call), CLOSED (the client closed),
  *  NO_MEMORY. Thread-safe. */
 WZP_API int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** out);
-/** Detach from the client and release (its thread stops first). NULL is ignored. */
+/** Detach from the client and release (its thread stops first). NULL is ignored. Never call it
+ *  from the client's event callback: detaching waits for the media handoff on the client's
+ *  thread, which is the thread running that callback (a deadlock). */
 WZP_API void wzp_call_free(wzp_call* call);
 /** Send `samples` samples of 48 kHz mono PCM (any count: the call keeps what does not fill a frame
  *  of the current profile and sends it with the next call). Pace it in real time (e.g. 960 every

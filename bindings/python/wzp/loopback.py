@@ -30,6 +30,15 @@ class LoopbackResult:
     lead_samples: int = 0  # silence A sent before the speech: subtract from a lag to get the latency
 
 
+def _samples(pcm: Union["array[int]", bytes]) -> "array[int]":
+    out = array("h")
+    if isinstance(pcm, array):
+        out.extend(pcm)
+    else:
+        out.frombytes(bytes(pcm))
+    return out
+
+
 def _frames(pcm: "array[int]"):
     for start in range(0, len(pcm), FRAME_SAMPLES):
         frame = pcm[start:start + FRAME_SAMPLES]
@@ -41,18 +50,20 @@ def _frames(pcm: "array[int]"):
 def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[str, Any]] = "good",
                   adapt: bool = False, loss_pct: float = 0.0, burst: int = 1, jitter_ms: int = 0,
                   seed: int = 1, lead_s: float = 0.5, tail_s: float = 1.5, room: str = "loopback",
-                  relay: Optional[Any] = None) -> LoopbackResult:
+                  relay: Optional[Any] = None,
+                  warmup: Union["array[int]", bytes, None] = None) -> LoopbackResult:
     """Sends `pcm` (48 kHz mono int16: array('h') or little-endian bytes) from A to B and returns
     what B recorded. `profile` is A's send profile (kept unless `adapt`); `lead_s` of silence
     go before the speech (the jitter buffer settles) and `tail_s` after it (the last frames
-    arrive). Takes about as long as the audio (it is paced in real time)."""
+    arrive). `warmup` (same format), when given, is sent first and not recorded: the call
+    is then already under way when `pcm` starts, as in a conversation (with `adapt`, the
+    controller has had the warm-up's reports to settle on a profile); `lead_s` should then
+    exceed the playout delay so that the warm-up's end stays out of the recording. Takes
+    about as long as the audio (it is paced in real time)."""
     from . import Client, Relay
 
-    speech = array("h")
-    if isinstance(pcm, array):
-        speech.extend(pcm)
-    else:
-        speech.frombytes(bytes(pcm))
+    speech = _samples(pcm)
+    warm = _samples(warmup) if warmup is not None else array("h")
     silence = array("h", [0] * FRAME_SAMPLES)
     lead = int(lead_s * SAMPLE_RATE) // FRAME_SAMPLES
     tail = int(tail_s * SAMPLE_RATE) // FRAME_SAMPLES
@@ -67,7 +78,8 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                       impair_jitter_ms=jitter_ms, impair_seed=seed) as call_a, \
                     Call(b, profile=profile, adapt=adapt) as call_b:
                 recording = array("h")
-                frames = [silence] * lead + list(_frames(speech)) + [silence] * tail
+                warm_frames = list(_frames(warm))
+                frames = warm_frames + [silence] * lead + list(_frames(speech)) + [silence] * tail
                 start = time.monotonic()
                 for i, frame in enumerate(frames):
                     call_a.send_pcm(frame)
@@ -76,7 +88,8 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                         got = call_b.read_pcm(None, FRAME_SAMPLES, timeout=0)
                         if got is None:
                             break
-                        recording.extend(got)
+                        if i >= len(warm_frames):  # the warm-up is not part of the recording
+                            recording.extend(got)
                     delay = start + (i + 1) * FRAME_SAMPLES / SAMPLE_RATE - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)

@@ -5,11 +5,6 @@
 namespace wzp::media {
 namespace {
 
-// libwzp-only Reed–Solomon profiles: Opus 16k with one repair per source frame, in blocks
-// of 5 (100 ms) or 8 (160 ms). Never offered to a reference peer.
-constexpr wire::QualityProfile kResilient{wire::CodecId::opus16k, 1.0f, 20, 5};
-constexpr wire::QualityProfile kResilientDeep{wire::CodecId::opus16k, 1.0f, 20, 8};
-
 constexpr std::array<QualityTier, 3> kReference{{
     {"GOOD", wire::kProfileGood},
     {"DEGRADED", wire::kProfileDegraded, 10.0f, 400},
@@ -18,8 +13,8 @@ constexpr std::array<QualityTier, 3> kReference{{
 
 constexpr std::array<QualityTier, 4> kLibwzp{{
     {"GOOD", wire::kProfileGood},
-    {"RESILIENT", kResilient, 10.0f, 400},
-    {"RESILIENT_DEEP", kResilientDeep, 25.0f, kNoRttThreshold},
+    {"RESILIENT", wire::kProfileResilient, 10.0f, 400},
+    {"RESILIENT_DEEP", wire::kProfileResilientDeep, 25.0f, kNoRttThreshold},
     {"CATASTROPHIC", wire::kProfileCatastrophic, 40.0f, 600},
 }};
 
