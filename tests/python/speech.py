@@ -5,6 +5,9 @@ SENTENCE = (
     "six spoons of fresh snow peas, five thick slabs of blue cheese, and maybe a snack for her brother Bob."
 )
 
+# Said first in the calls that score SENTENCE, so that the call is under way (not scored).
+WARMUP = "The quick brown fox jumps over the lazy dog, and then it runs back home to sleep."
+
 
 def espeak_48k(text: str = SENTENCE):
     """The sentence as a float64 numpy array at 48 kHz."""
