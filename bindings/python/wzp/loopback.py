@@ -28,6 +28,20 @@ class LoopbackResult:
     sender: Dict[str, Any] = field(default_factory=dict)  # A's stats (its send side)
     final_profile: Dict[str, Any] = field(default_factory=dict)  # A's send profile at the end
     lead_samples: int = 0  # silence A sent before the speech: subtract from a lag to get the latency
+    receiver_at_start: Dict[str, Any] = field(default_factory=dict)  # B's stats when the warm-up ended
+
+    def receiver_since_start(self) -> Dict[str, Any]:
+        """B's counters over the recorded part only (the warm-up's subtracted; gauges as at the end)."""
+        out = dict(self.receiver)
+        for key, value in self.receiver_at_start.items():
+            if isinstance(value, int) and key in _COUNTERS:
+                out[key] = self.receiver[key] - value
+        return out
+
+
+# Receiver stats that count (the others are gauges or identifiers).
+_COUNTERS = ("received", "played", "recovered", "fec_next", "concealed", "late", "duplicate", "underruns",
+             "malformed")
 
 
 def _samples(pcm: Union["array[int]", bytes]) -> "array[int]":
@@ -78,10 +92,13 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                       impair_jitter_ms=jitter_ms, impair_seed=seed) as call_a, \
                     Call(b, profile=profile, adapt=adapt) as call_b:
                 recording = array("h")
+                at_start: Dict[str, Any] = {}
                 warm_frames = list(_frames(warm))
                 frames = warm_frames + [silence] * lead + list(_frames(speech)) + [silence] * tail
                 start = time.monotonic()
                 for i, frame in enumerate(frames):
+                    if i == len(warm_frames) and warm_frames:
+                        at_start = call_b.stats()
                     call_a.send_pcm(frame)
                     call_b.send_pcm(silence)
                     while True:  # everything B has played so far
@@ -94,7 +111,8 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                     if delay > 0:
                         time.sleep(delay)
                 return LoopbackResult(recording=recording, receiver=call_b.stats(), sender=call_a.stats(),
-                                      final_profile=call_a.profile, lead_samples=lead * FRAME_SAMPLES)
+                                      final_profile=call_a.profile, lead_samples=lead * FRAME_SAMPLES,
+                                      receiver_at_start=at_start)
     finally:
         if own_relay:
             relay.stop()

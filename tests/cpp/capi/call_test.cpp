@@ -18,14 +18,8 @@ namespace {
 constexpr int kWaitMs = 10'000;
 constexpr size_t kFrame = WZP_CALL_FRAME_SAMPLES;
 
-struct Relay {
-  wzp_relay* h = nullptr;
-  ~Relay() { wzp_relay_free(h); }
-};
-struct Client {
-  wzp_client* h = nullptr;
-  ~Client() { wzp_client_free(h); }
-};
+using Relay = RelayOwner;
+using Client = ClientOwner;
 struct Call {
   wzp_call* h = nullptr;
   ~Call() { wzp_call_free(h); }
@@ -35,21 +29,11 @@ uint16_t start(Relay& relay) {
   wzp_relay_config c;
   wzp_relay_config_init(&c);
   c.trunking = 1;  // tells the senders apart
-  c.listen_host = "127.0.0.1";
-  c.listen_port = 0;
-  EXPECT_EQ(wzp_relay_new(&c, &relay.h), WZP_OK) << wzp_last_error();
-  EXPECT_EQ(wzp_relay_start(relay.h), WZP_OK) << wzp_last_error();
-  uint16_t port = 0;
-  EXPECT_EQ(wzp_relay_port(relay.h, &port), WZP_OK);
-  return port;
+  return start_loopback_relay(relay, &c);
 }
 
 void join(Client& client, uint16_t port, const char* room = "capi-call") {
-  wzp_client_config c;
-  wzp_client_config_init(&c);
-  c.relay_host = "127.0.0.1";
-  c.relay_port = port;
-  c.room = room;
+  const wzp_client_config c = loopback_client_config(port, room);
   ASSERT_EQ(wzp_client_new(&c, &client.h), WZP_OK) << wzp_last_error();
   ASSERT_EQ(wzp_client_connect(client.h), WZP_OK);
   ASSERT_EQ(wzp_client_wait_joined(client.h, kWaitMs), WZP_OK) << wzp_last_error();

@@ -96,6 +96,32 @@ struct ClientOwner {
   wzp_client* h = nullptr;
   ~ClientOwner() { wzp_client_free(h); }
 };
+/// Starts a relay on 127.0.0.1 and a port the system picks, with `config` (the defaults when
+/// null; its listen address is overridden); returns the port (failures are reported).
+inline uint16_t start_loopback_relay(RelayOwner& relay, const wzp_relay_config* config = nullptr) {
+  wzp_relay_config c;
+  wzp_relay_config_init(&c);
+  if (config != nullptr) c = *config;
+  c.listen_host = "127.0.0.1";
+  c.listen_port = 0;
+  EXPECT_EQ(wzp_relay_new(&c, &relay.h), WZP_OK) << wzp_last_error();
+  EXPECT_EQ(wzp_relay_start(relay.h), WZP_OK) << wzp_last_error();
+  uint16_t port = 0;
+  EXPECT_EQ(wzp_relay_port(relay.h, &port), WZP_OK);
+  EXPECT_NE(port, 0);
+  return port;
+}
+
+/// A client configuration for the relay on 127.0.0.1:`port`, room `room`, defaults otherwise.
+inline wzp_client_config loopback_client_config(uint16_t port, const char* room) {
+  wzp_client_config c;
+  wzp_client_config_init(&c);
+  c.relay_host = "127.0.0.1";
+  c.relay_port = port;
+  c.room = room;
+  return c;
+}
+
 struct IdentityOwner {
   wzp_identity* h = nullptr;
   ~IdentityOwner() { wzp_identity_free(h); }

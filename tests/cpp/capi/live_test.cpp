@@ -21,28 +21,11 @@ namespace {
 
 constexpr int kWaitMs = 10'000;
 
-uint16_t start_relay(RelayOwner& relay, wzp_relay_config* config = nullptr) {
-  wzp_relay_config c;
-  wzp_relay_config_init(&c);
-  if (config != nullptr) c = *config;
-  c.listen_host = "127.0.0.1";
-  c.listen_port = 0;
-  EXPECT_EQ(wzp_relay_new(&c, &relay.h), WZP_OK) << wzp_last_error();
-  EXPECT_EQ(wzp_relay_start(relay.h), WZP_OK) << wzp_last_error();
-  uint16_t port = 0;
-  EXPECT_EQ(wzp_relay_port(relay.h, &port), WZP_OK);
-  EXPECT_NE(port, 0);
-  return port;
+uint16_t start_relay(RelayOwner& relay, const wzp_relay_config* config = nullptr) {
+  return start_loopback_relay(relay, config);
 }
 
-wzp_client_config client_config(uint16_t port, const char* room) {
-  wzp_client_config c;
-  wzp_client_config_init(&c);
-  c.relay_host = "127.0.0.1";
-  c.relay_port = port;
-  c.room = room;
-  return c;
-}
+wzp_client_config client_config(uint16_t port, const char* room) { return loopback_client_config(port, room); }
 
 void join(ClientOwner& client, const wzp_client_config& config) {
   ASSERT_EQ(wzp_client_new(&config, &client.h), WZP_OK) << wzp_last_error();

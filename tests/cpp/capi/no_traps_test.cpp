@@ -23,21 +23,11 @@ uint16_t start_relay(RelayOwner& relay, bool police_senders = true) {
   wzp_relay_config c;
   wzp_relay_config_init(&c);
   if (!police_senders) c.sender_datagrams_per_s = c.sender_burst_datagrams = c.sender_bytes_per_s = 0;
-  c.listen_host = "127.0.0.1";
-  c.listen_port = 0;
-  EXPECT_EQ(wzp_relay_new(&c, &relay.h), WZP_OK) << wzp_last_error();
-  EXPECT_EQ(wzp_relay_start(relay.h), WZP_OK) << wzp_last_error();
-  uint16_t port = 0;
-  EXPECT_EQ(wzp_relay_port(relay.h, &port), WZP_OK);
-  return port;
+  return start_loopback_relay(relay, &c);
 }
 
 void new_client(ClientOwner& client, uint16_t port, const char* room = "traps") {
-  wzp_client_config c;
-  wzp_client_config_init(&c);
-  c.relay_host = "127.0.0.1";
-  c.relay_port = port;
-  c.room = room;
+  const wzp_client_config c = loopback_client_config(port, room);
   ASSERT_EQ(wzp_client_new(&c, &client.h), WZP_OK) << wzp_last_error();
 }
 

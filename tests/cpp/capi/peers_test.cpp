@@ -12,27 +12,14 @@ namespace {
 
 constexpr int kWaitMs = 10'000;
 
-struct Relay {
-  wzp_relay* h = nullptr;
-  ~Relay() { wzp_relay_free(h); }
-};
+using Relay = RelayOwner;
 struct Client {
   wzp_client* h = nullptr;
   std::string fingerprint;
   ~Client() { wzp_client_free(h); }
 };
 
-uint16_t start(Relay& relay) {
-  wzp_relay_config c;
-  wzp_relay_config_init(&c);
-  c.listen_host = "127.0.0.1";
-  c.listen_port = 0;
-  EXPECT_EQ(wzp_relay_new(&c, &relay.h), WZP_OK) << wzp_last_error();
-  EXPECT_EQ(wzp_relay_start(relay.h), WZP_OK) << wzp_last_error();
-  uint16_t port = 0;
-  EXPECT_EQ(wzp_relay_port(relay.h, &port), WZP_OK);
-  return port;
-}
+uint16_t start(Relay& relay) { return start_loopback_relay(relay); }
 
 void join(Client& client, uint16_t port, wzp_session_mode mode = WZP_SESSION_V2) {
   wzp_identity* id = nullptr;
@@ -40,11 +27,7 @@ void join(Client& client, uint16_t port, wzp_session_mode mode = WZP_SESSION_V2)
   char fp[WZP_FINGERPRINT_STR_LEN + 1];
   ASSERT_EQ(wzp_identity_fingerprint_str(id, fp, sizeof fp), WZP_OK);
   client.fingerprint = fp;
-  wzp_client_config c;
-  wzp_client_config_init(&c);
-  c.relay_host = "127.0.0.1";
-  c.relay_port = port;
-  c.room = "capi-peers";
+  wzp_client_config c = loopback_client_config(port, "capi-peers");
   c.identity = id;
   c.session_mode = mode;
   ASSERT_EQ(wzp_client_new(&c, &client.h), WZP_OK) << wzp_last_error();
