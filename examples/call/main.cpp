@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(20.0, 20000.0));
   app.add_option(
       "--send-wav", audio.wav_path,
-      "call: send this WAV file (48000 Hz mono 16-bit); without --duration the call lasts the file "
+      "call: send this sound file (WAV, FLAC, Ogg...; any rate, mixed to mono, resampled to 48 kHz); without --duration the call lasts the file "
       "plus two seconds");
   app.add_flag("--send-silence", audio.silence, "call: send silence (comfort-noise packets only)");
   app.add_option("--record", audio.record_path,

@@ -1,7 +1,9 @@
-// WAV files for wzp-call (libsndfile): 48 kHz mono 16-bit in, the same out.
+// Sound files for wzp-call (libsndfile): any format, rate and channel count libsndfile reads
+// in (mixed to mono, resampled to 48 kHz with libspeexdsp); 48 kHz mono 16-bit WAV out.
 #pragma once
 
 #include <sndfile.h>
+#include <speex/speex_resampler.h>
 
 #include <cstdint>
 #include <memory>
@@ -10,7 +12,8 @@
 
 namespace call_tool {
 
-/// Reads a whole 48 kHz mono 16-bit WAV file. False with `error` set for anything else.
+/// Reads a whole sound file (WAV, FLAC, Ogg, ... at any rate, any channels) as 48 kHz mono
+/// 16-bit PCM. False with `error` set when it cannot be read.
 bool read_wav_48k_mono(const std::string& path, std::vector<int16_t>& out, std::string& error);
 
 /// Writes 48 kHz mono 16-bit PCM to a WAV file as it comes; the header is completed on close.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# wzp-call making a real call through wzp-relay: one sends a WAV file over an emulated lossy
-# network, the other records what it hears; the recording is not silent and both write
+# wzp-call making a real call through wzp-relay: one sends a sound file (16 kHz stereo: wzp-call
+# mixes it to mono and resamples it to 48 kHz) over an emulated lossy network, the other records
+# what it hears; the recording is not silent and both write
 # their final statistics as JSON.
 set -euo pipefail
 bin=$1
@@ -14,23 +15,24 @@ for flag in --send-tone --send-wav --send-silence --record --duration --stats-js
   grep -q -- "$flag" <<<"$help" || fail "wzp-call --help does not document $flag"
 done
 
-# Two seconds of a tone that glides from 300 to 1200 Hz, and the same at 16 kHz (refused).
+# Two seconds of a tone that glides from 300 to 1200 Hz, 16 kHz stereo (the same in both channels).
 "$py" - "$work" <<'PYEOF'
 import math, struct, sys, wave
-for name, rate in (("speech.wav", 48000), ("wrong-rate.wav", 16000)):
-    with wave.open(f"{sys.argv[1]}/{name}", "wb") as w:
-        w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
-        n, phase, out = 2 * rate, 0.0, bytearray()
-        for i in range(n):
-            phase += 2 * math.pi * (300 + 900 * i / n) / rate
-            out += struct.pack("<h", int(9000 * math.sin(phase)))
-        w.writeframes(bytes(out))
+rate = 16000
+with wave.open(f"{sys.argv[1]}/speech.wav", "wb") as w:
+    w.setnchannels(2); w.setsampwidth(2); w.setframerate(rate)
+    n, phase, out = 2 * rate, 0.0, bytearray()
+    for i in range(n):
+        phase += 2 * math.pi * (300 + 900 * i / n) / rate
+        out += struct.pack("<hh", int(9000 * math.sin(phase)), int(9000 * math.sin(phase)))
+    w.writeframes(bytes(out))
 PYEOF
+echo "not a sound file" >"$work/notes.txt"
 
-if "$bin/wzp-call" --relay 127.0.0.1:9 --send-wav "$work/wrong-rate.wav" >"$work/bad.out" 2>&1; then
-  fail "a 16 kHz WAV was accepted"
+if "$bin/wzp-call" --relay 127.0.0.1:9 --send-wav "$work/notes.txt" >"$work/bad.out" 2>&1; then
+  fail "a text file was accepted as sound"
 fi
-grep -q "16000 Hz.*48000 Hz mono 16-bit" "$work/bad.out" || fail "a 16 kHz WAV gave no clear error: $(cat "$work/bad.out")"
+grep -q -- "--send-wav $work/notes.txt: " "$work/bad.out" || fail "a text file gave no clear error: $(cat "$work/bad.out")"
 if "$bin/wzp-call" --relay 127.0.0.1:9 --send-tone 440 --send-silence >/dev/null 2>&1; then
   fail "two send modes at once were accepted"
 fi
