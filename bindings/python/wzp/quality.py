@@ -176,6 +176,7 @@ def align(reference, recording, fs: int, max_lag_s: float = 5.0):
 def speak(text: str, fs: int = 48000):
     """`text` spoken by espeak-ng, resampled to `fs` Hz: an int16 numpy array. Raises
     FileNotFoundError when espeak-ng is not installed."""
+    import os
     import shutil
     import subprocess
     import tempfile
@@ -188,7 +189,11 @@ def speak(text: str, fs: int = 48000):
         raise FileNotFoundError("espeak-ng is not installed")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "speech.wav"
-        subprocess.run([espeak, "-w", str(path), text], check=True, stdout=subprocess.DEVNULL)
+        # Not the caller's LD_PRELOAD (a sanitizer runtime loaded into Python for the extension
+        # hangs espeak-ng), and never wait forever on it.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        subprocess.run([espeak, "-w", str(path), text], check=True, stdout=subprocess.DEVNULL, env=env,
+                       timeout=120)
         with wave.open(str(path)) as w:
             if w.getnchannels() != 1 or w.getsampwidth() != 2:
                 raise ValueError("espeak-ng wrote something other than mono 16-bit PCM")

@@ -143,7 +143,7 @@ TEST_F(LiveRedisPresence, PresenceComesBackAfterRedisRestarts) {
   EXPECT_TRUE(eventually([&] { return lookup(*b, fp) == remote(*a); }));
   EXPECT_GE(a->server->redis_presence()->counters().reconnects.load(), 1u);
   EXPECT_GE(a->server->redis_presence()->counters().errors.load(), 1u);
-  EXPECT_TRUE(connected(*a) && connected(*b));
+  EXPECT_TRUE(eventually([&] { return connected(*a) && connected(*b); }));
 }
 
 TEST_F(LiveRedisPresence, ARelayStartsWithoutRedisAndCatchesUp) {
