@@ -19,15 +19,7 @@ namespace {
 constexpr int kWaitMs = 10'000;
 using wzp::test_support::AuthStandIn;
 
-uint16_t start_relay(RelayOwner& relay, wzp_relay_config c) {
-  c.listen_host = "127.0.0.1";
-  c.listen_port = 0;
-  EXPECT_EQ(wzp_relay_new(&c, &relay.h), WZP_OK) << wzp_last_error();
-  EXPECT_EQ(wzp_relay_start(relay.h), WZP_OK) << wzp_last_error();
-  uint16_t port = 0;
-  EXPECT_EQ(wzp_relay_port(relay.h, &port), WZP_OK);
-  return port;
-}
+uint16_t start_relay(RelayOwner& relay, const wzp_relay_config& c) { return start_loopback_relay(relay, &c); }
 
 wzp_relay_config relay_defaults() {
   wzp_relay_config c;
