@@ -58,7 +58,7 @@ CASES = {
 def test_speech_through_a_lossy_call_stays_intelligible(sentence, warmup, case):
     network, target = CASES[case]
     score, result = call_stoi(sentence, warmup, **network)
-    rx = result.receiver
+    rx = result.receiver_since_start()  # the scored sentence only, not the warm-up
     print(f"{case}: STOI {score:.3f}; received {rx['received']}, played {rx['played']}, recovered "
           f"{rx['recovered']}, fec_next {rx['fec_next']}, concealed {rx['concealed']}; "
           f"A's profile at the end {result.final_profile}")
