@@ -28,15 +28,27 @@ class LoopbackResult:
     sender: Dict[str, Any] = field(default_factory=dict)  # A's stats (its send side)
     final_profile: Dict[str, Any] = field(default_factory=dict)  # A's send profile at the end
     lead_samples: int = 0  # silence A sent before the speech: subtract from a lag to get the latency
-    receiver_at_start: Dict[str, Any] = field(default_factory=dict)  # B's stats when the warm-up ended
+    receiver_at_start: Dict[str, Any] = field(default_factory=dict)  # B's stats when `pcm` started
+    sender_at_start: Dict[str, Any] = field(default_factory=dict)  # A's stats then
 
     def receiver_since_start(self) -> Dict[str, Any]:
-        """B's counters over the recorded part only (the warm-up's subtracted; gauges as at the end)."""
+        """B's counters over `pcm` and the tail (the warm-up's subtracted; gauges as at the end)."""
         out = dict(self.receiver)
         for key, value in self.receiver_at_start.items():
             if isinstance(value, int) and key in _COUNTERS:
                 out[key] = self.receiver[key] - value
         return out
+
+    def frames_sent(self) -> int:
+        """Source frames A sent from the start of `pcm` (suppressed silence is not sent)."""
+        return self.sender["packets_sent"] - self.sender_at_start.get("packets_sent", 0)
+
+    def frames_played(self) -> float:
+        """The fraction of those frames that B played from their own data: received, rebuilt by
+        FEC, or decoded from Opus in-band FEC; not concealed. 0.0 when A sent none."""
+        sent = self.frames_sent()
+        rx = self.receiver_since_start()
+        return (rx["played"] + rx["fec_next"]) / sent if sent > 0 else 0.0
 
 
 # Receiver stats that count (the others are gauges or identifiers).
@@ -72,7 +84,8 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
     arrive). `warmup` (same format), when given, is sent first and not recorded: the call
     is then already under way when `pcm` starts, as in a conversation (with `adapt`, the
     controller has had the warm-up's reports to settle on a profile); `lead_s` should then
-    exceed the playout delay so that the warm-up's end stays out of the recording. Takes
+    exceed the playout delay so that the warm-up's end stays out of the recording and out of
+    the counters since the start (`receiver_since_start`, `frames_played`). Takes
     about as long as the audio (it is paced in real time)."""
     from . import Client, Relay
 
@@ -93,12 +106,16 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                     Call(b, profile=profile, adapt=adapt) as call_b:
                 recording = array("h")
                 at_start: Dict[str, Any] = {}
+                sender_at_start: Dict[str, Any] = {}
                 warm_frames = list(_frames(warm))
                 frames = warm_frames + [silence] * lead + list(_frames(speech)) + [silence] * tail
                 start = time.monotonic()
                 for i, frame in enumerate(frames):
-                    if i == len(warm_frames) and warm_frames:
+                    if i == len(warm_frames) + lead and warm_frames:
+                        # As the speech starts: the warm-up has been played out and its
+                        # last frames (the silence detector's hangover) sent.
                         at_start = call_b.stats()
+                        sender_at_start = call_a.stats()
                     call_a.send_pcm(frame)
                     call_b.send_pcm(silence)
                     while True:  # everything B has played so far
@@ -112,7 +129,7 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                         time.sleep(delay)
                 return LoopbackResult(recording=recording, receiver=call_b.stats(), sender=call_a.stats(),
                                       final_profile=call_a.profile, lead_samples=lead * FRAME_SAMPLES,
-                                      receiver_at_start=at_start)
+                                      receiver_at_start=at_start, sender_at_start=sender_at_start)
     finally:
         if own_relay:
             relay.stop()

@@ -37,6 +37,7 @@ struct CallEngine::Source {
   ReceptionMonitor monitor;
   std::vector<int16_t> pending;  // decoded samples not played yet (second half of a 40 ms frame)
   std::vector<RecoveredFrame> recovered;
+  SeqHints hints;
   SourceStats stats;
 };
 
@@ -216,7 +217,12 @@ void CallEngine::on_datagram(uint16_t source, ByteView datagram, int64_t now_ms)
   src.monitor.on_packet(h.seq, h.timestamp, now_ms, h.is_repair || is_cn);
   ++src.stats.packets;
 
-  src.fec.on_packet(*packet, src.recovered);
+  src.fec.on_packet(*packet, src.recovered, &src.hints);
+  // What the block structure tells first (the seqs' places), then the frames it rebuilt.
+  for (const uint16_t seq : src.hints.no_audio) src.jitter.note_repair_seq(seq);
+  for (const auto& m : src.hints.missing)
+    src.jitter.note_missing_frame(m.seq, m.timestamp, m.codec, m.frame_ms);
+  src.hints.clear();
   for (auto& r : src.recovered) {
     src.jitter.push(JitterEntry{r.seq, r.timestamp, r.codec, std::move(r.frame), true}, now_ms);
   }

@@ -91,7 +91,8 @@ FecReceiver::Block* FecReceiver::find_block(const wire::MediaHeader& header) {
   return &block;
 }
 
-void FecReceiver::on_packet(const wire::MediaPacketView& packet, std::vector<RecoveredFrame>& recovered) {
+void FecReceiver::on_packet(const wire::MediaPacketView& packet, std::vector<RecoveredFrame>& recovered,
+                            SeqHints* hints) {
   const auto& header = packet.header;
   advance_clock(header);
   expire();
@@ -110,6 +111,7 @@ void FecReceiver::on_packet(const wire::MediaPacketView& packet, std::vector<Rec
       return;
     }
     repair = *parsed;
+    libwzp_sender_ = true;
   } else if (header.fec_symbol >= kFecMaxSource) {
     ++stats_.malformed;
     return;
@@ -127,7 +129,10 @@ void FecReceiver::on_packet(const wire::MediaPacketView& packet, std::vector<Rec
     return;
   }
   if (ts_delta(header.timestamp, block->last_ts) > 0) block->last_ts = header.timestamp;
-  if (block->done) return;
+  if (block->done) {
+    if (hints != nullptr) describe(*block, *hints);
+    return;
+  }
 
   if (repair) {
     if (block->k == 0) {
@@ -160,6 +165,92 @@ void FecReceiver::on_packet(const wire::MediaPacketView& packet, std::vector<Rec
     slot = Source{header.seq, header.timestamp, Bytes(packet.payload.begin(), packet.payload.end())};
   }
   try_rebuild(*block, recovered);
+  if (hints != nullptr) describe(*block, *hints);
+}
+
+// The block before (direction -1) or after (+1) this one in the sender's sequence: the
+// adjacent id, starting on the right side of this block's first seq.
+const FecReceiver::Block* FecReceiver::adjacent(const Block& block, int direction) const {
+  const auto id = static_cast<uint8_t>(block.id + direction);
+  for (const auto& other : blocks_) {
+    if (other.id != id) continue;
+    const int32_t d = seq_delta(other.seq0, block.seq0);
+    if (direction < 0 ? d < 0 : d > 0) return &other;
+  }
+  return nullptr;
+}
+
+// A block's frame duration: from two of its sources, or a source and the repairs' time
+// (just after the last frame), or the codec's own.
+uint32_t FecReceiver::frame_ms_of(const Block& block) const {
+  const Source* first = nullptr;
+  size_t first_index = 0;
+  for (size_t i = 0; i < kFecMaxSource; ++i) {
+    if (!block.sources[i]) continue;
+    if (first == nullptr) {
+      first = &*block.sources[i];
+      first_index = i;
+      continue;
+    }
+    const int64_t span = ts_delta(block.sources[i]->timestamp, first->timestamp);
+    const auto steps = static_cast<int64_t>(i - first_index);
+    if (span > 0 && span % steps == 0) return static_cast<uint32_t>(span / steps);
+    break;
+  }
+  if (first != nullptr && block.k > first_index) {
+    const int64_t span = ts_delta(block.repair_ts, first->timestamp);
+    const auto steps = static_cast<int64_t>(block.k - first_index);
+    if (span > 0 && span % steps == 0) return static_cast<uint32_t>(span / steps);
+  }
+  return wire::codec_frame_duration_ms(block.codec);
+}
+
+void FecReceiver::describe(const Block& block, SeqHints& hints) const {
+  if (!libwzp_sender_) return;
+  // Repairs follow the K sources; between them and the next block's first source come only
+  // more repairs and comfort-noise packets. The span is bounded: a long silence's CN seqs
+  // past it stay unknown, which the jitter buffer handles by their media time.
+  constexpr int32_t kMaxSpan = 256;
+  const auto no_audio_between = [&](const Block& before, const Block* after) {
+    if (before.k == 0) return;
+    const auto first = static_cast<uint16_t>(before.seq0 + before.k);
+    int32_t span = 0;
+    if (after != nullptr) {
+      span = seq_delta(after->seq0, first);
+    } else {
+      for (size_t i = 0; i < kFecMaxRepair; ++i) {
+        if (!before.repairs[i].empty()) span = static_cast<int32_t>(i) + 1;
+      }
+    }
+    for (int32_t i = 0; i < std::min(span, kMaxSpan); ++i)
+      hints.no_audio.push_back(static_cast<uint16_t>(first + i));
+  };
+  if (const Block* before = adjacent(block, -1)) no_audio_between(*before, &block);
+  no_audio_between(block, adjacent(block, +1));
+
+  // Missing sources, placed in time from a received source or from the repairs' time.
+  const Source* anchor = nullptr;
+  size_t anchor_index = 0;
+  size_t known = block.k;
+  for (size_t i = 0; i < kFecMaxSource; ++i) {
+    if (!block.sources[i]) continue;
+    if (anchor == nullptr) {
+      anchor = &*block.sources[i];
+      anchor_index = i;
+    }
+    if (block.k == 0) known = i + 1;
+  }
+  if (block.rebuilt || (anchor == nullptr && block.k == 0)) return;
+  const int64_t frame_ms = frame_ms_of(block);
+  const int64_t ts0 = anchor != nullptr
+                          ? int64_t{anchor->timestamp} - static_cast<int64_t>(anchor_index) * frame_ms
+                          : int64_t{block.repair_ts} - static_cast<int64_t>(block.k) * frame_ms;
+  for (size_t i = 0; i < known; ++i) {
+    if (block.sources[i]) continue;
+    hints.missing.push_back(ExpectedFrame{static_cast<uint16_t>(block.seq0 + i),
+                                          static_cast<uint32_t>(ts0 + static_cast<int64_t>(i) * frame_ms),
+                                          block.codec, static_cast<uint32_t>(frame_ms)});
+  }
 }
 
 void FecReceiver::try_rebuild(Block& block, std::vector<RecoveredFrame>& recovered) {
@@ -252,6 +343,7 @@ void FecReceiver::try_rebuild(Block& block, std::vector<RecoveredFrame>& recover
     out.frame.assign(frames[m].begin(), frames[m].end());
     recovered.push_back(std::move(out));
   }
+  block.rebuilt = true;
   ++stats_.blocks_decoded;
   stats_.frames_recovered += missing.size();
 }

@@ -23,6 +23,26 @@ struct RecoveredFrame {
   Bytes frame;
 };
 
+/// A source frame the receiver knows was sent but has not got: where it sits in the
+/// sender's timeline, so the jitter buffer can conceal it at the right time and still play it
+/// if FEC rebuilds it before then.
+struct ExpectedFrame {
+  uint16_t seq = 0;
+  uint32_t timestamp = 0;
+  wire::CodecId codec = wire::CodecId::opus24k;
+  uint32_t frame_ms = 20;
+};
+
+/// What the block structure tells about the sender's sequence space beyond the packet itself.
+struct SeqHints {
+  std::vector<uint16_t> no_audio;      // repair or comfort-noise seqs: nothing to play
+  std::vector<ExpectedFrame> missing;  // source frames not received (yet)
+  void clear() noexcept {
+    no_audio.clear();
+    missing.clear();
+  }
+};
+
 struct FecReceiverConfig {
   uint32_t max_blocks_behind = 8;  // blocks more ids behind the newest are dropped
   uint32_t max_age_ms = 2000;      // blocks untouched for this much media time are dropped
@@ -43,7 +63,14 @@ class FecReceiver {
   /// K symbols are in (one attempt), and a rebuilt frame is returned only if the block is
   /// self-consistent: every received source fits the block's symbol size, every rebuilt
   /// length prefix fits the symbol and the padding after it is zero.
-  void on_packet(const wire::MediaPacketView& packet, std::vector<RecoveredFrame>& recovered);
+  ///
+  /// With `hints`, also appends what the packet's block tells about seqs not received, once
+  /// the sender is known to be a libwzp one (a repair with libwzp's marker has come): its
+  /// blocks hold time-contiguous frames, and every seq between a block's sources and the
+  /// next block's are repairs or comfort noise. A reference sender's blocks may span a
+  /// silence, so nothing is inferred for it.
+  void on_packet(const wire::MediaPacketView& packet, std::vector<RecoveredFrame>& recovered,
+                 SeqHints* hints = nullptr);
 
   struct Stats {
     uint64_t blocks_decoded = 0;        // blocks with missing frames rebuilt
@@ -75,6 +102,7 @@ class FecReceiver {
     std::array<std::optional<Source>, kFecMaxSource> sources;
     std::array<Bytes, kFecMaxRepair> repairs;  // by repair index; empty = absent
     bool done = false;                         // complete, rebuilt or given up
+    bool rebuilt = false;                      // its missing frames were returned
   };
 
   void advance_clock(const wire::MediaHeader& header);
@@ -84,12 +112,16 @@ class FecReceiver {
   void drop(Block& block);
   void try_rebuild(Block& block, std::vector<RecoveredFrame>& recovered);
   bool missing_sources(const Block& block) const;
+  const Block* adjacent(const Block& block, int direction) const;
+  uint32_t frame_ms_of(const Block& block) const;
+  void describe(const Block& block, SeqHints& hints) const;
 
   FecReceiverConfig config_;
   bool have_clock_ = false;
   uint16_t newest_seq_ = 0;
   uint32_t newest_ts_ = 0;
   uint8_t newest_block_ = 0;
+  bool libwzp_sender_ = false;  // a repair with libwzp's marker has come from this sender
   std::vector<Block> blocks_;
   Stats stats_;
 };

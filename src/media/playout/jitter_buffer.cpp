@@ -72,7 +72,8 @@ JitterBuffer::PushResult JitterBuffer::store(JitterEntry entry, int64_t arrival_
   const bool cn = entry.codec == wire::CodecId::comfort_noise;
 
   auto existing = slots_.find(seq);
-  if (existing != slots_.end()) {
+  const bool fills_place = existing != slots_.end() && existing->second.expected;
+  if (existing != slots_.end() && !fills_place) {
     if (cn && existing->second.marker && !existing->second.cn) {  // a noted CN seq gets its level
       existing->second.cn = true;
       existing->second.entry = std::move(entry);
@@ -89,7 +90,13 @@ JitterBuffer::PushResult JitterBuffer::store(JitterEntry entry, int64_t arrival_
     if (entry.recovered) ++stats_.recovered_late;
     return PushResult::late;
   }
-  auto it = slots_.emplace(seq, Slot{std::move(entry), ts, cn, cn}).first;
+  Slot slot{std::move(entry), ts, cn, cn};
+  auto it = existing;
+  if (fills_place) {
+    it->second = std::move(slot);  // the frame came (late or rebuilt) before its time
+  } else {
+    it = slots_.emplace(seq, std::move(slot)).first;
+  }
   high_seq_ = std::max(high_seq_, seq);
   if (!cn) {
     ++audio_count_;
@@ -99,18 +106,39 @@ JitterBuffer::PushResult JitterBuffer::store(JitterEntry entry, int64_t arrival_
   return slots_.count(seq) != 0 ? PushResult::stored : PushResult::overflow;
 }
 
+// A new slot for a seq nothing is known of yet; null for a far, passed or known seq.
+JitterBuffer::Slot* JitterBuffer::fresh_slot(uint16_t seq16) {
+  const int64_t seq = unwrap_seq(seq16, high_seq_);
+  if (std::abs(seq - high_seq_) > kFarSeqs) return nullptr;
+  if (mode_ != Mode::starting && seq < next_seq_) return nullptr;
+  auto [it, inserted] = slots_.try_emplace(seq);
+  if (!inserted) return nullptr;
+  high_seq_ = std::max(high_seq_, seq);
+  return &it->second;
+}
+
 void JitterBuffer::note_repair_seq(uint16_t seq16) {
   if (!have_ref_) {
     have_ref_ = true;
     high_seq_ = seq16;
   }
-  const int64_t seq = unwrap_seq(seq16, high_seq_);
-  if (std::abs(seq - high_seq_) > kFarSeqs) return;
-  if (mode_ != Mode::starting && seq < next_seq_) return;
-  auto [it, inserted] = slots_.try_emplace(seq);
-  if (!inserted) return;
-  it->second.marker = true;
-  high_seq_ = std::max(high_seq_, seq);
+  Slot* slot = fresh_slot(seq16);
+  if (slot == nullptr) return;
+  slot->marker = true;
+  enforce_bound();
+}
+
+void JitterBuffer::note_missing_frame(uint16_t seq16, uint32_t timestamp, wire::CodecId codec,
+                                      uint32_t frame_ms) {
+  if (!have_ref_ || !have_ts_ref_ || codec == wire::CodecId::comfort_noise) return;
+  Slot* slot = fresh_slot(seq16);
+  if (slot == nullptr) return;
+  slot->expected = true;
+  slot->ts = unwrap_timestamp(timestamp, ts_ref_);
+  slot->entry.seq = seq16;
+  slot->entry.timestamp = timestamp;
+  slot->entry.codec = codec;
+  slot->entry.frame_ms = frame_ms == 20 || frame_ms == 40 ? frame_ms : 0;
   enforce_bound();
 }
 
@@ -129,7 +157,7 @@ void JitterBuffer::enforce_bound() {
   while (audio_count_ > config_.max_packets || slots_.size() > 2 * size_t{config_.max_packets}) {
     auto it = slots_.begin();
     const bool unplayed = mode_ == Mode::starting || it->first >= next_seq_;
-    if (!it->second.marker) {
+    if (it->second.holds_audio()) {
       --audio_count_;
       if (unplayed) ++stats_.overflows;
     }
@@ -145,7 +173,7 @@ void JitterBuffer::enforce_bound() {
 // seen twice in a row, since a short suppressed silence also makes one timestamp step longer.
 void JitterBuffer::learn_duration(Slots::iterator it) {
   const auto learn_pair = [this](const Slot& a, const Slot& b) {
-    if (a.marker || b.marker || a.entry.codec != b.entry.codec) return;
+    if (!a.holds_audio() || !b.holds_audio() || a.entry.codec != b.entry.codec) return;
     const int64_t step = b.ts - a.ts;
     if (step != 20 && step != 40) return;
     const auto c = wire::codec_wire(a.entry.codec);
@@ -196,7 +224,7 @@ void JitterBuffer::enter_wait(Wait why) {
 void JitterBuffer::pass_markers() {
   auto it = slots_.begin();
   while (it != slots_.end() && it->first < next_seq_) {
-    if (!it->second.marker) --audio_count_;
+    if (it->second.holds_audio()) --audio_count_;
     it = slots_.erase(it);
   }
   while (it != slots_.end() && it->first == next_seq_ && it->second.marker) {
@@ -258,18 +286,7 @@ std::optional<JitterBuffer::Playout> JitterBuffer::step_playing(int64_t now_ms, 
   if (gap > 0) {
     // An audio frame is missing at the playout point (FEC did not rebuild it in time).
     const auto dur = static_cast<uint32_t>(std::min<int64_t>(gap, last_frame_ms_));
-    Playout out;
-    out.frame_ms = dur;
-    out.codec = last_codec_;
-    if (is_opus(it->second.entry.codec) && it->second.ts == play_ts_ + dur) {
-      out.kind = Playout::Kind::fec_next;
-      out.entry = it->second.entry;
-      out.codec = it->second.entry.codec;
-      ++stats_.fec_next;
-    } else {
-      out.kind = Playout::Kind::conceal;
-      ++stats_.concealed;
-    }
+    Playout out = replace_missing(play_ts_, dur, last_codec_, it);
     ++next_seq_;
     play_ts_ += dur;
     return out;
@@ -278,6 +295,7 @@ std::optional<JitterBuffer::Playout> JitterBuffer::step_playing(int64_t now_ms, 
   next_seq_ = it->first;
   const int64_t delay = delay_of(it->second, now_ms);
   if (delay > config_.max_delay_ms) return emit(skip_to_target(it, now_ms, target), now_ms);
+  if (it->second.expected) return emit_missing(it, now_ms);  // its time has come, its audio has not
   if (ticks_since_adjust_ >= config_.adjust_interval_frames) {
     const uint32_t dur = duration_of(it->second);
     if (delay + config_.margin_ms < target) {
@@ -293,7 +311,7 @@ std::optional<JitterBuffer::Playout> JitterBuffer::step_playing(int64_t now_ms, 
     if (delay > int64_t{target} + dur + config_.margin_ms) {
       // Over the target by more than a frame: drop this frame if the next one follows it.
       auto next = first_audio_from(it->first + 1);
-      if (next != slots_.end() && next->second.ts == it->second.ts + dur) {
+      if (next != slots_.end() && next->second.holds_audio() && next->second.ts == it->second.ts + dur) {
         ticks_since_adjust_ = 0;
         ++stats_.dropped_to_catch_up;
         --audio_count_;
@@ -352,7 +370,7 @@ JitterBuffer::Slots::iterator JitterBuffer::skip_to_target(Slots::iterator it, i
     auto next = first_audio_from(it->first + 1);
     if (next == slots_.end()) break;
     ++stats_.dropped_to_catch_up;
-    --audio_count_;
+    if (it->second.holds_audio()) --audio_count_;
     slots_.erase(it);
     it = next;
   }
@@ -360,6 +378,7 @@ JitterBuffer::Slots::iterator JitterBuffer::skip_to_target(Slots::iterator it, i
 }
 
 JitterBuffer::Playout JitterBuffer::emit(Slots::iterator it, int64_t now_ms) {
+  if (it->second.expected) return emit_missing(it, now_ms);
   Slot& slot = it->second;
   const uint32_t dur = duration_of(slot);
   stats_.current_delay_ms = static_cast<uint32_t>(std::max<int64_t>(0, delay_of(slot, now_ms)));
@@ -376,6 +395,43 @@ JitterBuffer::Playout JitterBuffer::emit(Slots::iterator it, int64_t now_ms) {
   out.entry = std::move(slot.entry);
   slots_.erase(it);
   --audio_count_;
+  wait_ticks_ = 0;
+  return out;
+}
+
+// The playout of a missing frame (media time `ts`, `dur` long): Opus in-band FEC when `next`
+// is the received Opus frame right after it, PLC with `codec` otherwise.
+JitterBuffer::Playout JitterBuffer::replace_missing(int64_t ts, uint32_t dur, wire::CodecId codec,
+                                                    Slots::const_iterator next) {
+  Playout out;
+  out.frame_ms = dur;
+  out.codec = codec;
+  if (next != slots_.end() && next->second.holds_audio() && is_opus(next->second.entry.codec) &&
+      next->second.ts == ts + dur) {
+    out.kind = Playout::Kind::fec_next;
+    out.entry = next->second.entry;
+    out.codec = next->second.entry.codec;
+    ++stats_.fec_next;
+  } else {
+    out.kind = Playout::Kind::conceal;
+    ++stats_.concealed;
+  }
+  return out;
+}
+
+// A known missing frame at the playout point: Opus in-band FEC from the frame right after
+// it when that one is here, PLC otherwise.
+JitterBuffer::Playout JitterBuffer::emit_missing(Slots::iterator it, int64_t now_ms) {
+  const Slot& slot = it->second;
+  const uint32_t dur = duration_of(slot);
+  stats_.current_delay_ms = static_cast<uint32_t>(std::max<int64_t>(0, delay_of(slot, now_ms)));
+  auto next = std::next(it);
+  while (next != slots_.end() && next->second.marker) ++next;
+  Playout out = replace_missing(slot.ts, dur, slot.entry.codec, next);
+  next_seq_ = it->first + 1;
+  play_ts_ = slot.ts + dur;
+  last_frame_ms_ = dur;
+  slots_.erase(it);
   wait_ticks_ = 0;
   return out;
 }

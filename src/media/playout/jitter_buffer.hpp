@@ -13,6 +13,9 @@
 // The seq tells loss and the timestamp tells time: a missing seq whose neighbours leave no
 // gap in media time carried no audio (a repair or comfort-noise packet, learned or lost) and
 // is skipped; contiguous seqs with a timestamp jump mean the sender suppressed silence.
+// When the FEC layer can tell (note_repair_seq, note_missing_frame), repair seqs and missing
+// frames are known with their media times, so a missing frame is concealed exactly when it is
+// due, a silence after it is still a silence, and a frame rebuilt just in time is played.
 #pragma once
 
 #include <array>
@@ -57,6 +60,10 @@ class JitterBuffer {
   PushResult push(JitterEntry entry, int64_t arrival_ms);
   /// Repair (and comfort-noise) seqs carry no audio: they are skipped, never "missing".
   void note_repair_seq(uint16_t seq);
+  /// A source frame known to be missing (FecReceiver's hints), with its media time: it is
+  /// concealed when its time comes, unless the frame (received late or rebuilt) comes first.
+  /// Without it, a lost frame's time is only guessed from the seqs around it.
+  void note_missing_frame(uint16_t seq, uint32_t timestamp, wire::CodecId codec, uint32_t frame_ms);
 
   struct Playout {
     enum class Kind { frame, fec_next, conceal, comfort_noise, silence, not_ready } kind = Kind::not_ready;
@@ -92,15 +99,18 @@ class JitterBuffer {
  private:
   struct Slot {
     JitterEntry entry;
-    int64_t ts = 0;       // unwrapped timestamp
-    bool marker = false;  // a repair or CN seq: no audio
-    bool cn = false;      // a comfort-noise packet (a marker with a level)
+    int64_t ts = 0;         // unwrapped timestamp
+    bool marker = false;    // a repair or CN seq: no audio
+    bool cn = false;        // a comfort-noise packet (a marker with a level)
+    bool expected = false;  // a missing frame's place: its time is known, its audio is not
+    bool holds_audio() const noexcept { return !marker && !expected; }
   };
   using Slots = std::map<int64_t, Slot>;  // unwrapped seq -> slot: serial order, wrap-safe
   enum class Mode { starting, playing, waiting };
   enum class Wait { underrun, silence };
 
   PushResult store(JitterEntry entry, int64_t arrival_ms);
+  Slot* fresh_slot(uint16_t seq);
   void reset_stream();
   void enforce_bound();
   void learn_duration(Slots::iterator it);
@@ -114,6 +124,8 @@ class JitterBuffer {
   Playout step_waiting(int64_t now_ms, uint32_t target);
   Playout wait_output();
   Playout emit(Slots::iterator it, int64_t now_ms);
+  Playout emit_missing(Slots::iterator it, int64_t now_ms);
+  Playout replace_missing(int64_t ts, uint32_t dur, wire::CodecId codec, Slots::const_iterator next);
   Slots::iterator skip_to_target(Slots::iterator it, int64_t now_ms, uint32_t target);
 
   JitterConfig config_;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <map>
+#include <set>
 
 #include "fec_test_util.hpp"
 #include "media/fec/erasure_code.hpp"
@@ -364,6 +365,63 @@ TEST(FecReceiver, SenderRestartResynchronises) {
   for (size_t i : {0, 1, 2, 4, 5}) feed(receiver, restarted[i], recovered);
   ASSERT_EQ(recovered.size(), 1U);
   EXPECT_EQ(recovered[0].frame, frames[3]);
+}
+
+// A RESILIENT talk spurt's last block (5 frames: seqs 0-4, ts 0-80; repairs 5-9), two
+// suppressed frames, then a spurt of 3 frames (seqs 10-12, ts 140-180) and its repairs.
+std::vector<Bytes> two_spurts() {
+  MediaPacketizer packetizer(wire::kProfileResilient);
+  std::vector<Bytes> out;
+  const auto frames = make_frames(8, 20, 60, 77);
+  for (int i = 0; i < 5; ++i) packetizer.push_frame(frames[i], out);
+  packetizer.push_silent_frame(out);
+  packetizer.push_silent_frame(out);
+  for (int i = 5; i < 8; ++i) packetizer.push_frame(frames[i], out);
+  packetizer.push_silent_frame(out);  // closes the second block
+  return out;
+}
+
+TEST(FecReceiver, HintsNameRepairSeqsAndPlaceMissingFrames) {
+  const auto packets = two_spurts();
+  ASSERT_EQ(packets.size(), 16U);  // 5 + 5 repairs, 3 + 3 repairs
+  FecReceiver receiver;
+  std::vector<RecoveredFrame> recovered;
+  SeqHints hints;
+  std::set<uint16_t> no_audio;
+  std::map<uint16_t, uint32_t> missing;  // seq -> timestamp
+  // Lost: the repairs 6 and 7 and the second spurt's first frame (seq 10).
+  for (size_t i = 0; i < 12; ++i) {
+    if (i == 6 || i == 7 || i == 10) continue;
+    auto parsed = wire::parse_media_packet(packets[i]);
+    ASSERT_TRUE(parsed.ok());
+    receiver.on_packet(*parsed, recovered, &hints);
+    no_audio.insert(hints.no_audio.begin(), hints.no_audio.end());
+    for (const auto& m : hints.missing) {
+      EXPECT_EQ(m.codec, wire::kProfileResilient.codec);
+      EXPECT_EQ(m.frame_ms, 20U);
+      missing[m.seq] = m.timestamp;
+    }
+    hints.clear();
+  }
+  EXPECT_EQ(no_audio, (std::set<uint16_t>{5, 6, 7, 8, 9}));       // every repair, the lost ones too
+  EXPECT_EQ(missing, (std::map<uint16_t, uint32_t>{{10, 140}}));  // after the silence, not at 100
+  EXPECT_TRUE(recovered.empty());                                 // block 1 has 2 of its 3 symbols so far
+}
+
+TEST(FecReceiver, NoHintsForASenderWithoutLibwzpRepairs) {
+  // Source packets alone (a reference sender's blocks may span a silence): nothing is inferred.
+  const auto packets = two_spurts();
+  FecReceiver receiver;
+  std::vector<RecoveredFrame> recovered;
+  SeqHints hints;
+  for (size_t i : {0, 2, 3, 11}) {
+    auto parsed = wire::parse_media_packet(packets[i]);
+    ASSERT_TRUE(parsed.ok());
+    ASSERT_FALSE(parsed->header.is_repair);
+    receiver.on_packet(*parsed, recovered, &hints);
+  }
+  EXPECT_TRUE(hints.no_audio.empty());
+  EXPECT_TRUE(hints.missing.empty());
 }
 
 }  // namespace

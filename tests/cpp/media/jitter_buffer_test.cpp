@@ -340,5 +340,55 @@ TEST(JitterBuffer, FarSequenceJumpRestartsTheStream) {
   EXPECT_EQ(p.entry.seq, 30002);
 }
 
+// A talk spurt's last block (seqs 0-3, ts 0-60) with its repairs (4-7, one lost), two
+// suppressed frames, then a spurt whose first frame (seq 8, ts 120) is lost and whose second
+// (seq 9, ts 140) arrives. The FEC layer's hints say which seqs were repairs and where seq 8
+// sits in time.
+JitterBuffer spurt_after_lost_repair() {
+  JitterBuffer jb;
+  for (uint16_t s = 0; s < 4; ++s) jb.push(audio(s, s * 20u), s * 20);
+  for (uint16_t s : {4, 5, 7}) jb.note_repair_seq(s);  // 6 was lost
+  jb.push(audio(9, 140), 140);
+  jb.note_repair_seq(6);  // learned from the block structure
+  jb.note_missing_frame(8, 120, wire::CodecId::opus24k, 20);
+  return jb;
+}
+
+TEST(JitterBuffer, MissingFrameWithKnownTimeIsConcealedWhenDueNotInTheSilenceBefore) {
+  auto jb = spurt_after_lost_repair();
+  std::vector<Kind> kinds;
+  for (const auto& p : run(jb, 40, 180)) kinds.push_back(p.kind);
+  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::frame, Kind::frame, Kind::frame, Kind::frame, Kind::silence,
+                                      Kind::silence, Kind::fec_next, Kind::frame}));
+  EXPECT_EQ(jb.stats().fec_next, 1u);
+  EXPECT_EQ(jb.stats().concealed, 0u);
+}
+
+TEST(JitterBuffer, FrameRebuiltBeforeItsTimeFillsItsPlace) {
+  auto jb = spurt_after_lost_repair();
+  run(jb, 40, 140);
+  EXPECT_EQ(jb.push(audio(8, 120, wire::CodecId::opus24k, true), 150), JitterBuffer::PushResult::stored);
+  auto p = jb.pop(160);
+  ASSERT_EQ(p.kind, Kind::frame);
+  EXPECT_EQ(p.entry.seq, 8);
+  EXPECT_EQ(jb.pop(180).entry.seq, 9);
+  const auto st = jb.stats();
+  EXPECT_EQ(st.played, 6u);
+  EXPECT_EQ(st.recovered_played, 1u);
+  EXPECT_EQ(st.concealed + st.fec_next + st.late, 0u);
+}
+
+TEST(JitterBuffer, MissingFrameNotesNeverOverrideFramesOrPassedSeqs) {
+  JitterBuffer jb;
+  jb.push(audio(0, 0), 0);
+  jb.push(audio(1, 20), 20);
+  EXPECT_EQ(jb.pop(40).entry.seq, 0);
+  jb.note_missing_frame(0, 0, wire::CodecId::opus24k, 20);   // already played
+  jb.note_missing_frame(1, 20, wire::CodecId::opus24k, 20);  // here already
+  EXPECT_EQ(jb.pop(60).entry.seq, 1);
+  EXPECT_EQ(jb.stats().concealed, 0u);
+  EXPECT_EQ(jb.stats().depth_packets, 0u);
+}
+
 }  // namespace
 }  // namespace wzp::media
