@@ -4,8 +4,8 @@ For each quality profile (kept fixed) and each emulated network (0 %, 20 %, 30 %
 20 % in bursts of 3, seeded; no loss with 20 ms of jitter), an espeak-ng sentence goes from one
 client through an in-process relay to another (wzp.loopback), is recorded, time-aligned with the
 original and scored with STOI (wzp.quality; re-timed where the playout delay changed, and with
-one global lag). Also: the fraction of frames played (received or rebuilt, not concealed), what
-FEC rebuilt, and the mouth-to-ear delay (PCM in at A to PCM out at B). Two adapting rows start
+one global lag). Also: the fraction of the frames A sent that B played from their own data
+(received, rebuilt by FEC or decoded from Opus in-band FEC; not concealed), what FEC rebuilt, and the mouth-to-ear delay (PCM in at A to PCM out at B). Two adapting rows start
 on GOOD: "adapting, cold" scores the call's first sentence, "adapting, under way" a sentence
 said after another one (the sender has settled on a profile). Each call runs in real time.
 
@@ -52,12 +52,10 @@ def measure(speech, warmup, profile, network):
     one_lag = quality.stoi(*quality.align(speech, recording, RATE, max_lag_s=2.0), RATE)
     ref, rec = quality.align_piecewise(speech, recording, RATE, max_lag_s=2.0)
     lag = quality.find_lag(speech, recording, RATE, max_lag_s=2.0) - result.lead_samples
-    rx = result.receiver
-    heard = rx["played"] + rx["fec_next"] + rx["concealed"]
+    rx = result.receiver_since_start()  # the scored sentence (the whole call without a warm-up)
     return dict(stoi=quality.stoi(ref, rec, RATE), one_lag=one_lag, played=rx["played"], fec_next=rx["fec_next"],
-                concealed=rx["concealed"], recovered=rx["recovered"],
-                played_pct=100.0 * (rx["played"] + rx["fec_next"]) / heard if heard else 0.0, latency_ms=1000.0 * lag / RATE,
-                final=result.final_profile)
+                concealed=rx["concealed"], recovered=rx["recovered"], played_pct=100.0 * result.frames_played(),
+                latency_ms=1000.0 * lag / RATE, final=result.final_profile)
 
 
 def main():
