@@ -115,13 +115,13 @@ CallSignal wrap_signal(const wire::SignalMessage& signal, const std::string& sen
   if (featherchat_tags_only && static_cast<uint32_t>(out.signal_type) >= kFeatherchatSignalTypes) {
     out.signal_type = CallSignalType::offer;
   }
-  out.payload = wire::encode_json(wire::CallPayload{signal, route.relay_addr, route.room});
+  out.payload = wire::encode_json(wire::CallPayload{signal, route.relay_addr, route.room, route.call_id});
   out.target = target;
   return out;
 }
 
 Result<CallSignal> state_signal(CallSignalType type, const std::string& sender, const std::string& target,
-                                uint64_t now_ms) {
+                                uint64_t now_ms, const CallRoute& route) {
   wire::SignalMessage signal;
   switch (type) {
     case CallSignalType::ringing: signal = wire::Ping{now_ms}; break;
@@ -131,7 +131,7 @@ Result<CallSignal> state_signal(CallSignalType type, const std::string& sender, 
       return make_error(Errc::invalid_argument, "only Ringing, Reject and Busy are state signals, not " +
                                                     std::string(call_signal_type_name(type)));
   }
-  CallSignal out = wrap_signal(signal, sender, target);
+  CallSignal out = wrap_signal(signal, sender, target, route);
   out.signal_type = type;
   return out;
 }

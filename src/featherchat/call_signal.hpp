@@ -39,11 +39,13 @@ struct CallSignal {
 /// A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", lowercase.
 std::string new_message_id();
 
-/// Where the media of the call goes: the relay ("host:port") and the raw room name (each side
-/// hashes it when it joins; a hashed name here would be hashed twice and split the call).
+/// Which call a signal belongs to and where its media goes: the call id (libwzp's payload
+/// extension), the relay ("host:port") and the raw room name (each side hashes it when it
+/// joins; a hashed name here would be hashed twice and split the call).
 struct CallRoute {
   std::optional<std::string> relay_addr;
   std::optional<std::string> room;
+  std::optional<std::string> call_id;
 };
 
 /// Wraps a WZP signal: a fresh id, the signal's tag, the payload JSON. With
@@ -57,7 +59,7 @@ CallSignal wrap_signal(const wire::SignalMessage& signal, const std::string& sen
 /// recommendation): Ringing carries Ping{now_ms}, Reject Hangup{Declined}, Busy Hangup{Busy}.
 /// Errors: Errc::invalid_argument for any other tag.
 Result<CallSignal> state_signal(CallSignalType type, const std::string& sender, const std::string& target,
-                                uint64_t now_ms);
+                                uint64_t now_ms, const CallRoute& route = {});
 
 /// Opens a received CallSignal: checks that both fingerprints parse, decodes the payload and
 /// checks that the tag fits the signal (its own tag, the generic Offer, Reject/Busy for a

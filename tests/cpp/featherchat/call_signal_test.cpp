@@ -75,7 +75,8 @@ TEST(CallSignal, WrapsWithThePayloadByteExact) {
   EXPECT_EQ(hangup.sender_fingerprint, kAlice);
   EXPECT_EQ(hangup.target, kBob);
 
-  const auto o = wrap_signal(offer(), kAlice, kBob, CallRoute{"relay.example.com:4433", "myroom"});
+  const auto o =
+      wrap_signal(offer(), kAlice, kBob, CallRoute{"relay.example.com:4433", "myroom", std::nullopt});
   std::string expected = R"({"signal":{"CallOffer":{"identity_pub":[)";
   for (int i = 0; i < 32; ++i) expected += i ? ",1" : "1";
   expected += R"(],"ephemeral_pub":[)";
