@@ -53,11 +53,11 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define WZP_VERSION_MAJOR 0
-#define WZP_VERSION_MINOR 5
+#define WZP_VERSION_MINOR 6
 #define WZP_VERSION_PATCH 0
-#define WZP_VERSION_STRING "0.5.0"
+#define WZP_VERSION_STRING "0.6.0"
 
-/** The library's version string, e.g. "0.5.0". Never NULL. Thread-safe. */
+/** The library's version string, e.g. "0.6.0". Never NULL. Thread-safe. */
 WZP_API const char* wzp_version(void);
 /** The version as (MAJOR << 16) | (MINOR << 8) | PATCH. Thread-safe. */
 WZP_API uint32_t wzp_version_number(void);
@@ -1185,6 +1185,10 @@ typedef struct wzp_call_stats {
   uint64_t bytes_sent;
   uint64_t reports_received; /* QualityReports from receivers */
   uint64_t profile_changes;
+  /* Since 0.6.0 (receive side): */
+  uint64_t dropped; /* frames that arrived but were not played: skipped to bring the delay back
+                       down after a stall or a burst, or evicted from a full buffer. With played,
+                       fec_next and concealed, every frame the sender sent is accounted for */
 } wzp_call_stats;
 
 /** Fill the first `size` bytes of a config with the defaults and set struct_size = size. NULL, or

@@ -57,6 +57,7 @@ py::dict stats_dict(const wzp_call_stats& s) {
   WZP_STAT(bytes_sent);
   WZP_STAT(reports_received);
   WZP_STAT(profile_changes);
+  WZP_STAT(dropped);
 #undef WZP_STAT
   d["profile"] = profile_dict(s.profile);
   return d;

@@ -44,17 +44,19 @@ void put_stats(FILE* f, const wzp_call_stats& s, const char* indent) {
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::fprintf(f,
                "{\n%s  \"received\": %llu, \"played\": %llu, \"recovered\": %llu, \"fec_next\": %llu, "
-               "\"concealed\": %llu,\n%s  \"late\": %llu, \"duplicate\": %llu, \"underruns\": %llu, "
-               "\"malformed\": %llu,\n%s  \"depth\": %u, \"target_delay_ms\": %u, \"current_delay_ms\": %u, "
+               "\"concealed\": %llu, \"dropped\": %llu,\n%s  \"late\": %llu, \"duplicate\": %llu, "
+               "\"underruns\": %llu, \"malformed\": %llu,\n%s  \"depth\": %u, \"target_delay_ms\": %u, "
+               "\"current_delay_ms\": %u, "
                "\"jitter_ms\": %u, \"loss_pct\": %.2f,\n%s  \"packets_sent\": %llu, "
                "\"repair_packets_sent\": %llu, \"comfort_noise_sent\": %llu, \"frames_suppressed\": %llu, "
                "\"bytes_sent\": %llu,\n%s  \"reports_received\": %llu, \"profile_changes\": %llu,\n%s  "
                "\"profile\": ",
-               indent, u(s.received), u(s.played), u(s.recovered), u(s.fec_next), u(s.concealed), indent,
-               u(s.late), u(s.duplicate), u(s.underruns), u(s.malformed), indent, s.depth, s.target_delay_ms,
-               s.current_delay_ms, s.jitter_ms, static_cast<double>(s.loss_pct), indent, u(s.packets_sent),
-               u(s.repair_packets_sent), u(s.comfort_noise_sent), u(s.frames_suppressed), u(s.bytes_sent),
-               indent, u(s.reports_received), u(s.profile_changes), indent);
+               indent, u(s.received), u(s.played), u(s.recovered), u(s.fec_next), u(s.concealed),
+               u(s.dropped), indent, u(s.late), u(s.duplicate), u(s.underruns), u(s.malformed), indent,
+               s.depth, s.target_delay_ms, s.current_delay_ms, s.jitter_ms, static_cast<double>(s.loss_pct),
+               indent, u(s.packets_sent), u(s.repair_packets_sent), u(s.comfort_noise_sent),
+               u(s.frames_suppressed), u(s.bytes_sent), indent, u(s.reports_received), u(s.profile_changes),
+               indent);
   put_profile(f, s.profile);
   std::fprintf(f, "\n%s}", indent);
 }

@@ -87,6 +87,7 @@ void add_source(wzp_call_stats& s, const media::CallEngine::SourceStats& src) {
   s.late += j.late;
   s.duplicate += j.duplicate;
   s.underruns += j.underruns;
+  s.dropped += j.dropped_to_catch_up + j.overflows;
   s.malformed += src.malformed;
   s.depth += j.depth_packets;
   s.target_delay_ms = std::max(s.target_delay_ms, j.target_delay_ms);

@@ -64,7 +64,8 @@ def test_speech_through_a_lossy_call_stays_intelligible(sentence, warmup, case):
     rx = result.receiver_since_start()  # the scored sentence only, not the warm-up
     played = result.frames_played()
     print(f"{case}: STOI {score:.3f}; frames played {played:.4f} of {result.frames_sent()} sent: decoded "
-          f"{rx['played']} (rebuilt {rx['recovered']}), in-band FEC {rx['fec_next']}, concealed {rx['concealed']}; "
+          f"{rx['played']} (rebuilt {rx['recovered']}), in-band FEC {rx['fec_next']}, concealed {rx['concealed']}, "
+          f"dropped {rx['dropped']}; "
           f"A's profile at the end {result.final_profile}")
     if network.get("loss_pct", 0) > 0:
         assert rx["recovered"] + rx["fec_next"] > 0, "losses were not repaired by FEC"

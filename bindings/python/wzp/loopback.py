@@ -53,7 +53,7 @@ class LoopbackResult:
 
 # Receiver stats that count (the others are gauges or identifiers).
 _COUNTERS = ("received", "played", "recovered", "fec_next", "concealed", "late", "duplicate", "underruns",
-             "malformed")
+             "malformed", "dropped")
 
 
 def _samples(pcm: Union["array[int]", bytes]) -> "array[int]":

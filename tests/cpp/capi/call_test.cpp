@@ -1,10 +1,13 @@
 // Calls through the C ABI: a 4-party room through a real relay (trunking on), where each
 // member hears the other three as their own sources; every call's errors; threads; a
 // client freed under its call; profile changes as CALL_PROFILE events.
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
+#include <cstring>
 #include <numbers>
 #include <string>
 #include <thread>
@@ -129,6 +132,18 @@ TEST(CapiCall, Errors) {
   EXPECT_EQ(wzp_call_stats_get(c.h, 5, &st), WZP_ERR_NOT_FOUND);
   wzp_call_stats small{};
   EXPECT_EQ(wzp_call_stats_get(c.h, WZP_CALL_MIXED, &small), WZP_ERR_INVALID_ARGUMENT);
+  // A caller built against 0.5.0 knows the struct up to profile_changes: nothing past it is written.
+  struct {
+    wzp_call_stats s;
+    uint8_t guard[8];
+  } old_caller;
+  std::memset(&old_caller, 0xA5, sizeof old_caller);
+  const size_t v0_5_size = offsetof(wzp_call_stats, dropped);
+  old_caller.s.struct_size = v0_5_size;
+  ASSERT_EQ(wzp_call_stats_get(c.h, WZP_CALL_MIXED, &old_caller.s), WZP_OK);
+  const auto* tail = reinterpret_cast<const uint8_t*>(&old_caller.s) + v0_5_size;
+  EXPECT_TRUE(std::all_of(tail, tail + (sizeof old_caller - v0_5_size), [](uint8_t b) { return b == 0xA5; }));
+  EXPECT_EQ(old_caller.s.packets_sent, 0u);
   wzp_call_profile p;
   ASSERT_EQ(wzp_call_get_profile(c.h, &p), WZP_OK);
   p.frames_per_block = 0;
