@@ -1186,8 +1186,8 @@ typedef struct wzp_call_stats {
   uint64_t reports_received; /* QualityReports from receivers */
   uint64_t profile_changes;
   /* Since 0.6.0 (receive side): */
-  uint64_t dropped; /* frames that arrived but were not played: skipped to bring the delay back
-                       down after a stall or a burst, or evicted from a full buffer. With played,
+  uint64_t dropped; /* frames of the sender's timeline skipped to bring the delay back down after a
+                       stall or a burst, or evicted from a full buffer: never played. With played,
                        fec_next and concealed, every frame the sender sent is accounted for */
 } wzp_call_stats;
 

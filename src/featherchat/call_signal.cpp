@@ -2,11 +2,14 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include "crypto/fingerprint.hpp"
 #include "crypto/sodium_init.hpp"
+#include "featherchat/missed_call.hpp"
 #include "wire/json_writer.hpp"
 
 namespace wzp::featherchat {
@@ -95,15 +98,9 @@ std::string new_message_id() {
   randombytes_buf(b, sizeof b);
   b[6] = static_cast<uint8_t>((b[6] & 0x0F) | 0x40);  // version 4
   b[8] = static_cast<uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (size_t i = 0; i < sizeof b; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 0x0F];
-  }
-  return out;
+  ByteArray<16> bytes{};
+  std::copy(std::begin(b), std::end(b), bytes.begin());
+  return call_id_text(bytes);
 }
 
 CallSignal wrap_signal(const wire::SignalMessage& signal, const std::string& sender,

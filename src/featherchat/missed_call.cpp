@@ -87,7 +87,7 @@ ByteArray<MissedCall::kSize> encode(const MissedCall& record) {
   out[1] = MissedCall::kType;
   std::copy(record.caller.begin(), record.caller.end(), out.begin() + 2);
   std::copy(record.callee.begin(), record.callee.end(), out.begin() + 10);
-  for (int i = 0; i < 4; ++i) out[18 + i] = static_cast<uint8_t>(record.unix_time >> (24 - 8 * i));
+  store_be32(out.data() + 18, record.unix_time);
   std::copy(record.call_id.begin(), record.call_id.end(), out.begin() + 22);
   out[38] = static_cast<uint8_t>(record.media);
   return out;
@@ -113,7 +113,7 @@ Result<MissedCall> decode_missed_call(ByteView bytes) {
   MissedCall out;
   std::copy_n(bytes.begin() + 2, 8, out.caller.begin());
   std::copy_n(bytes.begin() + 10, 8, out.callee.begin());
-  for (int i = 0; i < 4; ++i) out.unix_time = (out.unix_time << 8) | bytes[18 + i];
+  out.unix_time = load_be32(bytes.data() + 18);
   std::copy_n(bytes.begin() + 22, 16, out.call_id.begin());
   out.media = static_cast<MediaType>(bytes[38]);
   return out;

@@ -170,9 +170,9 @@ void FecReceiver::on_packet(const wire::MediaPacketView& packet, std::vector<Rec
 
 // The block before (direction -1) or after (+1) this one in the sender's sequence: the
 // adjacent id, starting on the right side of this block's first seq.
-const FecReceiver::Block* FecReceiver::adjacent(const Block& block, int direction) const {
+FecReceiver::Block* FecReceiver::adjacent(const Block& block, int direction) {
   const auto id = static_cast<uint8_t>(block.id + direction);
-  for (const auto& other : blocks_) {
+  for (auto& other : blocks_) {
     if (other.id != id) continue;
     const int32_t d = seq_delta(other.seq0, block.seq0);
     if (direction < 0 ? d < 0 : d > 0) return &other;
@@ -205,28 +205,33 @@ uint32_t FecReceiver::frame_ms_of(const Block& block) const {
   return wire::codec_frame_duration_ms(block.codec);
 }
 
-void FecReceiver::describe(const Block& block, SeqHints& hints) const {
+void FecReceiver::describe(Block& block, SeqHints& hints) {
   if (!libwzp_sender_) return;
   // Repairs follow the K sources; between them and the next block's first source come only
-  // more repairs and comfort-noise packets. The span is bounded: a long silence's CN seqs
-  // past it stay unknown, which the jitter buffer handles by their media time.
+  // more repairs and comfort-noise packets. Each seq is told once: up to the highest repair
+  // held while the next block is unknown, the whole span once it is known. The span is
+  // bounded: a long silence's CN seqs past it stay unknown, which the jitter buffer handles
+  // by their media time.
   constexpr int32_t kMaxSpan = 256;
-  const auto no_audio_between = [&](const Block& before, const Block* after) {
-    if (before.k == 0) return;
+  const auto no_audio_after = [&](Block& before, const Block* after) {
+    if (before.k == 0 || before.gap_told) return;
     const auto first = static_cast<uint16_t>(before.seq0 + before.k);
     int32_t span = 0;
     if (after != nullptr) {
       span = seq_delta(after->seq0, first);
+      before.gap_told = true;
     } else {
       for (size_t i = 0; i < kFecMaxRepair; ++i) {
         if (!before.repairs[i].empty()) span = static_cast<int32_t>(i) + 1;
       }
     }
-    for (int32_t i = 0; i < std::min(span, kMaxSpan); ++i)
+    span = std::min(span, kMaxSpan);
+    for (int32_t i = before.no_audio_told; i < span; ++i)
       hints.no_audio.push_back(static_cast<uint16_t>(first + i));
+    before.no_audio_told = std::max(before.no_audio_told, span);
   };
-  if (const Block* before = adjacent(block, -1)) no_audio_between(*before, &block);
-  no_audio_between(block, adjacent(block, +1));
+  if (Block* before = adjacent(block, -1)) no_audio_after(*before, &block);
+  no_audio_after(block, adjacent(block, +1));
 
   // Missing sources, placed in time from a received source or from the repairs' time.
   const Source* anchor = nullptr;

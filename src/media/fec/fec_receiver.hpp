@@ -103,6 +103,8 @@ class FecReceiver {
     std::array<Bytes, kFecMaxRepair> repairs;  // by repair index; empty = absent
     bool done = false;                         // complete, rebuilt or given up
     bool rebuilt = false;                      // its missing frames were returned
+    bool gap_told = false;                     // every seq up to the next block's was hinted
+    int32_t no_audio_told = 0;                 // seqs after the sources hinted so far
   };
 
   void advance_clock(const wire::MediaHeader& header);
@@ -112,9 +114,9 @@ class FecReceiver {
   void drop(Block& block);
   void try_rebuild(Block& block, std::vector<RecoveredFrame>& recovered);
   bool missing_sources(const Block& block) const;
-  const Block* adjacent(const Block& block, int direction) const;
+  Block* adjacent(const Block& block, int direction);
   uint32_t frame_ms_of(const Block& block) const;
-  void describe(const Block& block, SeqHints& hints) const;
+  void describe(Block& block, SeqHints& hints);
 
   FecReceiverConfig config_;
   bool have_clock_ = false;

@@ -311,8 +311,23 @@ TEST(CallManager, DuplicatedMessagesChangeNothing) {
   EXPECT_EQ(bob.states(*id), (std::vector<S>{S::ringing, S::connecting, S::ended}));
   EXPECT_EQ(alice.calls->stats().duplicates, 3U);
   EXPECT_EQ(bob.calls->stats().duplicates, 1U);
-  // The same offer resent under a new message id is a duplicate too.
   EXPECT_EQ(bob.calls->history().size(), 1U);
+}
+
+TEST(CallManager, AnOfferResentUnderANewMessageIdRingsOnce) {
+  Channel ch;
+  Phone& alice = ch.add(kAlice);
+  Phone& bob = ch.add(kBob);
+  auto id = alice.calls->place_call(kBob, {}, 0);
+  auto offer = ch.hold();
+  ASSERT_EQ(offer.size(), 1U);
+  CallSignal resent = offer[0];
+  resent.id = new_message_id();  // featherChat's dedup cannot catch it
+  ch.deliver_one(offer[0], 10);
+  ch.deliver_one(resent, 20);
+  EXPECT_EQ(bob.states(*id), (std::vector<S>{S::ringing}));
+  EXPECT_EQ(bob.calls->live_calls().size(), 1U);
+  EXPECT_EQ(bob.calls->stats().duplicates, 1U);
 }
 
 TEST(CallManager, ReorderedMessages) {
