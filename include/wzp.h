@@ -1319,6 +1319,270 @@ WZP_API int wzp_presence_counts(const wzp_presence* presence, size_t* out_local,
                                 size_t* out_peers);
 
 /* ------------------------------------------------------------------------- */
+/* featherChat calls (since 0.7.0)                                            */
+/* ------------------------------------------------------------------------- */
+
+/** Since 0.7.0. featherChat carries WZP calls in its own CallSignal messages (docs/FEATHERCHAT.md).
+ *  A CallSignal is handed around as JSON:
+ *    {"id":"<UUID>","sender_fingerprint":"xxxx:...","signal_type":"Offer","payload":"<CallPayload JSON>",
+ *     "target":"xxxx:..."}
+ *  signal_type is one of Offer, Answer, IceCandidate, Hangup, Reject, Ringing, Busy (featherChat's seven)
+ *  or Hold, Unhold, Mute, Unmute, Transfer (libwzp's). payload is the text
+ *    {"signal":<SignalMessage>,"relay_addr":"host:port"|null,"room":"<raw room name>"|null[,"call_id":"<UUID>"]}
+ *  whose room is the raw group or room name: each side hashes it (wzp_hash_room_name) when it joins.
+ *  featherChat's own binary form of the message (its WireMessage::CallSignal in bincode) is made and
+ *  read by wzp_fc_signal_encode / wzp_fc_signal_decode.
+ *  Every function here is thread-safe unless it says otherwise. */
+
+#define WZP_FC_CALL_SIGNAL_VARIANT 7 /* WireMessage variant index of CallSignal (featherChat spec §1.3) */
+#define WZP_FC_MISSED_CALL_BYTES 39  /* the compact missed-call record (FC-7) */
+#define WZP_FC_CALL_ID_LEN 36        /* a call id: a UUID's 36 characters, plus NUL = 37 */
+
+/** Wrap a WZP SignalMessage (its JSON) for featherChat: a CallSignal JSON with a fresh message id, the
+ *  signal's tag, and the payload built from relay_addr, room and call_id (each may be NULL: absent or
+ *  null in the payload). featherchat_tags_only 1: the libwzp-only tags become Offer (for a featherChat
+ *  that knows only its seven). Allocated into *out_json (wzp_free). Errors: INVALID_ARGUMENT (NULL,
+ *  sender or target not a fingerprint), MALFORMED (signal_json is not a SignalMessage: the reason in
+ *  wzp_last_error()), NO_MEMORY. */
+WZP_API int wzp_fc_wrap_signal(const char* signal_json, size_t signal_len, const char* sender,
+                               const char* target, const char* relay_addr, const char* room,
+                               const char* call_id, int featherchat_tags_only, char** out_json);
+/** Open a CallSignal JSON received from featherChat: checks the fingerprints, decodes the payload and
+ *  checks that the tag fits the signal. Writes the payload, normalised, into *out_payload_json
+ *  (wzp_free): {"signal":...,"relay_addr":...,"room":...[,"call_id":...]}. Errors: INVALID_ARGUMENT
+ *  (NULL, a fingerprint or an empty id), MALFORMED (not a CallSignal, a payload that is not a
+ *  CallPayload, a tag that does not fit the signal; each named in wzp_last_error()), NO_MEMORY. */
+WZP_API int wzp_fc_open_signal(const char* call_signal_json, size_t len, char** out_payload_json);
+/** featherChat's bincode bytes of a CallSignal JSON (variant: WZP_FC_CALL_SIGNAL_VARIANT unless your
+ *  featherChat build differs), allocated into *out / *out_len (wzp_free). Errors: INVALID_ARGUMENT
+ *  (NULL), MALFORMED (not a CallSignal JSON), NO_MEMORY. */
+WZP_API int wzp_fc_signal_encode(const char* call_signal_json, size_t len, uint32_t variant, uint8_t** out,
+                                 size_t* out_len);
+/** The CallSignal JSON of featherChat bincode bytes (*out_json, wzp_free). Errors: INVALID_ARGUMENT
+ *  (NULL), MALFORMED (another variant, truncated, an unknown signal type, a field over 1 MiB, invalid
+ *  UTF-8, bytes left over: named in wzp_last_error()), NO_MEMORY. */
+WZP_API int wzp_fc_signal_decode(const uint8_t* data, size_t len, uint32_t variant, char** out_json);
+/** The 39-byte missed-call record (FC-7) of its JSON form
+ *  {"caller":"<16 hex>","callee":"<16 hex>","time":<Unix s>,"call_id":"<UUID>","media":"audio"|"video"}
+ *  (caller and callee: the first 8 bytes of each fingerprint). Errors: INVALID_ARGUMENT (NULL),
+ *  MALFORMED (the JSON, named in wzp_last_error()). */
+WZP_API int wzp_fc_missed_call_encode(const char* json, size_t len, uint8_t out[WZP_FC_MISSED_CALL_BYTES]);
+/** The JSON form of a 39-byte record (*out_json, wzp_free). Errors: INVALID_ARGUMENT (NULL), MALFORMED
+ *  (a length other than 39, another version or type, an unknown media type), NO_MEMORY. */
+WZP_API int wzp_fc_missed_call_decode(const uint8_t* data, size_t len, char** out_json);
+
+/** A featherChat user's calls: the call state machine of FC-2/FC-3/FC-7 and, unless told otherwise, the
+ *  media path of each call. The application moves CallSignals between featherChat and the manager:
+ *  what featherChat delivers goes to wzp_fc_manager_receive (or _receive_bincode); what the manager
+ *  wants sent comes out as WZP_FC_EVENT_SEND events (the CallSignal as JSON and as featherChat bincode,
+ *  and its target). Every call has a call id (a UUID carried in the payload; a reference peer that sends
+ *  none is matched by fingerprint).
+ *
+ *  States (wzp_fc_call_state): outgoing OFFERING -> RINGING (the callee's Ringing) -> CONNECTING (its
+ *  Answer) -> ACTIVE; incoming RINGING -> CONNECTING (wzp_fc_manager_accept) -> ACTIVE; any of them ->
+ *  ENDED with a wzp_fc_call_end. Rules: a repeated message id or a repeated offer is a duplicate,
+ *  a signal for an ended or unknown call is late, a signal about a call from anyone but its peer is
+ *  foreign: each is dropped and counted. Glare (both users call each other at once) resolves on both
+ *  sides to the call with the smaller call id; the other ends as GLARE and its user is connected to the
+ *  kept call. An offer while another call is live is answered Busy (and recorded, and reported as a
+ *  missed call) unless call_waiting is on. An unanswered call ends MISSED after ring_timeout_ms on both
+ *  sides (the callee gets a WZP_FC_EVENT_MISSED record); a call in CONNECTING for connect_timeout_ms
+ *  ends FAILED. An incoming offer must be signed by the identity whose fingerprint sent it, and an answer
+ *  must come from the identity called; otherwise the call FAILS.
+ *
+ *  Media (join_relay 1, the default): on CONNECTING, both sides join the call's relay room (the
+ *  payload's relay_addr and room: the room hashed, the manager's identity and token) with a wzp_client;
+ *  JOINED makes the call ACTIVE and starts a wzp_call on it (wzp_fc_manager_call_media gives it to the
+ *  application: PCM in and out). A relay that refuses or cannot be reached ends the call FAILED with the
+ *  close reason in the event's detail and a Hangup{Error} to the peer. When the call ends, the client
+ *  hangs up. With join_relay 0 the application joins the relay itself and reports with
+ *  wzp_fc_manager_media_connected / _media_failed.
+ *
+ *  Clock: timeouts run on the manager's thread on the system clock (times are Unix milliseconds), or,
+ *  with manual_clock 1, only when the application calls wzp_fc_manager_advance (a virtual clock for
+ *  tests and simulations).
+ *
+ *  Threading: every call may be made from any thread, concurrently with any other (one lock per
+ *  manager), except wzp_fc_manager_free. Events go to the callback (on the manager's thread, one at a
+ *  time, no library lock held: it may call any wzp_fc_manager_* function but _free) or, without one,
+ *  to a bounded queue read with wzp_fc_manager_next_event. */
+typedef struct wzp_fc_manager wzp_fc_manager;
+
+typedef enum wzp_fc_call_state {
+  WZP_FC_CALL_IDLE = 0,
+  WZP_FC_CALL_OFFERING = 1,   /* outgoing: the Offer is sent */
+  WZP_FC_CALL_RINGING = 2,    /* outgoing: the callee's client rings; incoming: ringing here */
+  WZP_FC_CALL_CONNECTING = 3, /* answered: joining the relay room */
+  WZP_FC_CALL_ACTIVE = 4,     /* in the room: media flows */
+  WZP_FC_CALL_ENDED = 5
+} wzp_fc_call_state;
+
+typedef enum wzp_fc_call_end {
+  WZP_FC_END_NONE = 0,      /* not ended */
+  WZP_FC_END_HANGUP = 1,    /* a side hung up an answered call */
+  WZP_FC_END_BUSY = 2,      /* the callee was in another call */
+  WZP_FC_END_REJECTED = 3,  /* the callee declined */
+  WZP_FC_END_CANCELLED = 4, /* the caller hung up before an answer */
+  WZP_FC_END_MISSED = 5,    /* nobody answered within ring_timeout_ms */
+  WZP_FC_END_FAILED = 6,    /* the relay could not be joined, the handshake failed, a bad answer... */
+  WZP_FC_END_GLARE = 7      /* both called at once: the other call was kept */
+} wzp_fc_call_end;
+
+typedef enum wzp_fc_event_type {
+  WZP_FC_EVENT_NONE = 0,
+  WZP_FC_EVENT_SEND = 1,    /* send signal_json (or signal_bincode) through featherChat to target */
+  WZP_FC_EVENT_STATE = 2,   /* a call changed state (state, previous_state, end, ...) */
+  WZP_FC_EVENT_MISSED = 3,  /* an incoming call was missed: missed_call (39 bytes) and signal_json = its
+                               JSON form */
+  WZP_FC_EVENT_IN_CALL = 4, /* another WZP signal of a live call (Hold, Mute, Transfer, ...): signal_json */
+  WZP_FC_EVENT_MEDIA = 5    /* a call's media handle is ready (ACTIVE, join_relay 1): wzp_fc_manager_call_media */
+} wzp_fc_event_type;
+
+/** One event. Pointers are owned by the event, as with wzp_event: valid until wzp_fc_event_clear or
+ *  the next wzp_fc_manager_next_event on it; in a callback, during the call. */
+typedef struct wzp_fc_event {
+  size_t struct_size;
+  wzp_fc_event_type type;
+  char call_id[WZP_FC_CALL_ID_LEN + 1]; /* every type but SEND of a non-call signal: the call's id */
+  char peer[WZP_FINGERPRINT_STR_LEN + 1]; /* the other user's fingerprint */
+  int outgoing;                           /* 1: we placed the call; 0: it came in */
+  wzp_fc_call_state state;                /* the call's state now */
+  wzp_fc_call_state previous_state;       /* STATE: the state it left */
+  wzp_fc_call_end end;                    /* ENDED: how */
+  int ended_here;                         /* ENDED: 1 when this side ended it */
+  const char* relay_addr;                 /* the call's relay "host:port", or NULL */
+  const char* room;                       /* the call's raw room name, or NULL */
+  const char* detail;                     /* FAILED and GLARE: why, in words; else NULL */
+  const char* target;                     /* SEND: the recipient's fingerprint */
+  const char* signal_json;                /* SEND: the CallSignal JSON; IN_CALL: the SignalMessage JSON;
+                                             MISSED: the record's JSON */
+  const uint8_t* signal_bincode;          /* SEND: the CallSignal in featherChat's bincode */
+  size_t signal_bincode_len;
+  uint8_t missed_call[WZP_FC_MISSED_CALL_BYTES]; /* MISSED */
+  int64_t time_ms;                               /* when it happened (the manager's clock) */
+} wzp_fc_event;
+
+/** Zero an event and set struct_size (through the macro). NULL is ignored. */
+WZP_API void wzp_fc_event_init_sized(wzp_fc_event* event, size_t size);
+#define wzp_fc_event_init(event) wzp_fc_event_init_sized((event), sizeof(*(event)))
+/** Release what an event owns and zero it, keeping struct_size. NULL is ignored. */
+WZP_API void wzp_fc_event_clear(wzp_fc_event* event);
+/** Names: "SEND", ...; "OFFERING", ...; "HANGUP", ... Static storage ("UNKNOWN" for other values). */
+WZP_API const char* wzp_fc_event_type_name(int type);
+WZP_API const char* wzp_fc_call_state_name(int state);
+WZP_API const char* wzp_fc_call_end_name(int end);
+
+typedef void (*wzp_fc_event_cb)(const wzp_fc_event* event, void* user_data);
+
+typedef struct wzp_fc_manager_config {
+  size_t struct_size;
+  const wzp_identity* identity;  /* required (copied): the user's featherChat identity */
+  uint32_t ring_timeout_ms;      /* default 45000 */
+  uint32_t connect_timeout_ms;   /* default 20000 */
+  int send_ringing;              /* 1 (default): tell the caller when a call rings here */
+  int call_waiting;              /* 0 (default): a second call is answered Busy; 1: it rings */
+  int featherchat_tags_only;     /* 0 (default); 1: libwzp-only tags are sent as Offer */
+  uint32_t max_live_calls;       /* default 8; beyond: Busy */
+  uint32_t max_history;          /* ended calls kept for wzp_fc_manager_history_json; default 256 */
+  uint32_t bincode_variant;      /* default WZP_FC_CALL_SIGNAL_VARIANT */
+  int manual_clock;              /* 0 (default): the system clock; 1: wzp_fc_manager_advance */
+  size_t event_queue_capacity;   /* default 1024 (the oldest event is dropped, and counted, beyond) */
+  wzp_fc_event_cb callback;      /* optional */
+  void* user_data;
+  /* Media: */
+  int join_relay;            /* 1 (default): join the relay room and start the call engine; 0: the app does */
+  const char* default_relay; /* "host:port" for wzp_fc_manager_place_call without a relay; NULL: none */
+  const char* token;         /* featherChat token for relays with an auth_url; NULL: none */
+  const uint8_t* pin_cert_sha256;       /* 32 bytes, or NULL: see wzp_client_config */
+  const uint8_t* pin_relay_fingerprint; /* 16 bytes, or NULL */
+  uint32_t join_timeout_ms;             /* the client's handshake_timeout_ms; default 10000 */
+  const wzp_call_config* call_config;   /* the wzp_call of each call (copied); NULL: the defaults */
+} wzp_fc_manager_config;
+
+typedef struct wzp_fc_manager_stats {
+  size_t struct_size;
+  uint64_t signals;    /* CallSignals received */
+  uint64_t duplicates; /* a message id or an offer seen before */
+  uint64_t late;       /* for an ended or unknown call, or out of order */
+  uint64_t foreign;    /* about a call of someone else */
+  uint64_t malformed;  /* refused: not a CallSignal, not for us, a bad payload */
+  uint64_t glare;      /* simultaneous offers resolved */
+  uint64_t busy;       /* offers answered Busy */
+  uint64_t sent;       /* CallSignals handed out to send */
+  uint64_t live_calls; /* calls not ended now */
+  uint64_t media_joined, media_failed; /* relay rooms joined / failed (join_relay) */
+  uint64_t events_dropped;
+} wzp_fc_manager_stats;
+
+WZP_API void wzp_fc_manager_config_init_sized(wzp_fc_manager_config* config, size_t size);
+#define wzp_fc_manager_config_init(config) wzp_fc_manager_config_init_sized((config), sizeof(*(config)))
+WZP_API void wzp_fc_manager_stats_init_sized(wzp_fc_manager_stats* stats, size_t size);
+#define wzp_fc_manager_stats_init(stats) wzp_fc_manager_stats_init_sized((stats), sizeof(*(stats)))
+
+/** A manager for the user of config->identity (starts its thread). Errors: INVALID_ARGUMENT (NULL,
+ *  struct_size not set, no identity, a default_relay that is not host:port), NO_MEMORY. */
+WZP_API int wzp_fc_manager_new(const wzp_fc_manager_config* config, wzp_fc_manager** out);
+/** Hang up the calls' media, stop the thread, release. NULL is ignored. Not from the callback. */
+WZP_API void wzp_fc_manager_free(wzp_fc_manager* manager);
+/** Call peer (a fingerprint): an Offer goes out (a SEND event) with a fresh call id, relay_addr (NULL:
+ *  the config's default_relay) and room (NULL: the call id). The id goes into out_call_id
+ *  (WZP_FC_CALL_ID_LEN + 1 bytes; may be NULL). Errors: INVALID_ARGUMENT (NULL manager or peer, peer is
+ *  not a fingerprint or is ourselves, no relay given nor configured with join_relay 1, a relay that is not
+ *  host:port), INVALID_STATE (a live call with that peer already, or max_live_calls). */
+WZP_API int wzp_fc_manager_place_call(wzp_fc_manager* manager, const char* peer, const char* relay_addr,
+                                      const char* room, char out_call_id[WZP_FC_CALL_ID_LEN + 1]);
+/** Answer a ringing incoming call (an Answer goes out; CONNECTING). Errors: INVALID_ARGUMENT (NULL),
+ *  NOT_FOUND (no live call with that id), INVALID_STATE (not an incoming call that rings), and the
+ *  handshake's errors (the offer's signature: the call FAILS). */
+WZP_API int wzp_fc_manager_accept(wzp_fc_manager* manager, const char* call_id);
+/** Decline a ringing incoming call (Reject). Errors: as wzp_fc_manager_accept. */
+WZP_API int wzp_fc_manager_reject(wzp_fc_manager* manager, const char* call_id);
+/** End a live call from this side: cancels an unanswered outgoing call, rejects a ringing incoming one,
+ *  hangs up otherwise (Hangup{Normal}). Errors: INVALID_ARGUMENT (NULL), NOT_FOUND. */
+WZP_API int wzp_fc_manager_hangup(wzp_fc_manager* manager, const char* call_id);
+/** A CallSignal (JSON) featherChat delivered. Duplicates, late and foreign signals are not errors (they
+ *  are counted). Errors (the signal is dropped and counted as malformed): INVALID_ARGUMENT (NULL, not
+ *  addressed to this user, a bad fingerprint), MALFORMED (not a CallSignal, a bad payload, a tag that
+ *  does not fit). */
+WZP_API int wzp_fc_manager_receive(wzp_fc_manager* manager, const char* call_signal_json, size_t len);
+/** The same for featherChat's bincode bytes of the message. Errors: as wzp_fc_manager_receive. */
+WZP_API int wzp_fc_manager_receive_bincode(wzp_fc_manager* manager, const uint8_t* data, size_t len);
+/** join_relay 0: the application joined the call's room (CONNECTING -> ACTIVE) or failed to (FAILED,
+ *  Hangup{Error} to the peer; why may be NULL). Errors: INVALID_ARGUMENT (NULL), NOT_FOUND,
+ *  INVALID_STATE (media_connected for a call not CONNECTING, or join_relay 1: the manager does it). */
+WZP_API int wzp_fc_manager_media_connected(wzp_fc_manager* manager, const char* call_id);
+WZP_API int wzp_fc_manager_media_failed(wzp_fc_manager* manager, const char* call_id, const char* why);
+/** manual_clock 1: set the clock to now_ms (Unix milliseconds, never backwards) and run the timeouts due.
+ *  Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (manual_clock 0). */
+WZP_API int wzp_fc_manager_advance(wzp_fc_manager* manager, int64_t now_ms);
+/** The media of an ACTIVE call (join_relay 1): *out_call is the call engine (send and read PCM, stats;
+ *  never free it), *out_client its client (may be NULL: not wanted). Both stay valid until
+ *  wzp_fc_manager_release_media for that call or wzp_fc_manager_free; after the call ends its client is
+ *  hung up (send and read return WZP_ERR_CLOSED). Errors: INVALID_ARGUMENT (NULL), NOT_FOUND (no media
+ *  for that call: not ACTIVE yet, join_relay 0, or released). */
+WZP_API int wzp_fc_manager_call_media(wzp_fc_manager* manager, const char* call_id, wzp_call** out_call,
+                                      wzp_client** out_client);
+/** Release an ended call's media (hanging it up first if the call is still live). The handles from
+ *  wzp_fc_manager_call_media must no longer be used. Errors: INVALID_ARGUMENT (NULL), NOT_FOUND. */
+WZP_API int wzp_fc_manager_release_media(wzp_fc_manager* manager, const char* call_id);
+/** One call (live or in the history) as JSON (*out_json, wzp_free):
+ *  {"call_id","direction":"outgoing"|"incoming","peer","relay_addr","room","state":"active",...,
+ *   "end":"none"|"hangup"|...,"ended_here","detail","offered_ms","answered_ms","active_ms","ended_ms"}
+ *  (times in the manager's clock, -1: never). Errors: INVALID_ARGUMENT (NULL), NOT_FOUND, NO_MEMORY. */
+WZP_API int wzp_fc_manager_call_json(const wzp_fc_manager* manager, const char* call_id, char** out_json);
+/** The live calls, and the history of ended calls (oldest first, at most max_history), as JSON arrays of
+ *  the objects above. Errors: INVALID_ARGUMENT (NULL), NO_MEMORY. */
+WZP_API int wzp_fc_manager_live_calls_json(const wzp_fc_manager* manager, char** out_json);
+WZP_API int wzp_fc_manager_history_json(const wzp_fc_manager* manager, char** out_json);
+/** Errors: INVALID_ARGUMENT (NULL, struct_size not set). */
+WZP_API int wzp_fc_manager_stats_get(const wzp_fc_manager* manager, wzp_fc_manager_stats* out);
+/** Without a callback: the next event (timeout_ms < 0 waits forever, 0 polls). Errors: INVALID_ARGUMENT,
+ *  TIMEOUT, WOULD_BLOCK (timeout 0 and nothing queued), CLOSED (the manager is being freed). */
+WZP_API int wzp_fc_manager_next_event(wzp_fc_manager* manager, wzp_fc_event* event, int timeout_ms);
+/** A descriptor readable while events are queued (select/poll/asyncio), or -1. */
+WZP_API int wzp_fc_manager_event_fd(const wzp_fc_manager* manager);
+
+/* ------------------------------------------------------------------------- */
 /* Logging                                                                    */
 /* ------------------------------------------------------------------------- */
 

@@ -69,12 +69,6 @@ int32_t source_arg(std::optional<int> source) {
   return *source;
 }
 
-// A handle that keeps its client's handle alive: the call is always freed first.
-struct PyCall {
-  std::shared_ptr<ClientHandle> client;
-  CallHandle call;
-};
-
 }  // namespace
 
 py::dict profile_dict(const wzp_call_profile& p) {
@@ -118,7 +112,10 @@ void bind_call(py::module_& m) {
           rc = wzp_call_new(client->get(), &c, &h);
         }
         check(rc);  // raising needs the GIL
-        return std::make_shared<PyCall>(PyCall{std::move(client), CallHandle(h)});
+        auto py_call = std::make_shared<PyCall>();
+        py_call->client = std::move(client);
+        py_call->owned = CallHandle(h);
+        return py_call;
       }))
       .def("send_pcm",
            [](PyCall& c, const py::buffer& pcm) {
@@ -133,7 +130,7 @@ void bind_call(py::module_& m) {
              int rc;
              {
                py::gil_scoped_release release;
-               rc = wzp_call_send_pcm(c.call.get(), copy.data(), copy.size());
+               rc = wzp_call_send_pcm(c.get(), copy.data(), copy.size());
              }
              check(rc);
            })
@@ -147,7 +144,7 @@ void bind_call(py::module_& m) {
             int rc;
             {
               py::gil_scoped_release release;
-              rc = wzp_call_read_pcm(c.call.get(), src, out.data(), samples, ms);
+              rc = wzp_call_read_pcm(c.get(), src, out.data(), samples, ms);
             }
             if (rc == WZP_ERR_TIMEOUT || rc == WZP_ERR_WOULD_BLOCK) return py::none();
             check(rc);
@@ -158,10 +155,10 @@ void bind_call(py::module_& m) {
            [](PyCall& c) {
              std::vector<uint16_t> ids(64);
              size_t n = 0;
-             int rc = wzp_call_sources(c.call.get(), ids.data(), ids.size(), &n);
+             int rc = wzp_call_sources(c.get(), ids.data(), ids.size(), &n);
              if (rc == WZP_ERR_BUFFER_TOO_SMALL) {
                ids.resize(n + 64);
-               rc = wzp_call_sources(c.call.get(), ids.data(), ids.size(), &n);
+               rc = wzp_call_sources(c.get(), ids.data(), ids.size(), &n);
              }
              check(rc);
              ids.resize(n);
@@ -171,7 +168,7 @@ void bind_call(py::module_& m) {
            [](PyCall& c, std::optional<int> source) {
              wzp_call_stats s;
              wzp_call_stats_init(&s);
-             check(wzp_call_stats_get(c.call.get(), source_arg(source), &s));
+             check(wzp_call_stats_get(c.get(), source_arg(source), &s));
              return stats_dict(s);
            })
       .def("set_profile",
@@ -180,22 +177,21 @@ void bind_call(py::module_& m) {
              int rc;
              {
                py::gil_scoped_release release;
-               rc = wzp_call_set_profile(c.call.get(), &p);
+               rc = wzp_call_set_profile(c.get(), &p);
              }
              check(rc);
            })
-      .def("set_adaptive", [](PyCall& c) { check(wzp_call_set_adaptive(c.call.get())); })
+      .def("set_adaptive", [](PyCall& c) { check(wzp_call_set_adaptive(c.get())); })
       .def("profile",
            [](PyCall& c) {
              wzp_call_profile p;
-             check(wzp_call_get_profile(c.call.get(), &p));
+             check(wzp_call_get_profile(c.get(), &p));
              return profile_dict(p);
            })
       .def("close", [](PyCall& c) {
         // Frees the native call now (idempotent); later calls raise CLOSED.
-        wzp_call* h = c.call.get();
-        if (h == nullptr) return;
-        c.call = CallHandle(nullptr);
+        c.owned = CallHandle(nullptr);
+        c.borrowed = nullptr;
       });
 
   m.def("_call_preset", [](int preset) {

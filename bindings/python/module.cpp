@@ -17,4 +17,5 @@ PYBIND11_MODULE(_wzp, m) {
   wzp_py::bind_log(m);
   wzp_py::bind_presence(m);
   wzp_py::bind_call(m);
+  wzp_py::bind_featherchat(m);
 }

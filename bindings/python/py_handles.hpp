@@ -35,6 +35,17 @@ using RelayHandle = Handle<wzp_relay, free_without_gil<wzp_relay, wzp_relay_free
 using ClientHandle = Handle<wzp_client, free_without_gil<wzp_client, wzp_client_free>>;
 using CallHandle = Handle<wzp_call, free_without_gil<wzp_call, wzp_call_free>>;
 
+/// A call engine for Python: owned (it keeps its client's handle alive and is freed first), or
+/// borrowed from a featherChat call manager (`keeper` keeps the manager alive; the manager
+/// clears `borrowed` when it releases the call's media, after which calls raise).
+struct PyCall {
+  std::shared_ptr<ClientHandle> client;
+  CallHandle owned{nullptr};
+  wzp_call* borrowed = nullptr;
+  std::shared_ptr<void> keeper;
+  wzp_call* get() const { return owned.get() != nullptr ? owned.get() : borrowed; }
+};
+
 /// A call profile as the Python dict {"codec": "Opus24k", "fec_ratio", "frame_ms", "frames_per_block"}.
 py::dict profile_dict(const wzp_call_profile& p);
 

@@ -159,7 +159,7 @@ Result<std::string> CallManager::place_call(std::string_view peer_text, CallRout
 }
 
 Status CallManager::answer(CallRecord& call, int64_t now_ms) {
-  auto answer = keys_.answer(*call.remote_offer);
+  auto answer = keys_.answer(*call.remote_offer, call.peer);
   if (!answer) return std::move(answer).error();
   send(*answer, call);
   transition(call, CallState::connecting, now_ms);
@@ -339,6 +339,12 @@ void CallManager::on_call_signal(CallRecord& call, CallSignalType tag, const wir
     if (tag == CallSignalType::busy) return finish(call, CallEnd::busy, false, now_ms);
     if (tag == CallSignalType::reject) return finish(call, CallEnd::rejected, false, now_ms);
     if (const auto* answer = std::get_if<wire::CallAnswer>(&signal)) {
+      if (keys_.check_answer) {
+        if (auto st = keys_.check_answer(*answer, call.peer); !st) {
+          send(wire::Hangup{wire::HangupReason::error}, call);
+          return finish(call, CallEnd::failed, true, now_ms, "the answer is refused: " + st.error().message);
+        }
+      }
       call.remote_answer = *answer;
       transition(call, CallState::connecting, now_ms);
       return;

@@ -56,10 +56,13 @@ struct CallManagerConfig {
 };
 
 /// The handshake signals of a call (its keys): a fresh CallOffer for a call we place, the
-/// CallAnswer to an offer we accept.
+/// CallAnswer to an offer we accept (an error, e.g. a bad signature or an offer whose identity
+/// is not the peer's fingerprint, fails the call), and optionally a check of the answer to a
+/// call we placed (an error fails the call: the answer is not from the peer we called).
 struct CallKeys {
   std::function<wire::CallOffer()> offer;
-  std::function<Result<wire::CallAnswer>(const wire::CallOffer&)> answer;
+  std::function<Result<wire::CallAnswer>(const wire::CallOffer&, const std::string& peer)> answer;
+  std::function<Status(const wire::CallAnswer&, const std::string& peer)> check_answer;
 };
 
 struct CallManagerSinks {
@@ -116,6 +119,8 @@ class CallManager {
     uint64_t busy = 0;        // offers answered Busy
   };
   Stats stats() const noexcept { return stats_; }
+  /// A message refused before it reached on_signal (it did not decode): counted as malformed.
+  void count_malformed() noexcept { ++stats_.malformed; }
 
  private:
   CallManager(CallManagerConfig config, CallKeys keys, CallManagerSinks sinks, std::string self);

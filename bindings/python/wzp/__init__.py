@@ -68,6 +68,7 @@ from ._wzp import (
 from .live import Client, CloseInfo, Event, EventStream, EventType, Relay
 from .call import Call
 from . import wav
+from . import featherchat
 
 set_log_level = log_set_level
 

@@ -10,6 +10,7 @@ from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, L
                     Sequence, Tuple, Union)
 
 from . import wav as wav
+from . import featherchat as featherchat
 
 __version__: str
 __all__: List[str]

@@ -53,7 +53,7 @@ struct Channel {
       o.supported_profiles = {wire::kProfileGood};
       return o;
     };
-    keys.answer = [tag](const wire::CallOffer&) -> Result<wire::CallAnswer> {
+    keys.answer = [tag](const wire::CallOffer&, const std::string&) -> Result<wire::CallAnswer> {
       wire::CallAnswer a;
       a.identity_pub.fill(tag);
       a.chosen_profile = wire::kProfileGood;
