@@ -1467,9 +1467,11 @@ WZP_API void wzp_fc_event_init_sized(wzp_fc_event* event, size_t size);
 #define wzp_fc_event_init(event) wzp_fc_event_init_sized((event), sizeof(*(event)))
 /** Release what an event owns and zero it, keeping struct_size. NULL is ignored. */
 WZP_API void wzp_fc_event_clear(wzp_fc_event* event);
-/** Names: "SEND", ...; "OFFERING", ...; "HANGUP", ... Static storage ("UNKNOWN" for other values). */
+/** The name of an event type: "SEND", "STATE", ... Static storage ("UNKNOWN" for other values). */
 WZP_API const char* wzp_fc_event_type_name(int type);
+/** The name of a call state: "OFFERING", "RINGING", ... Static storage ("UNKNOWN" for other values). */
 WZP_API const char* wzp_fc_call_state_name(int state);
+/** The name of an end reason: "NONE", "HANGUP", "BUSY", ... Static storage ("UNKNOWN" for other values). */
 WZP_API const char* wzp_fc_call_end_name(int end);
 
 typedef void (*wzp_fc_event_cb)(const wzp_fc_event* event, void* user_data);
@@ -1514,8 +1516,10 @@ typedef struct wzp_fc_manager_stats {
   uint64_t events_dropped;
 } wzp_fc_manager_stats;
 
+/** Set the defaults above and struct_size (through the macro). NULL is ignored. */
 WZP_API void wzp_fc_manager_config_init_sized(wzp_fc_manager_config* config, size_t size);
 #define wzp_fc_manager_config_init(config) wzp_fc_manager_config_init_sized((config), sizeof(*(config)))
+/** Zero the stats and set struct_size (through the macro). NULL is ignored. */
 WZP_API void wzp_fc_manager_stats_init_sized(wzp_fc_manager_stats* stats, size_t size);
 #define wzp_fc_manager_stats_init(stats) wzp_fc_manager_stats_init_sized((stats), sizeof(*(stats)))
 
@@ -1547,10 +1551,11 @@ WZP_API int wzp_fc_manager_hangup(wzp_fc_manager* manager, const char* call_id);
 WZP_API int wzp_fc_manager_receive(wzp_fc_manager* manager, const char* call_signal_json, size_t len);
 /** The same for featherChat's bincode bytes of the message. Errors: as wzp_fc_manager_receive. */
 WZP_API int wzp_fc_manager_receive_bincode(wzp_fc_manager* manager, const uint8_t* data, size_t len);
-/** join_relay 0: the application joined the call's room (CONNECTING -> ACTIVE) or failed to (FAILED,
- *  Hangup{Error} to the peer; why may be NULL). Errors: INVALID_ARGUMENT (NULL), NOT_FOUND,
- *  INVALID_STATE (media_connected for a call not CONNECTING, or join_relay 1: the manager does it). */
+/** join_relay 0: the application joined the call's room (CONNECTING -> ACTIVE). Errors: INVALID_ARGUMENT
+ *  (NULL), NOT_FOUND, INVALID_STATE (a call not CONNECTING, or join_relay 1: the manager does it). */
 WZP_API int wzp_fc_manager_media_connected(wzp_fc_manager* manager, const char* call_id);
+/** join_relay 0: joining the call's room failed (FAILED, Hangup{Error} to the peer; why may be NULL).
+ *  Errors: as wzp_fc_manager_media_connected. */
 WZP_API int wzp_fc_manager_media_failed(wzp_fc_manager* manager, const char* call_id, const char* why);
 /** manual_clock 1: set the clock to now_ms (Unix milliseconds, never backwards) and run the timeouts due.
  *  Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (manual_clock 0). */
@@ -1570,9 +1575,10 @@ WZP_API int wzp_fc_manager_release_media(wzp_fc_manager* manager, const char* ca
  *   "end":"none"|"hangup"|...,"ended_here","detail","offered_ms","answered_ms","active_ms","ended_ms"}
  *  (times in the manager's clock, -1: never). Errors: INVALID_ARGUMENT (NULL), NOT_FOUND, NO_MEMORY. */
 WZP_API int wzp_fc_manager_call_json(const wzp_fc_manager* manager, const char* call_id, char** out_json);
-/** The live calls, and the history of ended calls (oldest first, at most max_history), as JSON arrays of
- *  the objects above. Errors: INVALID_ARGUMENT (NULL), NO_MEMORY. */
+/** The live calls as a JSON array of the objects above. Errors: INVALID_ARGUMENT (NULL), NO_MEMORY. */
 WZP_API int wzp_fc_manager_live_calls_json(const wzp_fc_manager* manager, char** out_json);
+/** The ended calls (oldest first, at most max_history) as a JSON array of the objects above.
+ *  Errors: INVALID_ARGUMENT (NULL), NO_MEMORY. */
 WZP_API int wzp_fc_manager_history_json(const wzp_fc_manager* manager, char** out_json);
 /** Errors: INVALID_ARGUMENT (NULL, struct_size not set). */
 WZP_API int wzp_fc_manager_stats_get(const wzp_fc_manager* manager, wzp_fc_manager_stats* out);
