@@ -53,11 +53,11 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define WZP_VERSION_MAJOR 0
-#define WZP_VERSION_MINOR 6
+#define WZP_VERSION_MINOR 7
 #define WZP_VERSION_PATCH 0
-#define WZP_VERSION_STRING "0.6.0"
+#define WZP_VERSION_STRING "0.7.0"
 
-/** The library's version string, e.g. "0.6.0". Never NULL. Thread-safe. */
+/** The library's version string, e.g. "0.7.0". Never NULL. Thread-safe. */
 WZP_API const char* wzp_version(void);
 /** The version as (MAJOR << 16) | (MINOR << 8) | PATCH. Thread-safe. */
 WZP_API uint32_t wzp_version_number(void);
@@ -1342,7 +1342,7 @@ WZP_API int wzp_presence_counts(const wzp_presence* presence, size_t* out_local,
  *  signal's tag, and the payload built from relay_addr, room and call_id (each may be NULL: absent or
  *  null in the payload). featherchat_tags_only 1: the libwzp-only tags become Offer (for a featherChat
  *  that knows only its seven). Allocated into *out_json (wzp_free). Errors: INVALID_ARGUMENT (NULL,
- *  sender or target not a fingerprint), MALFORMED (signal_json is not a SignalMessage: the reason in
+ *  sender or target not a fingerprint), JSON (signal_json is not a SignalMessage: the reason in
  *  wzp_last_error()), NO_MEMORY. */
 WZP_API int wzp_fc_wrap_signal(const char* signal_json, size_t signal_len, const char* sender,
                                const char* target, const char* relay_addr, const char* room,
@@ -1350,12 +1350,14 @@ WZP_API int wzp_fc_wrap_signal(const char* signal_json, size_t signal_len, const
 /** Open a CallSignal JSON received from featherChat: checks the fingerprints, decodes the payload and
  *  checks that the tag fits the signal. Writes the payload, normalised, into *out_payload_json
  *  (wzp_free): {"signal":...,"relay_addr":...,"room":...[,"call_id":...]}. Errors: INVALID_ARGUMENT
- *  (NULL, a fingerprint or an empty id), MALFORMED (not a CallSignal, a payload that is not a
- *  CallPayload, a tag that does not fit the signal; each named in wzp_last_error()), NO_MEMORY. */
+ *  (NULL, a fingerprint or an empty id), JSON (the text is not a CallSignal or its payload not a
+ *  CallPayload: not JSON, a missing or mistyped field, an unknown signal_type), MALFORMED (well-formed but
+ *  inconsistent: a tag that does not fit the signal, a call_id that is not a UUID); each named in
+ *  wzp_last_error(). NO_MEMORY. */
 WZP_API int wzp_fc_open_signal(const char* call_signal_json, size_t len, char** out_payload_json);
 /** featherChat's bincode bytes of a CallSignal JSON (variant: WZP_FC_CALL_SIGNAL_VARIANT unless your
  *  featherChat build differs), allocated into *out / *out_len (wzp_free). Errors: INVALID_ARGUMENT
- *  (NULL), MALFORMED (not a CallSignal JSON), NO_MEMORY. */
+ *  (NULL), JSON or MALFORMED (not a CallSignal JSON, as wzp_fc_open_signal), NO_MEMORY. */
 WZP_API int wzp_fc_signal_encode(const char* call_signal_json, size_t len, uint32_t variant, uint8_t** out,
                                  size_t* out_len);
 /** The CallSignal JSON of featherChat bincode bytes (*out_json, wzp_free). Errors: INVALID_ARGUMENT
@@ -1365,7 +1367,7 @@ WZP_API int wzp_fc_signal_decode(const uint8_t* data, size_t len, uint32_t varia
 /** The 39-byte missed-call record (FC-7) of its JSON form
  *  {"caller":"<16 hex>","callee":"<16 hex>","time":<Unix s>,"call_id":"<UUID>","media":"audio"|"video"}
  *  (caller and callee: the first 8 bytes of each fingerprint). Errors: INVALID_ARGUMENT (NULL),
- *  MALFORMED (the JSON, named in wzp_last_error()). */
+ *  JSON (not this JSON form, named in wzp_last_error()). */
 WZP_API int wzp_fc_missed_call_encode(const char* json, size_t len, uint8_t out[WZP_FC_MISSED_CALL_BYTES]);
 /** The JSON form of a 39-byte record (*out_json, wzp_free). Errors: INVALID_ARGUMENT (NULL), MALFORMED
  *  (a length other than 39, another version or type, an unknown media type), NO_MEMORY. */
@@ -1546,8 +1548,8 @@ WZP_API int wzp_fc_manager_reject(wzp_fc_manager* manager, const char* call_id);
 WZP_API int wzp_fc_manager_hangup(wzp_fc_manager* manager, const char* call_id);
 /** A CallSignal (JSON) featherChat delivered. Duplicates, late and foreign signals are not errors (they
  *  are counted). Errors (the signal is dropped and counted as malformed): INVALID_ARGUMENT (NULL, not
- *  addressed to this user, a bad fingerprint), MALFORMED (not a CallSignal, a bad payload, a tag that
- *  does not fit). */
+ *  addressed to this user, a bad fingerprint), JSON or MALFORMED (as wzp_fc_open_signal; the bincode
+ *  form: MALFORMED when the bytes do not decode). */
 WZP_API int wzp_fc_manager_receive(wzp_fc_manager* manager, const char* call_signal_json, size_t len);
 /** The same for featherChat's bincode bytes of the message. Errors: as wzp_fc_manager_receive. */
 WZP_API int wzp_fc_manager_receive_bincode(wzp_fc_manager* manager, const uint8_t* data, size_t len);

@@ -41,7 +41,7 @@ uint16_t u16(long long value, const char* what) {
 }
 
 void bind_core(py::module_& m) {
-  m.def("version", &wzp_version, "The library version string, e.g. '0.6.0'.");
+  m.def("version", &wzp_version, "The library version string, e.g. '0.7.0'.");
   m.def("strerror", &wzp_strerror, py::arg("code"), "The name of a status code.");
   m.def("version_number", &wzp_version_number, "The version as (major << 16) | (minor << 8) | patch.");
   // Sizes come from the library at run time (the ABI's size functions), not from this build's header.

@@ -56,16 +56,25 @@ py::dict event_dict(const wzp_fc_event& e) {
 // The manager and the Python views of its calls' media (cleared when released).
 struct PyManager {
   std::shared_ptr<Manager> handle;
-  std::mutex mutex;
+  mutable std::mutex mutex;
   std::map<std::string, std::shared_ptr<PyCall>> media;
 };
 
+// The manager, held for the duration of one operation (close() only drops the Python object's
+// reference, so an operation running on another thread finishes first); closed: CLOSED.
+std::shared_ptr<Manager> live(const PyManager& m) {
+  std::lock_guard lock(m.mutex);
+  if (!m.handle) raise_status(WZP_ERR_CLOSED, "the call manager is closed", py::none(), py::none());
+  return m.handle;
+}
+
 template <class Fn>
 void call_op(PyManager& m, const std::string& call_id, Fn fn) {
+  const auto h = live(m);
   int rc;
   {
     py::gil_scoped_release release;
-    rc = fn(m.handle->get(), call_id.c_str());
+    rc = fn(h->get(), call_id.c_str());
   }
   check(rc);
 }
@@ -174,8 +183,9 @@ void bind_featherchat(py::module_& m) {
                const char* p = c_text(peer, "peer");
                const char* r = opt_text(relay_addr, "relay_addr");
                const char* rm = opt_text(room, "room");
+               const auto h = live(m);
                py::gil_scoped_release release;
-               rc = wzp_fc_manager_place_call(m.handle->get(), p, r, rm, id.data());
+               rc = wzp_fc_manager_place_call(h->get(), p, r, rm, id.data());
              }
              check(rc);
              return std::string(id.data());
@@ -192,42 +202,43 @@ void bind_featherchat(py::module_& m) {
            })
       .def("receive",
            [](PyManager& m, const py::object& message) {
+             const auto h = live(m);
              int rc;
              if (py::isinstance<py::bytes>(message)) {
                const std::string data = message.cast<std::string>();
                py::gil_scoped_release release;
-               rc = wzp_fc_manager_receive_bincode(m.handle->get(), data_of(data), data.size());
+               rc = wzp_fc_manager_receive_bincode(h->get(), data_of(data), data.size());
              } else {
                const std::string json = dumps(message);
                py::gil_scoped_release release;
-               rc = wzp_fc_manager_receive(m.handle->get(), json.data(), json.size());
+               rc = wzp_fc_manager_receive(h->get(), json.data(), json.size());
              }
              check(rc);
            })
-      .def("advance", [](PyManager& m, int64_t now_ms) { check(wzp_fc_manager_advance(m.handle->get(), now_ms)); })
+      .def("advance", [](PyManager& m, int64_t now_ms) { check(wzp_fc_manager_advance(live(m)->get(), now_ms)); })
       .def("call",
            [](PyManager& m, const std::string& id) {
              char* out = nullptr;
-             check(wzp_fc_manager_call_json(m.handle->get(), c_text(id, "call_id"), &out));
+             check(wzp_fc_manager_call_json(live(m)->get(), c_text(id, "call_id"), &out));
              return loads(take_string(out));
            })
       .def("live_calls",
            [](PyManager& m) {
              char* out = nullptr;
-             check(wzp_fc_manager_live_calls_json(m.handle->get(), &out));
+             check(wzp_fc_manager_live_calls_json(live(m)->get(), &out));
              return loads(take_string(out));
            })
       .def("history",
            [](PyManager& m) {
              char* out = nullptr;
-             check(wzp_fc_manager_history_json(m.handle->get(), &out));
+             check(wzp_fc_manager_history_json(live(m)->get(), &out));
              return loads(take_string(out));
            })
       .def("stats",
            [](PyManager& m) {
              wzp_fc_manager_stats s;
              wzp_fc_manager_stats_init(&s);
-             check(wzp_fc_manager_stats_get(m.handle->get(), &s));
+             check(wzp_fc_manager_stats_get(live(m)->get(), &s));
              py::dict d;
 #define WZP_STAT(name) d[#name] = s.name
              WZP_STAT(signals);
@@ -250,10 +261,11 @@ void bind_featherchat(py::module_& m) {
              const int ms = timeout ? static_cast<int>(*timeout * 1000.0) : -1;
              wzp_fc_event e;
              wzp_fc_event_init(&e);
+             const auto h = live(m);
              int rc;
              {
                py::gil_scoped_release release;
-               rc = wzp_fc_manager_next_event(m.handle->get(), &e, ms);
+               rc = wzp_fc_manager_next_event(h->get(), &e, ms);
              }
              if (rc == WZP_ERR_TIMEOUT || rc == WZP_ERR_WOULD_BLOCK) return py::none();
              check(rc);
@@ -261,16 +273,17 @@ void bind_featherchat(py::module_& m) {
              wzp_fc_event_clear(&e);
              return d;
            })
-      .def("event_fd", [](PyManager& m) { return wzp_fc_manager_event_fd(m.handle->get()); })
+      .def("event_fd", [](PyManager& m) { return wzp_fc_manager_event_fd(live(m)->get()); })
       .def("media",
            [](PyManager& m, const std::string& id) {
+             const auto h = live(m);
              std::lock_guard lock(m.mutex);
              if (auto it = m.media.find(id); it != m.media.end()) return it->second;
              wzp_call* call = nullptr;
-             check(wzp_fc_manager_call_media(m.handle->get(), c_text(id, "call_id"), &call, nullptr));
+             check(wzp_fc_manager_call_media(h->get(), c_text(id, "call_id"), &call, nullptr));
              auto py_call = std::make_shared<PyCall>();
              py_call->borrowed = call;
-             py_call->keeper = m.handle;
+             py_call->keeper = h;
              m.media.emplace(id, py_call);
              return py_call;
            })
@@ -283,6 +296,17 @@ void bind_featherchat(py::module_& m) {
           }
         }
         call_op(m, id, wzp_fc_manager_release_media);
+      })
+      .def("close", [](PyManager& m) {
+        // The calls' media views go dead (later calls raise); the manager is freed (without the
+        // GIL) once neither an operation on another thread nor a Call object still holds it.
+        std::shared_ptr<Manager> last;
+        {
+          std::lock_guard lock(m.mutex);
+          for (auto& [id, call] : m.media) call->borrowed = nullptr;
+          m.media.clear();
+          last = std::move(m.handle);
+        }
       });
 }
 

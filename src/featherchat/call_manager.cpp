@@ -160,7 +160,13 @@ Result<std::string> CallManager::place_call(std::string_view peer_text, CallRout
 
 Status CallManager::answer(CallRecord& call, int64_t now_ms) {
   auto answer = keys_.answer(*call.remote_offer, call.peer);
-  if (!answer) return std::move(answer).error();
+  if (!answer) {
+    // The offer cannot be answered (a forged or broken signature): the call fails here. No signal goes
+    // out: the fingerprint it claims may never have called.
+    auto error = std::move(answer).error();
+    finish(call, CallEnd::failed, true, now_ms, error.message);
+    return error;
+  }
   send(*answer, call);
   transition(call, CallState::connecting, now_ms);
   return {};

@@ -156,3 +156,14 @@ class CallManager:
     def release_media(self, call_id: str) -> None:
         """Release an ended call's media (no thread may be using its Call any more)."""
         self._handle.release_media(call_id)
+
+    def close(self) -> None:
+        """Hang up every call's media and free the manager (idempotent); later calls raise
+        WzpError (CLOSED), and so do the :class:`wzp.Call` objects :meth:`media` gave."""
+        self._handle.close()
+
+    def __enter__(self) -> "CallManager":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
