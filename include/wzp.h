@@ -707,6 +707,11 @@ typedef struct wzp_relay_config {
                    (libwzp clients with accept_trunking, never reference clients) receive each sender's
                    media batched into TrunkFrames: at most 10 packets, within the client's datagram
                    limit, none waiting over 5 ms (see docs/PROTOCOL.md, trunking) */
+  /* Since 0.7.0: */
+  const char* http_admin_token; /* when set, the HTTP API's access-list routes (GET /acl, GET/PUT/DELETE
+                                   /acl/{room}, POST/DELETE /acl/{room}/{fingerprint}; docs/MESH.md) require
+                                   "Authorization: Bearer <http_admin_token>" (401 otherwise); NULL
+                                   (default): they answer 403. "" is refused (INVALID_ARGUMENT) */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -757,6 +762,9 @@ typedef struct wzp_relay_stats {
   uint64_t trunk_frames_sent;     /* TrunkFrames handed to trunking clients (their packets count in
                                      datagrams_forwarded) */
   uint64_t trunk_packets_batched; /* media packets put into TrunkFrames, one per packet per receiver */
+  /* Since 0.7.0: */
+  uint64_t acl_evicted; /* participants already in a room closed with WZP_CLOSE_ACL_DENIED because an
+                           access-list change stopped admitting them */
 } wzp_relay_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults
@@ -806,7 +814,8 @@ WZP_API int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out);
 
 /** Access list: which fingerprints may join which room. The rules, checked when a client offers
  *  its CallOffer (before the CallAnswer is sent; a refusal closes with WZP_CLOSE_ACL_DENIED, is
- *  reported as a REJECTED event and counted in rejected_acl):
+ *  reported as a REJECTED event and counted in rejected_acl), and again for every participant
+ *  already in a room whenever the list changes (see "Revocation" below):
  *  - Off (the default): everyone is admitted. Entries made while it is off are kept.
  *  - The fingerprint checked is the token's (featherChat's answer) when the relay has an auth_url,
  *    otherwise the handshake identity's (SHA-256 of the CallOffer's identity key, whose signature
@@ -827,8 +836,13 @@ WZP_API int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out);
  *  else (a plain room name, a malformed fingerprint) is refused with WZP_ERR_INVALID_ARGUMENT and
  *  the reason in wzp_last_error(), and the list is unchanged.
  *  Changes before start are kept and apply from the start; after start they apply on the relay's
- *  loop thread before the call returns (joins decided afterwards see them; participants already
- *  in a room stay). Thread-safe, and may be called from the relay's callback. */
+ *  loop thread before the call returns (joins decided afterwards see them).
+ *  Revocation (since 0.7.0): after every change (set_enabled, set_default_deny, revoke, clear_room,
+ *  load_file, the HTTP API's /acl routes, wzp_fc_acl_sync_relay), each participant already in a
+ *  room that the list no longer admits is disconnected with WZP_CLOSE_ACL_DENIED (the reason says
+ *  why), reported as a LEFT event with that code and counted in acl_evicted. Called from another
+ *  thread, the evictions are done when the call returns; called from the relay's own callback,
+ *  right after the callback returns. Thread-safe, and may be called from the relay's callback. */
 /** Turn the access list on (1) or off (0). Errors: INVALID_ARGUMENT (NULL). */
 WZP_API int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled);
 /** Default-deny mode (1): an unlisted room admits nobody; 0: everyone (the reference's rule).
@@ -852,6 +866,43 @@ WZP_API int wzp_relay_acl_clear_room(wzp_relay* relay, const char* room);
  *  comments. Errors: IO, INVALID_ARGUMENT (the first bad line, with its number; the list is
  *  unchanged). */
 WZP_API int wzp_relay_acl_load_file(wzp_relay* relay, const char* path);
+/** Since 0.7.0. The access list as JSON (allocated; wzp_free):
+ *  {"enabled":true,"default_deny":false,"rooms":{"ROOM":["FINGERPRINT",...]}}, rooms (room hashes or
+ *  "sni:NAME") and fingerprints (display form) sorted; a listed room whose entries were all revoked
+ *  has []. What GET /acl answers. Before the start it shows the list the relay will start with.
+ *  Errors: INVALID_ARGUMENT (NULL). Thread-safe (after the start it reads the list on the relay's
+ *  loop thread), and may be called from the relay's callback. */
+WZP_API int wzp_relay_acl_json(const wzp_relay* relay, char** out_json);
+
+/* featherChat group rooms (since 0.7.0): featherChat's server keeps a relay room's access list
+ * equal to a group's membership (FC-5, group calls). The room is the group's plain room name,
+ * hashed as clients hash it (wzp_hash_room_name); members are fingerprints as wzp_fingerprint_parse
+ * reads them. A member removed while in the room is disconnected with WZP_CLOSE_ACL_DENIED (see
+ * "Revocation" above) and refused on its next join. Turning the list on is the relay's owner's
+ * choice (acl_enabled, acl_default_deny): a sync never changes the switches. */
+/** Since 0.7.0. Make the entries of room_name's room exactly the `count` fingerprints (the room
+ *  becomes listed; with count 0 it admits nobody), in-process, and disconnect the members already in
+ *  the room who are no longer admitted. *out_added / *out_removed (each may be NULL; 0 on failure)
+ *  get how many entries came and went. Works before the start too (the list the relay starts with).
+ *  Errors: INVALID_ARGUMENT (NULL relay or room_name, fingerprints NULL with a non-zero count, a NULL
+ *  or malformed fingerprint, named with its index in wzp_last_error(); the list is then unchanged).
+ *  Thread-safe, and may be called from the relay's callback (the evictions then follow right after
+ *  the callback returns). */
+WZP_API int wzp_fc_acl_sync_relay(wzp_relay* relay, const char* room_name, const char* const* fingerprints,
+                                  size_t count, size_t* out_added, size_t* out_removed);
+/** Since 0.7.0. The same on a remote relay through its HTTP API: PUT {http_base_url}/acl/{room hash}
+ *  with {"fingerprints":[...]} and "Authorization: Bearer <admin_token>" (the relay's
+ *  http_admin_token; docs/MESH.md, "Access-list routes"). http_base_url: "http://host:port" (https
+ *  too; a trailing '/' is ignored). timeout_ms: the whole request, connecting included (> 0).
+ *  On failure, *out_error (when out_error is not NULL) gets the reason, allocated (wzp_free), the same
+ *  text as wzp_last_error(); it is NULL on success.
+ *  Errors: INVALID_ARGUMENT (NULL, a bad URL, an empty token, timeout_ms <= 0, a bad fingerprint; the
+ *  relay answered 400 or 413), AUTH_REJECTED (401: a wrong token; 403: the relay has no admin token),
+ *  TIMEOUT, IO (unreachable, another HTTP status, an answer that is not the route's). Blocks the
+ *  calling thread up to timeout_ms; thread-safe (no handle). */
+WZP_API int wzp_fc_acl_sync_http(const char* http_base_url, const char* admin_token, const char* room_name,
+                                 const char* const* fingerprints, size_t count, int timeout_ms,
+                                 char** out_error);
 
 /** The rooms and their participants as JSON (allocated; wzp_free):
  *  [{"room":"...","participants":[{"id":1,"connection":7,"fingerprint":"...","token_fingerprint":null,

@@ -18,7 +18,6 @@ int nogil(F call) {
   return call();
 }
 
-
 py::object opt_str(const char* s) { return s ? py::object(py::str(s)) : py::object(py::none()); }
 
 const char* origin_name(wzp_close_origin origin) {
@@ -150,7 +149,7 @@ void bind_live(py::module_& m) {
                              "metrics_port",
                              "metrics_bind",
                              "http_token",
-
+                             "http_admin_token",
                              "trunking"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
@@ -160,6 +159,7 @@ void bind_live(py::module_& m) {
         auto auth = get_str(cfg, "auth_url"), acl = get_str(cfg, "acl_file");
         auto presence_redis = get_str(cfg, "presence_redis");
         auto metrics_bind = get_str(cfg, "metrics_bind"), http_token = get_str(cfg, "http_token");
+        auto http_admin_token = get_str(cfg, "http_admin_token");
         c.listen_host = host.c_str();
         c.listen_port = get_or<uint16_t>(cfg, "port", 0);
         std::shared_ptr<Identity> identity;
@@ -211,6 +211,7 @@ void bind_live(py::module_& m) {
         }
         c.metrics_bind = metrics_bind ? metrics_bind->c_str() : nullptr;
         c.http_token = http_token ? http_token->c_str() : nullptr;
+        c.http_admin_token = http_admin_token ? http_admin_token->c_str() : nullptr;
         c.trunking = get_or<bool>(cfg, "trunking", false) ? 1 : 0;
         wzp_relay* h = nullptr;
         check(wzp_relay_new(&c, &h));
@@ -318,8 +319,15 @@ void bind_live(py::module_& m) {
              WZP_STAT(probe_messages_malformed);
              WZP_STAT(trunk_frames_sent);
              WZP_STAT(trunk_packets_batched);
+             WZP_STAT(acl_evicted);
 #undef WZP_STAT
              return d;
+           })
+      .def("acl_json",
+           [](const RelayHandle& r) {
+             char* out = nullptr;
+             check(nogil([&] { return wzp_relay_acl_json(r.get(), &out); }));
+             return take_string(out);
            })
       .def("rooms_json",
            [](const RelayHandle& r) {

@@ -9,17 +9,48 @@
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "../common/address.hpp"
 
 namespace {
+
+std::string trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+// The admin token from its file (whitespace around it ignored); nullopt after saying why.
+std::optional<std::string> read_token_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    std::fprintf(stderr, "wzp-relay: cannot read --http-admin-token-file '%s': %s\n", path.c_str(),
+                 std::strerror(errno));
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < 65536;) text.append(buf, n);
+  std::fclose(f);
+  std::string token = trimmed(text);
+  if (token.empty() || token.find_first_of("\r\n") != std::string::npos) {
+    std::fprintf(stderr, "wzp-relay: --http-admin-token-file '%s' must hold one non-empty line\n",
+                 path.c_str());
+    return std::nullopt;
+  }
+  return token;
+}
 
 int log_level_from(const std::string& name) {
   if (name == "error") return WZP_LOG_ERROR;
@@ -228,6 +259,13 @@ int main(int argc, char** argv) {
                  "address the HTTP API binds (the reference binds every interface)")
       ->capture_default_str();
   app.add_option("--http-token", http_token, "require 'Authorization: Bearer TOKEN' on /presence and /peers");
+  std::string admin_token_file;
+  app.add_option("--http-admin-token-file", admin_token_file,
+                 "turn on the HTTP API's access-list routes (GET /acl, GET/PUT/DELETE /acl/ROOM, POST/DELETE "
+                 "/acl/ROOM/FINGERPRINT) guarded by 'Authorization: Bearer TOKEN', TOKEN read from this file "
+                 "(surrounding whitespace ignored; the environment variable WZP_HTTP_ADMIN_TOKEN gives it "
+                 "instead); without either they answer 403")
+      ->check(CLI::ExistingFile);
   auto* mesh_opt =
       app.add_option("--mesh-status", mesh_where,
                      "print the mesh table of a running relay from its HTTP API ([HOST:]PORT, host "
@@ -246,6 +284,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   wzp_log_set_level(log_level_from(log_level));
+  std::string admin_token;
+  if (!admin_token_file.empty()) {
+    auto token = read_token_file(admin_token_file);
+    if (!token) return 2;
+    admin_token = *token;
+  } else if (const char* env = std::getenv("WZP_HTTP_ADMIN_TOKEN"); env != nullptr) {
+    admin_token = trimmed(env);
+    if (admin_token.empty()) {
+      std::fprintf(stderr, "wzp-relay: WZP_HTTP_ADMIN_TOKEN is empty\n");
+      return 2;
+    }
+  }
 
   // Block the stop signals in every thread; the main thread waits for them.
   sigset_t stop_signals;
@@ -295,6 +345,7 @@ int main(int argc, char** argv) {
   }
   config.metrics_bind = metrics_bind.c_str();
   config.http_token = http_token.empty() ? nullptr : http_token.c_str();
+  config.http_admin_token = admin_token.empty() ? nullptr : admin_token.c_str();
   config.trunking = trunking ? 1 : 0;
 
   wzp_relay* relay = nullptr;
@@ -313,8 +364,9 @@ int main(int argc, char** argv) {
               port, fingerprint);
   uint16_t http_port = 0;
   if (wzp_relay_http_port(relay, &http_port) == WZP_OK) {
-    std::printf("wzp-relay: HTTP API on http://%s:%u/ (presence, peers, mesh, healthz, metrics)%s\n",
-                metrics_bind.c_str(), http_port, http_token.empty() ? "" : ", bearer token required");
+    std::printf("wzp-relay: HTTP API on http://%s:%u/ (presence, peers, mesh, healthz, metrics%s)%s\n",
+                metrics_bind.c_str(), http_port, admin_token.empty() ? "" : ", acl with the admin token",
+                http_token.empty() ? "" : ", bearer token required");
   }
   std::fflush(stdout);
 

@@ -19,6 +19,7 @@
 #include "core/c_boundary.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
+#include "relay/acl_json.hpp"
 #include "relay/identity_file.hpp"
 #include "relay/presence_json.hpp"
 #include "relay/redis_url.hpp"
@@ -39,7 +40,7 @@ struct wzp_relay {
   std::unique_ptr<capi::EventChannel> events;
   std::string fingerprint;  // display form, immutable
 
-  std::mutex mutex;
+  mutable std::mutex mutex;  // also taken by const queries (wzp_relay_acl_json)
   std::condition_variable started_cv;  // leaves State::starting
   State state = State::idle;
   relay::RelayConfig config;                         // owner of the ACL until started
@@ -108,24 +109,6 @@ capi::LiveEvent to_live(const relay::RelayEvent& e) {
   return out;
 }
 
-// Applies an ACL change to its one owner: the pre-start config, the list of
-// changes made while starting, or the running server (without holding the lock,
-// so a callback on the loop thread may do this while another thread stops the relay).
-int change_acl(wzp_relay* relay, capi::AclChange change) {
-  relay::RelayServer* server = nullptr;
-  {
-    std::lock_guard lock(relay->mutex);
-    switch (relay->state) {
-      case wzp_relay::State::idle: change.apply(relay->config); return WZP_OK;
-      case wzp_relay::State::starting: relay->pending.push_back(std::move(change)); return WZP_OK;
-      case wzp_relay::State::started:
-      case wzp_relay::State::stopped: server = relay->owner.get(); break;
-    }
-  }
-  if (server != nullptr) change.apply(*server);  // a relay whose start failed and was stopped has none
-  return WZP_OK;
-}
-
 wzp_relay_config relay_defaults() {
   wzp_relay_config c{};
   c.struct_size = sizeof c;
@@ -150,19 +133,6 @@ wzp_relay_config relay_defaults() {
   return c;
 }
 
-// A C array of strings, NULL entries refused. Errors: invalid_argument.
-Result<std::vector<std::string>> string_list(const char* const* items, size_t count, const char* what) {
-  std::vector<std::string> out;
-  if (count != 0 && items == nullptr)
-    return make_error(Errc::invalid_argument, std::string(what) + " is NULL with a non-zero count");
-  for (size_t i = 0; i < count; ++i) {
-    if (items[i] == nullptr)
-      return make_error(Errc::invalid_argument, std::string(what) + "[" + std::to_string(i) + "] is NULL");
-    out.emplace_back(items[i]);
-  }
-  return out;
-}
-
 // JSON that `answer` makes of the running relay (nullptr before the start), handed out.
 template <class Answer>
 int relay_json(const wzp_relay* relay, char** out_json, Answer answer) {
@@ -185,17 +155,49 @@ int edit_acl(wzp_relay* relay, const char* room, bool plain_name, const char* fi
     auto entry =
         acl_entry(plain_name ? relay::acl_room_of_name(room) : relay::parse_acl_room(room), fingerprint);
     if (!entry) return fail(entry.error());
-    return change_acl(relay, {[edit, e = std::move(*entry)](relay::AccessList& acl) {
-                        if (edit == AclEdit::allow) {
-                          acl.allow(e.first, e.second);
-                        } else {
-                          acl.revoke(e.first, e.second);
-                        }
-                      }});
+    return capi::change_acl(relay, {[edit, e = std::move(*entry)](relay::AccessList& acl) {
+                              if (edit == AclEdit::allow) {
+                                acl.allow(e.first, e.second);
+                              } else {
+                                acl.revoke(e.first, e.second);
+                              }
+                            }});
   });
 }
 
 }  // namespace
+
+// Applies an ACL change to its one owner: the pre-start config, the list of
+// changes made while starting, or the running server (without holding the lock,
+// so a callback on the loop thread may do this while another thread stops the relay).
+int capi::change_acl(wzp_relay* relay, AclChange change) {
+  relay::RelayServer* server = nullptr;
+  {
+    std::lock_guard lock(relay->mutex);
+    switch (relay->state) {
+      case wzp_relay::State::idle: change.apply(relay->config); return WZP_OK;
+      case wzp_relay::State::starting: relay->pending.push_back(std::move(change)); return WZP_OK;
+      case wzp_relay::State::started:
+      case wzp_relay::State::stopped: server = relay->owner.get(); break;
+    }
+  }
+  if (server != nullptr) change.apply(*server);  // a relay whose start failed and was stopped has none
+  return WZP_OK;
+}
+
+relay::AccessList capi::acl_snapshot(const wzp_relay* relay) {
+  {
+    std::lock_guard lock(relay->mutex);
+    // Before the start, and while starting (with the changes kept for then), the config owns it.
+    if (relay->state == wzp_relay::State::idle || relay->state == wzp_relay::State::starting ||
+        relay->owner == nullptr) {
+      relay::AccessList acl = relay->config.acl;
+      for (const auto& change : relay->pending) change.change(acl);
+      return acl;
+    }
+  }
+  return relay->owner->acl();  // set once started, destroyed only by free
+}
 
 extern "C" {
 
@@ -291,11 +293,15 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       if (c.http_token[0] == '\0') return fail(Errc::invalid_argument, "http_token is empty");
       rc.http_token = c.http_token;
     }
+    if (c.http_admin_token != nullptr) {
+      if (c.http_admin_token[0] == '\0') return fail(Errc::invalid_argument, "http_admin_token is empty");
+      rc.http_admin_token = c.http_admin_token;
+    }
     rc.max_auth_pending_per_address = c.auth_max_pending_per_address;
-    auto targets = string_list(c.probe_targets, c.probe_target_count, "probe_targets");
+    auto targets = capi::string_list(c.probe_targets, c.probe_target_count, "probe_targets");
     if (!targets) return fail(targets.error());
     rc.probe_targets = std::move(*targets);
-    auto mesh_peers = string_list(c.mesh_peers, c.mesh_peer_count, "mesh_peers");
+    auto mesh_peers = capi::string_list(c.mesh_peers, c.mesh_peer_count, "mesh_peers");
     if (!mesh_peers) return fail(mesh_peers.error());
     rc.mesh_peers = std::move(*mesh_peers);
     if (c.advertise != nullptr) rc.advertise = c.advertise;
@@ -496,6 +502,7 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.probe_messages_malformed = get(m.probe_messages_malformed);
     s.trunk_frames_sent = get(c.trunk_frames_sent);
     s.trunk_packets_batched = get(c.trunk_packets_batched);
+    s.acl_evicted = get(c.acl_evicted);
   }
   s.events_dropped = relay->events->dropped();
   capi::write_prefix(out, out->struct_size, s);
@@ -506,7 +513,7 @@ int wzp_relay_acl_set_enabled(wzp_relay* relay, int enabled) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
     const bool on = enabled != 0;
-    return change_acl(relay, {[on](relay::AccessList& acl) { acl.set_enabled(on); }});
+    return capi::change_acl(relay, {[on](relay::AccessList& acl) { acl.set_enabled(on); }});
   });
 }
 
@@ -514,7 +521,7 @@ int wzp_relay_acl_set_default_deny(wzp_relay* relay, int deny) {
   return guarded([&]() -> int {
     WZP_CAPI_REQUIRE(relay);
     const bool on = deny != 0;
-    return change_acl(relay, {[on](relay::AccessList& acl) { acl.set_default_deny(on); }});
+    return capi::change_acl(relay, {[on](relay::AccessList& acl) { acl.set_default_deny(on); }});
   });
 }
 
@@ -540,7 +547,7 @@ int wzp_relay_acl_clear_room(wzp_relay* relay, const char* room) {
     WZP_CAPI_REQUIRE(room);
     auto key = relay::parse_acl_room(room);
     if (!key) return fail(key.error());
-    return change_acl(relay, {[k = std::move(*key)](relay::AccessList& acl) { acl.clear_room(k); }});
+    return capi::change_acl(relay, {[k = std::move(*key)](relay::AccessList& acl) { acl.clear_room(k); }});
   });
 }
 
@@ -550,7 +557,16 @@ int wzp_relay_acl_load_file(wzp_relay* relay, const char* path) {
     WZP_CAPI_REQUIRE(path);
     auto rooms = load_acl(path);
     if (!rooms) return fail(rooms.error());
-    return change_acl(relay, {[r = std::move(*rooms)](relay::AccessList& acl) { acl.replace(r); }});
+    return capi::change_acl(relay, {[r = std::move(*rooms)](relay::AccessList& acl) { acl.replace(r); }});
+  });
+}
+
+int wzp_relay_acl_json(const wzp_relay* relay, char** out_json) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out_json);
+    WZP_CAPI_REQUIRE(relay);
+    WZP_CAPI_REQUIRE(out_json);
+    return capi::give_string(relay::acl_json(capi::acl_snapshot(relay)), out_json);
   });
 }
 

@@ -16,6 +16,19 @@ int fail(Errc code, std::string_view message) {
 
 const char* last_error() noexcept { return t_last_error.c_str(); }
 
+// A C array of strings, NULL entries refused. Errors: invalid_argument.
+Result<std::vector<std::string>> string_list(const char* const* items, size_t count, const char* what) {
+  std::vector<std::string> out;
+  if (count != 0 && items == nullptr)
+    return make_error(Errc::invalid_argument, std::string(what) + " is NULL with a non-zero count");
+  for (size_t i = 0; i < count; ++i) {
+    if (items[i] == nullptr)
+      return make_error(Errc::invalid_argument, std::string(what) + "[" + std::to_string(i) + "] is NULL");
+    out.emplace_back(items[i]);
+  }
+  return out;
+}
+
 int give_string(std::string_view text, char** out) {
   WZP_CAPI_REQUIRE(out);
   // Caller-owned, released with wzp_free (free): malloc is the ABI's contract.

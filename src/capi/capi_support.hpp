@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "capi/struct_prefix.hpp"
 #include "core/bytes.hpp"
@@ -35,6 +36,9 @@ int guarded(Body&& body) noexcept {
   }
 }
 
+/// A C array of `count` strings; a NULL array (with a count) or entry is refused.
+/// Errors: invalid_argument naming `what` and the index.
+Result<std::vector<std::string>> string_list(const char* const* items, size_t count, const char* what);
 /// Copy text into a malloc'ed NUL-terminated string owned by the caller (wzp_free).
 int give_string(std::string_view text, char** out);
 /// Copy bytes into a malloc'ed buffer owned by the caller (wzp_free).

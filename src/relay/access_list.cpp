@@ -34,6 +34,15 @@ void AccessList::revoke(const std::string& room, const std::string& fingerprint)
   if (it != rooms_.end()) it->second.erase(fingerprint);
 }
 
+AccessList::RoomChange AccessList::set_room(const std::string& room, std::set<std::string> fingerprints) {
+  auto& entries = rooms_[room];
+  RoomChange change;
+  for (const auto& fp : fingerprints) change.added += entries.count(fp) == 0 ? 1 : 0;
+  for (const auto& fp : entries) change.removed += fingerprints.count(fp) == 0 ? 1 : 0;
+  entries = std::move(fingerprints);
+  return change;
+}
+
 Status AccessList::admit(const std::string& room,
                          const std::optional<crypto::Fingerprint>& fingerprint) const {
   if (!enabled_) return {};

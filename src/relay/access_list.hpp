@@ -38,6 +38,13 @@ class AccessList {
   void revoke(const std::string& room, const std::string& fingerprint);
   /// Unlists the room: it follows the default again.
   void clear_room(const std::string& room) { rooms_.erase(room); }
+  struct RoomChange {
+    size_t added = 0;
+    size_t removed = 0;
+  };
+  /// The room's entries become exactly `fingerprints` (normalised); the room is listed
+  /// (with none, it admits nobody). Returns how many entries came and went.
+  RoomChange set_room(const std::string& room, std::set<std::string> fingerprints);
   /// Every entry replaced (the on/off and default-deny switches are kept).
   void replace(Rooms rooms) { rooms_ = std::move(rooms); }
   const Rooms& rooms() const noexcept { return rooms_; }

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -17,8 +18,8 @@ constexpr std::string_view kLog = "http";
 constexpr const char* kJson = "application/json";
 constexpr const char* kText = "text/plain; charset=utf-8";
 constexpr const char* kMetrics = "text/plain; version=0.0.4; charset=utf-8";
-// Requests are GETs: a body is never needed.
-constexpr size_t kMaxPayload = 4096;
+// Only PUT /acl/{room} takes a body: a room's list of fingerprints.
+constexpr size_t kMaxPayload = 64 * 1024;
 constexpr time_t kIoTimeoutS = 5;
 
 std::string error_json(int status, const std::string& message) {
@@ -45,6 +46,16 @@ std::string refusal_text(int status) {
 bool known_path(const std::string& path) {
   return path == "/presence" || path == "/peers" || path == "/mesh" || path == "/healthz" ||
          path == "/metrics" || (path.rfind("/presence/", 0) == 0 && path.size() > std::strlen("/presence/"));
+}
+
+// The methods each /acl path takes ("" for a path that is not one).
+std::string acl_methods(const std::string& path) {
+  if (path == "/acl") return "GET, HEAD";
+  if (path.rfind("/acl/", 0) != 0) return "";
+  const auto slashes = std::count(path.begin(), path.end(), '/');
+  if (slashes == 2 && path.size() > 5) return "GET, HEAD, PUT, DELETE";
+  if (slashes == 3 && path.back() != '/' && path.find("//") == std::string::npos) return "POST, DELETE";
+  return "";
 }
 
 }  // namespace
@@ -102,7 +113,8 @@ Result<std::unique_ptr<HttpApi>> HttpApi::start(HttpApiConfig config, HttpApiRou
   api->thread_ = std::thread([s = api->server_.get()] { s->listen_after_bind(); });
   WZP_LOG(info, kLog,
           "HTTP API on " + api->config_.bind + ":" + std::to_string(api->port_) +
-              (api->config_.token ? " (bearer token required for presence and peers)" : ""));
+              (api->config_.token ? " (bearer token required for presence and peers)" : "") +
+              (api->config_.admin_token ? ", access-list routes on /acl (admin token)" : ""));
   return api;
 }
 
@@ -115,18 +127,20 @@ void HttpApi::stop() {
 
 void HttpApi::install_routes() {
   auto& s = *server_;
-  auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
-    if (!config_.token) return true;
+  auto bearer = [this](const httplib::Request& req, httplib::Response& res, const std::string& token) {
     const std::string header = req.get_header_value("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (header.size() > kBearer.size() && header.compare(0, kBearer.size(), kBearer) == 0 &&
-        token_matches(std::string_view(header).substr(kBearer.size()), *config_.token)) {
+        token_matches(std::string_view(header).substr(kBearer.size()), token)) {
       return true;
     }
     counters_.unauthorized.fetch_add(1, std::memory_order_relaxed);
     res.set_header("WWW-Authenticate", "Bearer");
     send_error(res, 401, header.empty() ? "a bearer token is required" : "the bearer token is not valid");
     return false;
+  };
+  auto authorized = [this, bearer](const httplib::Request& req, httplib::Response& res) {
+    return !config_.token || bearer(req, res, *config_.token);
   };
   auto json_route = [this, authorized](std::function<std::string()>& route, bool guarded) {
     return [this, authorized, &route, guarded](const httplib::Request& req, httplib::Response& res) {
@@ -152,9 +166,16 @@ void HttpApi::install_routes() {
     counters_.requests.fetch_add(1, std::memory_order_relaxed);
     res.set_content(routes_.metrics(), kMetrics);
   });
+  install_acl_routes(bearer);
   // Everything else: 404 for an unknown path, 405 (with Allow) for a known one.
   auto fallback = [this](const httplib::Request& req, httplib::Response& res) {
     counters_.requests.fetch_add(1, std::memory_order_relaxed);
+    if (const std::string allow = acl_methods(req.path); !allow.empty()) {
+      counters_.method_not_allowed.fetch_add(1, std::memory_order_relaxed);
+      res.set_header("Allow", allow);
+      send_error(res, 405, "method " + req.method + " is not allowed on " + req.path);
+      return;
+    }
     if (req.method != "GET" && req.method != "HEAD" && known_path(req.path)) {
       counters_.method_not_allowed.fetch_add(1, std::memory_order_relaxed);
       res.set_header("Allow", "GET, HEAD");
@@ -172,7 +193,9 @@ void HttpApi::install_routes() {
   s.Options(".*", fallback);
   // Whatever httplib refuses itself (a malformed request line, an oversized
   // body, an unknown method) still gets a JSON body.
-  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  s.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 400) counters_.bad_request.fetch_add(1, std::memory_order_relaxed);
+    if (res.status == 413) counters_.payload_too_large.fetch_add(1, std::memory_order_relaxed);
     if (res.body.empty()) {
       res.set_content(error_json(res.status, refusal_text(res.status)), kJson);
     }
@@ -189,6 +212,40 @@ void HttpApi::install_routes() {
         WZP_LOG(warn, kLog, "request " + req.method + " " + req.path + " failed: " + what);
         send_error(res, 500, "internal error");
       });
+}
+
+void HttpApi::install_acl_routes(const Bearer& bearer) {
+  auto& s = *server_;
+  using Kind = AclRequest::Kind;
+  // Authorizes, builds the request from the path's groups and hands it to the relay.
+  auto route = [this, bearer](Kind kind) {
+    return [this, bearer, kind](const httplib::Request& req, httplib::Response& res) {
+      counters_.requests.fetch_add(1, std::memory_order_relaxed);
+      if (!config_.admin_token) {
+        counters_.forbidden.fetch_add(1, std::memory_order_relaxed);
+        send_error(res, 403, "the access-list routes are off: this relay has no admin token");
+        return;
+      }
+      if (!bearer(req, res, *config_.admin_token)) return;
+      AclRequest request;
+      request.kind = kind;
+      if (req.matches.size() > 1) request.room = req.matches[1].str();
+      if (req.matches.size() > 2) request.fingerprint = req.matches[2].str();
+      const std::string name = req.get_param_value("name");
+      request.plain_name = name == "1" || name == "true";
+      if (kind == Kind::replace_room) request.body = req.body;
+      AclAnswer answer = routes_.acl(request);
+      if (answer.status == 400) counters_.bad_request.fetch_add(1, std::memory_order_relaxed);
+      res.status = answer.status;
+      res.set_content(std::move(answer.json), kJson);
+    };
+  };
+  s.Get("/acl", route(Kind::list_all));
+  s.Get(R"(/acl/([^/]+))", route(Kind::get_room));
+  s.Put(R"(/acl/([^/]+))", route(Kind::replace_room));
+  s.Delete(R"(/acl/([^/]+))", route(Kind::clear_room));
+  s.Post(R"(/acl/([^/]+)/([^/]+))", route(Kind::allow));
+  s.Delete(R"(/acl/([^/]+)/([^/]+))", route(Kind::revoke));
 }
 
 }  // namespace wzp::relay

@@ -103,6 +103,8 @@ struct RelayConfig {
   std::string metrics_bind = "127.0.0.1";
   /// Required as a bearer token on /presence* and /peers when set.
   std::optional<std::string> http_token;
+  /// Required as a bearer token on the HTTP API's /acl routes; unset: they answer 403.
+  std::optional<std::string> http_admin_token;
   /// Events the relay's owner dropped (its queue was full), shown in /metrics.
   std::function<uint64_t()> events_dropped;
   /// Trunked forwarding (relay spec §7.6, docs/PROTOCOL.md row 42): a client that

@@ -76,6 +76,9 @@ struct RelayCounters {
   /// datagrams_dropped when its connection refuses it or its receiver left first.
   std::atomic<uint64_t> trunk_frames_sent{0};
   std::atomic<uint64_t> trunk_packets_batched{0};
+  /// Joined participants closed with WZP_CLOSE_ACL_DENIED because an access-list
+  /// change stopped admitting them.
+  std::atomic<uint64_t> acl_evicted{0};
 };
 
 }  // namespace wzp::relay

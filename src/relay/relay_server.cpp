@@ -58,6 +58,7 @@ struct RelayServer::Peer {
   uint64_t datagrams_rate_limited = 0;
   std::optional<std::string> presence_fp;  // registered in presence while joined
   std::string session_id;                  // 32 hex digits, the per-session metrics' label, from joining on
+  std::optional<crypto::Fingerprint> acl_fp;  // the fingerprint the access list checked (see handle_offer)
 };
 
 RelayServer::RelayServer(RelayConfig config, EventSink sink)
@@ -155,7 +156,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   };
   self->loop_.start();
   if (self->config_.metrics_port) {
-    HttpApiConfig http{self->config_.metrics_bind, *self->config_.metrics_port, self->config_.http_token, 4};
+    HttpApiConfig http{self->config_.metrics_bind, *self->config_.metrics_port, self->config_.http_token,
+                       self->config_.http_admin_token, 4};
     auto api = HttpApi::start(std::move(http), self->http_routes());
     if (!api) return std::move(api).error();  // the relay stops as it goes out of scope
     self->http_ = std::move(*api);
@@ -598,6 +600,7 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
     reject(peer, conn, wire::CloseCode::acl_denied, reason, counters_.rejected_acl);
     return;
   }
+  peer.acl_fp = acl_fp;  // checked again whenever the list changes (evict_unadmitted)
   std::optional<std::string> token_fp;
   if (peer.token) token_fp = peer.token->fingerprint;
   auto joined = registry_.join(peer.room, conn.id(), token_fp);
@@ -880,8 +883,47 @@ void RelayServer::handle_room_message(Peer& peer, wire::RoomMessage message) {
   counters_.peer_signals_forwarded.fetch_add(delivered, std::memory_order_relaxed);
 }
 
-void RelayServer::update_acl(const std::function<void(AccessList&)>& change) {
-  loop_.run_sync([&] { change(acl_); });
+size_t RelayServer::update_acl(const std::function<void(AccessList&)>& change) {
+  if (loop_.in_loop_thread()) {
+    change(acl_);
+    loop_.post([this] { evict_unadmitted(); });
+    return 0;
+  }
+  return loop_.run_sync([&] {
+    change(acl_);
+    return evict_unadmitted();
+  });
+}
+
+size_t RelayServer::evict_unadmitted() {
+  if (stopped_ || !endpoint_) return 0;
+  std::vector<std::pair<transport::ConnectionId, std::string>> evicted;
+  for (const auto& [id, peer] : peers_) {
+    if (peer->phase != Peer::Phase::joined) continue;
+    if (auto admitted = acl_.admit(peer->room, peer->acl_fp); !admitted)
+      evicted.emplace_back(id, "access list changed: " + admitted.error().message);
+  }
+  // Closed after the walk: leaving a room tells the others, which reads peers_.
+  size_t closed = 0;
+  for (auto& [id, reason] : evicted) {
+    Peer* peer = find_peer(id);
+    auto* conn = endpoint_->find(id);
+    if (peer == nullptr || peer->phase != Peer::Phase::joined) continue;
+    const uint64_t code = wire::code_value(wire::CloseCode::acl_denied);
+    WZP_LOG(info, kLog,
+            "evicting " + peer->fingerprint.value_or("?") + " from " +
+                describe_peer(peer->remote, peer->room) + ": " + reason);
+    counters_.acl_evicted.fetch_add(1, std::memory_order_relaxed);
+    leave_room(*peer, {transport::CloseKind::local, code, false, reason});
+    peer->phase = Peer::Phase::closing;
+    if (conn != nullptr) conn->close(code, reason);
+    ++closed;
+  }
+  return closed;
+}
+
+AccessList RelayServer::acl() const {
+  return loop_.run_sync([this] { return acl_; });
 }
 
 void RelayServer::set_acl_enabled(bool enabled) {

@@ -24,9 +24,9 @@
 #include "core/throttled_log.hpp"
 #include "handshake/call_session.hpp"
 #include "relay/auth_client.hpp"
-#include "relay/presence_redis.hpp"
 #include "relay/http_api.hpp"
 #include "relay/metric_histogram.hpp"
+#include "relay/presence_redis.hpp"
 #include "relay/presence_registry.hpp"
 #include "relay/probe_mesh.hpp"
 #include "relay/probe_status.hpp"
@@ -84,13 +84,20 @@ class RelayServer {
   transport::EndpointStats transport_stats() const;
 
   /// Runs `change` on the access list, on the loop thread (inline when called on it),
-  /// before returning. Joins decided afterwards see the change.
-  void update_acl(const std::function<void(AccessList&)>& change);
+  /// before returning. Joins decided afterwards see the change, and every joined
+  /// participant the list no longer admits is closed with WZP_CLOSE_ACL_DENIED
+  /// (counted in acl_evicted): before returning when called off the loop, in a task
+  /// posted right after when called on it (from an event callback, so nothing the
+  /// loop is in the middle of loses its peer).
+  /// Returns how many were evicted (0 when called on the loop thread: not known yet).
+  size_t update_acl(const std::function<void(AccessList&)>& change);
   void set_acl_enabled(bool enabled);
   void acl_allow(const std::string& room, const std::string& fingerprint);
   void acl_revoke(const std::string& room, const std::string& fingerprint);
   void acl_replace(AccessList::Rooms rooms);
   std::vector<RoomInfo> rooms() const;
+  /// A copy of the access list, read on the loop thread.
+  AccessList acl() const;
 
   /// Who is online here and at the mesh's other relays. Thread-safe.
   PresenceRegistry& presence() noexcept { return *presence_; }
@@ -132,6 +139,10 @@ class RelayServer {
   void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   /// Remove a joined peer from its room and report LEFT.
   void leave_room(Peer& peer, const transport::CloseInfo& why);
+  /// Close every joined peer the access list no longer admits (loop thread); how many.
+  size_t evict_unadmitted();
+  /// The HTTP API's /acl routes (relay_server_acl.cpp); run on its threads.
+  AclAnswer acl_route(const AclRequest& request);
   /// Mesh setup from the config (start). Errors: invalid_argument.
   Status configure_mesh();
   void register_presence(Peer& peer);

@@ -39,8 +39,13 @@ std::string RelayServer::metrics_text() const {
   s.presence_peers = presence_->peer_count();
   if (redis_counters_) {
     const auto& r = *redis_counters_;
-    s.redis = RelayMetricsSnapshot::Redis{r.connected.load(std::memory_order_relaxed), get(r.writes), get(r.errors),
-                                          get(r.reconnects), get(r.remote_updates), get(r.resyncs), get(r.malformed)};
+    s.redis = RelayMetricsSnapshot::Redis{r.connected.load(std::memory_order_relaxed),
+                                          get(r.writes),
+                                          get(r.errors),
+                                          get(r.reconnects),
+                                          get(r.remote_updates),
+                                          get(r.resyncs),
+                                          get(r.malformed)};
   }
   using Extra = RelayMetricsSnapshot::Extra;
   auto add = [&](const char* name, const char* help, const std::atomic<uint64_t>& value) {
@@ -76,6 +81,19 @@ std::string RelayServer::metrics_text() const {
       p.peers_full);
   add("wzp_relay_presence_peer_updates_total", "Presence reports from peer relays applied", p.peer_updates);
   add("wzp_relay_presence_expired_total", "Remote users expired for not being refreshed", p.expired);
+  if (http_) {
+    const auto& h = http_->counters();
+    add("wzp_relay_http_forbidden_total", "HTTP access-list requests refused: the relay has no admin token",
+        h.forbidden);
+    add("wzp_relay_http_bad_requests_total",
+        "HTTP requests refused as malformed: not HTTP, or an access-list room, fingerprint or body not valid",
+        h.bad_request);
+    add("wzp_relay_http_payload_too_large_total", "HTTP requests refused for a body over 64 KiB",
+        h.payload_too_large);
+  }
+  add("wzp_relay_acl_evicted_total",
+      "Participants closed with WZP_CLOSE_ACL_DENIED because an access-list change stopped admitting them",
+      c.acl_evicted);
   return render_relay_metrics(s);
 }
 
@@ -99,6 +117,7 @@ HttpApiRoutes RelayServer::http_routes() {
   routes.mesh = [this] { return mesh_table(probe_status()); };
   routes.health = [this] { return health_json(); };
   routes.metrics = [this] { return metrics_text(); };
+  routes.acl = [this](const AclRequest& request) { return acl_route(request); };
   return routes;
 }
 

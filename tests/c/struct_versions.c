@@ -476,8 +476,43 @@ static void test_live_structs(void) {
   wzp_relay_free(relay);
 }
 
+static int bytes_are(const void* p, size_t n, unsigned char value) {
+  const unsigned char* bytes = (const unsigned char*)p;
+  for (size_t i = 0; i < n; ++i)
+    if (bytes[i] != value) return 0;
+  return 1;
+}
+
+/* A 0.6.0 program: its relay config and stats end where 0.7.0's new fields begin. The bytes
+ * past them hold garbage (the guard pattern): a library that read http_admin_token would fail
+ * or crash, one that wrote acl_evicted would overwrite them. */
+static void test_v06_relay(void) {
+  const size_t config_v06 = offsetof(wzp_relay_config, http_admin_token);
+  const size_t stats_v06 = offsetof(wzp_relay_stats, acl_evicted);
+  wzp_relay_config rc;
+  memset(&rc, GUARD, sizeof rc);
+  wzp_relay_config_init_sized(&rc, config_v06);
+  CHECK(rc.struct_size == config_v06);
+  CHECK(bytes_are(&rc.http_admin_token, sizeof rc.http_admin_token, GUARD));
+  rc.listen_host = "127.0.0.1";
+  rc.listen_port = 0;
+  rc.metrics_any_port = 1;
+  wzp_relay* relay = NULL;
+  CHECK(wzp_relay_new(&rc, &relay) == WZP_OK);
+  if (relay == NULL) return;
+  CHECK(wzp_relay_start(relay) == WZP_OK);
+  wzp_relay_stats st;
+  memset(&st, GUARD, sizeof st);
+  wzp_relay_stats_init_sized(&st, stats_v06);
+  CHECK(wzp_relay_stats_get(relay, &st) == WZP_OK);
+  CHECK(st.struct_size == stats_v06 && st.participants == 0);
+  CHECK(bytes_are(&st.acl_evicted, sizeof st.acl_evicted, GUARD));
+  wzp_relay_free(relay);
+}
+
 int main(void) {
   test_sized_init();
+  test_v06_relay();
   test_legacy_symbols();
   test_new_reads_only_what_fits();
   test_live_structs();

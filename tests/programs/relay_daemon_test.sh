@@ -11,7 +11,8 @@ for flag in --listen --auth-url --auth-timeout-ms --allow-identity-mismatch --id
             --max-sessions --max-room-size --phase-timeout-ms --idle-timeout-ms --log-level --require-session-v2 \
             --sender-datagrams-per-s --sender-burst --sender-bytes-per-s --max-handshakes --handshake-timeout-ms \
             --auth-max-pending --auth-max-pending-per-address --acl-default-deny --probe --advertise --mesh-peer \
-            --mesh-open --presence-ttl --metrics-port --metrics-bind --http-token --mesh-status; do
+            --mesh-open --presence-ttl --metrics-port --metrics-bind --http-token --mesh-status \
+            --http-admin-token-file WZP_HTTP_ADMIN_TOKEN; do
   grep -q -- "$flag" <<<"$help" || fail "wzp-relay --help does not document $flag"
 done
 call_help=$("$bin/wzp-call" --help)
@@ -120,4 +121,45 @@ grep -q "WZP_ERR_IO: cannot serve the HTTP API on 127.0.0.1:$http_port" "$work/t
 stop_relay
 if "$bin/wzp-relay" --mesh-status "$http_port" >"$work/gone.out" 2>&1; then fail "--mesh-status of a stopped relay succeeded"; fi
 grep -q "cannot reach" "$work/gone.out" || fail "an unreachable relay gave no clear error: $(cat "$work/gone.out")"
+
+# The access-list routes: off (403) without an admin token; with one from a file or the
+# environment, GET /acl answers the list to that token only.
+acl_get() {  # PORT TOKEN -> prints the HTTP status and the body
+  python3 - "$1" "$2" <<'PY'
+import sys, urllib.request, urllib.error
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/acl", headers={"Authorization": f"Bearer {sys.argv[2]}"})
+try:
+    with urllib.request.urlopen(req, timeout=10) as res:
+        print(res.status, res.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+PY
+}
+printf '\n' >"$work/empty.token"
+if "$bin/wzp-relay" --listen 127.0.0.1:0 --http-admin-token-file "$work/empty.token" >"$work/bad.out" 2>&1; then
+  fail "an empty admin token file was accepted"
+fi
+grep -q "must hold one non-empty line" "$work/bad.out" || fail "no clear admin token error: $(cat "$work/bad.out")"
+printf 'adm1n\n' >"$work/admin.token"
+for how in file env; do
+  if [ "$how" = file ]; then
+    "$bin/wzp-relay" --listen 127.0.0.1:0 --metrics-port 0 --http-admin-token-file "$work/admin.token" \
+      >"$work/relay5.out" 2>&1 &
+  else
+    WZP_HTTP_ADMIN_TOKEN=adm1n "$bin/wzp-relay" --listen 127.0.0.1:0 --metrics-port 0 >"$work/relay5.out" 2>&1 &
+  fi
+  relay_pid=$!
+  wait_for_line "$work/relay5.out" "HTTP API on http"
+  grep -q "acl with the admin token" "$work/relay5.out" || fail "the admin routes were not reported ($how)"
+  http_port=$(sed -n 's|.*HTTP API on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/relay5.out")
+  acl_get "$http_port" adm1n | grep -q '^200 {"enabled":false' || fail "GET /acl with the admin token failed ($how)"
+  acl_get "$http_port" wrong | grep -q '^401 ' || fail "GET /acl with a wrong token was not refused ($how)"
+  stop_relay
+done
+"$bin/wzp-relay" --listen 127.0.0.1:0 --metrics-port 0 >"$work/relay6.out" 2>&1 &
+relay_pid=$!
+wait_for_line "$work/relay6.out" "HTTP API on http"
+http_port=$(sed -n 's|.*HTTP API on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/relay6.out")
+acl_get "$http_port" anything | grep -q '^403 ' || fail "GET /acl without an admin token was not 403"
+stop_relay
 echo "relay daemon: ok"

@@ -11,6 +11,7 @@ from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, L
 
 from . import wav as wav
 from . import featherchat as featherchat
+from . import featherchat_acl as featherchat_acl
 
 __version__: str
 __all__: List[str]
@@ -441,7 +442,7 @@ class Relay(_EventSource):
                  presence_ttl_s: int = 30, presence_redis: Optional[str] = None,
                  metrics_port: Optional[int] = None,
                  metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None,
-                 trunking: bool = False) -> None: ...
+                 trunking: bool = False, http_admin_token: Optional[str] = None) -> None: ...
     def start(self) -> "Relay": ...
     def stop(self) -> None: ...
     async def start_async(self) -> "Relay":
@@ -490,6 +491,8 @@ class Relay(_EventSource):
     def acl_clear_room(self, room: str) -> None:
         """Forget the room's entries: it follows the default again."""
     def acl_load_file(self, path: str) -> None: ...
+    def acl_json(self) -> Dict[str, Any]:
+        """{"enabled": bool, "default_deny": bool, "rooms": {room: [fingerprint, ...]}}, as GET /acl."""
 
 class Client(_EventSource):
     """A client in a relay room; as a context manager (also ``async with``) it connects, waits until

@@ -283,7 +283,8 @@ class Relay(_EventSource):
     presence_redis ("redis://HOST:PORT[/DB]": share presence with the relays using the
     same Redis); the HTTP API: metrics_port (None, the default, for none; 0 for a free port,
     see http_port), metrics_bind (default "127.0.0.1"), http_token (a bearer token required
-    on /presence and /peers); trunking (batch media into TrunkFrames for clients that accept
+    on /presence and /peers), http_admin_token (the bearer token of the access-list routes, /acl...;
+    without it they answer 403); trunking (batch media into TrunkFrames for clients that accept
     them). An unknown keyword or a wrong type raises TypeError naming it;
     a value out of range raises ValueError.
     """
@@ -303,7 +304,7 @@ class Relay(_EventSource):
                  presence_ttl_s: int = 30, presence_redis: Optional[str] = None,
                  metrics_port: Optional[int] = None,
                  metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None,
-                 trunking: bool = False) -> None:
+                 trunking: bool = False, http_admin_token: Optional[str] = None) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -338,6 +339,7 @@ class Relay(_EventSource):
         config["metrics_bind"] = _text(o, "metrics_bind", metrics_bind)
         config["http_token"] = _text(o, "http_token", http_token)
         config["trunking"] = _flag(o, "trunking", trunking)
+        config["http_admin_token"] = _text(o, "http_admin_token", http_admin_token)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
@@ -462,6 +464,12 @@ class Relay(_EventSource):
         """Replace every entry from a file of "ROOM FINGERPRINT..." lines (validated, with the line
         number in the error)."""
         self._handle.acl_load_file(path)
+
+    def acl_json(self) -> Dict[str, Any]:
+        """The access list: {"enabled": bool, "default_deny": bool, "rooms": {room: [fingerprint, ...]}}
+        (what GET /acl answers). Every change disconnects, with WZP_CLOSE_ACL_DENIED, the members
+        already in a room that the list no longer admits (counted in stats()["acl_evicted"])."""
+        return json.loads(self._handle.acl_json())
 
 
 class Client(_EventSource):

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/room_hash.hpp"
+#include "relay/acl_json.hpp"
 
 namespace wzp::relay {
 namespace {
@@ -114,6 +115,55 @@ TEST(AccessList, ReplaceKeepsTheSwitchesAndEmptyRooms) {
   EXPECT_TRUE(acl.default_deny());
   EXPECT_FALSE(admits(acl, kRoom, fingerprint(1)));   // unlisted now: default deny
   EXPECT_FALSE(admits(acl, kOther, fingerprint(1)));  // listed, with nobody
+}
+
+TEST(AccessList, SetRoomMakesTheListExactAndCountsTheChange) {
+  AccessList acl;
+  acl.set_enabled(true);
+  acl.allow(kRoom, display(1));
+  acl.allow(kRoom, display(2));
+  auto change = acl.set_room(kRoom, {display(2), display(3), display(4)});
+  EXPECT_EQ(change.added, 2u);
+  EXPECT_EQ(change.removed, 1u);
+  EXPECT_FALSE(admits(acl, kRoom, fingerprint(1)));
+  EXPECT_TRUE(admits(acl, kRoom, fingerprint(3)));
+  change = acl.set_room(kOther, {});  // listed with nobody: closed, never open
+  EXPECT_EQ(change.added + change.removed, 0u);
+  EXPECT_FALSE(admits(acl, kOther, fingerprint(3)));
+}
+
+TEST(AclJson, TheListAndOneRoom) {
+  AccessList acl;
+  acl.set_enabled(true);
+  acl.allow(kRoom, display(2));
+  acl.allow(kRoom, display(1));
+  acl.set_room(kOther, {});
+  EXPECT_EQ(acl_json(acl), R"({"enabled":true,"default_deny":false,"rooms":{")" + kOther + R"(":[],")" +
+                               kRoom + R"(":[")" + display(1) + R"(",")" + display(2) + R"("]}})");
+  EXPECT_EQ(acl_room_json(acl, kRoom), R"({"room":")" + kRoom + R"(","listed":true,"fingerprints":[")" +
+                                           display(1) + R"(",")" + display(2) + R"("]})");
+  EXPECT_EQ(acl_room_json(acl, "sni:x"), R"({"room":"sni:x","listed":false,"fingerprints":[]})");
+}
+
+TEST(AclJson, MemberBodiesAreParsedAndCheckedStrictly) {
+  const std::string a = display(0xab);
+  std::string bare;
+  for (char c : a)
+    if (c != ':') bare += c;
+  auto list = parse_acl_members_json(R"([")" + bare + R"(", ")" + a + R"("])");
+  ASSERT_TRUE(list) << list.error().message;
+  EXPECT_EQ(*list, std::set<std::string>{a});
+  auto object = parse_acl_members_json(R"({"fingerprints": []})");
+  ASSERT_TRUE(object);
+  EXPECT_TRUE(object->empty());
+  for (const char* bad : {"", "not json", "{}", R"({"fingerprints":[],"x":1})", R"({"fingerprints":"ab"})",
+                          "[1]", R"(["nobody"])", "42"}) {
+    auto parsed = parse_acl_members_json(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().code, Errc::invalid_argument);
+  }
+  EXPECT_NE(parse_acl_members_json(R"(["ab", "nobody"])").error().message.find("fingerprints[0]"),
+            std::string::npos);
 }
 
 TEST(AclRoom, HashesAndRawRoomsAreNormalised) {
