@@ -57,5 +57,6 @@ void bind_log(py::module_& m);
 void bind_presence(py::module_& m);
 void bind_call(py::module_& m);
 void bind_featherchat(py::module_& m);
+void bind_fc_net(py::module_& m);
 
 }  // namespace wzp_py

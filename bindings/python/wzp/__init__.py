@@ -69,6 +69,7 @@ from .live import Client, CloseInfo, Event, EventStream, EventType, Relay
 from .call import Call
 from . import wav
 from . import featherchat
+from . import featherchat_net
 
 set_log_level = log_set_level
 
