@@ -1666,6 +1666,192 @@ WZP_API void wzp_log_set_level(int level);
  *  a sink it returns at once: that sink's own call is still running). */
 WZP_API void wzp_log_set_callback(wzp_log_cb callback, void* user_data);
 
+/* ------------------------------------------------------------------------- */
+/* featherChat presence and relay choice (since 0.7.0)                        */
+/* ------------------------------------------------------------------------- */
+
+/* Since 0.7.0. Where to place a featherChat call (docs/FEATHERCHAT-net.md): featherChat's relay-config
+ * (FC-10, GET /v1/wzp/relay-config), the presence of users at relays (FC-6: relays' presence HTTP API,
+ * in-process relays and registries) and the choice of a call's relay from both. Relay addresses are
+ * "host:port" (an IPv6 host in brackets). */
+
+/** The relay-config answer, parsed: {"relay_addr":"host:port","web_bridge_url":"wss://..."|null,
+ *  "relays":["host:port",...]} (relay_addr required; web_bridge_url and relays optional; other keys
+ *  ignored). Writes the normalised JSON (the three keys, relays without relay_addr or duplicates) into
+ *  *out_json (wzp_free) and the default relay into out_relay (out_relay_len bytes, NUL included; 262
+ *  always suffice; out_relay may be NULL). Errors: INVALID_ARGUMENT (json or out_json NULL),
+ *  MALFORMED (not a JSON object, over 64 KiB, a field missing, of the wrong type or form: the field is
+ *  named in wzp_last_error()), BUFFER_TOO_SMALL (out_relay), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_fc_relay_config_parse(const char* json, size_t len, char** out_json, char* out_relay,
+                                      size_t out_relay_len);
+/** GET the relay-config from url (featherChat's ".../v1/wzp/relay-config"), with "Authorization: Bearer
+ *  <token>" when token is not NULL, within timeout_ms (0: 5000), and parse it as
+ *  wzp_fc_relay_config_parse does. Blocks the calling thread. Errors: INVALID_ARGUMENT (NULL, a URL that
+ *  is not http:// or https://), IO (unreachable, or an HTTP status other than 2xx, 401/403 and 404),
+ *  TIMEOUT, AUTH_REJECTED (401/403), NOT_FOUND (404: featherChat has no relay-config), TOO_LARGE (an
+ *  answer over 64 KiB), MALFORMED (as parse), BUFFER_TOO_SMALL, NO_MEMORY; wzp_last_error() names the
+ *  URL and the cause. Thread-safe. */
+WZP_API int wzp_fc_relay_config_fetch(const char* url, const char* token, uint32_t timeout_ms, char** out_json,
+                                      char* out_relay, size_t out_relay_len);
+
+/** Presence of featherChat users at relays: a set of sources polled on the handle's own thread.
+ *  A source is a relay's presence HTTP API (GET /presence, /presence/{fp}; base URL and the relay's
+ *  http_token), an in-process wzp_relay, or a wzp_presence registry. A user a source lists as "Local"
+ *  is online at that source's relay_addr; one it lists as {"Remote": "ip:port"} at that peer relay;
+ *  a user reported by several sources is at the relay of the first source added that reports it.
+ *  A source that fails is retried after poll_interval_ms, then after twice as long each time up to
+ *  backoff_max_ms (back to poll_interval_ms once it answers); after offline_after_failures failures in
+ *  a row its users count as offline. Watched fingerprints produce events (ONLINE: first seen or at
+ *  another relay now; OFFLINE: no source reports it any more) on a bounded queue (the oldest event is
+ *  dropped, and counted, beyond event_queue_capacity), read with wzp_fc_presence_next_event or waited
+ *  for on wzp_fc_presence_event_fd.
+ *  Threading: every call may be made from any thread, concurrently with any other, except
+ *  wzp_fc_presence_free. The wzp_relay and wzp_presence handles added must outlive the presence handle. */
+typedef struct wzp_fc_presence wzp_fc_presence;
+
+typedef struct wzp_fc_presence_config {
+  size_t struct_size;
+  uint32_t poll_interval_ms;       /* default 1000 */
+  uint32_t backoff_max_ms;         /* longest wait before retrying a failing source; default 30000 */
+  uint32_t offline_after_failures; /* a source's users count as offline after this many failures in a
+                                      row; default 3 */
+  uint32_t http_timeout_ms;        /* each HTTP request; default 2000 */
+  size_t event_queue_capacity;     /* default 1024 */
+  size_t max_sources;              /* default 64 */
+  size_t max_watched;              /* default 10000 */
+} wzp_fc_presence_config;
+
+typedef enum wzp_fc_presence_event_type {
+  WZP_FC_PRESENCE_NONE = 0,
+  WZP_FC_PRESENCE_ONLINE = 1, /* a watched user is online at relay_addr (first seen, or moved) */
+  WZP_FC_PRESENCE_OFFLINE = 2 /* no source reports it any more; relay_addr: where it was */
+} wzp_fc_presence_event_type;
+
+/** One presence event. The strings are owned by the event: valid until wzp_fc_presence_event_clear or
+ *  the next wzp_fc_presence_next_event on it. */
+typedef struct wzp_fc_presence_event {
+  size_t struct_size;
+  wzp_fc_presence_event_type type;
+  const char* fingerprint; /* the user, as the source names it */
+  const char* relay_addr;  /* "host:port" */
+  const char* source;      /* the name of the source: the base URL, "relay:<addr>" or "registry:<addr>" */
+  int64_t time_ms;         /* Unix milliseconds */
+} wzp_fc_presence_event;
+
+typedef struct wzp_fc_presence_stats {
+  size_t struct_size;
+  uint64_t polls;    /* source polls done */
+  uint64_t failures; /* polls that failed */
+  uint64_t events;   /* events queued */
+  uint64_t dropped;  /* events dropped from a full queue */
+  uint64_t sources;  /* sources added */
+  uint64_t watched;  /* fingerprints watched */
+  uint64_t online;   /* watched fingerprints online now */
+} wzp_fc_presence_stats;
+
+/** Set the defaults above and struct_size (through the macro). NULL, or a size smaller than struct_size
+ *  itself, is ignored. Thread-safe. */
+WZP_API void wzp_fc_presence_config_init_sized(wzp_fc_presence_config* config, size_t size);
+#define wzp_fc_presence_config_init(config) wzp_fc_presence_config_init_sized((config), sizeof(*(config)))
+/** Zero an event and set struct_size (through the macro). NULL is ignored. */
+WZP_API void wzp_fc_presence_event_init_sized(wzp_fc_presence_event* event, size_t size);
+#define wzp_fc_presence_event_init(event) wzp_fc_presence_event_init_sized((event), sizeof(*(event)))
+/** Release what an event owns and zero it, keeping struct_size. NULL is ignored. */
+WZP_API void wzp_fc_presence_event_clear(wzp_fc_presence_event* event);
+/** Zero the stats and set struct_size (through the macro). NULL is ignored. */
+WZP_API void wzp_fc_presence_stats_init_sized(wzp_fc_presence_stats* stats, size_t size);
+#define wzp_fc_presence_stats_init(stats) wzp_fc_presence_stats_init_sized((stats), sizeof(*(stats)))
+/** The name of a presence event type: "ONLINE", "OFFLINE", "NONE"; "UNKNOWN" for other values. Static
+ *  storage. Thread-safe. */
+WZP_API const char* wzp_fc_presence_event_type_name(int type);
+
+/** A new presence handle without sources (release with wzp_fc_presence_free); config NULL: the
+ *  defaults. Nothing is polled before wzp_fc_presence_start. Errors: INVALID_ARGUMENT (out NULL,
+ *  struct_size not set), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_fc_presence_new(const wzp_fc_presence_config* config, wzp_fc_presence** out);
+/** Stop the thread (waiting for a poll in progress, at most http_timeout_ms) and release. Threads blocked
+ *  in wzp_fc_presence_next_event return WZP_ERR_CLOSED first. NULL is ignored. */
+WZP_API void wzp_fc_presence_free(wzp_fc_presence* presence);
+/** Add a relay's presence HTTP API: base_url "http://host:port" (the relay's metrics/HTTP port), token
+ *  its http_token (NULL: none), relay_addr the relay's client-facing "host:port" where its "Local"
+ *  users are. Errors: INVALID_ARGUMENT (NULL, a URL that is not http(s)://, relay_addr not host:port),
+ *  TOO_LARGE (max_sources). A source that cannot be reached is no error here: it is polled, backs off
+ *  and is counted. Thread-safe. */
+WZP_API int wzp_fc_presence_add_http(wzp_fc_presence* presence, const char* base_url, const char* token,
+                                     const char* relay_addr);
+/** Add an in-process relay (asked through wzp_relay_presence_json and wzp_relay_lookup, no HTTP);
+ *  relay_addr as above (NULL: the relay's wzp_relay_address, which needs a started relay). The relay
+ *  must outlive the presence handle. Errors: INVALID_ARGUMENT (NULL presence or relay, relay_addr not
+ *  host:port), INVALID_STATE (relay_addr NULL and the relay not started), TOO_LARGE. Thread-safe. */
+WZP_API int wzp_fc_presence_add_relay(wzp_fc_presence* presence, const wzp_relay* relay, const char* relay_addr);
+/** Add an in-process presence registry whose local users are at relay_addr (required). The registry
+ *  must outlive the presence handle. Errors: INVALID_ARGUMENT (NULL, relay_addr not host:port),
+ *  TOO_LARGE. Thread-safe. */
+WZP_API int wzp_fc_presence_add_registry(wzp_fc_presence* presence, const wzp_presence* registry,
+                                         const char* relay_addr);
+/** Watch a fingerprint (compared exactly, as the sources name it): its changes become events from the
+ *  next poll on (a user already known from a poll is reported at once). Watching twice is no error.
+ *  Errors: INVALID_ARGUMENT (NULL, empty), TOO_LARGE (max_watched). Thread-safe. */
+WZP_API int wzp_fc_presence_watch(wzp_fc_presence* presence, const char* fingerprint);
+/** Stop watching (no event follows for it). Errors: INVALID_ARGUMENT (NULL), NOT_FOUND (not watched).
+ *  Thread-safe. */
+WZP_API int wzp_fc_presence_unwatch(wzp_fc_presence* presence, const char* fingerprint);
+/** Start polling on the handle's thread (idempotent). Errors: INVALID_ARGUMENT (NULL), CLOSED (being
+ *  freed). Thread-safe. */
+WZP_API int wzp_fc_presence_start(wzp_fc_presence* presence);
+/** Where a user is now: the sources are asked in order (live, blocking up to http_timeout_ms per HTTP
+ *  source; no start needed) and the first that knows the user answers. WZP_OK: online, the relay in
+ *  out_relay (262 bytes always suffice; may be NULL), the source's name in out_source (may be NULL;
+ *  cut to out_source_len). Errors: INVALID_ARGUMENT (NULL presence or fingerprint), NOT_FOUND (offline
+ *  at every source that answered), INVALID_STATE (no source), the first source's error when none
+ *  answered (IO, TIMEOUT, AUTH_REJECTED, MALFORMED, ...), BUFFER_TOO_SMALL (out_relay). Thread-safe. */
+WZP_API int wzp_fc_presence_lookup(wzp_fc_presence* presence, const char* fingerprint, char* out_relay,
+                                   size_t out_relay_len, char* out_source, size_t out_source_len);
+/** Wait up to timeout_ms (negative: forever, 0: poll) for the next event. Whatever the event still owns
+ *  is released first. Errors: INVALID_ARGUMENT (NULL, struct_size not set), TIMEOUT, WOULD_BLOCK
+ *  (timeout 0 and nothing queued), CLOSED (the handle is being freed). Thread-safe. */
+WZP_API int wzp_fc_presence_next_event(wzp_fc_presence* presence, wzp_fc_presence_event* event, int timeout_ms);
+/** A descriptor readable while events are queued (select/poll/asyncio; do not read or close it), or -1
+ *  (NULL). Thread-safe. */
+WZP_API int wzp_fc_presence_event_fd(const wzp_fc_presence* presence);
+/** The counters. Errors: INVALID_ARGUMENT (NULL, struct_size not set). Thread-safe. */
+WZP_API int wzp_fc_presence_stats_get(const wzp_fc_presence* presence, wzp_fc_presence_stats* out);
+/** The sources as JSON (*out_json, wzp_free), in the order added:
+ *  [{"name","kind":"http"|"relay"|"registry","relay_addr","up","polls","failures",
+ *    "consecutive_failures","retry_in_ms","last_error":"..."|null,"users"}]
+ *  (up: the last poll answered; users: how many users the last good poll listed). Errors:
+ *  INVALID_ARGUMENT (NULL), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_fc_presence_sources_json(const wzp_fc_presence* presence, char** out_json);
+
+typedef enum wzp_fc_relay_policy {
+  WZP_FC_RELAY_CALLER = 0, /* my relay, then the callee's (if online), then the relay-config default */
+  WZP_FC_RELAY_CALLEE = 1, /* the callee's relay (if online), then mine, then the default */
+  WZP_FC_RELAY_DEFAULT = 2 /* the relay-config default, then mine, then the callee's (if online) */
+} wzp_fc_relay_policy;
+
+typedef enum wzp_fc_relay_reason {
+  WZP_FC_RELAY_REASON_NONE = 0,          /* no candidate: no relay chosen */
+  WZP_FC_RELAY_REASON_CALLEE_ONLINE = 1, /* the callee's relay, from presence */
+  WZP_FC_RELAY_REASON_CALLER_RELAY = 2,  /* my relay */
+  WZP_FC_RELAY_REASON_CONFIG_DEFAULT = 3 /* the relay-config default */
+} wzp_fc_relay_reason;
+
+/** Choose a call's relay by policy among the candidates (each may be NULL or empty: skipped):
+ *  my_relay, callee_relay (where presence says the callee is; see wzp_fc_presence_lookup) and
+ *  config_default (relay-config's relay_addr). The first candidate in the policy's order is written to
+ *  out_relay and why to *out_reason (may be NULL). No candidate: WZP_ERR_NOT_FOUND with reason NONE.
+ *  Errors: INVALID_ARGUMENT (out_relay NULL, an unknown policy, a candidate that is not host:port: named
+ *  in wzp_last_error()), NOT_FOUND, BUFFER_TOO_SMALL. Thread-safe. */
+WZP_API int wzp_fc_choose_relay(wzp_fc_relay_policy policy, const char* my_relay, const char* callee_relay,
+                                const char* config_default, char* out_relay, size_t out_relay_len,
+                                wzp_fc_relay_reason* out_reason);
+/** The name of a reason: "NONE", "CALLEE_ONLINE", "CALLER_RELAY", "CONFIG_DEFAULT"; "UNKNOWN" for other
+ *  values. Static storage. Thread-safe. */
+WZP_API const char* wzp_fc_relay_reason_name(int reason);
+/** The name of a policy: "CALLER", "CALLEE", "DEFAULT"; "UNKNOWN" for other values. Static storage.
+ *  Thread-safe. */
+WZP_API const char* wzp_fc_relay_policy_name(int policy);
+
 #ifdef __cplusplus
 }
 #endif

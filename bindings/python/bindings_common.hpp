@@ -58,5 +58,6 @@ void bind_presence(py::module_& m);
 void bind_call(py::module_& m);
 void bind_featherchat(py::module_& m);
 void bind_fc_acl(py::module_& m);
+void bind_fc_net(py::module_& m);
 
 }  // namespace wzp_py

@@ -19,4 +19,5 @@ PYBIND11_MODULE(_wzp, m) {
   wzp_py::bind_call(m);
   wzp_py::bind_featherchat(m);
   wzp_py::bind_fc_acl(m);
+  wzp_py::bind_fc_net(m);
 }

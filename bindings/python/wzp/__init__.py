@@ -70,6 +70,7 @@ from .call import Call
 from . import wav
 from . import featherchat
 from . import featherchat_acl
+from . import featherchat_net
 
 set_log_level = log_set_level
 

@@ -12,6 +12,7 @@ from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, L
 from . import wav as wav
 from . import featherchat as featherchat
 from . import featherchat_acl as featherchat_acl
+from . import featherchat_net as featherchat_net
 
 __version__: str
 __all__: List[str]
