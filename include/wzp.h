@@ -1670,7 +1670,7 @@ WZP_API void wzp_log_set_callback(wzp_log_cb callback, void* user_data);
 /* featherChat presence and relay choice (since 0.7.0)                        */
 /* ------------------------------------------------------------------------- */
 
-/* Since 0.7.0. Where to place a featherChat call (docs/FEATHERCHAT-net.md): featherChat's relay-config
+/* Since 0.7.0. Where to place a featherChat call (docs/FEATHERCHAT.md): featherChat's relay-config
  * (FC-10, GET /v1/wzp/relay-config), the presence of users at relays (FC-6: relays' presence HTTP API,
  * in-process relays and registries) and the choice of a call's relay from both. Relay addresses are
  * "host:port" (an IPv6 host in brackets). */

@@ -82,18 +82,16 @@ void call_op(PyManager& m, const std::string& call_id, Fn fn) {
 }  // namespace
 
 void bind_featherchat(py::module_& m) {
-  m.def(
-      "_fc_wrap_signal",
-      [](const py::object& signal, const std::string& sender, const std::string& target,
-         std::optional<std::string> relay_addr, std::optional<std::string> room,
-         std::optional<std::string> call_id, bool tags_only) {
-        const std::string json = dumps(signal);
-        char* out = nullptr;
-        check(wzp_fc_wrap_signal(json.data(), json.size(), c_text(sender, "sender"), c_text(target, "target"),
-                                 opt_text(relay_addr, "relay_addr"), opt_text(room, "room"),
-                                 opt_text(call_id, "call_id"), tags_only ? 1 : 0, &out));
-        return loads(take_string(out));
-      });
+  m.def("_fc_wrap_signal", [](const py::object& signal, const std::string& sender, const std::string& target,
+                              std::optional<std::string> relay_addr, std::optional<std::string> room,
+                              std::optional<std::string> call_id, bool tags_only) {
+    const std::string json = dumps(signal);
+    char* out = nullptr;
+    check(wzp_fc_wrap_signal(json.data(), json.size(), c_text(sender, "sender"), c_text(target, "target"),
+                             opt_text(relay_addr, "relay_addr"), opt_text(room, "room"),
+                             opt_text(call_id, "call_id"), tags_only ? 1 : 0, &out));
+    return loads(take_string(out));
+  });
   m.def("_fc_open_signal", [](const py::object& message) {
     const std::string json = dumps(message);
     char* out = nullptr;
@@ -150,7 +148,8 @@ void bind_featherchat(py::module_& m) {
         flag("featherchat_tags_only", c.featherchat_tags_only);
         flag("manual_clock", c.manual_clock);
         flag("join_relay", c.join_relay);
-        if (cfg.contains("event_queue_capacity")) c.event_queue_capacity = cfg["event_queue_capacity"].cast<size_t>();
+        if (cfg.contains("event_queue_capacity"))
+          c.event_queue_capacity = cfg["event_queue_capacity"].cast<size_t>();
         std::string default_relay, token, pin_cert, pin_relay;
         if (cfg.contains("default_relay") && !cfg["default_relay"].is_none()) {
           default_relay = cfg["default_relay"].cast<std::string>();
@@ -165,7 +164,8 @@ void bind_featherchat(py::module_& m) {
           c.pin_cert_sha256 = data_of(pin_cert);
         }
         if (cfg.contains("pin_relay_fingerprint") && !cfg["pin_relay_fingerprint"].is_none()) {
-          pin_relay = std::string(exact(cfg["pin_relay_fingerprint"].cast<py::bytes>(), 16, "pin_relay_fingerprint"));
+          pin_relay =
+              std::string(exact(cfg["pin_relay_fingerprint"].cast<py::bytes>(), 16, "pin_relay_fingerprint"));
           c.pin_relay_fingerprint = data_of(pin_relay);
         }
         wzp_fc_manager* h = nullptr;
@@ -198,7 +198,9 @@ void bind_featherchat(py::module_& m) {
       .def("media_failed",
            [](PyManager& m, const std::string& id, std::optional<std::string> why) {
              const char* w = opt_text(why, "why");
-             call_op(m, id, [w](wzp_fc_manager* h, const char* cid) { return wzp_fc_manager_media_failed(h, cid, w); });
+             call_op(m, id, [w](wzp_fc_manager* h, const char* cid) {
+               return wzp_fc_manager_media_failed(h, cid, w);
+             });
            })
       .def("receive",
            [](PyManager& m, const py::object& message) {
@@ -215,7 +217,8 @@ void bind_featherchat(py::module_& m) {
              }
              check(rc);
            })
-      .def("advance", [](PyManager& m, int64_t now_ms) { check(wzp_fc_manager_advance(live(m)->get(), now_ms)); })
+      .def("advance",
+           [](PyManager& m, int64_t now_ms) { check(wzp_fc_manager_advance(live(m)->get(), now_ms)); })
       .def("call",
            [](PyManager& m, const std::string& id) {
              char* out = nullptr;
@@ -287,16 +290,17 @@ void bind_featherchat(py::module_& m) {
              m.media.emplace(id, py_call);
              return py_call;
            })
-      .def("release_media", [](PyManager& m, const std::string& id) {
-        {
-          std::lock_guard lock(m.mutex);
-          if (auto it = m.media.find(id); it != m.media.end()) {
-            it->second->borrowed = nullptr;
-            m.media.erase(it);
-          }
-        }
-        call_op(m, id, wzp_fc_manager_release_media);
-      })
+      .def("release_media",
+           [](PyManager& m, const std::string& id) {
+             {
+               std::lock_guard lock(m.mutex);
+               if (auto it = m.media.find(id); it != m.media.end()) {
+                 it->second->borrowed = nullptr;
+                 m.media.erase(it);
+               }
+             }
+             call_op(m, id, wzp_fc_manager_release_media);
+           })
       .def("close", [](PyManager& m) {
         // The calls' media views go dead (later calls raise); the manager is freed (without the
         // GIL) once neither an operation on another thread nor a Call object still holds it.

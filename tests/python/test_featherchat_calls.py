@@ -295,13 +295,27 @@ def test_featherchat_call_example_runs():
     assert out.rstrip().endswith("featherchat_call: done")
 
 
+def test_featherchat_group_example_runs():
+    """examples/python/featherchat_group.py: relay-config and presence choose the relay; a group
+    of four synced to the room's access list over HTTP all hear each other; a removed member is
+    disconnected with the ACL close code and refused on rejoin, and goes offline."""
+    out = subprocess.run([sys.executable, str(ROOT / "examples/python/featherchat_group.py")], capture_output=True,
+                         text=True, timeout=180, check=True).stdout
+    assert "(CONFIG_DEFAULT)" in out and "(CALLEE_ONLINE)" in out
+    assert out.count("hears 3 others") == 4
+    assert "dave is disconnected: WZP_CLOSE_ACL_DENIED" in out
+    assert "dave tries again: refused, WZP_ERR_ACL_DENIED" in out
+    assert "presence: dave is offline" in out and "the other three are still in the call" in out
+    assert out.rstrip().endswith("featherchat_group: done")
+
+
 def test_featherchat_doc_code_is_the_examples_code(repo_root):
     """docs/FEATHERCHAT.md shows code the tests run: every ```c and ```python block is a verbatim
     excerpt of an example program."""
     doc = (repo_root / "docs" / "FEATHERCHAT.md").read_text(encoding="utf-8")
     sources = {
         "c": [(repo_root / "examples" / "c" / name).read_text(encoding="utf-8")
-              for name in ("featherchat_call.c",)],
+              for name in ("featherchat_call.c", "featherchat_group.c")],
         "python": [p.read_text(encoding="utf-8") for p in (repo_root / "examples" / "python").glob("featherchat*.py")],
     }
     blocks = 0

@@ -1,4 +1,4 @@
-"""featherChat presence and relay choice (docs/FEATHERCHAT-net.md).
+"""featherChat presence and relay choice (docs/FEATHERCHAT.md).
 
 Where to place a featherChat call: featherChat's relay-config (``GET /v1/wzp/relay-config``),
 where users are online (relays' presence HTTP API, in-process relays and registries) and the

@@ -71,7 +71,8 @@ TEST(CapiFcBridge, WrapsWithTheSpecsPayloadAndAFreshMessageId) {
   Users u;
   const Json first = Json::parse(wrap(u, kHangup, nullptr, nullptr, nullptr));
   const Json second = Json::parse(wrap(u, kHangup, nullptr, nullptr, nullptr));
-  EXPECT_EQ(first.at("payload"), R"({"signal":{"Hangup":{"reason":"Normal"}},"relay_addr":null,"room":null})");
+  EXPECT_EQ(first.at("payload"),
+            R"({"signal":{"Hangup":{"reason":"Normal"}},"relay_addr":null,"room":null})");
   EXPECT_EQ(first.at("signal_type"), "Hangup");
   EXPECT_EQ(first.at("sender_fingerprint"), u.alice);
   EXPECT_EQ(first.at("target"), u.bob);
@@ -136,17 +137,17 @@ TEST(CapiFcBridge, EveryMalformedFormIsRefusedWithAReason) {
   char* out = nullptr;
   // Wrapping: a signal that is not a SignalMessage, a fingerprint that is not one, NULLs.
   for (const char* bad : {"", "{", "{}", R"({"Hangup":{}})", R"({"Nope":1})", "[]", "42"}) {
-    EXPECT_EQ(wzp_fc_wrap_signal(bad, std::strlen(bad), u.alice.c_str(), u.bob.c_str(), nullptr, nullptr, nullptr,
-                                 0, &out),
+    EXPECT_EQ(wzp_fc_wrap_signal(bad, std::strlen(bad), u.alice.c_str(), u.bob.c_str(), nullptr, nullptr,
+                                 nullptr, 0, &out),
               WZP_ERR_JSON)
         << bad;
     EXPECT_NE(std::string(wzp_last_error()), "") << bad;
   }
-  EXPECT_EQ(wzp_fc_wrap_signal(kHangup, std::strlen(kHangup), "not a fingerprint", u.bob.c_str(), nullptr, nullptr,
-                               nullptr, 0, &out),
+  EXPECT_EQ(wzp_fc_wrap_signal(kHangup, std::strlen(kHangup), "not a fingerprint", u.bob.c_str(), nullptr,
+                               nullptr, nullptr, 0, &out),
             WZP_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(wzp_fc_wrap_signal(kHangup, std::strlen(kHangup), u.alice.c_str(), u.bob.c_str(), nullptr, nullptr,
-                               nullptr, 0, nullptr),
+  EXPECT_EQ(wzp_fc_wrap_signal(kHangup, std::strlen(kHangup), u.alice.c_str(), u.bob.c_str(), nullptr,
+                               nullptr, nullptr, 0, nullptr),
             WZP_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(out, nullptr);
 
@@ -194,9 +195,8 @@ TEST(CapiFcBridge, EveryMalformedFormIsRefusedWithAReason) {
 }
 
 TEST(CapiFcBridge, MissedCallRecordIsThirtyNineBytesAndJson) {
-  const std::string json =
-      R"({"caller":"0011223344556677","callee":"8899aabbccddeeff","time":1767225600,)"
-      R"("call_id":"0d6f1c7e-2b1a-4c55-9a0e-5b7e8f1a2c3d","media":"audio"})";
+  const std::string json = R"({"caller":"0011223344556677","callee":"8899aabbccddeeff","time":1767225600,)"
+                           R"("call_id":"0d6f1c7e-2b1a-4c55-9a0e-5b7e8f1a2c3d","media":"audio"})";
   uint8_t record[WZP_FC_MISSED_CALL_BYTES];
   ASSERT_EQ(wzp_fc_missed_call_encode(json.data(), json.size(), record), WZP_OK) << wzp_last_error();
   EXPECT_EQ(hex(record, 10), "01040011223344556677");  // version 1, type 4, the caller
@@ -205,7 +205,8 @@ TEST(CapiFcBridge, MissedCallRecordIsThirtyNineBytesAndJson) {
   EXPECT_EQ(Json::parse(take(back)), Json::parse(json));
 
   EXPECT_EQ(wzp_fc_missed_call_decode(record, sizeof record - 1, &back), WZP_ERR_MALFORMED);
-  for (const char* bad : {"{}", R"({"caller":"00","callee":"8899aabbccddeeff","time":1,"call_id":"x"})", "["}) {
+  for (const char* bad :
+       {"{}", R"({"caller":"00","callee":"8899aabbccddeeff","time":1,"call_id":"x"})", "["}) {
     EXPECT_EQ(wzp_fc_missed_call_encode(bad, std::strlen(bad), record), WZP_ERR_JSON) << bad;
   }
   EXPECT_EQ(wzp_fc_missed_call_encode(nullptr, 0, record), WZP_ERR_INVALID_ARGUMENT);
@@ -296,7 +297,8 @@ class Channel {
   }
   void deliver_one(const Message& m) {
     for (auto& p : phones_)
-      if (p->fp == m.target) (void)wzp_fc_manager_receive_bincode(p->manager.get(), m.bincode.data(), m.bincode.size());
+      if (p->fp == m.target)
+        (void)wzp_fc_manager_receive_bincode(p->manager.get(), m.bincode.data(), m.bincode.size());
   }
   // Delivers until nothing more is sent.
   void deliver() {
@@ -360,13 +362,15 @@ TEST(CapiFcManager, AnsweredCallGoesThroughEveryStateAndIsRecorded) {
                                               {kActive, kNone},
                                               {kEnded, WZP_FC_END_HANGUP}}));
   EXPECT_EQ(bob.states[id],
-            (std::vector<S>{{kRinging, kNone}, {kConnecting, kNone}, {kActive, kNone}, {kEnded, WZP_FC_END_HANGUP}}));
+            (std::vector<S>{
+                {kRinging, kNone}, {kConnecting, kNone}, {kActive, kNone}, {kEnded, WZP_FC_END_HANGUP}}));
   // Offer, Answer (the Ringing went the other way), Hangup: each under a fresh message id.
   std::set<std::string> ids;
   for (const auto& s : alice.sent) ids.insert(Json::parse(s).at("id").get<std::string>());
   EXPECT_EQ(ids.size(), alice.sent.size());
   EXPECT_EQ(Json::parse(alice.sent.front()).at("signal_type"), "Offer");
-  EXPECT_EQ(Json::parse(Json::parse(alice.sent.front()).at("payload").get<std::string>()).at("room"), "alice-and-bob");
+  EXPECT_EQ(Json::parse(Json::parse(alice.sent.front()).at("payload").get<std::string>()).at("room"),
+            "alice-and-bob");
 
   const Json record = call_json(bob, id);
   EXPECT_EQ(record.at("direction"), "incoming");
@@ -400,8 +404,8 @@ TEST(CapiFcManager, RingTimeoutIsMissedOnBothSidesWithARecord) {
   ASSERT_EQ(bob.missed.size(), 1U);
   const Json record = Json::parse(bob.missed[0]);
   EXPECT_EQ(record.at("call_id"), id);
-  EXPECT_EQ(record.at("caller"), alice.fp.substr(0, 4) + alice.fp.substr(5, 4) + alice.fp.substr(10, 4) +
-                                     alice.fp.substr(15, 4));
+  EXPECT_EQ(record.at("caller"),
+            alice.fp.substr(0, 4) + alice.fp.substr(5, 4) + alice.fp.substr(10, 4) + alice.fp.substr(15, 4));
   EXPECT_TRUE(alice.missed.empty());
 }
 
@@ -445,7 +449,8 @@ TEST(CapiFcManager, RejectedCancelledAndFailedMedia) {
   ch.deliver();
   EXPECT_EQ(bob.states[failed].back(), (S{kEnded, WZP_FC_END_FAILED}));
   EXPECT_EQ(alice.states[failed].back(), (S{kEnded, WZP_FC_END_FAILED}));
-  EXPECT_NE(call_json(bob, failed).at("detail").get<std::string>().find("relay unreachable"), std::string::npos);
+  EXPECT_NE(call_json(bob, failed).at("detail").get<std::string>().find("relay unreachable"),
+            std::string::npos);
 
   // Errors for calls that are not there or not in the right state.
   EXPECT_EQ(wzp_fc_manager_accept(bob.manager.get(), failed.c_str()), WZP_ERR_NOT_FOUND);
@@ -571,7 +576,8 @@ TEST(CapiFcManager, AnOfferUnderSomeoneElsesFingerprintFails) {
 
   // A signal addressed to someone else, and bytes that are not a CallSignal: refused, counted.
   const std::string hangup = wrap(Users{}, kHangup, nullptr, nullptr, nullptr);
-  EXPECT_EQ(wzp_fc_manager_receive(bob.manager.get(), hangup.data(), hangup.size()), WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wzp_fc_manager_receive(bob.manager.get(), hangup.data(), hangup.size()),
+            WZP_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(wzp_fc_manager_receive(bob.manager.get(), "{", 1), WZP_ERR_JSON);
   const uint8_t junk[3] = {7, 0, 0};
   EXPECT_EQ(wzp_fc_manager_receive_bincode(bob.manager.get(), junk, sizeof junk), WZP_ERR_MALFORMED);
