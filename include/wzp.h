@@ -1552,6 +1552,11 @@ typedef struct wzp_fc_manager_config {
   const uint8_t* pin_relay_fingerprint; /* 16 bytes, or NULL */
   uint32_t join_timeout_ms;             /* the client's handshake_timeout_ms; default 10000 */
   const wzp_call_config* call_config;   /* the wzp_call of each call (copied); NULL: the defaults */
+  /* The relay of a call placed without one (wzp_fc_choose_relay; docs/FEATHERCHAT.md): */
+  struct wzp_fc_presence* presence; /* NULL (default): none; else the callee's relay is looked up there
+                                       (borrowed: it must outlive the manager) */
+  int relay_policy;                 /* a wzp_fc_relay_policy; default WZP_FC_RELAY_CALLER */
+  const char* my_relay;             /* the relay this user is at, "host:port"; NULL (default): none */
 } wzp_fc_manager_config;
 
 typedef struct wzp_fc_manager_stats {
@@ -1581,8 +1586,11 @@ WZP_API void wzp_fc_manager_stats_init_sized(wzp_fc_manager_stats* stats, size_t
 WZP_API int wzp_fc_manager_new(const wzp_fc_manager_config* config, wzp_fc_manager** out);
 /** Hang up the calls' media, stop the thread, release. NULL is ignored. Not from the callback. */
 WZP_API void wzp_fc_manager_free(wzp_fc_manager* manager);
-/** Call peer (a fingerprint): an Offer goes out (a SEND event) with a fresh call id, relay_addr (NULL:
- *  the config's default_relay) and room (NULL: the call id). The id goes into out_call_id
+/** Call peer (a fingerprint): an Offer goes out (a SEND event) with a fresh call id, relay_addr and room
+ *  (NULL: the call id). relay_addr NULL: the config's default_relay, or, when the config has a presence
+ *  or my_relay, the relay wzp_fc_choose_relay picks by relay_policy from my_relay, the callee's relay
+ *  (a wzp_fc_presence_lookup, which blocks up to its http_timeout_ms) and default_relay (the
+ *  relay-config default); the call's JSON names why in "relay_choice" ("CALLEE_ONLINE", ...). The id goes into out_call_id
  *  (WZP_FC_CALL_ID_LEN + 1 bytes; may be NULL). Errors: INVALID_ARGUMENT (NULL manager or peer, peer is
  *  not a fingerprint or is ourselves, no relay given nor configured with join_relay 1, a relay that is not
  *  host:port), INVALID_STATE (a live call with that peer already, or max_live_calls). */

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "bindings_common.hpp"
+#include "fc_presence_holder.hpp"
 #include "py_handles.hpp"
 
 namespace wzp_py {
 namespace {
 
 using Registry = Handle<wzp_presence, wzp_presence_free>;
-using FcPresenceHandle = Handle<wzp_fc_presence, free_without_gil<wzp_fc_presence, wzp_fc_presence_free>>;
 
 constexpr size_t kRelayBuf = 262;
 
@@ -21,13 +21,6 @@ py::object loads(const std::string& text) { return py::module_::import("json").a
 const char* opt_text(const std::optional<std::string>& s, const char* what) {
   return s ? c_text(*s, what) : nullptr;
 }
-
-// The handle and what its sources borrow (relays, registries), kept alive while it lives: the
-// handle is declared last, so it is freed (its thread stopped) before them.
-struct PyFcPresence {
-  std::vector<std::shared_ptr<void>> keep;
-  FcPresenceHandle handle{nullptr};
-};
 
 py::dict event_dict(const wzp_fc_presence_event& e) {
   py::dict d;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bindings_common.hpp"
+#include "fc_presence_holder.hpp"
 #include "py_handles.hpp"
 
 namespace wzp_py {
@@ -54,6 +55,13 @@ py::dict event_dict(const wzp_fc_event& e) {
 }
 
 // The manager and the Python views of its calls' media (cleared when released).
+// The manager with the presence handle it borrows for relay choice: the manager is declared last, so
+// it is freed before the presence goes.
+struct ManagerWithPresence {
+  std::shared_ptr<PyFcPresence> presence;
+  Manager manager{nullptr};
+};
+
 struct PyManager {
   std::shared_ptr<Manager> handle;
   mutable std::mutex mutex;
@@ -150,7 +158,17 @@ void bind_featherchat(py::module_& m) {
         flag("join_relay", c.join_relay);
         if (cfg.contains("event_queue_capacity"))
           c.event_queue_capacity = cfg["event_queue_capacity"].cast<size_t>();
-        std::string default_relay, token, pin_cert, pin_relay;
+        std::string default_relay, my_relay, token, pin_cert, pin_relay;
+        std::shared_ptr<PyFcPresence> presence;
+        if (cfg.contains("presence") && !cfg["presence"].is_none()) {
+          presence = cfg["presence"].cast<std::shared_ptr<PyFcPresence>>();
+          c.presence = presence->handle.get();
+        }
+        if (cfg.contains("relay_policy")) c.relay_policy = cfg["relay_policy"].cast<int>();
+        if (cfg.contains("my_relay") && !cfg["my_relay"].is_none()) {
+          my_relay = cfg["my_relay"].cast<std::string>();
+          c.my_relay = c_text(my_relay, "my_relay");
+        }
         if (cfg.contains("default_relay") && !cfg["default_relay"].is_none()) {
           default_relay = cfg["default_relay"].cast<std::string>();
           c.default_relay = c_text(default_relay, "default_relay");
@@ -170,8 +188,11 @@ void bind_featherchat(py::module_& m) {
         }
         wzp_fc_manager* h = nullptr;
         check(wzp_fc_manager_new(&c, &h));
+        auto owner = std::make_shared<ManagerWithPresence>();
+        owner->presence = std::move(presence);
+        owner->manager = Manager(h);
         auto pm = std::make_shared<PyManager>();
-        pm->handle = std::make_shared<Manager>(h);
+        pm->handle = std::shared_ptr<Manager>(owner, &owner->manager);
         return pm;
       }))
       .def("place_call",

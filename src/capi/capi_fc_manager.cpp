@@ -28,6 +28,7 @@
 #include "crypto/fingerprint.hpp"
 #include "featherchat/call_manager.hpp"
 #include "featherchat/call_signal_json.hpp"
+#include "featherchat/relay_choice.hpp"
 #include "handshake/signal_handshake.hpp"
 #include "wire/signal_message.hpp"
 
@@ -222,6 +223,7 @@ struct wzp_fc_manager {
   std::unique_ptr<wzp_identity, IdentityFree> identity;
   std::string self;  // display fingerprint
   std::optional<std::string> default_relay;
+  std::optional<std::string> my_relay;
   std::optional<std::string> token;
   std::optional<std::array<uint8_t, 32>> pin_cert;
   std::optional<std::array<uint8_t, 16>> pin_relay;
@@ -331,7 +333,8 @@ static void client_event(const wzp_event* event, void* user_data) {
     ctx->manager->post({Work::Kind::joined, ctx->call_id, {}});
   } else if (event->type == WZP_EVENT_CLOSED) {
     std::string reason = std::string(wzp_close_code_name(event->close_code));
-    if (event->close_reason != nullptr && *event->close_reason != '\0') reason += ": " + std::string(event->close_reason);
+    if (event->close_reason != nullptr && *event->close_reason != '\0')
+      reason += ": " + std::string(event->close_reason);
     ctx->manager->post({Work::Kind::closed, ctx->call_id, std::move(reason)});
   }
 }
@@ -371,7 +374,8 @@ void wzp_fc_manager::join(const std::string& call_id) {
       m.context = std::move(ctx);
       m.client.reset(client);
       media.emplace(call_id, std::move(m));
-      log::write(log::Level::info, "featherchat", "call " + call_id + ": joining room \"" + room + "\" at " + *relay);
+      log::write(log::Level::info, "featherchat",
+                 "call " + call_id + ": joining room \"" + room + "\" at " + *relay);
       if (int rc2 = wzp_client_connect(client); rc2 != WZP_OK) {
         failure = std::string("cannot connect to the relay: ") + wzp_last_error();
       }
@@ -396,7 +400,8 @@ void wzp_fc_manager::joined(const std::string& call_id) {
   const int rc = wzp_call_new(it->second.client.get(), has_call_config ? &call_config : nullptr, &engine);
   if (rc != WZP_OK) {
     ++media_failed;
-    (void)calls->media_failed(call_id, std::string("cannot start the call engine: ") + wzp_last_error(), now());
+    (void)calls->media_failed(call_id, std::string("cannot start the call engine: ") + wzp_last_error(),
+                              now());
   } else {
     ++media_joined;
     it->second.call.reset(engine);
@@ -416,7 +421,8 @@ void wzp_fc_manager::closed(const std::string& call_id, const std::string& reaso
   const fc::CallRecord* call = calls->find(call_id);
   if (call != nullptr && call->state != fc::CallState::ended) {
     ++media_failed;
-    log::write(log::Level::warn, "featherchat", "call " + call_id + ": the relay connection closed: " + reason);
+    log::write(log::Level::warn, "featherchat",
+               "call " + call_id + ": the relay connection closed: " + reason);
     (void)calls->media_failed(call_id, "relay: " + reason, now());
   }
   auto events = take_pending();
@@ -475,14 +481,16 @@ fc::CallKeys call_keys(const wzp_fc_manager* m) {
   keys.offer = [m] { return handshake::Caller(m->identity->identity).offer(); };
   keys.answer = [m](const wire::CallOffer& offer, const std::string& peer) -> Result<wire::CallAnswer> {
     if (crypto::Fingerprint::of(offer.identity_pub).to_display() != peer)
-      return make_error(Errc::bad_signature, "the offer's identity key is not the caller's fingerprint " + peer);
+      return make_error(Errc::bad_signature,
+                        "the offer's identity key is not the caller's fingerprint " + peer);
     auto answered = handshake::answer_offer(m->identity->identity, wire::SignalMessage{offer});
     if (!answered) return std::move(answered).error();
     return std::move(answered->answer);
   };
   keys.check_answer = [](const wire::CallAnswer& answer, const std::string& peer) -> Status {
     if (crypto::Fingerprint::of(answer.identity_pub).to_display() != peer)
-      return make_error(Errc::bad_signature, "the answer's identity key is not the callee's fingerprint " + peer);
+      return make_error(Errc::bad_signature,
+                        "the answer's identity key is not the callee's fingerprint " + peer);
     Bytes signed_text(answer.ephemeral_pub.begin(), answer.ephemeral_pub.end());
     signed_text.insert(signed_text.end(), crypto::kAnswerLabel.begin(), crypto::kAnswerLabel.end());
     if (!crypto::verify(answer.identity_pub, signed_text, answer.signature))
@@ -513,6 +521,20 @@ std::string records_json(const Records& records) {
     out += fc::encode_call_record_json(r);
   }
   return out + "]";
+}
+
+// The relay of a call placed without one: the callee's relay from presence (offline, or no source
+// answered: no candidate), my_relay and the relay-config default, by the configured policy.
+fc::RelayChoice choose_call_relay(const wzp_fc_manager& manager, const char* peer) {
+  fc::RelayCandidates candidates;
+  candidates.my_relay = manager.my_relay;
+  candidates.config_default = manager.default_relay;
+  if (manager.config.presence != nullptr) {
+    char found[262];
+    if (wzp_fc_presence_lookup(manager.config.presence, peer, found, sizeof found, nullptr, 0) == WZP_OK)
+      candidates.callee_relay = found;
+  }
+  return fc::choose_relay(static_cast<fc::RelayPolicy>(manager.config.relay_policy), candidates);
 }
 
 }  // namespace
@@ -574,9 +596,11 @@ int wzp_fc_manager_new(const wzp_fc_manager_config* config, wzp_fc_manager** out
     WZP_CAPI_REQUIRE(config);
     WZP_CAPI_REQUIRE(out);
     if (config->struct_size < sizeof config->struct_size)
-      return fail(Errc::invalid_argument, "wzp_fc_manager_config.struct_size is not set (use wzp_fc_manager_config_init)");
+      return fail(Errc::invalid_argument,
+                  "wzp_fc_manager_config.struct_size is not set (use wzp_fc_manager_config_init)");
     const wzp_fc_manager_config c = capi::read_prefix(config, manager_defaults());
-    if (c.identity == nullptr) return fail(Errc::invalid_argument, "wzp_fc_manager_config.identity is required");
+    if (c.identity == nullptr)
+      return fail(Errc::invalid_argument, "wzp_fc_manager_config.identity is required");
     auto m = std::make_unique<wzp_fc_manager>(c.event_queue_capacity);
     m->config = c;
     uint8_t seed[WZP_SEED_BYTES];
@@ -589,9 +613,17 @@ int wzp_fc_manager_new(const wzp_fc_manager_config* config, wzp_fc_manager** out
     m->self = m->identity->identity.fingerprint().to_display();
     if (c.default_relay != nullptr) {
       if (!split_host_port(c.default_relay))
-        return fail(Errc::invalid_argument, std::string("default_relay \"") + c.default_relay + "\" is not host:port");
+        return fail(Errc::invalid_argument,
+                    std::string("default_relay \"") + c.default_relay + "\" is not host:port");
       m->default_relay = c.default_relay;
     }
+    if (c.my_relay != nullptr) {
+      if (!split_host_port(c.my_relay))
+        return fail(Errc::invalid_argument, std::string("my_relay \"") + c.my_relay + "\" is not host:port");
+      m->my_relay = c.my_relay;
+    }
+    if (c.relay_policy < WZP_FC_RELAY_CALLER || c.relay_policy > WZP_FC_RELAY_DEFAULT)
+      return fail(Errc::invalid_argument, "wzp_fc_manager_config.relay_policy is not a wzp_fc_relay_policy");
     if (c.token != nullptr) m->token = c.token;
     if (c.pin_cert_sha256 != nullptr) {
       m->pin_cert.emplace();
@@ -611,7 +643,7 @@ int wzp_fc_manager_new(const wzp_fc_manager_config* config, wzp_fc_manager** out
     }
     // Strings and handles of the caller's config are not kept.
     m->config.identity = nullptr;
-    m->config.default_relay = m->config.token = nullptr;
+    m->config.default_relay = m->config.token = m->config.my_relay = nullptr;
     m->config.pin_cert_sha256 = m->config.pin_relay_fingerprint = nullptr;
     m->config.call_config = nullptr;
 
@@ -629,7 +661,9 @@ int wzp_fc_manager_new(const wzp_fc_manager_config* config, wzp_fc_manager** out
     sinks.send = [raw](const fc::CallSignal& s) { raw->on_send(s); };
     sinks.event = [raw](const fc::CallEvent& e) { raw->on_transition(e); };
     sinks.missed = [raw](const fc::MissedCall& r, const fc::CallRecord& call) { raw->on_missed(r, call); };
-    sinks.in_call = [raw](const fc::CallRecord& call, const wire::SignalMessage& s) { raw->on_in_call(call, s); };
+    sinks.in_call = [raw](const fc::CallRecord& call, const wire::SignalMessage& s) {
+      raw->on_in_call(call, s);
+    };
     auto calls = fc::CallManager::create(std::move(mc), call_keys(raw), std::move(sinks));
     if (!calls) return fail(calls.error());
     m->calls.emplace(std::move(*calls));
@@ -649,7 +683,8 @@ void wzp_fc_manager_free(wzp_fc_manager* manager) {
   manager->work_cv.notify_all();
   if (manager->worker.joinable()) {
     if (manager->worker.get_id() == std::this_thread::get_id()) {
-      log::write(log::Level::error, "featherchat", "wzp_fc_manager_free called from its callback: not released");
+      log::write(log::Level::error, "featherchat",
+                 "wzp_fc_manager_free called from its callback: not released");
       (void)owned.release();
       return;
     }
@@ -668,23 +703,37 @@ void wzp_fc_manager_free(wzp_fc_manager* manager) {
   media.clear();  // frees the clients (their threads stop) before their contexts
 }
 
-int wzp_fc_manager_place_call(wzp_fc_manager* manager, const char* peer, const char* relay_addr, const char* room,
-                              char out_call_id[WZP_FC_CALL_ID_LEN + 1]) {
+int wzp_fc_manager_place_call(wzp_fc_manager* manager, const char* peer, const char* relay_addr,
+                              const char* room, char out_call_id[WZP_FC_CALL_ID_LEN + 1]) {
   return guarded([&]() -> int {
     if (out_call_id != nullptr) out_call_id[0] = '\0';
     WZP_CAPI_REQUIRE(manager);
     WZP_CAPI_REQUIRE(peer);
-    std::optional<std::string> relay = relay_addr != nullptr ? std::optional<std::string>(relay_addr)
-                                                             : manager->default_relay;
+    std::optional<std::string> relay =
+        relay_addr != nullptr ? std::optional<std::string>(relay_addr) : manager->default_relay;
+    std::optional<std::string> relay_choice;
+    if (relay_addr == nullptr && (manager->config.presence != nullptr || manager->my_relay)) {
+      auto chosen = choose_call_relay(*manager, peer);
+      relay = chosen.relay_addr.empty() ? std::nullopt : std::optional<std::string>(chosen.relay_addr);
+      relay_choice = std::string(fc::relay_reason_name(chosen.reason));
+      WZP_LOG(info, "featherchat",
+              "call to " + std::string(peer) + ": relay " + (relay ? *relay : std::string("none")) + " (" +
+                  *relay_choice + ")");
+    }
     if (relay && !split_host_port(*relay))
       return fail(Errc::invalid_argument, "relay_addr \"" + *relay + "\" is not host:port");
-    if (!relay && manager->config.join_relay != 0)
-      return fail(Errc::invalid_argument, "no relay_addr given and no default_relay configured");
+    if (!relay && manager->config.join_relay != 0) {
+      return fail(Errc::invalid_argument, relay_choice
+                                              ? "no relay for the call: the callee is not online at any "
+                                                "presence source and neither my_relay nor default_relay "
+                                                "is configured"
+                                              : "no relay_addr given and no default_relay configured");
+    }
     return locked(manager, [&]() -> int {
       fc::CallRoute route;
       route.relay_addr = relay;
       if (room != nullptr) route.room = room;
-      auto id = manager->calls->place_call(peer, route, manager->now());
+      auto id = manager->calls->place_call(peer, route, manager->now(), relay_choice);
       if (!id) return fail(id.error());
       if (out_call_id != nullptr) std::snprintf(out_call_id, WZP_FC_CALL_ID_LEN + 1, "%s", id->c_str());
       return WZP_OK;
@@ -692,13 +741,13 @@ int wzp_fc_manager_place_call(wzp_fc_manager* manager, const char* peer, const c
   });
 }
 
-#define WZP_FC_CALL_OP(name, expr)                                               \
-  int name(wzp_fc_manager* manager, const char* call_id) {                       \
-    return guarded([&]() -> int {                                                \
-      WZP_CAPI_REQUIRE(manager);                                                 \
-      WZP_CAPI_REQUIRE(call_id);                                                 \
-      return locked(manager, [&] { return status_rc(expr); });                   \
-    });                                                                          \
+#define WZP_FC_CALL_OP(name, expr)                             \
+  int name(wzp_fc_manager* manager, const char* call_id) {     \
+    return guarded([&]() -> int {                              \
+      WZP_CAPI_REQUIRE(manager);                               \
+      WZP_CAPI_REQUIRE(call_id);                               \
+      return locked(manager, [&] { return status_rc(expr); }); \
+    });                                                        \
   }
 
 WZP_FC_CALL_OP(wzp_fc_manager_accept, manager->calls->accept(call_id, manager->now()))
@@ -712,7 +761,8 @@ int wzp_fc_manager_media_connected(wzp_fc_manager* manager, const char* call_id)
     WZP_CAPI_REQUIRE(call_id);
     if (manager->config.join_relay != 0)
       return fail(Errc::invalid_state, "join_relay is on: the manager connects the media itself");
-    return locked(manager, [&] { return status_rc(manager->calls->media_connected(call_id, manager->now())); });
+    return locked(manager,
+                  [&] { return status_rc(manager->calls->media_connected(call_id, manager->now())); });
   });
 }
 
@@ -723,7 +773,8 @@ int wzp_fc_manager_media_failed(wzp_fc_manager* manager, const char* call_id, co
     if (manager->config.join_relay != 0)
       return fail(Errc::invalid_state, "join_relay is on: the manager connects the media itself");
     return locked(manager, [&] {
-      return status_rc(manager->calls->media_failed(call_id, why != nullptr ? why : "media failed", manager->now()));
+      return status_rc(
+          manager->calls->media_failed(call_id, why != nullptr ? why : "media failed", manager->now()));
     });
   });
 }
@@ -796,7 +847,8 @@ int wzp_fc_manager_release_media(wzp_fc_manager* manager, const char* call_id) {
     {
       std::unique_lock lock(manager->mutex);
       auto it = manager->media.find(call_id);
-      if (it == manager->media.end()) return fail(Errc::not_found, std::string("no media for call ") + call_id);
+      if (it == manager->media.end())
+        return fail(Errc::not_found, std::string("no media for call ") + call_id);
       released.emplace(std::move(it->second));
       manager->media.erase(it);
       if (const fc::CallRecord* call = manager->calls->find(call_id);
@@ -851,7 +903,8 @@ int wzp_fc_manager_stats_get(const wzp_fc_manager* manager, wzp_fc_manager_stats
     WZP_CAPI_REQUIRE(manager);
     WZP_CAPI_REQUIRE(out);
     if (out->struct_size < sizeof out->struct_size)
-      return fail(Errc::invalid_argument, "wzp_fc_manager_stats.struct_size is not set (use wzp_fc_manager_stats_init)");
+      return fail(Errc::invalid_argument,
+                  "wzp_fc_manager_stats.struct_size is not set (use wzp_fc_manager_stats_init)");
     wzp_fc_manager_stats s{};
     {
       std::lock_guard lock(manager->mutex);
@@ -885,7 +938,8 @@ int wzp_fc_manager_next_event(wzp_fc_manager* manager, wzp_fc_event* event, int 
     auto e = manager->queue.pop(timeout_ms);
     if (!e) {
       if (manager->queue.closed()) return fail(Errc::closed, "the manager is closed");
-      return timeout_ms == 0 ? fail(Errc::would_block, "no event") : fail(Errc::timeout, "no event within the timeout");
+      return timeout_ms == 0 ? fail(Errc::would_block, "no event")
+                             : fail(Errc::timeout, "no event within the timeout");
     }
     const size_t size = event->struct_size;
     *event = c_event(*e, true);
@@ -894,6 +948,8 @@ int wzp_fc_manager_next_event(wzp_fc_manager* manager, wzp_fc_event* event, int 
   });
 }
 
-int wzp_fc_manager_event_fd(const wzp_fc_manager* manager) { return manager == nullptr ? -1 : manager->queue.fd(); }
+int wzp_fc_manager_event_fd(const wzp_fc_manager* manager) {
+  return manager == nullptr ? -1 : manager->queue.fd();
+}
 
 }  // extern "C"

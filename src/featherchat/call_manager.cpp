@@ -133,7 +133,8 @@ void CallManager::send_state(CallSignalType type, const CallRecord& call, int64_
 
 // ------------------------------------------------------------------ local actions
 
-Result<std::string> CallManager::place_call(std::string_view peer_text, CallRoute route, int64_t now_ms) {
+Result<std::string> CallManager::place_call(std::string_view peer_text, CallRoute route, int64_t now_ms,
+                                            std::optional<std::string> relay_choice) {
   auto peer = display_fingerprint(peer_text);
   if (!peer) return make_error(Errc::invalid_argument, "place_call: the peer is not a fingerprint");
   if (*peer == self_) return make_error(Errc::invalid_argument, "place_call: cannot call ourselves");
@@ -150,6 +151,7 @@ Result<std::string> CallManager::place_call(std::string_view peer_text, CallRout
   call.direction = CallDirection::outgoing;
   call.peer = *peer;
   call.relay_addr = route.relay_addr;
+  call.relay_choice = std::move(relay_choice);
   call.room = route.room.value_or(call.call_id);
   call.offered_ms = now_ms;
   auto& stored = calls_.emplace(call.call_id, std::move(call)).first->second;

@@ -82,7 +82,9 @@ class CallManager {
   /// relay and room (the room defaults to the call id). Returns the call id.
   /// Errors: invalid_argument (peer is not a fingerprint, or ourselves), busy (a live call
   /// with that peer already, or max_live_calls).
-  Result<std::string> place_call(std::string_view peer, CallRoute route, int64_t now_ms);
+  /// relay_choice: why route.relay_addr was chosen, kept in the call's record (nullopt: the caller gave it).
+  Result<std::string> place_call(std::string_view peer, CallRoute route, int64_t now_ms,
+                                 std::optional<std::string> relay_choice = std::nullopt);
   /// Accepts a ringing incoming call: sends the Answer, state connecting.
   Status accept(std::string_view call_id, int64_t now_ms);
   /// Declines a ringing incoming call (Reject).

@@ -31,6 +31,8 @@ struct CallRecord {
   std::string peer;  // the other side's fingerprint, "xxxx:xxxx:..." form
   std::optional<std::string> relay_addr;
   std::optional<std::string> room;  // the raw room name: hash it to join
+  std::optional<std::string>
+      relay_choice;  // why this relay, when the manager chose it ("CALLEE_ONLINE", ...)
   CallState state = CallState::idle;
   CallEnd end = CallEnd::none;
   bool ended_here = false;   // this side ended it (hung up, rejected, timed out, failed)

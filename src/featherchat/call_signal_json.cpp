@@ -75,6 +75,7 @@ std::string encode_call_record_json(const CallRecord& call) {
   append_member(out, "peer", call.peer);
   append_optional(out, "relay_addr", call.relay_addr);
   append_optional(out, "room", call.room);
+  append_optional(out, "relay_choice", call.relay_choice);
   append_member(out, "state", state_name(call.state));
   append_member(out, "end", end_name(call.end));
   out += ",\"ended_here\":";

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import wzp
+from wzp import featherchat_net as fcn
 from wzp.featherchat import (CallManager, decode_signal, encode_signal, missed_call_decode,
                              missed_call_encode, open_signal, wrap_signal)
 from featherchat_stub import FeatherChatStub
@@ -237,7 +238,12 @@ def test_call_through_an_auth_relay_with_media():
     alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
     tokens = {"alice-token": alice.fingerprint_str, "bob-token": bob.fingerprint_str}
     with FeatherChatStub(tokens) as fc, wzp.Relay(auth_url=fc.url) as relay:
-        addr = f"127.0.0.1:{relay.port}"
+        # featherChat's relay-config names the relay; the caller takes it as the call's relay, and
+        # the callee (no relay of its own) joins the relay the offer names.
+        fc.relay_config = {"relay_addr": f"127.0.0.1:{relay.port}", "web_bridge_url": None}
+        config = fcn.fetch_relay_config(fc.relay_config_url)
+        addr, reason = fcn.choose_relay("caller", config=config)
+        assert (addr, reason) == (f"127.0.0.1:{relay.port}", "CONFIG_DEFAULT")
         a = CallManager(alice, default_relay=addr, token="alice-token", join_timeout_ms=20000)
         b = CallManager(bob, token="bob-token", join_timeout_ms=20000)
         managers = {alice.fingerprint_str: a, bob.fingerprint_str: b}
@@ -256,6 +262,7 @@ def test_call_through_an_auth_relay_with_media():
         assert b.media(call_id).stats()["played"] >= 30
         # The relay admitted both by their featherChat tokens.
         assert [p for p, _, _ in fc.requests].count("/v1/auth/validate") >= 2
+        assert "/v1/wzp/relay-config" in [p for p, _, _ in fc.requests]
         b.hangup(call_id)
         pump(managers, seen, lambda s: last_state(s, alice.fingerprint_str, call_id) == ("ENDED", "HANGUP"))
         assert a.stats()["media_joined"] == 1 and b.stats()["media_joined"] == 1
@@ -324,3 +331,26 @@ def test_featherchat_doc_code_is_the_examples_code(repo_root):
             blocks += 1
             assert any(block in text for text in texts), f"not in an example:\n{block}"
     assert blocks >= 6
+
+
+def test_the_manager_chooses_the_relay_from_presence():
+    """A call placed without a relay goes where the policy says: the callee's relay when presence
+    has the callee online, else my relay or the relay-config default; the call says why."""
+    alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
+    registry = wzp.Presence()
+    presence = fcn.Presence()
+    presence.add_registry(registry, "bobs-relay.example:4433")
+    with CallManager(alice, manual_clock=True, join_relay=False, presence=presence, relay_policy="callee",
+                     my_relay="mine.example:4433", default_relay="default.example:4433") as manager:
+        offline = manager.call(manager.place_call(bob.fingerprint_str))
+        assert (offline["relay_addr"], offline["relay_choice"]) == ("mine.example:4433", "CALLER_RELAY")
+        manager.hangup(offline["call_id"])
+        registry.register_local(bob.fingerprint_str, 1)
+        online = manager.call(manager.place_call(bob.fingerprint_str))
+        assert (online["relay_addr"], online["relay_choice"]) == ("bobs-relay.example:4433", "CALLEE_ONLINE")
+        carol = wzp.Identity.generate().fingerprint_str
+        given = manager.call(manager.place_call(carol, relay_addr="given.example:1"))
+        assert (given["relay_addr"], given["relay_choice"]) == ("given.example:1", None)
+    with pytest.raises(ValueError):
+        CallManager(alice, relay_policy="nearest")
+    del presence  # the manager kept it alive while it needed it

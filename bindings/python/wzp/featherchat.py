@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterator, List, Optional, Union
 
 from . import _wzp
 from .call import Call
+from .featherchat_net import POLICIES
 
 CALL_SIGNAL_VARIANT = 7  # WZP_FC_CALL_SIGNAL_VARIANT
 MISSED_CALL_BYTES = 39
@@ -72,7 +73,11 @@ class CallManager:
     bincode_variant (7), manual_clock (False: the system clock; True: :meth:`advance`),
     event_queue_capacity (1024), join_relay (True: join the relay room and start a call engine),
     default_relay ("host:port"), token (featherChat token for the relay), pin_cert_sha256,
-    pin_relay_fingerprint, join_timeout_ms (10000).
+    pin_relay_fingerprint, join_timeout_ms (10000); the relay of a call placed without one:
+    presence (a :class:`wzp.featherchat_net.Presence`: the callee's relay is looked up there),
+    relay_policy ("caller", "callee" or "default"; default "caller") and my_relay ("host:port", the
+    relay this user is at), chosen as :func:`wzp.featherchat_net.choose_relay` does with
+    default_relay as the relay-config default; :meth:`call`'s "relay_choice" says why.
 
     Events (:meth:`next_event`, :meth:`events`) are dicts with "type" (SEND, STATE, MISSED,
     IN_CALL, MEDIA), "call_id", "peer", "outgoing", "state", "previous_state", "end",
@@ -82,10 +87,17 @@ class CallManager:
     """
 
     def __init__(self, identity: Any, **config: Any) -> None:
+        if "relay_policy" in config:
+            if config["relay_policy"] not in POLICIES:
+                raise ValueError(f"unknown relay_policy {config['relay_policy']!r} (caller, callee or default)")
+            config["relay_policy"] = POLICIES[config["relay_policy"]]
+        if config.get("presence") is not None:
+            config["presence"] = config["presence"]._handle
         self._handle = _wzp._FcManager(identity, config)
 
     def place_call(self, peer: str, relay_addr: Optional[str] = None, room: Optional[str] = None) -> str:
-        """Call peer (a fingerprint); returns the call id. The room defaults to the call id."""
+        """Call peer (a fingerprint); returns the call id. The room defaults to the call id; the relay
+        to the one chosen (see the class) or default_relay."""
         return self._handle.place_call(peer, relay_addr, room)
 
     def accept(self, call_id: str) -> None:

@@ -334,6 +334,12 @@ Json call_json(const Phone& p, const std::string& call_id) {
   return out != nullptr ? Json::parse(take(out)) : Json();
 }
 
+Json call_json_of(wzp_fc_manager* m, const char* call_id) {
+  char* out = nullptr;
+  EXPECT_EQ(wzp_fc_manager_call_json(m, call_id, &out), WZP_OK);
+  return out != nullptr ? Json::parse(take(out)) : Json();
+}
+
 using S = Seen;
 constexpr auto kOffering = WZP_FC_CALL_OFFERING;
 constexpr auto kRinging = WZP_FC_CALL_RINGING;
@@ -612,6 +618,103 @@ TEST(CapiFcManager, ConfigAndArgumentErrors) {
   EXPECT_STREQ(wzp_fc_call_state_name(WZP_FC_CALL_CONNECTING), "CONNECTING");
   EXPECT_STREQ(wzp_fc_call_end_name(WZP_FC_END_GLARE), "GLARE");
   EXPECT_STREQ(wzp_fc_event_type_name(99), "UNKNOWN");
+}
+
+// A call placed without a relay: the manager chooses it from presence, my_relay and the default.
+struct PresenceFree {
+  void operator()(wzp_fc_presence* p) const { wzp_fc_presence_free(p); }
+};
+struct RegistryFree {
+  void operator()(wzp_presence* p) const { wzp_presence_free(p); }
+};
+
+TEST(CapiFcManager, ACallWithoutARelayGoesWhereThePolicySays) {
+  Users u;
+  wzp_presence_config rc;
+  wzp_presence_config_init(&rc);
+  wzp_presence* raw_registry = nullptr;
+  ASSERT_EQ(wzp_presence_new(&rc, &raw_registry), WZP_OK);
+  std::unique_ptr<wzp_presence, RegistryFree> registry(raw_registry);
+  wzp_fc_presence_config pc;
+  wzp_fc_presence_config_init(&pc);
+  wzp_fc_presence* raw_presence = nullptr;
+  ASSERT_EQ(wzp_fc_presence_new(&pc, &raw_presence), WZP_OK);
+  std::unique_ptr<wzp_fc_presence, PresenceFree> presence(raw_presence);
+  ASSERT_EQ(wzp_fc_presence_add_registry(presence.get(), registry.get(), "bobs-relay.example:4433"), WZP_OK);
+
+  auto manager_with = [&](wzp_fc_presence* p, int policy, const char* mine, const char* fallback,
+                          int join_relay = 0) {
+    wzp_fc_manager_config c;
+    wzp_fc_manager_config_init(&c);
+    EXPECT_EQ(c.presence, nullptr);
+    EXPECT_EQ(c.relay_policy, WZP_FC_RELAY_CALLER);
+    EXPECT_EQ(c.my_relay, nullptr);
+    c.identity = u.alice_id.get();
+    c.manual_clock = 1;
+    c.join_relay = join_relay;
+    c.presence = p;
+    c.relay_policy = policy;
+    c.my_relay = mine;
+    c.default_relay = fallback;
+    wzp_fc_manager* m = nullptr;
+    const int rc_new = wzp_fc_manager_new(&c, &m);
+    return std::make_pair(rc_new, std::unique_ptr<wzp_fc_manager, ManagerFree>(m));
+  };
+  auto placed = [&](wzp_fc_manager* m) {
+    char id[WZP_FC_CALL_ID_LEN + 1];
+    EXPECT_EQ(wzp_fc_manager_place_call(m, u.bob.c_str(), nullptr, nullptr, id), WZP_OK) << wzp_last_error();
+    const Json call = call_json_of(m, id);
+    return std::make_pair(call.at("relay_addr"), call.at("relay_choice"));
+  };
+
+  {  // bob offline: CALLEE falls to my relay, DEFAULT to the relay-config default
+    auto [rc1, callee_first] =
+        manager_with(presence.get(), WZP_FC_RELAY_CALLEE, "mine.example:4433", "default.example:4433");
+    ASSERT_EQ(rc1, WZP_OK);
+    EXPECT_EQ(placed(callee_first.get()), std::make_pair(Json("mine.example:4433"), Json("CALLER_RELAY")));
+    auto [rc2, default_first] =
+        manager_with(presence.get(), WZP_FC_RELAY_DEFAULT, "mine.example:4433", "default.example:4433");
+    ASSERT_EQ(rc2, WZP_OK);
+    EXPECT_EQ(placed(default_first.get()),
+              std::make_pair(Json("default.example:4433"), Json("CONFIG_DEFAULT")));
+  }
+  ASSERT_GE(wzp_presence_register_local(registry.get(), u.bob.c_str(), 1, nullptr, nullptr), 0);
+  {  // bob online at his relay: CALLEE goes there; CALLER still prefers mine
+    auto [rc1, callee_first] =
+        manager_with(presence.get(), WZP_FC_RELAY_CALLEE, "mine.example:4433", nullptr);
+    ASSERT_EQ(rc1, WZP_OK);
+    EXPECT_EQ(placed(callee_first.get()),
+              std::make_pair(Json("bobs-relay.example:4433"), Json("CALLEE_ONLINE")));
+    auto [rc2, caller_first] =
+        manager_with(presence.get(), WZP_FC_RELAY_CALLER, "mine.example:4433", nullptr);
+    ASSERT_EQ(rc2, WZP_OK);
+    EXPECT_EQ(placed(caller_first.get()), std::make_pair(Json("mine.example:4433"), Json("CALLER_RELAY")));
+  }
+  {  // a relay given to place_call is taken as it is; without presence or my_relay, the default
+    auto [rc1, m] = manager_with(presence.get(), WZP_FC_RELAY_CALLEE, nullptr, nullptr);
+    ASSERT_EQ(rc1, WZP_OK);
+    char id[WZP_FC_CALL_ID_LEN + 1];
+    ASSERT_EQ(wzp_fc_manager_place_call(m.get(), u.bob.c_str(), "given.example:1", nullptr, id), WZP_OK);
+    EXPECT_EQ(call_json_of(m.get(), id).at("relay_choice"), Json());
+    auto [rc2, plain] = manager_with(nullptr, WZP_FC_RELAY_CALLER, nullptr, "default.example:4433");
+    ASSERT_EQ(rc2, WZP_OK);
+    ASSERT_EQ(wzp_fc_manager_place_call(plain.get(), u.bob.c_str(), nullptr, nullptr, id), WZP_OK);
+    EXPECT_EQ(call_json_of(plain.get(), id).at("relay_addr"), "default.example:4433");
+  }
+  ASSERT_EQ(wzp_presence_unregister_local(registry.get(), u.bob.c_str(), 1), 1);
+  {  // no candidate left: the manager cannot join a relay, so the call is refused, named; without
+     // join_relay the application joins, and the offer names no relay
+    auto [rc1, m] = manager_with(presence.get(), WZP_FC_RELAY_CALLEE, nullptr, nullptr, 1);
+    ASSERT_EQ(rc1, WZP_OK);
+    EXPECT_EQ(wzp_fc_manager_place_call(m.get(), u.bob.c_str(), nullptr, nullptr, nullptr),
+              WZP_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(wzp_last_error()).find("relay"), std::string::npos) << wzp_last_error();
+    auto [rc2, unjoined] = manager_with(presence.get(), WZP_FC_RELAY_CALLEE, nullptr, nullptr);
+    ASSERT_EQ(rc2, WZP_OK);
+    EXPECT_EQ(placed(unjoined.get()), std::make_pair(Json(), Json("NONE")));
+  }
+  EXPECT_EQ(manager_with(nullptr, 3, nullptr, nullptr).first, WZP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(manager_with(nullptr, WZP_FC_RELAY_CALLER, "no port", nullptr).first, WZP_ERR_INVALID_ARGUMENT);
 }
 
 }  // namespace
