@@ -28,6 +28,7 @@
 #include "crypto/fingerprint.hpp"
 #include "featherchat/call_manager.hpp"
 #include "featherchat/call_signal_json.hpp"
+#include "featherchat/host_port.hpp"
 #include "featherchat/relay_choice.hpp"
 #include "handshake/signal_handshake.hpp"
 #include "wire/signal_message.hpp"
@@ -109,26 +110,6 @@ struct Work {
 };
 
 // "host:port" (IPv6 in brackets) -> host and port.
-std::optional<std::pair<std::string, uint16_t>> split_host_port(std::string_view text) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
-  std::string host(text.substr(0, colon));
-  if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']') return std::nullopt;
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string::npos) {
-    return std::nullopt;  // an IPv6 address needs brackets
-  }
-  unsigned port = 0;
-  for (char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    port = port * 10 + static_cast<unsigned>(c - '0');
-    if (port > 65535) return std::nullopt;
-  }
-  if (port == 0) return std::nullopt;
-  return std::make_pair(host, static_cast<uint16_t>(port));
-}
-
 int64_t system_now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -345,17 +326,19 @@ void wzp_fc_manager::join(const std::string& call_id) {
   if (call == nullptr || call->state != fc::CallState::connecting || media.count(call_id) != 0) return;
   std::optional<std::string> relay = call->relay_addr ? call->relay_addr : default_relay;
   std::string failure;
-  std::optional<std::pair<std::string, uint16_t>> where;
+  std::optional<fc::HostPort> where;
   if (!relay) {
     failure = "the call names no relay and no default_relay is configured";
-  } else if (where = split_host_port(*relay); !where) {
-    failure = "the call's relay \"" + *relay + "\" is not host:port";
+  } else if (auto parsed = fc::parse_host_port(*relay, "the call's relay"); !parsed) {
+    failure = parsed.error().message;
+  } else {
+    where = *parsed;
   }
   if (failure.empty()) {
     wzp_client_config cc;
     wzp_client_config_init(&cc);
-    cc.relay_host = where->first.c_str();
-    cc.relay_port = where->second;
+    cc.relay_host = where->host.c_str();
+    cc.relay_port = where->port;
     const std::string room = call->room.value_or(call->call_id);
     cc.room = room.c_str();
     cc.token = token ? token->c_str() : nullptr;
@@ -612,14 +595,13 @@ int wzp_fc_manager_new(const wzp_fc_manager_config* config, wzp_fc_manager** out
     m->identity.reset(copy);
     m->self = m->identity->identity.fingerprint().to_display();
     if (c.default_relay != nullptr) {
-      if (!split_host_port(c.default_relay))
-        return fail(Errc::invalid_argument,
-                    std::string("default_relay \"") + c.default_relay + "\" is not host:port");
+      if (auto parsed = fc::parse_host_port(c.default_relay, "default_relay"); !parsed)
+        return fail(Errc::invalid_argument, parsed.error().message);
       m->default_relay = c.default_relay;
     }
     if (c.my_relay != nullptr) {
-      if (!split_host_port(c.my_relay))
-        return fail(Errc::invalid_argument, std::string("my_relay \"") + c.my_relay + "\" is not host:port");
+      if (auto parsed = fc::parse_host_port(c.my_relay, "my_relay"); !parsed)
+        return fail(Errc::invalid_argument, parsed.error().message);
       m->my_relay = c.my_relay;
     }
     if (c.relay_policy < WZP_FC_RELAY_CALLER || c.relay_policy > WZP_FC_RELAY_DEFAULT)
@@ -720,8 +702,10 @@ int wzp_fc_manager_place_call(wzp_fc_manager* manager, const char* peer, const c
               "call to " + std::string(peer) + ": relay " + (relay ? *relay : std::string("none")) + " (" +
                   *relay_choice + ")");
     }
-    if (relay && !split_host_port(*relay))
-      return fail(Errc::invalid_argument, "relay_addr \"" + *relay + "\" is not host:port");
+    if (relay) {
+      if (auto parsed = fc::parse_host_port(*relay, "relay_addr"); !parsed)
+        return fail(Errc::invalid_argument, parsed.error().message);
+    }
     if (!relay && manager->config.join_relay != 0) {
       return fail(Errc::invalid_argument, relay_choice
                                               ? "no relay for the call: the callee is not online at any "
