@@ -974,6 +974,9 @@ WZP_API int wzp_relay_event_fd(const wzp_relay* relay);
  *  threads are blocked in wzp_client_next_event (they return WZP_ERR_CLOSED), from any thread but
  *  the client's own callback. */
 typedef struct wzp_client wzp_client;
+/** Since 0.7.0. An event loop (one thread) that many clients can share instead of a thread each
+ *  (wzp_client_config.loop): a bridge or a load generator runs thousands of clients on a few. */
+typedef struct wzp_loop wzp_loop;
 
 typedef struct wzp_client_config {
   size_t struct_size;
@@ -1005,6 +1008,10 @@ typedef struct wzp_client_config {
   int accept_trunking; /* 1 (default): offer "wzp_trunk"; a relay that agrees sends TrunkFrames, which the
                           client unpacks into one MEDIA event per packet, as if each had come alone.
                           0: plain datagrams only. Never offered with session_mode REFERENCE */
+  /* Since 0.7.0: */
+  wzp_loop* loop; /* NULL (default): the client runs its own loop thread; else it runs on this shared loop
+                     (its callback then runs on that loop's thread, one client's callback at a time, so a
+                     slow callback delays the loop's other clients). The loop must outlive the client */
 } wzp_client_config;
 
 typedef struct wzp_client_stats {
@@ -1031,6 +1038,15 @@ WZP_API void wzp_client_config_init_sized(wzp_client_config* config, size_t size
  *  Call it through the wzp_client_stats_init macro. */
 WZP_API void wzp_client_stats_init_sized(wzp_client_stats* stats, size_t size);
 #define wzp_client_stats_init(stats) wzp_client_stats_init_sized((stats), sizeof(*(stats)))
+/** Since 0.7.0. A loop for clients to share: its thread starts now. Errors: INVALID_ARGUMENT (NULL),
+ *  IO (the kernel refused its descriptors), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_loop_new(wzp_loop** out);
+/** Stop the loop's thread and release it. Refused while clients still use it (an error is logged and
+ *  the loop is kept: free the clients first), and from the loop's own thread (a callback). NULL is
+ *  ignored. Thread-safe otherwise. */
+WZP_API void wzp_loop_free(wzp_loop* loop);
+/** The clients on the loop now (created and not yet freed); 0 for NULL. Thread-safe. */
+WZP_API size_t wzp_loop_client_count(const wzp_loop* loop);
 /** A client for one room (nothing is sent before wzp_client_connect). The config is read as
  *  far as its struct_size goes and copied (strings and the identity too).
  *  Errors: INVALID_ARGUMENT (NULL, struct_size not set, bad host, port or room), IO, TLS,

@@ -412,12 +412,21 @@ void bind_live(py::module_& m) {
           py::arg("timeout") = py::none())
       .def("event_fd", [](const RelayHandle& r) { return wzp_relay_event_fd(r.get()); });
 
+  py::class_<LoopHandle, std::shared_ptr<LoopHandle>>(m, "_Loop")
+      .def(py::init([] {
+        wzp_loop* h = nullptr;
+        check(wzp_loop_new(&h));
+        return std::make_shared<LoopHandle>(h);
+      }))
+      .def_property_readonly("client_count",
+                             [](const LoopHandle& l) { return wzp_loop_client_count(l.get()); });
+
   py::class_<ClientHandle, std::shared_ptr<ClientHandle>>(m, "_Client")
       .def(py::init([](const py::dict& cfg) {
         refuse_unknown(
             cfg, {"host", "port", "room", "raw_room", "token", "identity", "session_mode",
                   "require_session_v2", "pin_cert_sha256", "pin_relay_fingerprint", "handshake_timeout_ms",
-                  "idle_timeout_ms", "event_queue_capacity", "accept_trunking"});
+                  "idle_timeout_ms", "event_queue_capacity", "accept_trunking", "loop"});
         wzp_client_config c;
         wzp_client_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -451,9 +460,23 @@ void bind_live(py::module_& m) {
         c.idle_timeout_ms = get_or<uint32_t>(cfg, "idle_timeout_ms", c.idle_timeout_ms);
         c.event_queue_capacity = get_or<size_t>(cfg, "event_queue_capacity", c.event_queue_capacity);
         c.accept_trunking = get_or<bool>(cfg, "accept_trunking", true) ? 1 : 0;
+        std::shared_ptr<LoopHandle> loop;
+        if (cfg.contains("loop") && !cfg["loop"].is_none()) {
+          loop = cfg["loop"].cast<std::shared_ptr<LoopHandle>>();
+          c.loop = loop->get();
+        }
         wzp_client* h = nullptr;
         check(nogil([&] { return wzp_client_new(&c, &h); }));
-        return std::make_shared<ClientHandle>(h);
+        if (!loop) return std::make_shared<ClientHandle>(h);
+        // The client keeps its loop alive, and is freed before it (declared last).
+        struct ClientOnLoop {
+          std::shared_ptr<LoopHandle> loop;
+          ClientHandle client{nullptr};
+        };
+        auto owner = std::make_shared<ClientOnLoop>();
+        owner->loop = std::move(loop);
+        owner->client = ClientHandle(h);
+        return std::shared_ptr<ClientHandle>(owner, &owner->client);
       }))
       .def("connect", [](ClientHandle& c) { check(nogil([&] { return wzp_client_connect(c.get()); })); })
       .def(

@@ -33,6 +33,7 @@ void free_without_gil(T* handle) {
 
 using RelayHandle = Handle<wzp_relay, free_without_gil<wzp_relay, wzp_relay_free>>;
 using ClientHandle = Handle<wzp_client, free_without_gil<wzp_client, wzp_client_free>>;
+using LoopHandle = Handle<wzp_loop, free_without_gil<wzp_loop, wzp_loop_free>>;
 using CallHandle = Handle<wzp_call, free_without_gil<wzp_call, wzp_call_free>>;
 
 /// A call engine for Python: owned (it keeps its client's handle alive and is freed first), or

@@ -2,6 +2,8 @@
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <system_error>
 
 #include "capi/abi_history.hpp"
 #include "capi/capi_support.hpp"
@@ -24,7 +26,6 @@ using capi::guarded;
 static_assert(WZP_CLIENT_JOINED == static_cast<int>(client::ClientState::joined));
 static_assert(WZP_CLIENT_CLOSED == static_cast<int>(client::ClientState::closed));
 static_assert(WZP_MAX_PEER_SIGNAL_BYTES == wire::kMaxPeerSignalBytes);
-
 
 namespace {
 
@@ -146,22 +147,29 @@ int wzp_client_new(const wzp_client_config* config, wzp_client** out) {
     handle->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     auto* events = handle->events.get();
     const wzp_client* self = handle.get();
-    auto created = client::Client::create(std::move(cc), [events, self](const client::ClientEvent& e) {
-      // Each change arrives once: joining and closing are their own events, not STATE too.
-      if (e.type == client::ClientEventType::state &&
-          (e.state == client::ClientState::joined || e.state == client::ClientState::closed)) {
-        return;
-      }
-      capi::LiveEvent live = to_live(e);
-      if (e.type == client::ClientEventType::joined) {
-        // Events start after connect(), which follows new(): self->client is set by then.
-        live.room = self->client->sni();
-        if (auto fp = self->client->relay_fingerprint()) live.fingerprint = fp->to_display();
-      }
-      events->deliver(std::move(live), e.type == client::ClientEventType::closed);
-    });
+    auto created = client::Client::create(
+        std::move(cc),
+        [events, self](const client::ClientEvent& e) {
+          // Each change arrives once: joining and closing are their own events, not STATE too.
+          if (e.type == client::ClientEventType::state &&
+              (e.state == client::ClientState::joined || e.state == client::ClientState::closed)) {
+            return;
+          }
+          capi::LiveEvent live = to_live(e);
+          if (e.type == client::ClientEventType::joined) {
+            // Events start after connect(), which follows new(): self->client is set by then.
+            live.room = self->client->sni();
+            if (auto fp = self->client->relay_fingerprint()) live.fingerprint = fp->to_display();
+          }
+          events->deliver(std::move(live), e.type == client::ClientEventType::closed);
+        },
+        c.loop != nullptr ? &c.loop->loop : nullptr);
     if (!created) return fail(created.error());
     handle->client = std::move(*created);
+    if (c.loop != nullptr) {
+      handle->shared_loop = c.loop;
+      c.loop->clients.fetch_add(1, std::memory_order_relaxed);
+    }
     *out = handle.release();
     return WZP_OK;
   });
@@ -351,6 +359,43 @@ int wzp_client_event_fd(const wzp_client* client) {
   return client->events->fd();
 }
 
+int wzp_loop_new(wzp_loop** out) {
+  return guarded([&]() -> int {
+    capi::clear_outs(out);
+    WZP_CAPI_REQUIRE(out);
+    std::unique_ptr<wzp_loop> loop;
+    try {
+      loop = std::make_unique<wzp_loop>();
+    } catch (const std::system_error& e) {  // the kernel refused its epoll, timer or event descriptor
+      return fail(Errc::io, std::string("wzp_loop_new: ") + e.what());
+    }
+    loop->loop.start();
+    *out = loop.release();
+    return WZP_OK;
+  });
+}
+
+void wzp_loop_free(wzp_loop* loop) {
+  if (loop == nullptr) return;
+  wzp::c_boundary_void("wzp_loop_free", [&] {
+    if (loop->loop.in_loop_thread()) {
+      WZP_LOG(error, "capi", "wzp_loop_free called on the loop's own thread: refused, the loop is leaked");
+      return;
+    }
+    if (const size_t n = loop->clients.load(std::memory_order_relaxed); n != 0) {
+      WZP_LOG(
+          error, "capi",
+          "wzp_loop_free with " + std::to_string(n) + " client(s) still on it: refused, the loop is leaked");
+      return;
+    }
+    std::unique_ptr<wzp_loop> owned(loop);  // stops and joins its thread
+  });
+}
+
+size_t wzp_loop_client_count(const wzp_loop* loop) {
+  return loop == nullptr ? 0 : loop->clients.load(std::memory_order_relaxed);
+}
+
 void wzp_client_free(wzp_client* client) {
   if (client == nullptr) return;
   wzp::c_boundary_void("wzp_client_free", [&] {
@@ -370,8 +415,9 @@ void wzp_client_free(wzp_client* client) {
     // A client that never connected has nothing to hang up (and no CLOSED event to report).
     if (owned->client->state() != client::ClientState::idle)
       owned->client->hangup(wire::HangupReason::normal);
-    owned->client.reset();            // stops the loop: no callback runs after this
+    owned->client.reset();  // stops its loop (or leaves the shared one): no callback runs after this
     owned->events->close_and_wait();  // threads in next_event leave with WZP_ERR_CLOSED
+    if (owned->shared_loop != nullptr) owned->shared_loop->clients.fetch_sub(1, std::memory_order_relaxed);
   });
 }
 

@@ -1,6 +1,7 @@
 // The structs behind wzp_client and wzp_call, shared by capi_client.cpp and capi_call.cpp.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -19,7 +20,15 @@ struct CallLink {
 
 }  // namespace wzp::capi
 
+// A loop shared by clients (wzp_client_config.loop); `clients` counts those on it, so that it is
+// not freed under them.
+struct wzp_loop {
+  wzp::EventLoop loop;
+  std::atomic<size_t> clients{0};
+};
+
 struct wzp_client {
+  wzp_loop* shared_loop = nullptr;  // borrowed: the loop this client runs on, if shared
   std::unique_ptr<wzp::capi::EventChannel> events;
   std::shared_ptr<wzp::capi::CallLink> call_link = std::make_shared<wzp::capi::CallLink>();
   std::unique_ptr<wzp::client::Client> client;  // declared last: destroyed first, while events still exist

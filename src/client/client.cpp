@@ -29,9 +29,13 @@ std::string_view client_state_name(ClientState state) noexcept {
   return "?";
 }
 
-Client::Client(ClientConfig config, EventSink sink) : config_(std::move(config)), sink_(std::move(sink)) {}
+Client::Client(ClientConfig config, EventSink sink, EventLoop* shared_loop)
+    : config_(std::move(config)),
+      sink_(std::move(sink)),
+      own_loop_(shared_loop == nullptr ? std::make_unique<EventLoop>() : nullptr),
+      loop_(shared_loop != nullptr ? *shared_loop : *own_loop_) {}
 
-Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink sink) {
+Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink sink, EventLoop* shared_loop) {
   if (config.relay_port == 0) return make_error(Errc::invalid_argument, "relay port must not be 0");
   if (config.relay_host.empty()) return make_error(Errc::invalid_argument, "relay host must not be empty");
   // The client's own deadline decides, so nothing answering is always WZP_CLOSE_CONNECT_TIMEOUT.
@@ -44,7 +48,7 @@ Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink si
     return make_error(Errc::invalid_argument,
                       "SNI '" + config.sni + "' is not a room: use a DNS name such as the hashed room name");
   }
-  std::unique_ptr<Client> client(new Client(std::move(config), std::move(sink)));
+  std::unique_ptr<Client> client(new Client(std::move(config), std::move(sink), shared_loop));
   Client* self = client.get();
   transport::EndpointCallbacks callbacks;
   callbacks.on_handshake_completed = [self](transport::Connection& c) { self->on_handshake_completed(c); };
@@ -58,11 +62,13 @@ Result<std::unique_ptr<Client>> Client::create(ClientConfig config, EventSink si
   };
   transport::ClientConfig endpoint_config;
   endpoint_config.transport = self->config_.transport;
-  auto endpoint =
-      transport::Endpoint::create_client(self->loop_, std::move(endpoint_config), std::move(callbacks));
+  // On a shared loop that runs already, the endpoint's descriptors are added on its thread.
+  auto endpoint = self->loop_.run_sync([&] {
+    return transport::Endpoint::create_client(self->loop_, std::move(endpoint_config), std::move(callbacks));
+  });
   if (!endpoint) return std::move(endpoint).error();
   self->endpoint_ = std::move(*endpoint);
-  self->loop_.start();
+  if (self->own_loop_) self->own_loop_->start();
   return client;
 }
 
@@ -70,10 +76,16 @@ Client::~Client() {
   loop_.run_sync([this] {
     resolve_.reset();  // a lookup still running delivers nothing from now on
     next_address_ = addresses_.size();
+    // A shared loop outlives this client: no timer of it may fire later.
+    if (deadline_) loop_.cancel_timer(*deadline_);
+    if (attempt_timer_) loop_.cancel_timer(*attempt_timer_);
+    deadline_.reset();
+    attempt_timer_.reset();
     if (endpoint_) endpoint_->shutdown(wire::code_value(wire::CloseCode::normal), "normal close");
   });
+  // Also the barrier for tasks posted to a shared loop before this point (they run first).
   loop_.run_sync([this] { endpoint_.reset(); });
-  loop_.stop();
+  if (own_loop_) own_loop_->stop();
 }
 
 void Client::set_state(ClientState state) {
@@ -330,8 +342,8 @@ void Client::emit_media(ByteView datagram, std::optional<uint16_t> source) {
     if (media_handler_) return media_handler_(source, datagram);
   }
   if (!sink_) return;
-  ClientEvent event{ClientEventType::media, ClientState::joined, Bytes(datagram.begin(), datagram.end()), {}, {},
-                    {},                     {}};
+  ClientEvent event{
+      ClientEventType::media, ClientState::joined, Bytes(datagram.begin(), datagram.end()), {}, {}, {}, {}};
   event.source = source;
   sink_(std::move(event));
 }

@@ -98,7 +98,10 @@ class Client {
   using EventSink = std::function<void(ClientEvent)>;
 
   /// Errors: invalid_argument (port 0, empty host, SNI not a room name), io, tls.
-  static Result<std::unique_ptr<Client>> create(ClientConfig config, EventSink sink);
+  /// shared_loop: run on that loop (already running, shared with other clients; it must outlive
+  /// the client) instead of a loop thread of the client's own.
+  static Result<std::unique_ptr<Client>> create(ClientConfig config, EventSink sink,
+                                                EventLoop* shared_loop = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -149,7 +152,7 @@ class Client {
   std::optional<transport::CloseInfo> close_info() const;
 
  private:
-  Client(ClientConfig config, EventSink sink);
+  Client(ClientConfig config, EventSink sink, EventLoop* shared_loop);
   void set_state(ClientState state);
   void on_handshake_completed(transport::Connection& conn);
   void on_signal(transport::Connection& conn, ByteView payload);
@@ -227,7 +230,8 @@ class Client {
   std::string attempt_failures_;  // "address: why; ..." of the attempts that failed
   std::string relay_address_;     // the address that answered
 
-  mutable EventLoop loop_;
+  std::unique_ptr<EventLoop> own_loop_;  // null on a shared loop
+  EventLoop& loop_;                      // own_loop_ or the shared one
   std::unique_ptr<transport::Endpoint> endpoint_;
 };
 

@@ -510,9 +510,26 @@ static void test_v06_relay(void) {
   wzp_relay_free(relay);
 }
 
+/* A 0.6.0 program's client config ends where 0.7.0's loop begins: garbage there is not read (the
+ * client runs a loop of its own, and can be created and freed). */
+static void test_v06_client(void) {
+  const size_t config_v06 = offsetof(wzp_client_config, loop);
+  wzp_client_config cc;
+  memset(&cc, GUARD, sizeof cc);
+  wzp_client_config_init_sized(&cc, config_v06);
+  CHECK(cc.struct_size == config_v06);
+  CHECK(bytes_are(&cc.loop, sizeof cc.loop, GUARD));
+  cc.relay_host = "127.0.0.1";
+  cc.relay_port = 9;
+  wzp_client* client = NULL;
+  CHECK(wzp_client_new(&cc, &client) == WZP_OK);
+  wzp_client_free(client);
+}
+
 int main(void) {
   test_sized_init();
   test_v06_relay();
+  test_v06_client();
   test_legacy_symbols();
   test_new_reads_only_what_fits();
   test_live_structs();

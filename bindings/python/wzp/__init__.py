@@ -65,7 +65,7 @@ from ._wzp import (
     set_log_callback,
 )
 
-from .live import Client, CloseInfo, Event, EventStream, EventType, Relay
+from .live import Client, CloseInfo, Event, EventStream, EventType, Loop, Relay
 from .call import Call
 from . import wav
 from . import featherchat

@@ -495,6 +495,12 @@ class Relay(_EventSource):
     def acl_json(self) -> Dict[str, Any]:
         """{"enabled": bool, "default_deny": bool, "rooms": {room: [fingerprint, ...]}}, as GET /acl."""
 
+class Loop:
+    """An event loop (one thread) shared by many clients (wzp_loop); a client keeps its loop alive."""
+    def __init__(self) -> None: ...
+    @property
+    def client_count(self) -> int: ...
+
 class Client(_EventSource):
     """A client in a relay room; as a context manager (also ``async with``) it connects, waits until
     joined, and hangs up. The keywords are wzp_client_config's fields; an unknown one or a wrong type
@@ -504,7 +510,8 @@ class Client(_EventSource):
                  session_mode: SessionMode = "v2", require_session_v2: bool = False,
                  pin_cert_sha256: Optional[bytes] = None, pin_relay_fingerprint: Optional[bytes] = None,
                  handshake_timeout_ms: int = 10000, idle_timeout_ms: int = 30000,
-                 event_queue_capacity: int = 1024, accept_trunking: bool = True) -> None: ...
+                 event_queue_capacity: int = 1024, accept_trunking: bool = True,
+                 loop: Optional[Loop] = None) -> None: ...
     def connect(self, timeout: Optional[float] = None) -> "Client": ...
     def wait_joined(self, timeout: Optional[float] = None) -> None:
         """Block until joined; a close raises the WzpError subclass of its refusal (close_code set)."""

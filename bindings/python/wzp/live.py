@@ -472,6 +472,20 @@ class Relay(_EventSource):
         return json.loads(self._handle.acl_json())
 
 
+class Loop:
+    """An event loop (one thread) that many :class:`Client` objects share instead of a thread
+    each (wzp_loop): ``loop = wzp.Loop(); wzp.Client(port=..., loop=loop)``. A client keeps its
+    loop alive; the loop's thread ends when the last of them and this object are gone."""
+
+    def __init__(self) -> None:
+        self._handle = _wzp._Loop()
+
+    @property
+    def client_count(self) -> int:
+        """The clients on the loop now."""
+        return int(self._handle.client_count)
+
+
 class Client(_EventSource):
     """A client in a relay room. ``with wzp.Client(port=relay.port, room="general") as c:``
     connects and waits until joined, raising the WzpError subclass of the refusal if refused
@@ -485,7 +499,8 @@ class Client(_EventSource):
     ("v2" or "reference"), require_session_v2 (refuse a relay that does not agree to v2),
     pin_cert_sha256 (32 bytes), pin_relay_fingerprint (16 bytes), handshake_timeout_ms,
     idle_timeout_ms, event_queue_capacity, accept_trunking (offer to receive TrunkFrames from
-    a trunking relay; each packet still arrives as its own MEDIA event). An unknown keyword or a wrong type raises
+    a trunking relay; each packet still arrives as its own MEDIA event), loop (a :class:`Loop` to
+    run on, shared with other clients; None: a loop thread of its own). An unknown keyword or a wrong type raises
     TypeError naming it; a value out of range raises ValueError.
     """
 
@@ -494,8 +509,11 @@ class Client(_EventSource):
                  session_mode: str = "v2", require_session_v2: bool = False,
                  pin_cert_sha256: Optional[bytes] = None, pin_relay_fingerprint: Optional[bytes] = None,
                  handshake_timeout_ms: int = 10000, idle_timeout_ms: int = 30000,
-                 event_queue_capacity: int = 1024, accept_trunking: bool = True) -> None:
+                 event_queue_capacity: int = 1024, accept_trunking: bool = True,
+                 loop: Optional[Loop] = None) -> None:
         o = "Client"
+        if loop is not None and not isinstance(loop, Loop):
+            raise TypeError(f"Client: loop must be a wzp.Loop, not {type(loop).__name__}")
         _check(o, "session_mode", session_mode, (str,), "'v2' or 'reference'")
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), room=_text(o, "room", room),
@@ -508,6 +526,7 @@ class Client(_EventSource):
             idle_timeout_ms=_uint(o, "idle_timeout_ms", idle_timeout_ms),
             event_queue_capacity=_uint(o, "event_queue_capacity", event_queue_capacity, 2**63 - 1),
             accept_trunking=_flag(o, "accept_trunking", accept_trunking),
+            loop=loop._handle if loop is not None else None,
         )
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Client(config)
