@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -110,7 +111,14 @@ Result<std::unique_ptr<HttpApi>> HttpApi::start(HttpApiConfig config, HttpApiRou
                           (err != 0 ? std::strerror(err) : "bind failed (address in use or not local?)"));
   }
   api->port_ = static_cast<uint16_t>(port);
-  api->thread_ = std::thread([s = api->server_.get()] { s->listen_after_bind(); });
+  api->thread_ = std::thread([s = api->server_.get(), done = &api->listen_returned_] {
+    s->listen_after_bind();
+    done->store(true);
+  });
+  // httplib's stop() only reaches a server that is in its accept loop: one freed right after
+  // start would otherwise stop nothing and wait in join() forever.
+  while (!server.is_running() && !api->listen_returned_.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   WZP_LOG(info, kLog,
           "HTTP API on " + api->config_.bind + ":" + std::to_string(api->port_) +
               (api->config_.token ? " (bearer token required for presence and peers)" : "") +

@@ -105,6 +105,7 @@ class HttpApi {
   std::unique_ptr<httplib::Server> server_;
   std::mutex stop_mutex_;
   std::thread thread_;
+  std::atomic<bool> listen_returned_{false};  // the server thread left httplib's listen
   uint16_t port_ = 0;
 };
 
