@@ -1,39 +1,17 @@
 #include "featherchat/acl_sync.hpp"
 
-#include <curl/curl.h>
-
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "crypto/fingerprint.hpp"
 #include "crypto/room_hash.hpp"
+#include "featherchat/http_request.hpp"
 
 namespace wzp::featherchat {
 namespace {
 
 // An /acl answer is a small JSON object; anything longer is not the relay speaking.
 constexpr size_t kMaxAnswerBytes = 64 * 1024;
-
-struct EasyDeleter {
-  void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-
-size_t collect(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  const size_t n = size * count;
-  if (body->size() + n > kMaxAnswerBytes) return 0;
-  body->append(data, n);
-  return n;
-}
-
-void curl_init_once() {
-  static const bool done = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  (void)done;
-}
 
 // The relay's {"error": ...}, or the start of whatever it sent.
 std::string answer_text(const std::string& body) {
@@ -94,41 +72,16 @@ Result<AclSyncCount> sync_group_room_http(const AclHttpTarget& target, const Gro
     return make_error(Errc::invalid_argument, "the admin token is empty or holds a line break");
   }
   if (target.timeout_ms <= 0) return make_error(Errc::invalid_argument, "timeout_ms must be positive");
-  curl_init_once();
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
-  if (!easy) return make_error(Errc::no_memory, "curl_easy_init failed");
-  const std::string url = base + "/acl/" + acl.room;
-  const std::string body = group_room_acl_body(acl);
-  const std::string auth = "Authorization: Bearer " + target.admin_token;
-  std::unique_ptr<curl_slist, SlistDeleter> headers(
-      curl_slist_append(nullptr, "Content-Type: application/json"));
-  if (headers) headers.reset(curl_slist_append(headers.release(), auth.c_str()));
-  if (!headers) return make_error(Errc::no_memory, "curl_slist_append failed");
-  std::string answer;
-  char error_text[CURL_ERROR_SIZE] = {};
-  CURL* c = easy.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(target.timeout_ms));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(target.timeout_ms));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
-  const CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    const std::string why =
-        "PUT " + url + ": " + (error_text[0] != '\0' ? error_text : curl_easy_strerror(rc));
-    return make_error(rc == CURLE_OPERATION_TIMEDOUT ? Errc::timeout : Errc::io, why);
-  }
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  return parse_answer(status, answer, url);
+  HttpGet request;
+  request.method = "PUT";
+  request.url = base + "/acl/" + acl.room;
+  request.bearer = target.admin_token;
+  request.body = group_room_acl_body(acl);
+  request.timeout_ms = static_cast<uint32_t>(target.timeout_ms);
+  request.max_body = kMaxAnswerBytes;
+  auto answer = http_get(request);
+  if (!answer) return std::move(answer).error();
+  return parse_answer(answer->status, answer->body, request.url);
 }
 
 }  // namespace wzp::featherchat

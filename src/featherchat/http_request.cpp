@@ -50,18 +50,32 @@ Result<HttpResponse> http_get(const HttpGet& request) {
   std::unique_ptr<CURL, CurlFree> c(curl_easy_init());
   if (!c) return make_error(Errc::no_memory, "libcurl: no handle");
   std::unique_ptr<curl_slist, SlistFree> headers;
-  if (request.bearer) {
-    const std::string line = "Authorization: Bearer " + *request.bearer;
-    headers.reset(curl_slist_append(nullptr, line.c_str()));
-    if (!headers) return make_error(Errc::no_memory, "libcurl: no header list");
-  }
+  auto add_header = [&headers](const std::string& line) {
+    curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
+    if (grown == nullptr) return false;
+    (void)headers.release();  // `grown` is the same list, longer
+    headers.reset(grown);
+    return true;
+  };
+  if (request.bearer && !add_header("Authorization: Bearer " + *request.bearer))
+    return make_error(Errc::no_memory, "libcurl: no header list");
+  if (request.body && !add_header("Content-Type: application/json"))
+    return make_error(Errc::no_memory, "libcurl: no header list");
   const long timeout = static_cast<long>(request.timeout_ms != 0 ? request.timeout_ms : 5000);
   Sink sink;
   sink.cap = request.max_body;
   char error_text[CURL_ERROR_SIZE] = {0};
   CURL* h = c.get();
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  if (request.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  if (request.body) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body->c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body->size()));
+  }
   if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
@@ -80,7 +94,7 @@ Result<HttpResponse> http_get(const HttpGet& request) {
                       request.url + " did not answer within " + std::to_string(timeout) + " ms");
   if (rc != CURLE_OK) {
     const std::string why = error_text[0] != '\0' ? error_text : curl_easy_strerror(rc);
-    return make_error(Errc::io, request.url + " is unreachable: " + why);
+    return make_error(Errc::io, request.method + " " + request.url + ": unreachable: " + why);
   }
   HttpResponse out;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out.status);

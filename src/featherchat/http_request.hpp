@@ -1,6 +1,7 @@
-// A small blocking HTTP GET (libcurl) for the featherChat side of WZP: the relay
-// presence API and featherChat's relay-config. Optional bearer token, a total
-// timeout, a cap on the body; no redirects, http and https only.
+// A small blocking HTTP request (libcurl) for the featherChat side of WZP: the relay
+// presence API and featherChat's relay-config (GET), the relay's access-list routes
+// (PUT with a JSON body). Optional bearer token, a total timeout, a cap on the answer;
+// no redirects, http and https only.
 //
 // Threading: http_get may run on any thread, concurrently with itself.
 #pragma once
@@ -16,6 +17,8 @@ namespace wzp::featherchat {
 
 struct HttpGet {
   std::string url;                    // http:// or https://
+  std::string method = "GET";         // or PUT, POST, DELETE: then `body` is sent
+  std::optional<std::string> body;    // sent with Content-Type: application/json
   std::optional<std::string> bearer;  // sent as "Authorization: Bearer <token>"
   uint32_t timeout_ms = 5000;         // connect and transfer together; 0: the default
   size_t max_body = size_t{1} << 20;  // a longer body fails with too_large
@@ -26,7 +29,7 @@ struct HttpResponse {
   std::string body;
 };
 
-/// Fetches the URL. Any HTTP status is an answer (see expect_success). Errors:
+/// Sends the request. Any HTTP status is an answer (see expect_success). Errors:
 /// invalid_argument (empty URL, a scheme other than http/https, a token with a line break),
 /// io (unreachable: refused, unknown host, reset), timeout, too_large (body over max_body).
 Result<HttpResponse> http_get(const HttpGet& request);
