@@ -575,7 +575,7 @@ TEST(CapiFcManager, AnOfferUnderSomeoneElsesFingerprintFails) {
   for (const auto& [call_id, seen] : bob.states) forged_id = call_id;
   ASSERT_FALSE(forged_id.empty());
   EXPECT_EQ(call_json(bob, forged_id).at("peer"), alice.fp);
-  EXPECT_NE(wzp_fc_manager_accept(bob.manager.get(), forged_id.c_str()), WZP_OK);
+  EXPECT_EQ(wzp_fc_manager_accept(bob.manager.get(), forged_id.c_str()), WZP_ERR_BAD_SIGNATURE);
   ch.collect();
   EXPECT_EQ(bob.states[forged_id].back(), (S{kEnded, WZP_FC_END_FAILED}));
   EXPECT_NE(bob.last_detail.find("fingerprint"), std::string::npos) << bob.last_detail;
