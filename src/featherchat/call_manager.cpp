@@ -365,7 +365,10 @@ void CallManager::on_call_signal(CallRecord& call, CallSignalType tag, const wir
   }
   if (const auto* hangup = std::get_if<wire::Hangup>(&signal)) {
     if (call.direction == CallDirection::incoming && call.state == CallState::ringing) {
-      return finish(call, CallEnd::cancelled, false, now_ms);
+      // The caller's ring timer starts before ours (by the offer's delivery time), so its timeout
+      // Hangup usually beats our own timer: the call was missed here too, not cancelled.
+      const bool timed_out = hangup->reason == wire::HangupReason::timeout;
+      return finish(call, timed_out ? CallEnd::missed : CallEnd::cancelled, false, now_ms);
     }
     const bool failed = hangup->reason == wire::HangupReason::error;
     return finish(call, failed ? CallEnd::failed : CallEnd::hangup, false, now_ms,

@@ -5,6 +5,8 @@ entries of that section of crypto.json / wire.json (one test case per vector), a
 ``crypto_vectors`` / ``wire_vectors`` fixtures give the whole files.
 """
 import json
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,3 +53,12 @@ def wire_vectors() -> dict:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+def run_example(path: Path, timeout: float) -> str:
+    """Runs an example program with this interpreter; returns its stdout, and on a non-zero exit
+    fails with both of its outputs (a CalledProcessError would hide them)."""
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, (f"{path.name} exited {done.returncode}\n--- stdout\n{done.stdout[-4000:]}"
+                                  f"\n--- stderr\n{done.stderr[-4000:]}")
+    return done.stdout

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import wzp
+from conftest import run_example
 from wzp import _dispatch
 
 TIMEOUT = 10.0
@@ -166,8 +167,7 @@ def test_relay_address_reports_the_bound_address():
 
 
 def test_async_call_example_runs():
-    out = subprocess.run([sys.executable, str(ROOT / "examples/python/async_call.py")], capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = run_example(ROOT / "examples/python/async_call.py", timeout=60)
     assert "bob heard: hello bob" in out
     assert "alice closed: WZP_CLOSE_NORMAL" in out
     assert "bob closed: WZP_CLOSE_NORMAL" in out
@@ -269,8 +269,7 @@ def test_dispatcher_passes_a_read_error_to_the_waiters():
 def test_messenger_example_runs():
     """The asyncio equivalent of examples/c/messenger.c: peers, media, a peer signal, a refusal
     with its specific error, a hangup seen by the other side."""
-    out = subprocess.run([sys.executable, str(ROOT / "examples/python/messenger.py")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = run_example(ROOT / "examples/python/messenger.py", timeout=120)
     assert "alice: peer" in out and "bob: peer" in out
     assert "bob: media packet of" in out
     assert 'alice: signal from' in out and '{"hello":"from bob"}' in out

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import wzp
+from conftest import run_example
 from wzp import featherchat_net as fcn
 from wzp.featherchat import (CallManager, decode_signal, encode_signal, missed_call_decode,
                              missed_call_encode, open_signal, wrap_signal)
@@ -293,8 +294,7 @@ def test_a_refused_token_fails_the_call_with_the_reason():
 
 def test_featherchat_call_example_runs():
     """examples/python/featherchat_call.py: answered with media, missed, busy."""
-    out = subprocess.run([sys.executable, str(ROOT / "examples/python/featherchat_call.py")], capture_output=True,
-                         text=True, timeout=180, check=True).stdout
+    out = run_example(ROOT / "examples/python/featherchat_call.py", timeout=180)
     assert "RINGING -> CONNECTING" in out and "CONNECTING -> ACTIVE" in out
     assert "missed-call record (39 bytes)" in out
     assert "ENDED BUSY" in out
@@ -306,8 +306,7 @@ def test_featherchat_group_example_runs():
     """examples/python/featherchat_group.py: relay-config and presence choose the relay; a group
     of four synced to the room's access list over HTTP all hear each other; a removed member is
     disconnected with the ACL close code and refused on rejoin, and goes offline."""
-    out = subprocess.run([sys.executable, str(ROOT / "examples/python/featherchat_group.py")], capture_output=True,
-                         text=True, timeout=180, check=True).stdout
+    out = run_example(ROOT / "examples/python/featherchat_group.py", timeout=180)
     assert "(CONFIG_DEFAULT)" in out and "(CALLEE_ONLINE)" in out
     assert out.count("hears 3 others") == 4
     assert "dave is disconnected: WZP_CLOSE_ACL_DENIED" in out

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import wzp
+from conftest import run_example
 from featherchat_stub import FeatherChatStub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -250,8 +251,7 @@ def test_ipv6_loopback():
 
 
 def test_relay_call_example_runs():
-    out = subprocess.run([sys.executable, str(ROOT / "examples/python/relay_call.py")], capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = run_example(ROOT / "examples/python/relay_call.py", timeout=60)
     assert "bob heard: hello bob" in out
     assert "carol refused: WZP_ERR_ROOM_FULL 0x302 peer" in out
     assert "bob: alice left, hangup (Normal)" in out

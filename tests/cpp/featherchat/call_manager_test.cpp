@@ -266,6 +266,22 @@ TEST(CallManager, UnansweredCallIsMissedOnBothSidesWithARecord) {
   EXPECT_TRUE(alice.missed.empty());
 }
 
+// The caller's ring timer starts first (it starts when the offer leaves), so its Hangup{Timeout}
+// usually reaches the callee before the callee's own timer fires: still a missed call there.
+TEST(CallManager, CallersTimeoutArrivingFirstIsMissedAtTheCallee) {
+  Channel ch;
+  Phone& alice = ch.add(kAlice);
+  Phone& bob = ch.add(kBob);
+  auto id = alice.calls->place_call(kBob, {}, 1'700'000'000'000);
+  ch.deliver(1'700'000'000'050);
+  alice.calls->tick(1'700'000'045'000);
+  ch.deliver(1'700'000'045'010);  // before bob's timer (45 s after 050)
+  EXPECT_EQ(alice.last(*id).end, CallEnd::missed);
+  EXPECT_EQ(bob.last(*id).end, CallEnd::missed);
+  EXPECT_EQ(bob.missed.size(), 1U);
+  EXPECT_EQ(bob.calls->stats().late, 0U);
+}
+
 TEST_F(Ringing, CallerCancelsWhileRinging) {
   ASSERT_TRUE(alice.calls->hangup(id, 4000).ok());
   ch.deliver(4010);
