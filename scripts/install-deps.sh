@@ -11,6 +11,7 @@ packages=(
   libcpp-httplib-dev libcli11-dev libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-prometheus-client espeak-ng python3-numpy python3-scipy
+  libboost-dev libssl-dev chromium chromium-driver python3-selenium python3-websocket
   python3 python3-dev python3-venv python3-pip python3-pytest python3-pybind11 pybind11-dev python3-setuptools
 )
 
