@@ -53,11 +53,11 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define WZP_VERSION_MAJOR 0
-#define WZP_VERSION_MINOR 7
+#define WZP_VERSION_MINOR 8
 #define WZP_VERSION_PATCH 0
-#define WZP_VERSION_STRING "0.7.0"
+#define WZP_VERSION_STRING "0.8.0"
 
-/** The library's version string, e.g. "0.7.0". Never NULL. Thread-safe. */
+/** The library's version string, e.g. "0.8.0". Never NULL. Thread-safe. */
 WZP_API const char* wzp_version(void);
 /** The version as (MAJOR << 16) | (MINOR << 8) | PATCH. Thread-safe. */
 WZP_API uint32_t wzp_version_number(void);
@@ -712,6 +712,14 @@ typedef struct wzp_relay_config {
                                    /acl/{room}, POST/DELETE /acl/{room}/{fingerprint}; docs/MESH.md) require
                                    "Authorization: Bearer <http_admin_token>" (401 otherwise); NULL
                                    (default): they answer 403. "" is refused (INVALID_ARGUMENT) */
+  /* Since 0.8.0: */
+  const char* const* trusted_bridges; /* trusted_bridge_count fingerprints of bridges (wzp-web) allowed to
+                                         present their users' tokens: a session whose handshake identity
+                                         is one of them is admitted when its token's fingerprint differs
+                                         (the user's identity for the ACL and presence is the token's).
+                                         Everyone else still needs equal fingerprints. A string that is
+                                         not a fingerprint: INVALID_ARGUMENT */
+  size_t trusted_bridge_count;
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -765,6 +773,8 @@ typedef struct wzp_relay_stats {
   /* Since 0.7.0: */
   uint64_t acl_evicted; /* participants already in a room closed with WZP_CLOSE_ACL_DENIED because an
                            access-list change stopped admitting them */
+  /* Since 0.8.0: */
+  uint64_t bridged_sessions; /* sessions admitted from a trusted bridge with a token of another identity */
 } wzp_relay_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults

@@ -150,6 +150,7 @@ void bind_live(py::module_& m) {
                              "metrics_bind",
                              "http_token",
                              "http_admin_token",
+                             "trusted_bridges",
                              "trunking"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
@@ -192,9 +193,13 @@ void bind_live(py::module_& m) {
             get_or<uint32_t>(cfg, "auth_max_pending_per_address", c.auth_max_pending_per_address);
         auto probe_targets = get_or<std::vector<std::string>>(cfg, "probe_targets", {});
         auto mesh_peers = get_or<std::vector<std::string>>(cfg, "mesh_peers", {});
+        auto trusted_bridges = get_or<std::vector<std::string>>(cfg, "trusted_bridges", {});
         auto advertise = get_str(cfg, "advertise");
-        std::vector<const char*> probe_ptrs, peer_ptrs;
+        std::vector<const char*> probe_ptrs, peer_ptrs, bridge_ptrs;
         for (const auto& t : probe_targets) probe_ptrs.push_back(t.c_str());
+        for (const auto& b : trusted_bridges) bridge_ptrs.push_back(b.c_str());
+        c.trusted_bridges = bridge_ptrs.data();
+        c.trusted_bridge_count = bridge_ptrs.size();
         for (const auto& p : mesh_peers) peer_ptrs.push_back(p.c_str());
         c.probe_targets = probe_ptrs.data();
         c.probe_target_count = probe_ptrs.size();
@@ -320,6 +325,7 @@ void bind_live(py::module_& m) {
              WZP_STAT(trunk_frames_sent);
              WZP_STAT(trunk_packets_batched);
              WZP_STAT(acl_evicted);
+             WZP_STAT(bridged_sessions);
 #undef WZP_STAT
              return d;
            })

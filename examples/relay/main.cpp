@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   bool allow_mismatch = false, require_v2 = false, acl_default_deny = false, trunking = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
   uint32_t max_handshakes = 0, handshake_timeout = 3000, auth_pending = 256, auth_pending_per_address = 4;
-  std::vector<std::string> probes, mesh_peers;
+  std::vector<std::string> probes, mesh_peers, trusted_bridges;
   std::string advertise;
   bool mesh_open = false;
   uint32_t presence_ttl = 30;
@@ -155,7 +155,12 @@ int main(int argc, char** argv) {
   app.add_flag(
       "--allow-identity-mismatch", allow_mismatch,
       "accept a token whose fingerprint differs from the client's handshake identity (reference clients "
-      "and the web bridge use throwaway identities); by default such clients are refused");
+      "use throwaway identities); by default such clients are refused. For the web bridge, prefer "
+      "--trusted-bridge");
+  app.add_option("--trusted-bridge", trusted_bridges,
+                 "fingerprint of a web bridge (wzp-web prints it at start) that may present its users' "
+                 "featherChat tokens: its sessions are admitted as the token's fingerprint (ACL, presence). "
+                 "Repeatable; every other client still needs a token of its own identity");
   app.add_flag(
       "--require-session-v2", require_v2,
       "refuse clients whose CallOffer does not offer libwzp's v2 media session (reference clients, or "
@@ -335,6 +340,10 @@ int main(int argc, char** argv) {
   config.probe_target_count = probe_ptrs.size();
   config.mesh_peers = peer_ptrs.data();
   config.mesh_peer_count = peer_ptrs.size();
+  std::vector<const char*> bridge_ptrs;
+  for (const auto& b : trusted_bridges) bridge_ptrs.push_back(b.c_str());
+  config.trusted_bridges = bridge_ptrs.data();
+  config.trusted_bridge_count = bridge_ptrs.size();
   config.advertise = advertise.empty() ? nullptr : advertise.c_str();
   config.mesh_open = mesh_open ? 1 : 0;
   config.presence_ttl_s = presence_ttl;

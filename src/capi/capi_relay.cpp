@@ -19,6 +19,7 @@
 #include "core/c_boundary.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
+#include "crypto/fingerprint.hpp"
 #include "relay/acl_json.hpp"
 #include "relay/identity_file.hpp"
 #include "relay/presence_json.hpp"
@@ -304,6 +305,13 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     auto mesh_peers = capi::string_list(c.mesh_peers, c.mesh_peer_count, "mesh_peers");
     if (!mesh_peers) return fail(mesh_peers.error());
     rc.mesh_peers = std::move(*mesh_peers);
+    auto bridges = capi::string_list(c.trusted_bridges, c.trusted_bridge_count, "trusted_bridges");
+    if (!bridges) return fail(bridges.error());
+    for (const auto& text : *bridges) {
+      if (!crypto::Fingerprint::parse(text))
+        return fail(Errc::invalid_argument, "trusted_bridges: '" + text + "' is not a fingerprint");
+    }
+    rc.trusted_bridges = std::move(*bridges);
     if (c.advertise != nullptr) rc.advertise = c.advertise;
     rc.mesh_open = c.mesh_open != 0;
     if (c.presence_ttl_s != 0) rc.presence_ttl_s = c.presence_ttl_s;
@@ -503,6 +511,7 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.trunk_frames_sent = get(c.trunk_frames_sent);
     s.trunk_packets_batched = get(c.trunk_packets_batched);
     s.acl_evicted = get(c.acl_evicted);
+    s.bridged_sessions = get(c.bridged_sessions);
   }
   s.events_dropped = relay->events->dropped();
   capi::write_prefix(out, out->struct_size, s);

@@ -40,6 +40,9 @@ struct RelayConfig {
   /// The reference never compares the token's fingerprint with the handshake
   /// identity; we require equality unless this is set.
   bool allow_identity_mismatch = false;
+  /// Handshake identities (display fingerprints) that may present other
+  /// identities' tokens: browser bridges, which hold no user's seed.
+  std::vector<std::string> trusted_bridges;
   /// Refuse a CallOffer without the v2 media session (WZP_CLOSE_HANDSHAKE_FAILED)
   /// instead of answering it with the reference session.
   bool require_media_session_v2 = false;

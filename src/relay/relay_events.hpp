@@ -39,7 +39,7 @@ struct RelayCounters {
   /// each also gives a REJECTED event with WZP_CLOSE_HANDSHAKE_FAILED.
   std::atomic<uint64_t> tls_refused{0};
   std::atomic<uint64_t> rejected_acl{0}, rejected_full{0}, rejected_timeout{0}, rejected_malformed{0},
-      rejected_identity{0};
+      rejected_identity{0}, bridged_sessions{0};
   /// Signal messages read from connections, in any phase, well-formed or not.
   std::atomic<uint64_t> signals_received{0};
   /// Joined participants' signal streams reset for staying unfinished too long.

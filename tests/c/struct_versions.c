@@ -510,6 +510,32 @@ static void test_v06_relay(void) {
   wzp_relay_free(relay);
 }
 
+/* A 0.7.0 program: its relay config ends where 0.8.0's trusted_bridges begin and its stats where
+ * bridged_sessions begins. Garbage past them is neither read (a relay that read trusted_bridges
+ * would fail or crash) nor written. */
+static void test_v07_relay(void) {
+  const size_t config_v07 = offsetof(wzp_relay_config, trusted_bridges);
+  const size_t stats_v07 = offsetof(wzp_relay_stats, bridged_sessions);
+  wzp_relay_config rc;
+  memset(&rc, GUARD, sizeof rc);
+  wzp_relay_config_init_sized(&rc, config_v07);
+  CHECK(rc.struct_size == config_v07);
+  CHECK(bytes_are(&rc.trusted_bridges, sizeof rc.trusted_bridges, GUARD));
+  rc.listen_host = "127.0.0.1";
+  rc.listen_port = 0;
+  wzp_relay* relay = NULL;
+  CHECK(wzp_relay_new(&rc, &relay) == WZP_OK);
+  if (relay == NULL) return;
+  CHECK(wzp_relay_start(relay) == WZP_OK);
+  wzp_relay_stats st;
+  memset(&st, GUARD, sizeof st);
+  wzp_relay_stats_init_sized(&st, stats_v07);
+  CHECK(wzp_relay_stats_get(relay, &st) == WZP_OK);
+  CHECK(st.struct_size == stats_v07 && st.acl_evicted == 0);
+  CHECK(bytes_are(&st.bridged_sessions, sizeof st.bridged_sessions, GUARD));
+  wzp_relay_free(relay);
+}
+
 /* A 0.6.0 program's client config ends where 0.7.0's loop begins: garbage there is not read (the
  * client runs a loop of its own, and can be created and freed). */
 static void test_v06_client(void) {
@@ -529,6 +555,7 @@ static void test_v06_client(void) {
 int main(void) {
   test_sized_init();
   test_v06_relay();
+  test_v07_relay();
   test_v06_client();
   test_legacy_symbols();
   test_new_reads_only_what_fits();

@@ -135,6 +135,29 @@ def test_token_must_belong_to_the_handshake_identity_unless_relaxed():
             c.hangup()
 
 
+def test_a_trusted_bridge_speaks_for_its_users_and_nobody_else_does(tmp_path):
+    """A web bridge holds no user's seed: listed with trusted_bridges, its sessions carry the users'
+    tokens and are admitted as the token's fingerprint (the ACL checks that one); another identity
+    presenting the same token is still refused."""
+    alice, bridge, mallory = wzp.Identity.generate(), wzp.Identity.generate(), wzp.Identity.generate()
+    room = wzp.hash_room_name("staff")
+    acl = tmp_path / "acl.txt"
+    acl.write_text(f"{room} {alice.fingerprint_str}\n")
+    with FeatherChatStub({"alice": alice.fingerprint_str}) as fc:
+        with pytest.raises(wzp.WzpError, match="INVALID_ARGUMENT.*not a fingerprint"):
+            wzp.Relay(auth_url=fc.url, trusted_bridges=["bridge"])
+        with wzp.Relay(auth_url=fc.url, acl_file=str(acl), trusted_bridges=[bridge.fingerprint_str]) as relay:
+            c = wzp.Client(port=relay.port, room="staff", token="alice", identity=bridge).connect(TIMEOUT)
+            assert c.state == "JOINED"
+            imposter = wzp.Client(port=relay.port, room="staff", token="alice", identity=mallory)
+            imposter.connect()
+            ev = refused(imposter)
+            assert ev.close_code_name == "WZP_CLOSE_IDENTITY_MISMATCH"
+            stats = relay.stats()
+            assert stats["bridged_sessions"] == 1 and stats["rejected_identity"] == 1
+            c.hangup()
+
+
 def test_acl_allows_and_denies(tmp_path):
     alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
     room = wzp.hash_room_name("staff")

@@ -285,7 +285,8 @@ class Relay(_EventSource):
     see http_port), metrics_bind (default "127.0.0.1"), http_token (a bearer token required
     on /presence and /peers), http_admin_token (the bearer token of the access-list routes, /acl...;
     without it they answer 403); trunking (batch media into TrunkFrames for clients that accept
-    them). An unknown keyword or a wrong type raises TypeError naming it;
+    them); trusted_bridges (fingerprints of web bridges whose sessions may carry their users'
+    tokens; counted in stats()["bridged_sessions"]). An unknown keyword or a wrong type raises TypeError naming it;
     a value out of range raises ValueError.
     """
 
@@ -304,7 +305,8 @@ class Relay(_EventSource):
                  presence_ttl_s: int = 30, presence_redis: Optional[str] = None,
                  metrics_port: Optional[int] = None,
                  metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None,
-                 trunking: bool = False, http_admin_token: Optional[str] = None) -> None:
+                 trunking: bool = False, http_admin_token: Optional[str] = None,
+                 trusted_bridges: Sequence[str] = ()) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -340,6 +342,7 @@ class Relay(_EventSource):
         config["http_token"] = _text(o, "http_token", http_token)
         config["trunking"] = _flag(o, "trunking", trunking)
         config["http_admin_token"] = _text(o, "http_admin_token", http_admin_token)
+        config["trusted_bridges"] = _texts(o, "trusted_bridges", trusted_bridges)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False
