@@ -91,7 +91,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   if (auto mesh = self->configure_mesh(); !mesh) return std::move(mesh).error();
   for (const auto& text : self->config_.trusted_bridges) {
     auto fp = crypto::Fingerprint::parse(text);
-    if (!fp) return make_error(Errc::invalid_argument, "trusted bridge '" + text + "': " + fp.error().message);
+    if (!fp)
+      return make_error(Errc::invalid_argument, "trusted bridge '" + text + "': " + fp.error().message);
     self->trusted_bridges_.insert(fp->to_display());
   }
   if (self->config_.auth_url) {
@@ -586,8 +587,9 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
     const bool bridged = trusted_bridges_.count(*peer.fingerprint) != 0;
     if (token_fp && bridged && !(*token_fp == identity_fp)) {
       ++counters_.bridged_sessions;
-      WZP_LOG(info, "relay", "session " + std::to_string(peer.id) + ": trusted bridge " + *peer.fingerprint +
-                                 " speaks for " + token_fp->to_display());
+      WZP_LOG(info, "relay",
+              "session " + std::to_string(peer.id) + ": trusted bridge " + *peer.fingerprint +
+                  " speaks for " + token_fp->to_display());
     } else if (!token_fp || !(*token_fp == identity_fp)) {
       reject(peer, conn, wire::CloseCode::identity_mismatch,
              "token fingerprint '" + peer.token->fingerprint + "' does not match the handshake identity " +
