@@ -15,6 +15,9 @@ export const AUDIBLE_RMS = 200;
 
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000, 30000];
 const HISTORY_FRAMES = 500; // 10 s of received audio kept for receivedPcm()
+// A connection that stayed up this long starts the backoff over; shorter ones (a bridge that accepts
+// and drops at once) keep backing off instead of retrying every second.
+const STABLE_MS = 10000;
 
 /** ws(s)://host/ws/<room>?events=1 for a room, relative to an http(s) base (default: this page). */
 export function roomUrl(room, base = globalThis.location?.href) {
@@ -224,7 +227,7 @@ export class WzpWebCall extends EventTarget {
   markJoined(msg) {
     this.joined = true;
     this.joins++;
-    this.attempt = 0; // a call that got in starts its backoff over
+    this.joinedAt = Date.now();
     this.setState('joined');
     this.emit('joined', { room: msg.room, relay: msg.relay });
   }
@@ -241,6 +244,7 @@ export class WzpWebCall extends EventTarget {
   }
 
   onClose(code, reason) {
+    if (this.joined && Date.now() - this.joinedAt >= STABLE_MS) this.attempt = 0;
     this.ws = null;
     this.joined = false;
     this.player?.port.postMessage({ type: 'clear' });
