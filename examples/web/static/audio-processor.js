@@ -31,8 +31,10 @@ class WzpCaptureProcessor extends AudioWorkletProcessor {
 }
 
 // Received int16 frames -> speaker, through a ring buffer bounded at 120 ms so latency cannot grow:
-// a frame that would overflow pushes out the oldest samples; an underrun plays zeros.
+// a frame that would overflow pushes out the oldest samples; an underrun plays zeros. After an
+// underrun, playback waits for 40 ms of audio so that network jitter does not chop every frame.
 const CAPACITY = 5760;
+const PRIME = 1920;
 
 class WzpPlaybackProcessor extends AudioWorkletProcessor {
   constructor() {
@@ -43,12 +45,13 @@ class WzpPlaybackProcessor extends AudioWorkletProcessor {
     this.dropped = 0;
     this.underruns = 0;
     this.quanta = 0;
+    this.priming = true;
     this.port.onmessage = (e) => this.push(e.data);
   }
 
   push(data) {
     if (!(data instanceof ArrayBuffer)) {
-      if (data && data.type === 'clear') { this.read = 0; this.count = 0; }
+      if (data && data.type === 'clear') { this.read = 0; this.count = 0; this.priming = true; }
       return;
     }
     const pcm = new Int16Array(data, 0, Math.min(FRAME, data.byteLength >> 1));
@@ -69,15 +72,15 @@ class WzpPlaybackProcessor extends AudioWorkletProcessor {
   process(_inputs, outputs) {
     const out = outputs[0];
     const n = out[0].length;
-    const take = Math.min(n, this.count);
+    if (this.priming && this.count >= PRIME) this.priming = false;
+    const take = this.priming ? 0 : Math.min(n, this.count);
     for (let i = 0; i < take; i++) {
       out[0][i] = this.ring[this.read];
       this.read = this.read + 1 === CAPACITY ? 0 : this.read + 1;
     }
     out[0].fill(0, take);
-    if (take < n && this.started) this.underruns++;
-    if (take > 0) this.started = true;
     this.count -= take;
+    if (!this.priming && take < n) { this.underruns++; this.priming = true; }
     for (let c = 1; c < out.length; c++) out[c].set(out[0]);
     // About 10 reports a second are plenty for a buffer display.
     if (++this.quanta % 37 === 0) {

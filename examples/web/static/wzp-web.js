@@ -77,6 +77,7 @@ export class WzpWebCall extends EventTarget {
     this.framesReceived = 0;
     this.framesAudible = 0;
     this.bufferedSamples = 0;
+    this.playback = null; // {buffered, dropped, underruns} from the playback worklet
     this.startedAt = 0;
     this.history = [];
     this.ws = null;
@@ -153,9 +154,16 @@ export class WzpWebCall extends EventTarget {
     try {
       this.ctx ??= new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'interactive' });
       if (this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
+      if (this.ctx.state === 'suspended') {
+        // Autoplay policy (a call started without a click): start the audio at the next interaction.
+        const ctx = this.ctx;
+        const wake = () => { ctx.resume().catch(() => {}); removeEventListener('pointerdown', wake, true); removeEventListener('keydown', wake, true); };
+        addEventListener('pointerdown', wake, true);
+        addEventListener('keydown', wake, true);
+      }
       await this.ctx.audioWorklet.addModule(this.workletUrl);
       this.player = new AudioWorkletNode(this.ctx, 'wzp-playback-processor', { outputChannelCount: [1] });
-      this.player.port.onmessage = (e) => { this.bufferedSamples = e.data.buffered; };
+      this.player.port.onmessage = (e) => { this.playback = e.data; this.bufferedSamples = e.data.buffered; };
       this.player.connect(this.ctx.destination);
     } catch (err) {
       // No audio output: keep the call (counters, receivedPcm) but report it.
