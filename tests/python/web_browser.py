@@ -160,6 +160,11 @@ class WebBrowser:
         return self.wait_for(lambda: (s := self.state()) in states and s, timeout=timeout,
                              what=f"wzpTest.state in {states}")
 
+    def wait_counter(self, name: str, at_least: int, timeout: float = 20) -> int:
+        """Waits until wzpTest[name] (framesSent, framesReceived, framesAudible, joins) >= at_least."""
+        return self.wait_for(lambda: (v := self.test(name)) >= at_least and v, timeout=timeout,
+                             what=f"wzpTest.{name} >= {at_least}")
+
     def _describe(self) -> str:
         try:
             return repr(self.counters())

@@ -113,7 +113,7 @@ export class WzpWebCall extends EventTarget {
     this.startedAt = Date.now();
     this.setState('connecting');
     await this.startAudio();
-    if (!this.active) return; // hung up while the microphone prompt was open
+    if (!this.active) { this.stopAudio(); return; } // hung up while the microphone prompt was open
     this.statsTimer = setInterval(() => this.emit('stats', this.stats()), 1000);
     this.open();
   }
