@@ -57,7 +57,10 @@ python_tests() {  # build dir, extra cmake args for the extension...
   [ -x "$venv/bin/python" ] || "$python" -m venv --system-site-packages "$venv"
   WZP_PY_BUILD_DIR="$root/$dir/python" WZP_CMAKE_ARGS="${build_args[*]} $*" \
     "$venv/bin/python" -m pip install --quiet --no-build-isolation --no-deps --no-index .
-  (cd tests/python && env "${pytest_env[@]}" "$root/$venv/bin/python" -m pytest -q -p no:cacheprovider .)
+  # The program tests (wzp-relay, wzp-web, the browser tests) run the programs of this build; the
+  # browser tests must run (not skip) here: install-deps.sh installed Chromium and its driver.
+  (cd tests/python && env WZP_BUILD_DIR="$root/$dir" WZP_REQUIRE_BROWSER=1 "${pytest_env[@]}" \
+    "$root/$venv/bin/python" -m pytest -q -p no:cacheprovider .)
 }
 
 case "$mode" in
