@@ -428,3 +428,29 @@ def test_room_names_are_percent_decoded(relay):
         ws = bridge.ws("caf%C3%A9%20room")
         assert recv_joined(ws)["room"] == "café room"
         ws.close()
+
+
+def test_relay_stopping_closes_the_browser_with_its_reason():
+    with wzp.Relay() as own_relay, Bridge("--relay", f"127.0.0.1:{own_relay.port}") as bridge:
+        ws = bridge.ws("bridge-relay-stops")
+        recv_joined(ws)
+        own_relay.stop()
+        code, reason = recv_close(ws)
+        assert code == 4015 and reason, (code, reason)
+        ws.close()
+
+
+def test_sigterm_closes_open_sessions_and_exits_cleanly(relay):
+    bridge = Bridge("--relay", f"127.0.0.1:{relay.port}")
+    try:
+        ws = bridge.ws("bridge-sigterm")
+        recv_joined(ws)
+        bridge.proc.terminate()
+        code, _ = recv_close(ws)
+        assert code == 1001
+        ws.close()
+        assert bridge.proc.wait(timeout=TIMEOUT) == 0
+        bridge.reader.join(timeout=5)
+        assert "wzp-web: stopped" in bridge.output()
+    finally:
+        bridge.stop()
