@@ -125,9 +125,13 @@ class Bridge:
 
     def __exit__(self, *exc):
         try:
-            if exc[0] is None and self.proc.poll() is None:
+            if exc[0] is None:
                 # Every session over: the gauge is back to 0, whatever way each one ended.
-                assert eventually(lambda: self.metric("wzp_web_active_connections") == 0), self.output()
+                try:
+                    back_to_zero = eventually(lambda: self.metric("wzp_web_active_connections") == 0)
+                except OSError as e:
+                    raise AssertionError(f"wzp-web is gone ({e}):\n{self.output()}") from e
+                assert back_to_zero, self.output()
         finally:
             self.stop()
         if exc[0] is None:
