@@ -109,25 +109,26 @@ void BridgeSession::on_read(error_code ec, size_t bytes) {
     release_client();
     return;
   }
-  if (!closing_) {
-    if (authenticating_ && !token_) {
-      on_auth_frame();
-    } else if (!ws_->got_text()) {
-      if (bytes < kFrameBytes) {
-        shared_.metrics.bad_frames.fetch_add(1);
-      } else if (call_ != nullptr) {
-        // s16le on the wire, whatever this host's byte order.
-        int16_t pcm[kFrameSamples];
-        const auto* p = static_cast<const unsigned char*>(in_.data().data());
-        for (size_t i = 0; i < kFrameSamples; ++i) {
-          pcm[i] = static_cast<int16_t>(static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
-        }
-        if (wzp_call_send_pcm(call_, pcm, kFrameSamples) == WZP_OK) shared_.metrics.frames_up.fetch_add(1);
+  if (closing_) return;
+  if (authenticating_ && !token_) {
+    on_auth_frame();
+  } else if (!ws_->got_text()) {
+    if (bytes < kFrameBytes) {
+      shared_.metrics.bad_frames.fetch_add(1);
+    } else if (call_ != nullptr) {
+      // s16le on the wire, whatever this host's byte order.
+      int16_t pcm[kFrameSamples];
+      const auto* p = static_cast<const unsigned char*>(in_.data().data());
+      for (size_t i = 0; i < kFrameSamples; ++i) {
+        pcm[i] = static_cast<int16_t>(static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
       }
+      if (wzp_call_send_pcm(call_, pcm, kFrameSamples) == WZP_OK) shared_.metrics.frames_up.fetch_add(1);
     }
   }
   in_.consume(in_.size());
-  read_next();
+  // Once our close is under way, Beast's close reads (and drops) what comes until the browser's
+  // close frame: a read of ours alongside would compete with it.
+  if (!closing_) read_next();
 }
 
 void BridgeSession::on_auth_frame() {
