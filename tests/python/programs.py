@@ -126,6 +126,32 @@ class BridgeProcess(Program):
         finally:
             conn.close()
 
+    def ws(self, room: str, events: bool = True, **options):
+        """A WebSocket to /ws/<room> (python3-websocket), as a browser's page opens it."""
+        import websocket
+
+        scheme = "wss" if self.scheme == "https" else "ws"
+        query = "?events=1" if events else ""
+        if scheme == "wss":
+            options.setdefault("sslopt", {"cert_reqs": ssl.CERT_NONE, "check_hostname": False})
+        return websocket.create_connection(f"{scheme}://127.0.0.1:{self.port}/ws/{room}{query}",
+                                           timeout=TIMEOUT, **options)
+
+    def __exit__(self, *exc):
+        try:
+            if exc[0] is None:
+                # Every session over: the gauge is back to 0, whatever way each one ended.
+                try:
+                    back_to_zero = eventually(lambda: self.metric("wzp_web_active_connections") == 0)
+                except OSError as e:
+                    raise AssertionError(f"wzp-web is gone ({e}):\n{self.output()}") from e
+                assert back_to_zero, self.output()
+        finally:
+            self.stop()
+        if exc[0] is None:
+            assert self.proc.returncode == 0, self.output()
+            assert "wzp-web: stopped" in self.output()
+
     def metric(self, name: str) -> float:
         """The value of the /metrics line that starts with `name` (labels included) and a space."""
         _, _, body = self.get("/metrics")

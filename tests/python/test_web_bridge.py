@@ -3,46 +3,29 @@ in-process, and WebSocket clients (python3-websocket) in the browser's place. Ch
 ways against a Python call in the same room, the close codes of every refusal, the metrics (the
 gauge back to 0 after every session), the page's routes and TLS with the self-signed certificate."""
 import array
-import http.client
 import json
 import math
 import os
-import re
 import socket
-import ssl
 import struct
-import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import wzp
 from featherchat_stub import FeatherChatStub
+from programs import BridgeProcess as Bridge
+from programs import build_dir, eventually, program
 
 websocket = pytest.importorskip("websocket")
+if program("wzp-web") is None:
+    if os.environ.get("WZP_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"wzp-web is not built in {build_dir()}")
+    pytest.skip(f"wzp-web is not built in {build_dir()} (set WZP_BUILD_DIR)", allow_module_level=True)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 20.0
 FRAME_BYTES = 1920
-
-
-def bridge_binary() -> Path:
-    build = Path(os.environ.get("WZP_BUILD_DIR", str(REPO_ROOT / "build")))
-    path = build / "examples" / "wzp-web"
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"wzp-web is not built ({path}; set WZP_BUILD_DIR)")
-    return path
-
-
-def eventually(check, timeout: float = TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 def free_port() -> int:
@@ -50,93 +33,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Bridge:
-    """A running wzp-web; its output collected, its port read from the listening line."""
-
-    def __init__(self, *args: str):
-        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-        self.proc = subprocess.Popen([str(bridge_binary()), "--listen", "127.0.0.1:0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
-        self.lines = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        assert eventually(lambda: self.port is not None or self.proc.poll() is not None), self.output()
-        assert self.port is not None, self.output()
-        self.scheme = "https" if "--tls" in args else "http"
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    @property
-    def port(self):
-        m = re.search(r"wzp-web: listening on https?://127\.0\.0\.1:(\d+)/", self.output())
-        return int(m.group(1)) if m else None
-
-    @property
-    def fingerprint(self):
-        m = re.search(r"wzp-web: bridge fingerprint ([0-9a-f:]+)", self.output())
-        return m.group(1) if m else None
-
-    def ws(self, room: str, events: bool = True, **options):
-        scheme = "wss" if self.scheme == "https" else "ws"
-        query = "?events=1" if events else ""
-        if scheme == "wss":
-            options.setdefault("sslopt", {"cert_reqs": ssl.CERT_NONE, "check_hostname": False})
-        return websocket.create_connection(f"{scheme}://127.0.0.1:{self.port}/ws/{room}{query}",
-                                           timeout=TIMEOUT, **options)
-
-    def get(self, path: str):
-        if self.scheme == "https":
-            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=TIMEOUT,
-                                               context=ssl._create_unverified_context())
-        else:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
-        conn.request("GET", path)  # sent as written: no client-side normalisation of ".."
-        res = conn.getresponse()
-        body = res.read()
-        conn.close()
-        return res.status, res.getheader("Content-Type"), body
-
-    def metric(self, line_prefix: str) -> float:
-        _, _, body = self.get("/metrics")
-        for line in body.decode().splitlines():
-            if line.startswith(line_prefix + " "):
-                return float(line.split()[-1])
-        raise AssertionError(f"{line_prefix} not in /metrics:\n{body.decode()}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.reader.join(timeout=5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            if exc[0] is None:
-                # Every session over: the gauge is back to 0, whatever way each one ended.
-                try:
-                    back_to_zero = eventually(lambda: self.metric("wzp_web_active_connections") == 0)
-                except OSError as e:
-                    raise AssertionError(f"wzp-web is gone ({e}):\n{self.output()}") from e
-                assert back_to_zero, self.output()
-        finally:
-            self.stop()
-        if exc[0] is None:
-            assert self.proc.returncode == 0, self.output()
-            assert "wzp-web: stopped" in self.output()
 
 
 @pytest.fixture(scope="module")
@@ -453,8 +349,7 @@ def test_sigterm_closes_open_sessions_and_exits_cleanly(relay):
         code, _ = recv_close(ws)
         assert code == 1001
         ws.close()
-        assert bridge.proc.wait(timeout=TIMEOUT) == 0
-        bridge.reader.join(timeout=5)
+        assert bridge.stop() == 0
         assert "wzp-web: stopped" in bridge.output()
     finally:
         bridge.stop()
