@@ -144,7 +144,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     }
     std::optional<BridgeSession::Refuse> refuse;
     if (!origin_allowed(req, server_->options().allowed_origins)) {
-      refuse = BridgeSession::Refuse{kOriginRefused, "origin not allowed", Refusal::origin};
+      // Named, so that an operator reading the page's message knows what to pass to --allow-origin.
+      refuse = BridgeSession::Refuse{
+          kOriginRefused, "origin " + std::string(req[http::field::origin]) + " not allowed (--allow-origin)",
+          Refusal::origin};
     }
     auto ws = std::make_unique<WsConnectionOf<Stream>>(std::move(stream_), std::move(req));
     auto session =
