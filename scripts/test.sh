@@ -5,7 +5,8 @@
 #   scripts/test.sh              normal: Release build (GCC), C++ tests, examples, install test, Python tests
 #   scripts/test.sh --sanitize   C++ tests under AddressSanitizer + UBSan (GCC, Debug), and the Python
 #                                tests against an ASan + UBSan build of the extension
-#   scripts/test.sh --tsan       clang + ThreadSanitizer: the core, transport, live, C ABI and stress tests
+#   scripts/test.sh --tsan       clang + ThreadSanitizer: the core, transport, live, C ABI and stress tests,
+#                                and the web bridge (wzp-web) under its operator tests
 #   scripts/test.sh --fuzz [S]   build the libFuzzer targets with clang and run each S seconds (default 20)
 #
 # Warnings are errors (WZP_WERROR=ON). ccache is used when installed. Exits non-zero on any failure.
@@ -95,12 +96,23 @@ case "$mode" in
       if compgen -G "tests/cpp/$layer/*.cpp" >/dev/null; then targets="$targets wzp_${layer}_tests"; fi
     done
     targets="$targets wzp_struct_versions_test"  # capi.struct_versions: a C program on a live relay
+    targets="$targets wzp-web"  # the web bridge: I/O threads, shared event loops, token checks
     CC=clang CXX=clang++ configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWZP_TSAN=ON \
-      -DWZP_BUILD_BENCH=OFF -DWZP_BUILD_EXAMPLES=OFF
+      -DWZP_BUILD_BENCH=OFF
     # shellcheck disable=SC2086
     cmake --build build-tsan -j "$jobs" --target $targets
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp"
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R "^(${layers// /|})\\."
+    # wzp-web under TSan, driven by its operator tests (a race makes it exit non-zero, which they
+    # check). They need the Python package: the Release build's (built here when absent).
+    if [ ! -x build/venv/bin/python ]; then
+      configure build -DCMAKE_BUILD_TYPE=Release
+      "$python" -m venv --system-site-packages build/venv
+      WZP_PY_BUILD_DIR="$root/build/python" WZP_CMAKE_ARGS="${build_args[*]} -DCMAKE_BUILD_TYPE=Release" \
+        build/venv/bin/python -m pip install --quiet --no-build-isolation --no-deps --no-index .
+    fi
+    (cd tests/python && WZP_BUILD_DIR="$root/build-tsan" WZP_REQUIRE_BROWSER=1 \
+      "$root/build/venv/bin/python" -m pytest -q -p no:cacheprovider test_web_bridge.py)
     ;;
   fuzz)
     CC=clang CXX=clang++ configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWZP_FUZZ=ON \

@@ -1,6 +1,7 @@
 #include "web_server.hpp"
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -17,6 +18,7 @@ namespace {
 
 using Request = http::request<http::string_body>;
 constexpr auto kHttpTimeout = std::chrono::seconds(30);
+constexpr auto kCloseHandshakeTimeout = std::chrono::seconds(5);
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -52,12 +54,29 @@ class WsConnectionOf final : public WsConnection {
     ws_.async_write(data, std::move(done));
   }
   void async_close(const websocket::close_reason& why, std::function<void(error_code)> done) override {
-    ws_.async_close(why, std::move(done));
+    // Our own deadline for the close handshake instead of Beast's: in Boost 1.74 Beast's close
+    // timeout, firing while a read of ours waits behind the close, trips an assertion in
+    // websocket/impl/read.hpp (a debug build aborts). Closing the socket ends both cleanly.
+    websocket::stream_base::timeout timeouts{};
+    ws_.get_option(timeouts);
+    timeouts.handshake_timeout = websocket::stream_base::none();
+    ws_.set_option(timeouts);
+    close_deadline_.expires_after(kCloseHandshakeTimeout);
+    close_deadline_.async_wait([this](error_code ec) {
+      if (ec) return;  // cancelled: the close finished (this may be gone)
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+    });
+    ws_.async_close(why, [this, done = std::move(done)](error_code ec) {
+      close_deadline_.cancel();
+      done(ec);
+    });
   }
 
  private:
   websocket::stream<Stream> ws_;
   Request request_;
+  asio::steady_timer close_deadline_{ws_.get_executor()};
 };
 
 // Listed origins, the page's own origin (Origin's host == Host) and non-browser clients (no Origin).
