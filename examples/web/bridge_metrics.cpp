@@ -81,5 +81,8 @@ std::string BridgeMetrics::render() const {
   line("# HELP wzp_web_frames_dropped_total Frames to browsers dropped because the browser read too slowly");
   line("# TYPE wzp_web_frames_dropped_total counter");
   line("wzp_web_frames_dropped_total " + std::to_string(frames_dropped.load()));
+  line("# HELP wzp_web_sessions_stalled_total Sessions dropped because the browser stopped reading");
+  line("# TYPE wzp_web_sessions_stalled_total counter");
+  line("wzp_web_sessions_stalled_total " + std::to_string(stalled.load()));
   return out;
 }

@@ -27,6 +27,7 @@ class BridgeMetrics {
   std::atomic<uint64_t> frames_up{0};
   std::atomic<uint64_t> frames_down{0};
   std::atomic<uint64_t> frames_dropped{0};  // down frames dropped because the browser read too slowly
+  std::atomic<uint64_t> stalled{0};         // sessions dropped because the browser stopped reading
   std::atomic<uint64_t> auth_failures{0};
   std::atomic<uint64_t> bad_frames{0};
   std::atomic<uint64_t> sessions{0};

@@ -1,6 +1,7 @@
 #include "bridge_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,8 @@ constexpr auto kTick = std::chrono::milliseconds(20);
 constexpr auto kMaxLag = std::chrono::milliseconds(200);
 // Frames waiting for a slow browser: beyond half a second the oldest are dropped, so latency stays bounded.
 constexpr size_t kMaxQueued = 25;
+// A browser that takes no frame for this long is dropped (vanished without a FIN, or stuck).
+constexpr auto kStalledWriteLimit = std::chrono::seconds(15);
 constexpr size_t kMaxReasonBytes = 120;
 
 // A close reason of at most 120 bytes, cut on a UTF-8 character boundary.
@@ -246,6 +249,20 @@ void BridgeSession::on_relay_closed(uint64_t code, wzp_close_origin origin, std:
 
 void BridgeSession::tick() {
   if (closing_ || call_ == nullptr) return;
+  // Liveness: a browser that has not taken a frame for this long is gone (or stuck); TCP alone
+  // would notice only after minutes of retransmissions.
+  if (writing_ && std::chrono::steady_clock::now() - write_started_ > kStalledWriteLimit) {
+    std::fprintf(
+        stderr, "wzp-web: room %s: the browser stopped reading for %lld s: dropped\n", room_.c_str(),
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kStalledWriteLimit).count()));
+    shared_.metrics.stalled.fetch_add(1);
+    closing_ = true;
+    play_timer_.cancel();
+    out_.clear();
+    release_client();
+    ws_->close_socket();
+    return;
+  }
   int16_t pcm[kFrameSamples];
   // Never waits: silence or concealment when nothing arrived in time.
   if (wzp_call_read_pcm(call_, WZP_CALL_MIXED, pcm, kFrameSamples, 0) != WZP_OK)
@@ -285,6 +302,7 @@ void BridgeSession::queue(bool binary, std::string data) {
 void BridgeSession::write_next() {
   if (writing_ || out_.empty() || closing_) return;
   writing_ = true;
+  write_started_ = std::chrono::steady_clock::now();
   auto frame = std::make_shared<Outgoing>(std::move(out_.front()));
   out_.pop_front();
   ws_->async_write(frame->binary, asio::buffer(frame->data),

@@ -38,6 +38,8 @@ class WsConnection {
   virtual void async_write(bool binary, asio::const_buffer data, Handler done) = 0;
   virtual void async_close(const beast::websocket::close_reason& why,
                            std::function<void(error_code)> done) = 0;
+  // Ends the connection at once, without a close handshake: every pending operation fails.
+  virtual void close_socket() = 0;
 };
 
 // What every session shares: the bridge's settings, counters, loops and token checker.
@@ -127,6 +129,7 @@ class BridgeSession : public std::enable_shared_from_this<BridgeSession> {
   asio::steady_timer play_timer_;
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point connect_started_;
+  std::chrono::steady_clock::time_point write_started_;
   std::optional<std::string> token_;
   bool authenticating_ = false;
   bool joined_ = false;

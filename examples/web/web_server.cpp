@@ -31,17 +31,25 @@ template <class Stream>
 class WsConnectionOf final : public WsConnection {
  public:
   WsConnectionOf(Stream&& stream, Request request) : ws_(std::move(stream)), request_(std::move(request)) {
-    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket has its own timeouts
+    // No Beast timers at all: in Boost 1.74 a Beast timer that fires while the close handshake is
+    // under way, with a read of ours waiting behind the close, trips an assertion in
+    // websocket/impl/read.hpp (debug builds abort). The session watches liveness itself (a browser
+    // that stops reading is dropped) and the close handshake has its own deadline below.
+    beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(10);
-    timeouts.idle_timeout = std::chrono::seconds(30);
-    timeouts.keep_alive_pings = true;  // a vanished browser is noticed within a minute
+    timeouts.handshake_timeout = websocket::stream_base::none();
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "wzp-web"); }));
     ws_.read_message_max(64 * 1024);
   }
   asio::any_io_executor executor() override { return ws_.get_executor(); }
+  void close_socket() override {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
   void async_accept(std::function<void(error_code)> done) override {
     ws_.async_accept(request_, std::move(done));
   }
@@ -54,18 +62,10 @@ class WsConnectionOf final : public WsConnection {
     ws_.async_write(data, std::move(done));
   }
   void async_close(const websocket::close_reason& why, std::function<void(error_code)> done) override {
-    // Our own deadline for the close handshake instead of Beast's: in Boost 1.74 Beast's close
-    // timeout, firing while a read of ours waits behind the close, trips an assertion in
-    // websocket/impl/read.hpp (a debug build aborts). Closing the socket ends both cleanly.
-    websocket::stream_base::timeout timeouts{};
-    ws_.get_option(timeouts);
-    timeouts.handshake_timeout = websocket::stream_base::none();
-    ws_.set_option(timeouts);
+    // A browser that does not answer our close frame in time: closing the socket ends both.
     close_deadline_.expires_after(kCloseHandshakeTimeout);
     close_deadline_.async_wait([this](error_code ec) {
-      if (ec) return;  // cancelled: the close finished (this may be gone)
-      beast::error_code ignored;
-      beast::get_lowest_layer(ws_).socket().close(ignored);
+      if (!ec) close_socket();  // else cancelled: the close finished (and this may be gone)
     });
     ws_.async_close(why, [this, done = std::move(done)](error_code ec) {
       close_deadline_.cancel();
