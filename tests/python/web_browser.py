@@ -14,6 +14,7 @@ receivedPcm()); this module only reads it.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import shutil
 import time
@@ -91,7 +92,9 @@ class WebBrowser:
         # Console messages, so a failing test can show what the page said.
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.screenshots = Path(screenshots) if screenshots is not None else None
-        self.driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+        # Not the sanitizer runs' LD_PRELOAD (ASan in the interpreter): chromedriver aborts with it.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        self.driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER, env=env), options=opts)
         self.driver.set_script_timeout(30)
 
     def __enter__(self):
