@@ -98,7 +98,7 @@ case "$mode" in
     targets="$targets wzp_struct_versions_test"  # capi.struct_versions: a C program on a live relay
     targets="$targets wzp-web"  # the web bridge: I/O threads, shared event loops, token checks
     CC=clang CXX=clang++ configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWZP_TSAN=ON \
-      -DWZP_BUILD_BENCH=OFF
+      -DWZP_BUILD_BENCH=OFF -DWZP_BUILD_EXAMPLES=ON
     # shellcheck disable=SC2086
     cmake --build build-tsan -j "$jobs" --target $targets
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp"
