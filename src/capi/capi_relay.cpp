@@ -41,7 +41,7 @@ struct wzp_relay {
   std::unique_ptr<capi::EventChannel> events;
   std::string fingerprint;  // display form, immutable
 
-  mutable std::mutex mutex;  // also taken by const queries (wzp_relay_acl_json)
+  mutable std::mutex mutex;            // also taken by const queries (wzp_relay_acl_json)
   std::condition_variable started_cv;  // leaves State::starting
   State state = State::idle;
   relay::RelayConfig config;                         // owner of the ACL until started
