@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../common/address.hpp"
+#include "../common/log_level.hpp"
 #include "call_runner.hpp"
 #include "wav_file.hpp"
 
@@ -91,10 +92,10 @@ int main(int argc, char** argv) {
   call_tool::AudioOptions audio;
   app.add_option("--send-tone", audio.tone_hz, "call: send a sine tone of this frequency (Hz)")
       ->check(CLI::Range(20.0, 20000.0));
-  app.add_option(
-      "--send-wav", audio.wav_path,
-      "call: send this sound file (WAV, FLAC, Ogg...; any rate, mixed to mono, resampled to 48 kHz); without --duration the call lasts the file "
-      "plus two seconds");
+  app.add_option("--send-wav", audio.wav_path,
+                 "call: send this sound file (WAV, FLAC, Ogg...; any rate, mixed to mono, resampled to 48 "
+                 "kHz); without --duration the call lasts the file "
+                 "plus two seconds");
   app.add_flag("--send-silence", audio.silence, "call: send silence (comfort-noise packets only)");
   app.add_option("--record", audio.record_path,
                  "call: record what is heard (every source, mixed) to this WAV file");
@@ -153,10 +154,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wzp-call: --relay '%s' is not host:port or [IPv6]:port\n", relay_addr.c_str());
     return 2;
   }
-  const char* levels[] = {"error", "warn", "info", "debug", "trace"};
-  for (int i = 0; i < 5; ++i) {
-    if (log_level == levels[i]) wzp_log_set_level(i);
-  }
+  wzp_log_set_level(log_level_from(log_level));
 
   wzp_identity* identity = nullptr;
   int rc = WZP_OK;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../common/address.hpp"
+#include "../common/log_level.hpp"
 
 namespace {
 
@@ -50,14 +51,6 @@ std::optional<std::string> read_token_file(const std::string& path) {
     return std::nullopt;
   }
   return token;
-}
-
-int log_level_from(const std::string& name) {
-  if (name == "error") return WZP_LOG_ERROR;
-  if (name == "warn") return WZP_LOG_WARN;
-  if (name == "info") return WZP_LOG_INFO;
-  if (name == "debug") return WZP_LOG_DEBUG;
-  return WZP_LOG_TRACE;
 }
 
 void print_event(const wzp_event& ev) {

@@ -18,18 +18,11 @@
 #include <thread>
 
 #include "../common/address.hpp"
+#include "../common/log_level.hpp"
 #include "tls_context.hpp"
 #include "web_server.hpp"
 
 namespace {
-
-int log_level_from(const std::string& name) {
-  if (name == "error") return WZP_LOG_ERROR;
-  if (name == "warn") return WZP_LOG_WARN;
-  if (name == "info") return WZP_LOG_INFO;
-  if (name == "debug") return WZP_LOG_DEBUG;
-  return WZP_LOG_TRACE;
-}
 
 // The bridge's identity from its seed file (64 hex digits, the relay's --identity format), created
 // 0600 with a random seed when the file does not exist; nullptr after saying why.
