@@ -158,12 +158,12 @@ void BridgeSession::on_auth_frame() {
   shared_.token_checker->check(std::move(token),
                                [strand = strand_, weak = weak_from_this()](TokenVerdict verdict) {
                                  asio::post(strand, [weak, verdict = std::move(verdict)]() mutable {
-                                   if (auto self = weak.lock()) self->on_token_verdict(std::move(verdict));
+                                   if (auto self = weak.lock()) self->on_token_verdict(verdict);
                                  });
                                });
 }
 
-void BridgeSession::on_token_verdict(TokenVerdict verdict) {
+void BridgeSession::on_token_verdict(const TokenVerdict& verdict) {
   if (closing_) return;
   authenticating_ = false;
   switch (verdict.kind) {
@@ -213,7 +213,7 @@ void BridgeSession::on_client_event(const wzp_event* event, void* user_data) {
     std::string reason = event->close_reason ? event->close_reason : "";
     asio::post(context->strand, [weak = context->session, code = event->close_code,
                                  origin = event->close_origin, reason = std::move(reason)]() mutable {
-      if (auto self = weak.lock()) self->on_relay_closed(code, origin, std::move(reason));
+      if (auto self = weak.lock()) self->on_relay_closed(code, origin, reason);
     });
   }
 }
@@ -239,7 +239,7 @@ void BridgeSession::on_joined(std::string relay_fingerprint) {
   tick();
 }
 
-void BridgeSession::on_relay_closed(uint64_t code, wzp_close_origin origin, std::string reason) {
+void BridgeSession::on_relay_closed(uint64_t code, wzp_close_origin origin, const std::string& reason) {
   if (closing_) return;
   auto [ws_code, text] = close_for_relay(code, origin, reason, joined_);
   std::optional<Refusal> refusal;

@@ -107,10 +107,10 @@ class BridgeSession : public std::enable_shared_from_this<BridgeSession> {
   void read_next();
   void on_read(error_code ec, size_t bytes);
   void on_auth_frame();
-  void on_token_verdict(TokenVerdict verdict);
+  void on_token_verdict(const TokenVerdict& verdict);
   void connect_relay();
   void on_joined(std::string relay_fingerprint);
-  void on_relay_closed(uint64_t code, wzp_close_origin origin, std::string reason);
+  void on_relay_closed(uint64_t code, wzp_close_origin origin, const std::string& reason);
   void tick();
   void queue(bool binary, std::string data);
   void write_next();

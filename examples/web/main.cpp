@@ -68,7 +68,7 @@ std::optional<std::vector<uint8_t>> parse_fingerprint(const std::string& text) {
   for (char c : text) {
     if (c != ':') hex += c;
   }
-  if (hex.size() != 2 * WZP_FINGERPRINT_BYTES) return std::nullopt;
+  if (hex.size() != size_t{2} * WZP_FINGERPRINT_BYTES) return std::nullopt;
   std::vector<uint8_t> out;
   for (size_t i = 0; i < hex.size(); i += 2) {
     unsigned value = 0;

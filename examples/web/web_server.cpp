@@ -114,7 +114,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
  private:
   void read_request() {
     parser_.emplace();
-    parser_->body_limit(8 * 1024);
+    parser_->body_limit(size_t{8} * 1024);
     beast::get_lowest_layer(stream_).expires_after(kHttpTimeout);
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, size_t) {
       if (ec) return self->shutdown();
