@@ -58,7 +58,7 @@ struct BridgeShared {
   uint32_t relay_timeout_ms = 10000;
 };
 
-// Close codes of the contract (notes in web-contract.md).
+// The WebSocket close codes of every failure (docs/WEB.md, "Close codes").
 enum CloseCode : uint16_t {
   kNormal = 1000,
   kInternal = 1011,
