@@ -717,8 +717,9 @@ typedef struct wzp_relay_config {
                                          present their users' tokens: a session whose handshake identity
                                          is one of them is admitted when its token's fingerprint differs
                                          (the user's identity for the ACL and presence is the token's).
-                                         Everyone else still needs equal fingerprints. A string that is
-                                         not a fingerprint: INVALID_ARGUMENT */
+                                         Everyone else still needs equal fingerprints. Read and copied by
+                                         wzp_relay_new (the caller keeps ownership). A string that is not
+                                         a fingerprint: INVALID_ARGUMENT */
   size_t trusted_bridge_count;
 } wzp_relay_config;
 
