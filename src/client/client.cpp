@@ -221,6 +221,10 @@ void Client::finish_join() {
 
 void Client::emit_peer(ClientEventType type, const wire::PeerEntry& peer, Bytes data,
                        transport::CloseInfo close) {
+  {
+    std::lock_guard lock(room_observer_mutex_);
+    if (room_observer_ && room_observer_(type, peer, data)) return;
+  }
   if (!sink_) return;
   ClientEvent event{type, ClientState::joined, std::move(data), std::move(close), {}, {}, {}};
   event.room =
@@ -351,6 +355,11 @@ void Client::emit_media(ByteView datagram, std::optional<uint16_t> source) {
 void Client::set_media_handler(MediaHandler handler) {
   std::lock_guard lock(media_mutex_);
   media_handler_ = std::move(handler);
+}
+
+void Client::set_room_observer(RoomObserver observer) {
+  std::lock_guard lock(room_observer_mutex_);
+  room_observer_ = std::move(observer);
 }
 
 bool Client::has_media_handler() const {

@@ -92,6 +92,9 @@ struct ClientEvent {
 /// Takes media datagrams instead of the event sink (a call engine): the sender's
 /// trunk tag (nullopt for plain datagrams) and the packet. Runs on the loop thread.
 using MediaHandler = std::function<void(std::optional<uint16_t> source, ByteView packet)>;
+/// Sees the room's peer events (peer_joined, peer_left, peer_signal) before the event sink,
+/// on the client's thread; returning true consumes the event (the sink does not get it).
+using RoomObserver = std::function<bool(ClientEventType type, const wire::PeerEntry& peer, ByteView data)>;
 
 class Client {
  public:
@@ -148,6 +151,13 @@ class Client {
   /// it captured may then be released.
   void set_media_handler(MediaHandler handler);
   bool has_media_handler() const;
+  /// Install (empty: remove) the room observer. Returns once no event is being handed to
+  /// the previous one.
+  void set_room_observer(RoomObserver observer);
+  /// True on the client's own thread (where a call into the client does not wait for it).
+  bool in_client_thread() const noexcept { return loop_.in_loop_thread(); }
+  /// The identity the client joined with.
+  const crypto::Identity& identity() const noexcept { return config_.identity; }
   /// The close that ended the connection, once closed.
   std::optional<transport::CloseInfo> close_info() const;
 
@@ -210,6 +220,8 @@ class Client {
   // Held while a datagram is handed to media_handler_, so set_media_handler can wait it out.
   mutable std::mutex media_mutex_;
   MediaHandler media_handler_;
+  std::mutex room_observer_mutex_;  // held while an event is handed to room_observer_
+  RoomObserver room_observer_;
 
   // loop-thread state
   std::optional<handshake::Caller> caller_;

@@ -201,7 +201,18 @@ Result<CallEngine::Source*> CallEngine::source_for(uint16_t id, int64_t now_ms) 
 }
 
 void CallEngine::on_datagram(uint16_t source, ByteView datagram, int64_t now_ms) {
-  auto plain = protection_->unprotect(datagram, unprotect_scratch_);
+  auto plain = protection_->unprotect(source, datagram, unprotect_scratch_);
+  if (!plain && plain.error().code == Errc::would_block) return;  // held by the protection
+  on_plain_datagram(source, plain, now_ms);
+}
+
+void CallEngine::release_held(int64_t now_ms) {
+  for (auto& [source, plain] : protection_->take_ready()) {
+    on_plain_datagram(source, Result<ByteView>(ByteView(plain)), now_ms);
+  }
+}
+
+void CallEngine::on_plain_datagram(uint16_t source, const Result<ByteView>& plain, int64_t now_ms) {
   auto packet = plain ? wire::parse_media_packet(*plain) : Result<wire::MediaPacketView>(plain.error());
   if (!packet) {
     // Dropped and counted; reception goes on (N-22). A garbage datagram creates no source.

@@ -94,6 +94,8 @@ class CallEngine {
   // ---- receive side
   /// One datagram from remote sender `source` (0 when the transport cannot tell).
   void on_datagram(uint16_t source, ByteView datagram, int64_t now_ms);
+  /// Datagrams the protection held (their keys arrived since): received now.
+  void release_held(int64_t now_ms);
 
   // ---- playout: one 20 ms period (kPlayoutSamples) per call
   /// `out` holds at least kPlayoutSamples; an unknown source plays silence. Returns false
@@ -137,6 +139,7 @@ class CallEngine {
   struct Source;
   CallEngine(CallEngineConfig config, Sinks sinks, AudioEncoder encoder, MediaPacketizer packetizer);
   Result<Source*> source_for(uint16_t id, int64_t now_ms);
+  void on_plain_datagram(uint16_t source, const Result<ByteView>& plain, int64_t now_ms);
   void emit(std::vector<Bytes>& packets);
   void apply_profile(const wire::QualityProfile& profile, std::optional<uint16_t> reporter,
                      const wire::QualityReport& report);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -21,15 +23,18 @@ class PayloadProtection {
   virtual ~PayloadProtection() = default;
   /// Transform one outgoing datagram in place. An error drops it (counted by the caller).
   virtual Status protect(Bytes& datagram) = 0;
-  /// The plain datagram for an incoming one: a view of `datagram` itself or of
-  /// `scratch`. An error drops it (counted as malformed).
-  virtual Result<ByteView> unprotect(ByteView datagram, Bytes& scratch) = 0;
+  /// The plain datagram for an incoming one from `source`: a view of `datagram` itself or
+  /// of `scratch`. Errc::would_block: held (e.g. its key is on its way), handed back later
+  /// by take_ready. Any other error drops it (counted as malformed).
+  virtual Result<ByteView> unprotect(uint16_t source, ByteView datagram, Bytes& scratch) = 0;
+  /// Held datagrams that can now be read, plain, with their sources (oldest first).
+  virtual std::vector<std::pair<uint16_t, Bytes>> take_ready() { return {}; }
 };
 
 class IdentityProtection final : public PayloadProtection {
  public:
   Status protect(Bytes&) override { return {}; }
-  Result<ByteView> unprotect(ByteView datagram, Bytes&) override { return datagram; }
+  Result<ByteView> unprotect(uint16_t, ByteView datagram, Bytes&) override { return datagram; }
 };
 
 /// Where an echo canceller / noise suppressor (e.g. libwebrtc-audio-processing)

@@ -136,6 +136,26 @@ void LiveCall::flush_deferred() {
   if (on_profile_) {
     for (const auto& c : changes) on_profile_(c);
   }
+  if (after_) after_();
+}
+
+void LiveCall::set_after_hook(std::function<void()> hook) {
+  std::lock_guard order(flush_mutex_);
+  after_ = std::move(hook);
+}
+
+void LiveCall::set_protection(std::shared_ptr<PayloadProtection> protection) {
+  std::lock_guard lock(mutex_);
+  engine_->set_protection(std::move(protection));
+}
+
+void LiveCall::release_held() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    engine_->release_held(now_ms());
+  }
+  flush_deferred();
 }
 
 Status LiveCall::send_pcm(PcmView pcm) {

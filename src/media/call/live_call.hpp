@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,14 @@ class LiveCall {
   wire::QualityProfile profile() const;
   bool internal_clock() const noexcept { return config_.internal_clock; }
 
+  /// The payload protection stage (end-to-end encryption); set it before media flow.
+  void set_protection(std::shared_ptr<PayloadProtection> protection);
+  /// Datagrams the protection held for their keys: received now.
+  void release_held();
+  /// Runs after each received datagram and each send_pcm, without the call's lock (it must
+  /// not wait for the client's thread). Empty: none. Returns once a running hook finished.
+  void set_after_hook(std::function<void()> hook);
+
  private:
   LiveCall(client::Client& client, LiveCallConfig config, ProfileEvent on_profile);
   void on_media(std::optional<uint16_t> source, ByteView packet);
@@ -89,7 +98,8 @@ class LiveCall {
   std::vector<ProfileChange> deferred_changes_;
   std::optional<NetworkImpairment> impair_send_, impair_receive_;
 
-  std::mutex flush_mutex_;  // keeps deferred signals and events in order
+  std::mutex flush_mutex_;       // keeps deferred signals and events in order
+  std::function<void()> after_;  // guarded by flush_mutex_
   std::thread ticker_;
 };
 
