@@ -53,9 +53,9 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define WZP_VERSION_MAJOR 0
-#define WZP_VERSION_MINOR 8
+#define WZP_VERSION_MINOR 9
 #define WZP_VERSION_PATCH 0
-#define WZP_VERSION_STRING "0.8.0"
+#define WZP_VERSION_STRING "0.9.0"
 
 /** The library's version string, e.g. "0.8.0". Never NULL. Thread-safe. */
 WZP_API const char* wzp_version(void);
@@ -511,7 +511,12 @@ typedef enum wzp_event_type {
   WZP_EVENT_CALL_PROFILE = 12 /* client with a wzp_call attached: the call's send profile changed
                                  (call_profile = the new one; source = the receiver whose report caused it,
                                  -1 when the application forced it). data = the QualityUpdate signal JSON
-                                 the call sent to the room */
+                                 the call sent to the room */,
+  /* Since 0.9.0: */
+  WZP_EVENT_CALL_E2E = 13 /* client with an end-to-end encrypted wzp_call: a member's key state changed
+                             (fingerprint = the member, e2e_state), or, with fingerprint NULL, the call's own
+                             media went clear (e2e_state WZP_E2E_CLEAR, policy PREFERRED) or encrypted again
+                             (WZP_E2E_OK). data = why, in words (NUL-terminated) */
 } wzp_event_type;
 
 typedef enum wzp_client_state {
@@ -571,6 +576,8 @@ typedef struct wzp_event {
   int32_t source;                /* MEDIA: the sender's trunk tag (0..65535) from a relay that agreed to
                                     trunking, 0 for plain datagrams; CALL_PROFILE: see there; else 0 */
   wzp_call_profile call_profile; /* CALL_PROFILE: the call's new send profile; else zero */
+  /* Since 0.9.0: */
+  int e2e_state; /* CALL_E2E: a wzp_e2e_state; else 0 */
 } wzp_event;
 
 /** Zero the first `size` bytes of an event (the caller's sizeof) and set struct_size = size.
@@ -1206,6 +1213,29 @@ WZP_API void wzp_client_free(wzp_client* client);
  *  the handle has returned). Free the call before its client. */
 typedef struct wzp_call wzp_call;
 
+/** Since 0.9.0. End-to-end encryption of a call's media (docs/SECURITY.md): every frame is sealed
+ *  with SFrame (RFC 9605, AES_128_GCM_SHA256_128) under a key of its sender that only the members
+ *  the application authorises receive, so the relay forwards what it cannot read. Keys travel as
+ *  peer signals through the relay, sealed to each member's identity (X25519) and signed with the
+ *  sender's (Ed25519). Compare wzp_call_safety_words by voice to rule out a substituted key. */
+typedef enum wzp_e2e_policy {
+  WZP_E2E_OFF = 0,       /* media as the reference sends them: the relay can read them */
+  WZP_E2E_PREFERRED = 1, /* encrypted while every member takes part; clear (a CALL_E2E event says why) when
+                            a member shows no end-to-end support or the relay forwards no room signals */
+  WZP_E2E_REQUIRED = 2   /* never clear: a member without keys is not heard and gets no key; wzp_call_new
+                            fails with INVALID_STATE on a relay that forwards no room signals */
+} wzp_e2e_policy;
+
+/** Since 0.9.0. What a call knows of a remote member's keys (CALL_E2E events, wzp_call_e2e_state_json). */
+typedef enum wzp_e2e_state {
+  WZP_E2E_NO_KEY = 0,         /* no key from it yet */
+  WZP_E2E_OK = 1,             /* its key is here and its frames open */
+  WZP_E2E_MISSING_KEY = 2,    /* its frames name a key we were not given */
+  WZP_E2E_DECRYPT_FAILED = 3, /* its frames do not authenticate (tampered or forged): dropped */
+  WZP_E2E_CLEAR = 4,          /* it shows no end-to-end support (clear media; heard only with PREFERRED) */
+  WZP_E2E_UNAUTHORISED = 5    /* not in the member list: it gets no key and its keys are ignored */
+} wzp_e2e_state;
+
 #define WZP_CALL_SAMPLE_RATE 48000
 #define WZP_CALL_FRAME_SAMPLES 960 /* one 20 ms playout period */
 #define WZP_CALL_MIXED (-1)        /* read_pcm / stats source: every source (mixed / summed) */
@@ -1233,6 +1263,13 @@ typedef struct wzp_call_config {
                                 datagram is lost independently */
   uint32_t impair_jitter_ms; /* each datagram is delayed by a uniform random 0 .. this (reorders) */
   uint64_t impair_seed;      /* the emulation's random seed (incoming traffic uses seed + 1) */
+  /* Since 0.9.0: end-to-end encryption (see wzp_e2e_policy). */
+  int e2e;                        /* a wzp_e2e_policy; default WZP_E2E_OFF */
+  const char* const* e2e_members; /* the fingerprints (any form) allowed to receive this call's key and whose
+                                     keys it takes, e.g. featherChat's member list; copied. NULL (default):
+                                     every member of the room (a warning is logged: a member the relay adds
+                                     gets the key too) */
+  size_t e2e_member_count;
 } wzp_call_config;
 
 /** Counters of one source (or, with WZP_CALL_MIXED, summed over the sources) and of the send side. */
@@ -1267,6 +1304,13 @@ typedef struct wzp_call_stats {
   uint64_t dropped; /* frames of the sender's timeline skipped to bring the delay back down after a
                        stall or a burst, or evicted from a full buffer: never played. With played,
                        fec_next and concealed, every frame the sender sent is accounted for */
+  /* Since 0.9.0, end-to-end encryption, the whole call (whatever the source): */
+  uint64_t e2e_encrypted;      /* datagrams sent sealed */
+  uint64_t e2e_decrypted;      /* datagrams opened */
+  uint64_t e2e_decrypt_failed; /* datagrams that did not authenticate (tampered, forged, wrong key): dropped */
+  uint64_t e2e_replayed;       /* datagrams seen before: dropped */
+  uint64_t e2e_missing_key;    /* datagrams under a key that never came: dropped after being held 3 s */
+  uint64_t e2e_clear_refused;  /* clear datagrams dropped (policy REQUIRED) */
 } wzp_call_stats;
 
 /** Fill the first `size` bytes of a config with the defaults and set struct_size = size. NULL, or
@@ -1317,6 +1361,24 @@ WZP_API int wzp_call_set_profile(wzp_call* call, const wzp_call_profile* profile
 WZP_API int wzp_call_set_adaptive(wzp_call* call);
 /** The current send profile. Errors: INVALID_ARGUMENT (NULL). Thread-safe. */
 WZP_API int wzp_call_get_profile(wzp_call* call, wzp_call_profile* out);
+
+/** Since 0.9.0. The call's end-to-end state as a JSON object (free with wzp_free): policy, sending
+ *  ("encrypted"/"clear"), clear_reason, send_kid, safety_words, members (null: everyone), participants
+ *  (fingerprint, state, present, kid, decrypted, decrypt_failed, replayed, missing_key), frames and keys
+ *  (counters; docs/SECURITY.md lists them). Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (the call is
+ *  not end-to-end encrypted), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_call_e2e_state_json(wzp_call* call, char** out_json);
+/** Since 0.9.0. The application's member list changed (members NULL: every member of the room; a
+ *  non-NULL list of count 0: nobody). A member removed from it that held this call's key makes the call
+ *  send under a fresh key, given to the others only: the removed member cannot read what follows.
+ *  Errors: INVALID_ARGUMENT (NULL call, a NULL entry or one that is not a fingerprint), INVALID_STATE (not
+ *  end-to-end encrypted, or no keys can be exchanged through this relay), CLOSED. Thread-safe. */
+WZP_API int wzp_call_e2e_set_members(wzp_call* call, const char* const* members, size_t count);
+/** Since 0.9.0. Five words (space-separated; free with wzp_free) from the keys every member of the call
+ *  holds now: members who read each other the same words hold the same keys. They change when a key
+ *  changes (a member leaves or is removed). Errors: INVALID_ARGUMENT (NULL), INVALID_STATE (not end-to-end
+ *  encrypted, or no keys exchanged), NO_MEMORY. Thread-safe. */
+WZP_API int wzp_call_safety_words(wzp_call* call, char** out_words);
 
 /* ------------------------------------------------------------------------- */
 /* Presence registry (standalone)                                             */

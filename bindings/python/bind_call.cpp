@@ -58,6 +58,12 @@ py::dict stats_dict(const wzp_call_stats& s) {
   WZP_STAT(reports_received);
   WZP_STAT(profile_changes);
   WZP_STAT(dropped);
+  WZP_STAT(e2e_encrypted);
+  WZP_STAT(e2e_decrypted);
+  WZP_STAT(e2e_decrypt_failed);
+  WZP_STAT(e2e_replayed);
+  WZP_STAT(e2e_missing_key);
+  WZP_STAT(e2e_clear_refused);
 #undef WZP_STAT
   d["profile"] = profile_dict(s.profile);
   return d;
@@ -105,6 +111,16 @@ void bind_call(py::module_& m) {
         if (cfg.contains("impair_burst")) c.impair_burst = cfg["impair_burst"].cast<uint32_t>();
         if (cfg.contains("impair_jitter_ms")) c.impair_jitter_ms = cfg["impair_jitter_ms"].cast<uint32_t>();
         if (cfg.contains("impair_seed")) c.impair_seed = cfg["impair_seed"].cast<uint64_t>();
+        if (cfg.contains("e2e")) c.e2e = cfg["e2e"].cast<int>();
+        std::vector<std::string> members;  // kept alive until wzp_call_new copied them
+        std::vector<const char*> member_ptrs;
+        if (cfg.contains("e2e_members") && !cfg["e2e_members"].is_none()) {
+          members = cfg["e2e_members"].cast<std::vector<std::string>>();
+          for (const auto& m : members) member_ptrs.push_back(m.c_str());
+          static const char* const kNone[1] = {nullptr};
+          c.e2e_members = member_ptrs.empty() ? kNone : member_ptrs.data();
+          c.e2e_member_count = member_ptrs.size();
+        }
         wzp_call* h = nullptr;
         int rc;
         {
@@ -188,6 +204,37 @@ void bind_call(py::module_& m) {
              check(wzp_call_get_profile(c.get(), &p));
              return profile_dict(p);
            })
+      .def("e2e_state",
+           [](PyCall& c) {
+             char* json = nullptr;
+             check(wzp_call_e2e_state_json(c.get(), &json));
+             std::string text(json);
+             wzp_free(json);
+             return text;
+           })
+      .def("e2e_set_members",
+           [](PyCall& c, std::optional<std::vector<std::string>> members) {
+             std::vector<const char*> ptrs;
+             if (members) {
+               for (const auto& m : *members) ptrs.push_back(m.c_str());
+             }
+             static const char* const kNone[1] = {nullptr};
+             const char* const* list = members ? (ptrs.empty() ? kNone : ptrs.data()) : nullptr;
+             int rc;
+             {
+               py::gil_scoped_release release;
+               rc = wzp_call_e2e_set_members(c.get(), list, ptrs.size());
+             }
+             check(rc);
+           })
+      .def("safety_words",
+           [](PyCall& c) {
+             char* words = nullptr;
+             check(wzp_call_safety_words(c.get(), &words));
+             std::string text(words);
+             wzp_free(words);
+             return text;
+           })
       .def("close", [](PyCall& c) {
         // Frees the native call now (idempotent); later calls raise CLOSED.
         c.owned = CallHandle(nullptr);
@@ -215,6 +262,8 @@ void bind_call(py::module_& m) {
     d["impair_burst"] = c.impair_burst;
     d["impair_jitter_ms"] = c.impair_jitter_ms;
     d["impair_seed"] = c.impair_seed;
+    d["e2e"] = c.e2e;
+    d["e2e_members"] = py::none();
     return d;
   });
 }

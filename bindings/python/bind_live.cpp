@@ -59,6 +59,10 @@ py::dict event_dict(const wzp_event& ev) {
   const bool media = ev.type == WZP_EVENT_MEDIA, call_profile = ev.type == WZP_EVENT_CALL_PROFILE;
   d["source"] = media || call_profile ? py::object(py::int_(ev.source)) : py::object(py::none());
   d["call_profile"] = call_profile ? py::object(profile_dict(ev.call_profile)) : py::object(py::none());
+  static constexpr const char* kStates[] = {"no_key",         "ok",    "missing_key",
+                                            "decrypt_failed", "clear", "unauthorised"};
+  const bool e2e = ev.type == WZP_EVENT_CALL_E2E && ev.e2e_state >= 0 && ev.e2e_state <= 5;
+  d["e2e_state"] = e2e ? py::object(py::str(kStates[ev.e2e_state])) : py::object(py::none());
   return d;
 }
 

@@ -1,6 +1,7 @@
 """A real call, end to end: espeak-ng says a sentence, client A sends it through an in-process
-relay to client B, B records it. Once over a clean network and once with 20 % of A's datagrams
-lost (seeded); for each recording it prints STOI against the original (time-aligned) and the
+relay to client B, B records it. Once over a clean network, once with 20 % of A's datagrams
+lost (seeded), and once more with the loss and the media end-to-end encrypted (with the safety
+words both sides read); for each recording it prints STOI against the original (time-aligned) and the
 receiver's frame counts, and writes the WAV files.
 
     python3 call_demo.py [--out DIR] [--text "..."]
@@ -36,12 +37,14 @@ def main() -> None:
     wav.write(out / "sent.wav", speech.tobytes())
     print(f"A says ({len(speech) / RATE:.1f} s, espeak-ng): \"{args.text}\"")
     print(f"  sent:      {out / 'sent.wav'}")
-    for loss in (0, 20):
+    for loss, e2e in ((0, "off"), (20, "off"), (20, "required")):
         print(f"\nA calls B through the relay, {loss} % of A's datagrams lost (seed 1), profile GOOD "
-              "(Opus 24k, Reed-Solomon FEC K=5 R=1), adapting:")
-        result = loopback_call(speech.tobytes(), profile="good", adapt=True, loss_pct=loss, seed=1)
+              "(Opus 24k, Reed-Solomon FEC K=5 R=1), adapting" +
+              (", end-to-end encrypted (SFrame, AES-128-GCM; the relay cannot read the media):" if e2e != "off"
+               else ":"))
+        result = loopback_call(speech.tobytes(), profile="good", adapt=True, loss_pct=loss, seed=1, e2e=e2e)
         recording = np.frombuffer(result.recording.tobytes(), dtype="<i2")
-        path = out / f"received-{loss}pct-loss.wav"
+        path = out / f"received-{loss}pct-loss{'-e2e' if e2e != 'off' else ''}.wav"
         wav.write(path, recording.tobytes())
         one_lag = quality.stoi(*quality.align(speech, recording, RATE, max_lag_s=2.0), RATE)
         ref, rec = quality.align_piecewise(speech, recording, RATE, max_lag_s=2.0)
@@ -61,6 +64,12 @@ def main() -> None:
         profile = result.final_profile
         print(f"  A's send profile at the end: {profile['codec']}, FEC {profile['fec_ratio']:.2f}, "
               f"{profile['frame_ms']} ms")
+        if result.safety_words:
+            frames = result.receiver_e2e["frames"]
+            print(f"  safety words: A reads \"{result.safety_words[0]}\", B reads \"{result.safety_words[1]}\" "
+                  f"({'the same: they hold the same keys' if result.safety_words[0] == result.safety_words[1] else 'DIFFERENT'})")
+            print(f"  B opened {frames['decrypted']} encrypted datagrams; {frames['decrypt_failed']} failed, "
+                  f"{frames['missing_key']} had no key")
         print(f"  received:  {path}")
     print(f"\nlibwzp {wzp.version()}: listen to the files in {out}/")
 

@@ -2,11 +2,14 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "capi/capi_support.hpp"
 #include "capi/client_handle.hpp"
 #include "capi/struct_prefix.hpp"
 #include "core/c_boundary.hpp"
+#include "crypto/fingerprint.hpp"
 #include "wire/fec_ratio.hpp"
 #include "wire/signal_message.hpp"
 
@@ -70,6 +73,37 @@ capi::LiveEvent profile_event(const media::ProfileChange& change) {
   e.data.assign(json.begin(), json.end());
   e.data_is_text = true;
   return e;
+}
+
+capi::LiveEvent e2e_event(const e2e::E2eChange& change) {
+  capi::LiveEvent e;
+  e.type = WZP_EVENT_CALL_E2E;
+  e.state = WZP_CLIENT_JOINED;
+  if (!change.fingerprint.empty()) e.fingerprint = change.fingerprint;
+  e.e2e_state = static_cast<int>(change.state);
+  e.data.assign(change.detail.begin(), change.detail.end());
+  e.data_is_text = true;
+  return e;
+}
+
+// Fingerprints from C strings in display form (nullopt for a NULL list: everyone).
+Result<std::optional<std::set<std::string>>> member_set(const char* const* members, size_t count) {
+  if (members == nullptr) {
+    if (count != 0) return make_error(Errc::invalid_argument, "members is NULL but count is not 0");
+    return std::optional<std::set<std::string>>();
+  }
+  std::set<std::string> out;
+  for (size_t i = 0; i < count; ++i) {
+    if (members[i] == nullptr)
+      return make_error(Errc::invalid_argument, "members[" + std::to_string(i) + "] is NULL");
+    auto fp = crypto::Fingerprint::parse(members[i]);
+    if (!fp) {
+      return make_error(Errc::invalid_argument,
+                        "members[" + std::to_string(i) + "] is not a fingerprint: " + fp.error().message);
+    }
+    out.insert(fp->to_display());
+  }
+  return std::optional<std::set<std::string>>(std::move(out));
 }
 
 // The call, or CLOSED when its client was freed (wzp_client_free detached it).
@@ -160,6 +194,12 @@ int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** o
         media::ImpairmentConfig{c.impair_loss_pct, c.impair_burst, c.impair_jitter_ms, c.impair_seed};
     lc.impair_receive = lc.impair_send;
     lc.impair_receive.seed = c.impair_seed + 1;
+    const int policy = c.e2e;
+    if (policy < WZP_E2E_OFF || policy > WZP_E2E_REQUIRED) {
+      return fail(Errc::invalid_argument, "e2e must be WZP_E2E_OFF, WZP_E2E_PREFERRED or WZP_E2E_REQUIRED");
+    }
+    auto members = member_set(c.e2e_members, c.e2e_member_count);
+    if (!members) return fail(members.error());
 
     std::lock_guard lock(client->call_link->mutex);
     if (client->call_link->call != nullptr) return fail(Errc::invalid_state, "the client already has a call");
@@ -169,6 +209,18 @@ int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** o
         [events](const media::ProfileChange& change) { events->deliver(profile_event(change)); });
     if (!live) return fail(live.error());
     auto handle = std::make_unique<wzp_call>();
+    if (policy != WZP_E2E_OFF) {
+      auto encryption = e2e::CallEncryption::attach(
+          *client->client, **live,
+          e2e::CallEncryptionConfig{static_cast<e2e::Policy>(policy), std::move(*members), 3000},
+          [events](const e2e::E2eChange& change) { events->deliver(e2e_event(change)); });
+      if (!encryption) {
+        (*live)->detach();
+        return fail(encryption.error());
+      }
+      handle->e2e = std::move(*encryption);
+      client->call_link->e2e = handle->e2e.get();
+    }
     handle->link = client->call_link;
     handle->call = std::move(*live);
     client->call_link->call = handle->call.get();
@@ -184,7 +236,9 @@ void wzp_call_free(wzp_call* call) {
     {
       std::lock_guard lock(owned->link->mutex);
       if (owned->link->call == owned->call.get()) owned->link->call = nullptr;
+      if (owned->e2e && owned->link->e2e == owned->e2e.get()) owned->link->e2e = nullptr;
     }
+    if (owned->e2e) owned->e2e->detach();
     owned->call->detach();
   });
 }
@@ -257,6 +311,15 @@ int wzp_call_stats_get(wzp_call* call, int32_t source, wzp_call_stats* out) {
     s.bytes_sent = sender.packetizer.bytes;
     s.reports_received = sender.reports_received;
     s.profile_changes = sender.profile_changes;
+    if (call->e2e) {
+      const auto c = call->e2e->counters();
+      s.e2e_encrypted = c.encrypted;
+      s.e2e_decrypted = c.decrypted;
+      s.e2e_decrypt_failed = c.decrypt_failed + c.malformed;
+      s.e2e_replayed = c.replayed;
+      s.e2e_missing_key = c.missing_key;
+      s.e2e_clear_refused = c.clear_refused;
+    }
     capi::write_prefix(out, out->struct_size, s);
     return WZP_OK;
   });
@@ -286,6 +349,40 @@ int wzp_call_get_profile(wzp_call* call, wzp_call_profile* out) {
     WZP_CAPI_REQUIRE(out);
     *out = from_profile(call->call->profile());
     return WZP_OK;
+  });
+}
+
+int wzp_call_e2e_state_json(wzp_call* call, char** out_json) {
+  if (out_json != nullptr) *out_json = nullptr;
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(call);
+    WZP_CAPI_REQUIRE(out_json);
+    if (!call->e2e) return fail(Errc::invalid_state, "the call is not end-to-end encrypted");
+    return capi::give_string(call->e2e->state_json(), out_json);
+  });
+}
+
+int wzp_call_e2e_set_members(wzp_call* call, const char* const* members, size_t count) {
+  return guarded([&]() -> int {
+    WZP_CALL_REQUIRE(call);
+    if (!call->e2e) return fail(Errc::invalid_state, "the call is not end-to-end encrypted");
+    auto set = member_set(members, count);
+    if (!set) return fail(set.error());
+    return from_status(call->e2e->set_members(std::move(*set)));
+  });
+}
+
+int wzp_call_safety_words(wzp_call* call, char** out_words) {
+  if (out_words != nullptr) *out_words = nullptr;
+  return guarded([&]() -> int {
+    WZP_CAPI_REQUIRE(call);
+    WZP_CAPI_REQUIRE(out_words);
+    if (!call->e2e) return fail(Errc::invalid_state, "the call is not end-to-end encrypted");
+    auto words = call->e2e->safety_words();
+    if (words.empty()) return fail(Errc::invalid_state, "no keys are exchanged through this relay");
+    std::string text;
+    for (const auto& w : words) text += (text.empty() ? "" : " ") + w;
+    return capi::give_string(text, out_words);
   });
 }
 

@@ -409,6 +409,8 @@ void wzp_client_free(wzp_client* client) {
     {
       // A call still attached stops here; its handle then only fails with CLOSED.
       std::lock_guard lock(owned->call_link->mutex);
+      if (owned->call_link->e2e != nullptr) owned->call_link->e2e->detach();
+      owned->call_link->e2e = nullptr;
       if (owned->call_link->call != nullptr) owned->call_link->call->detach();
       owned->call_link->call = nullptr;
     }

@@ -65,6 +65,7 @@ void fill(wzp_event* out, const LiveEvent& event, bool owned, std::string& room_
   out->online = event.online ? 1 : 0;
   out->source = event.source;
   out->call_profile = event.call_profile;
+  out->e2e_state = event.e2e_state;
   if (event.close) {
     out->close_code = event.close->code;
     out->close_origin = close_origin_of(event.close->kind);
@@ -224,6 +225,7 @@ const char* wzp_event_type_name(int type) {
     case WZP_EVENT_PEER_SIGNAL: return "PEER_SIGNAL";
     case WZP_EVENT_PRESENCE: return "PRESENCE";
     case WZP_EVENT_CALL_PROFILE: return "CALL_PROFILE";
+    case WZP_EVENT_CALL_E2E: return "CALL_E2E";
     default: return "UNKNOWN";
   }
 }

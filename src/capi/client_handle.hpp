@@ -7,6 +7,7 @@
 
 #include "capi/live_event.hpp"
 #include "client/client.hpp"
+#include "e2e/call_encryption.hpp"
 #include "media/call/live_call.hpp"
 
 namespace wzp::capi {
@@ -16,6 +17,7 @@ namespace wzp::capi {
 struct CallLink {
   std::mutex mutex;
   media::LiveCall* call = nullptr;  // the attached call; nullptr: none
+  e2e::CallEncryption* e2e = nullptr;  // its end-to-end encryption, if any
 };
 
 }  // namespace wzp::capi
@@ -37,4 +39,5 @@ struct wzp_client {
 struct wzp_call {
   std::shared_ptr<wzp::capi::CallLink> link;
   std::unique_ptr<wzp::media::LiveCall> call;
+  std::shared_ptr<wzp::e2e::CallEncryption> e2e;  // detached before `call`
 };

@@ -29,6 +29,7 @@ struct LiveEvent {
   std::optional<std::string> relay_addr;  // PRESENCE, a remote user
   int32_t source = 0;                     // MEDIA: the trunk tag; CALL_PROFILE: the reporter (-1: forced)
   wzp_call_profile call_profile{};        // CALL_PROFILE
+  int e2e_state = 0;                      // CALL_E2E
 };
 
 wzp_close_origin close_origin_of(transport::CloseKind kind) noexcept;

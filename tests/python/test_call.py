@@ -1,5 +1,4 @@
 """wzp.Call: PCM through a real in-process relay, errors, threads, profile events, wzp.wav."""
-import math
 import threading
 import time
 from array import array
@@ -7,21 +6,9 @@ from array import array
 import pytest
 
 import wzp
+from probes import power, tone
 
 FRAME = 960
-
-
-def tone(hz, start, n=FRAME, amp=6000):
-    return array("h", (int(amp * math.sin(2 * math.pi * hz * (start + k) / 48000)) for k in range(n)))
-
-
-def power(pcm, hz):
-    w = 2 * math.pi * hz / 48000
-    c = 2 * math.cos(w)
-    s1 = s2 = 0.0
-    for x in pcm:
-        s1, s2 = x + c * s1 - s2, s1
-    return (s1 * s1 + s2 * s2 - c * s1 * s2) / len(pcm) ** 2
 
 
 @pytest.fixture

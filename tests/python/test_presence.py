@@ -9,6 +9,7 @@ import time
 import pytest
 
 import wzp
+from probes import poll
 
 
 def test_local_user_stays_online_until_its_last_connection_leaves():
@@ -141,15 +142,6 @@ def redis_cli(port: int, *args: str) -> str:
     done = subprocess.run([REDIS_CLI, "-h", "127.0.0.1", "-p", str(port), *args],
                           capture_output=True, text=True, timeout=30)
     return done.stdout.strip()
-
-
-def poll(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def test_relay_refuses_a_bad_redis_url():

@@ -8,8 +8,9 @@ said, or the mix, with ``read_pcm`` (an ``array('h')``; the GIL is released whil
 """
 from __future__ import annotations
 
+import json
 from array import array
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Union
 
 from . import _wzp
 from ._errors import WzpError
@@ -53,13 +54,19 @@ class Call:
     20 ms on its own thread; True: each read_pcm of 960 samples is one tick), source_timeout_ms,
     and an emulated bad network on this call's datagrams both ways (tests, demos):
     impair_loss_pct, impair_burst (mean loss run; 0 or 1: independent), impair_jitter_ms, impair_seed.
+
+    End-to-end encryption (docs/SECURITY.md): e2e ("off", "preferred" or "required") and e2e_members
+    (the fingerprints allowed to receive this call's key, e.g. featherChat's member list; None:
+    everyone in the room). See e2e_state(), safety_words() and set_members(); CALL_E2E events on
+    the client report each member's key state.
     """
 
     def __init__(self, client: Any, *, profile: ProfileLike = "good", adapt: bool = True,
                  silence_suppression: bool = True, silence_threshold_rms: float = 100.0,
                  jitter_min_delay_ms: int = 40, jitter_max_delay_ms: int = 1000,
                  caller_clock: bool = False, source_timeout_ms: int = 30000, impair_loss_pct: float = 0.0,
-                 impair_burst: int = 0, impair_jitter_ms: int = 0, impair_seed: int = 0) -> None:
+                 impair_burst: int = 0, impair_jitter_ms: int = 0, impair_seed: int = 0,
+                 e2e: str = "off", e2e_members: Optional[Iterable[str]] = None) -> None:
         handle = getattr(client, "_handle", None)
         if handle is None:
             raise TypeError("Call needs a wzp.Client")
@@ -68,7 +75,8 @@ class Call:
             silence_threshold_rms=float(silence_threshold_rms), jitter_min_delay_ms=int(jitter_min_delay_ms),
             jitter_max_delay_ms=int(jitter_max_delay_ms), caller_clock=bool(caller_clock),
             source_timeout_ms=int(source_timeout_ms), impair_loss_pct=float(impair_loss_pct),
-            impair_burst=int(impair_burst), impair_jitter_ms=int(impair_jitter_ms), impair_seed=int(impair_seed))
+            impair_burst=int(impair_burst), impair_jitter_ms=int(impair_jitter_ms), impair_seed=int(impair_seed),
+            e2e=_e2e_policy(e2e), e2e_members=None if e2e_members is None else [str(m) for m in e2e_members])
         self._call: Optional[Any] = _wzp._Call(handle, config)
 
     def _native(self) -> Any:
@@ -115,6 +123,19 @@ class Call:
         """The current send profile."""
         return dict(self._native().profile())
 
+    def e2e_state(self) -> Dict[str, Any]:
+        """The end-to-end state: policy, sending, safety_words, participants, frames, keys counters."""
+        return dict(json.loads(self._native().e2e_state()))
+
+    def safety_words(self) -> str:
+        """Five words from the keys every member holds now: compare them by voice."""
+        return str(self._native().safety_words())
+
+    def set_members(self, members: Optional[Iterable[str]]) -> None:
+        """The application's member list changed (None: everyone). A removed member that held
+        this call's key makes it send under a fresh key the others get and it does not."""
+        self._native().e2e_set_members(None if members is None else [str(m) for m in members])
+
     def close(self) -> None:
         """Detach from the client and release (idempotent)."""
         if self._call is not None:
@@ -126,6 +147,16 @@ class Call:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+_E2E_POLICIES = {"off": 0, "preferred": 1, "required": 2}
+
+
+def _e2e_policy(value: str) -> int:
+    try:
+        return _E2E_POLICIES[value]
+    except KeyError:
+        raise ValueError("e2e must be 'off', 'preferred' or 'required', not %r" % (value,)) from None
 
 
 def config_defaults() -> Dict[str, Any]:

@@ -41,6 +41,7 @@ class EventType(str, enum.Enum):
     PEER_SIGNAL = "PEER_SIGNAL"
     PRESENCE = "PRESENCE"
     CALL_PROFILE = "CALL_PROFILE"
+    CALL_E2E = "CALL_E2E"
 
     def __str__(self) -> str:
         return self.value
@@ -62,7 +63,10 @@ class Event:
     peer whose client-facing address is relay_addr. source: a MEDIA event's sender (its trunk
     tag from a trunking relay, else 0); a CALL_PROFILE event's reporter (-1: forced). A client
     with a wzp.Call attached gets CALL_PROFILE events (call_profile: the new send profile, a
-    dict; data: the QualityUpdate JSON) and no MEDIA events (the call takes them).
+    dict; data: the QualityUpdate JSON) and no MEDIA events (the call takes them). An end-to-end
+    encrypted call adds CALL_E2E events: e2e_state ("no_key", "ok", "missing_key",
+    "decrypt_failed", "clear", "unauthorised") of the member named by fingerprint, or with
+    fingerprint None the call's own (media went "clear" or back to "ok"); data: why, in words.
     """
 
     type: EventType
@@ -80,6 +84,7 @@ class Event:
     relay_addr: Optional[str] = None
     source: Optional[int] = None
     call_profile: Optional[Dict[str, Any]] = None
+    e2e_state: Optional[str] = None
 
     @property
     def text(self) -> str:

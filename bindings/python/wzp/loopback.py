@@ -4,7 +4,9 @@
 ``wzp.Call`` to each, sends the PCM from A in real time (20 ms frames) and records what B
 hears. A bad network can be emulated on A's traffic (``loss_pct``, ``burst``, ``jitter_ms``,
 ``seed``: the call's impairment settings, applied to what A sends and receives). B answers
-with silence, as a listening person does, so its quality reports reach A.
+with silence, as a listening person does, so its quality reports reach A. With ``e2e``
+("required" or "preferred") the media are end-to-end encrypted between A and B (each the
+other's only member) and the result carries both sides' safety words and B's e2e state.
 
 It is what the demo, the speech tests and the speech-quality benchmark share; it needs
 nothing but the extension (no numpy).
@@ -14,7 +16,7 @@ from __future__ import annotations
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from .call import FRAME_SAMPLES, SAMPLE_RATE, Call
 
@@ -30,6 +32,8 @@ class LoopbackResult:
     lead_samples: int = 0  # silence A sent before the speech: subtract from a lag to get the latency
     receiver_at_start: Dict[str, Any] = field(default_factory=dict)  # B's stats when `pcm` started
     sender_at_start: Dict[str, Any] = field(default_factory=dict)  # A's stats then
+    safety_words: Optional[Tuple[str, str]] = None  # e2e: A's and B's words (equal: the same keys)
+    receiver_e2e: Dict[str, Any] = field(default_factory=dict)  # e2e: B's e2e_state() at the end
 
     def receiver_since_start(self) -> Dict[str, Any]:
         """B's counters over `pcm` and the tail (the warm-up's subtracted; gauges as at the end)."""
@@ -77,7 +81,7 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                   adapt: bool = False, loss_pct: float = 0.0, burst: int = 1, jitter_ms: int = 0,
                   seed: int = 1, lead_s: float = 0.5, tail_s: float = 1.5, room: str = "loopback",
                   relay: Optional[Any] = None,
-                  warmup: Union["array[int]", bytes, None] = None) -> LoopbackResult:
+                  warmup: Union["array[int]", bytes, None] = None, e2e: str = "off") -> LoopbackResult:
     """Sends `pcm` (48 kHz mono int16: array('h') or little-endian bytes) from A to B and returns
     what B recorded. `profile` is A's send profile (kept unless `adapt`); `lead_s` of silence
     go before the speech (the jitter buffer settles) and `tail_s` after it (the last frames
@@ -87,7 +91,7 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
     exceed the playout delay so that the warm-up's end stays out of the recording and out of
     the counters since the start (`receiver_since_start`, `frames_played`). Takes
     about as long as the audio (it is paced in real time)."""
-    from . import Client, Relay
+    from . import Client, Identity, Relay
 
     speech = _samples(pcm)
     warm = _samples(warmup) if warmup is not None else array("h")
@@ -98,12 +102,15 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
     own_relay = relay is None
     relay = Relay().start() if own_relay else relay
     try:
-        with Client(port=relay.port, room=room) as a, Client(port=relay.port, room=room) as b:
+        id_a, id_b = Identity.generate(), Identity.generate()
+        members = [id_a.fingerprint_str, id_b.fingerprint_str] if e2e != "off" else None
+        with Client(port=relay.port, room=room, identity=id_a) as a, \
+                Client(port=relay.port, room=room, identity=id_b) as b:
             a.wait_joined(_JOIN_TIMEOUT)
             b.wait_joined(_JOIN_TIMEOUT)
             with Call(a, profile=profile, adapt=adapt, impair_loss_pct=loss_pct, impair_burst=burst,
-                      impair_jitter_ms=jitter_ms, impair_seed=seed) as call_a, \
-                    Call(b, profile=profile, adapt=adapt) as call_b:
+                      impair_jitter_ms=jitter_ms, impair_seed=seed, e2e=e2e, e2e_members=members) as call_a, \
+                    Call(b, profile=profile, adapt=adapt, e2e=e2e, e2e_members=members) as call_b:
                 recording = array("h")
                 at_start: Dict[str, Any] = {}
                 sender_at_start: Dict[str, Any] = {}
@@ -127,9 +134,12 @@ def loopback_call(pcm: Union["array[int]", bytes], *, profile: Union[str, Dict[s
                     delay = start + (i + 1) * FRAME_SAMPLES / SAMPLE_RATE - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
+                words = (call_a.safety_words(), call_b.safety_words()) if e2e != "off" else None
                 return LoopbackResult(recording=recording, receiver=call_b.stats(), sender=call_a.stats(),
                                       final_profile=call_a.profile, lead_samples=lead * FRAME_SAMPLES,
-                                      receiver_at_start=at_start, sender_at_start=sender_at_start)
+                                      receiver_at_start=at_start, sender_at_start=sender_at_start,
+                                      safety_words=words,
+                                      receiver_e2e=call_b.e2e_state() if e2e != "off" else {})
     finally:
         if own_relay:
             relay.stop()
