@@ -1640,7 +1640,9 @@ typedef struct wzp_fc_manager_config {
   const uint8_t* pin_cert_sha256;       /* 32 bytes, or NULL: see wzp_client_config */
   const uint8_t* pin_relay_fingerprint; /* 16 bytes, or NULL */
   uint32_t join_timeout_ms;             /* the client's handshake_timeout_ms; default 10000 */
-  const wzp_call_config* call_config;   /* the wzp_call of each call (copied); NULL: the defaults */
+  const wzp_call_config* call_config;   /* the wzp_call of each call (copied); NULL: the defaults. With
+                                           e2e set (0.9.0), each call is end-to-end encrypted with the
+                                           peer as its only member (e2e_members is not read) */
   /* The relay of a call placed without one (wzp_fc_choose_relay; docs/FEATHERCHAT.md): */
   struct wzp_fc_presence* presence; /* NULL (default): none; else the callee's relay is looked up there
                                        (borrowed: it must outlive the manager) */

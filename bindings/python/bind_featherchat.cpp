@@ -186,6 +186,12 @@ void bind_featherchat(py::module_& m) {
               std::string(exact(cfg["pin_relay_fingerprint"].cast<py::bytes>(), 16, "pin_relay_fingerprint"));
           c.pin_relay_fingerprint = data_of(pin_relay);
         }
+        wzp_call_config call_config;  // copied by wzp_fc_manager_new
+        wzp_call_config_init(&call_config);
+        if (cfg.contains("e2e")) {
+          call_config.e2e = cfg["e2e"].cast<int>();
+          c.call_config = &call_config;
+        }
         wzp_fc_manager* h = nullptr;
         check(wzp_fc_manager_new(&c, &h));
         auto owner = std::make_shared<ManagerWithPresence>();

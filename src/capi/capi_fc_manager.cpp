@@ -380,7 +380,13 @@ void wzp_fc_manager::joined(const std::string& call_id) {
   const fc::CallRecord* call = calls->find(call_id);
   if (it == media.end() || call == nullptr || call->state != fc::CallState::connecting) return;
   wzp_call* engine = nullptr;
-  const int rc = wzp_call_new(it->second.client.get(), has_call_config ? &call_config : nullptr, &engine);
+  wzp_call_config config = call_config;
+  if (!has_call_config) wzp_call_config_init(&config);
+  // An end-to-end encrypted 1:1 call: the peer is the only member who gets our key.
+  const char* peer_list[1] = {call->peer.c_str()};
+  config.e2e_members = config.e2e != WZP_E2E_OFF ? peer_list : nullptr;  // never the config's (copied) pointer
+  config.e2e_member_count = config.e2e != WZP_E2E_OFF ? 1 : 0;
+  const int rc = wzp_call_new(it->second.client.get(), &config, &engine);
   if (rc != WZP_OK) {
     ++media_failed;
     (void)calls->media_failed(call_id, std::string("cannot start the call engine: ") + wzp_last_error(),

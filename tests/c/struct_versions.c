@@ -533,11 +533,46 @@ static void test_v06_client(void) {
   wzp_client_free(client);
 }
 
+/* A 0.8.0 program's call config and stats end where 0.9.0's end-to-end fields begin: garbage
+ * past them (0xA5: an invalid e2e policy, a wild member list) is not read, no e2e counter is
+ * written there, and the call runs clear as that program expects. */
+static void test_v08_call(void) {
+  uint16_t port = 0;
+  wzp_relay* relay = start_old_relay(&port);
+  if (relay == NULL) return;
+  wzp_client* client = join_old_client(port);
+  if (client != NULL) {
+    const size_t config_v08 = offsetof(wzp_call_config, e2e);
+    wzp_call_config cc;
+    memset(&cc, GUARD, sizeof cc);
+    wzp_call_config_init_sized(&cc, config_v08);
+    CHECK(cc.struct_size == config_v08);
+    CHECK(bytes_are((const char*)&cc + config_v08, sizeof cc - config_v08, GUARD));
+    wzp_call* call = NULL;
+    CHECK(wzp_call_new(client, &cc, &call) == WZP_OK);
+    if (call != NULL) {
+      const size_t stats_v08 = offsetof(wzp_call_stats, e2e_encrypted);
+      wzp_call_stats st;
+      memset(&st, GUARD, sizeof st);
+      wzp_call_stats_init_sized(&st, stats_v08);
+      CHECK(wzp_call_stats_get(call, WZP_CALL_MIXED, &st) == WZP_OK);
+      CHECK(st.struct_size == stats_v08);
+      CHECK(bytes_are((const char*)&st + stats_v08, sizeof st - stats_v08, GUARD));
+      char* json = NULL;
+      CHECK(wzp_call_e2e_state_json(call, &json) == WZP_ERR_INVALID_STATE && json == NULL);
+      wzp_call_free(call);
+    }
+    wzp_client_free(client);
+  }
+  wzp_relay_free(relay);
+}
+
 int main(void) {
   test_sized_init();
   test_v06_relay();
   test_v07_relay();
   test_v06_client();
+  test_v08_call();
   test_legacy_symbols();
   test_new_reads_only_what_fits();
   test_live_structs();

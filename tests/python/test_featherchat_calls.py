@@ -273,6 +273,38 @@ def test_call_through_an_auth_relay_with_media():
         b.close()
 
 
+def test_an_end_to_end_encrypted_call_through_the_manager():
+    """e2e="required": the two users' media are sealed with keys only they hold (the peer is the only
+    member), and both read the same safety words."""
+    alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
+    with wzp.Relay() as relay:
+        addr = f"127.0.0.1:{relay.port}"
+        a = CallManager(alice, default_relay=addr, e2e="required")
+        b = CallManager(bob, e2e="required")
+        managers = {alice.fingerprint_str: a, bob.fingerprint_str: b}
+        seen = {}
+        call_id = a.place_call(bob.fingerprint_str)
+        pump(managers, seen, lambda s: last_state(s, bob.fingerprint_str, call_id) == ("RINGING", "NONE"))
+        b.accept(call_id)
+        pump(managers, seen, lambda s: all(last_state(s, fp, call_id) == ("ACTIVE", "NONE") for fp in managers))
+        tone = array("h", [6000 if (i // 48) % 2 else -6000 for i in range(960)])
+        deadline = time.monotonic() + 10
+        while b.media(call_id).stats()["e2e_decrypted"] < 30 and time.monotonic() < deadline:
+            a.media(call_id).send_pcm(tone)
+            b.media(call_id).send_pcm(bytes(1920))
+            time.sleep(0.02)
+        rx = b.media(call_id).stats()
+        assert rx["e2e_decrypted"] >= 30 and rx["e2e_decrypt_failed"] == 0 and rx["played"] > 0
+        state = b.media(call_id).e2e_state()
+        assert state["members"] == [alice.fingerprint_str] and state["sending"] == "encrypted"
+        assert [p["state"] for p in state["participants"] if p["fingerprint"] == alice.fingerprint_str] == ["ok"]
+        assert a.media(call_id).safety_words() == b.media(call_id).safety_words()
+        b.hangup(call_id)
+        pump(managers, seen, lambda s: last_state(s, alice.fingerprint_str, call_id) == ("ENDED", "HANGUP"))
+        a.close()
+        b.close()
+
+
 def test_a_refused_token_fails_the_call_with_the_reason():
     alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
     with FeatherChatStub({"bob-token": bob.fingerprint_str}) as fc, wzp.Relay(auth_url=fc.url) as relay:

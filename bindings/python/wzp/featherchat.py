@@ -77,7 +77,10 @@ class CallManager:
     presence (a :class:`wzp.featherchat_net.Presence`: the callee's relay is looked up there),
     relay_policy ("caller", "callee" or "default"; default "caller") and my_relay ("host:port", the
     relay this user is at), chosen as :func:`wzp.featherchat_net.choose_relay` does with
-    default_relay as the relay-config default; :meth:`call`'s "relay_choice" says why.
+    default_relay as the relay-config default; :meth:`call`'s "relay_choice" says why. e2e ("off",
+    "preferred" or "required"): each call's media are end-to-end encrypted with the peer as the only
+    member (docs/SECURITY.md); :meth:`call_media` gives the call, whose ``e2e_state()`` and
+    ``safety_words()`` the two users can compare.
 
     Events (:meth:`next_event`, :meth:`events`) are dicts with "type" (SEND, STATE, MISSED,
     IN_CALL, MEDIA), "call_id", "peer", "outgoing", "state", "previous_state", "end",
@@ -93,6 +96,9 @@ class CallManager:
             config["relay_policy"] = POLICIES[config["relay_policy"]]
         if config.get("presence") is not None:
             config["presence"] = config["presence"]._handle
+        if "e2e" in config:
+            from .call import _e2e_policy
+            config["e2e"] = _e2e_policy(config["e2e"])
         self._handle = _wzp._FcManager(identity, config)
 
     def place_call(self, peer: str, relay_addr: Optional[str] = None, room: Optional[str] = None) -> str:
