@@ -61,6 +61,47 @@ void put_stats(FILE* f, const wzp_call_stats& s, const char* indent) {
   std::fprintf(f, "\n%s}", indent);
 }
 
+void put_json_string(FILE* f, const std::string& text) {
+  std::fputc('"', f);
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\')
+      std::fprintf(f, "\\%c", ch);
+    else if (c < 0x20)
+      std::fprintf(f, "\\u%04x", c);
+    else
+      std::fputc(ch, f);
+  }
+  std::fputc('"', f);
+}
+
+void put_e2e(FILE* f, const Summary& sum) {
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  const wzp_call_stats& s = sum.mixed;
+  std::fprintf(f, ",\n  \"e2e\": {\"policy\": \"%s\", \"members\": ", e2e_policy_name(sum.e2e_policy));
+  if (!sum.e2e_members_given) {
+    std::fprintf(f, "null");
+  } else {
+    std::fprintf(f, "[");
+    for (size_t i = 0; i < sum.e2e_members.size(); ++i) {
+      if (i) std::fprintf(f, ", ");
+      put_json_string(f, sum.e2e_members[i]);
+    }
+    std::fprintf(f, "]");
+  }
+  std::fprintf(f, ", \"safety_words\": ");
+  if (sum.safety_words.empty())
+    std::fprintf(f, "null");
+  else
+    put_json_string(f, sum.safety_words);
+  std::fprintf(f, ",\n");
+  std::fprintf(f,
+               "    \"e2e_encrypted\": %llu, \"e2e_decrypted\": %llu, \"e2e_decrypt_failed\": %llu, "
+               "\"e2e_replayed\": %llu, \"e2e_missing_key\": %llu, \"e2e_clear_refused\": %llu}",
+               u(s.e2e_encrypted), u(s.e2e_decrypted), u(s.e2e_decrypt_failed), u(s.e2e_replayed),
+               u(s.e2e_missing_key), u(s.e2e_clear_refused));
+}
+
 }  // namespace
 
 const char* profile_name(const wzp_call_profile& profile) {
@@ -76,6 +117,27 @@ bool profile_from_name(const std::string& name, wzp_call_profile& out) {
     if (name == p.name) return wzp_call_profile_preset(p.preset, &out) == WZP_OK;
   }
   return false;
+}
+
+const char* e2e_policy_name(int policy) {
+  switch (policy) {
+    case WZP_E2E_OFF: return "off";
+    case WZP_E2E_PREFERRED: return "preferred";
+    case WZP_E2E_REQUIRED: return "required";
+  }
+  return "unknown";
+}
+
+const char* e2e_state_name(int state) {
+  switch (state) {
+    case WZP_E2E_NO_KEY: return "no_key";
+    case WZP_E2E_OK: return "ok";
+    case WZP_E2E_MISSING_KEY: return "missing_key";
+    case WZP_E2E_DECRYPT_FAILED: return "decrypt_failed";
+    case WZP_E2E_CLEAR: return "clear";
+    case WZP_E2E_UNAUTHORISED: return "unauthorised";
+  }
+  return "unknown";
 }
 
 std::string live_line(double elapsed_s, const wzp_call_stats& s) {
@@ -105,6 +167,7 @@ bool write_stats_json(const std::string& path, const Summary& sum) {
       sum.recorded_rms, c.impair_loss_pct, c.impair_burst, c.impair_jitter_ms,
       static_cast<unsigned long long>(c.impair_seed), c.adapt ? "true" : "false");
   put_profile(out, c.profile);
+  put_e2e(out, sum);
   std::fprintf(out, ",\n  \"mixed\": ");
   put_stats(out, sum.mixed, "  ");
   std::fprintf(out, ",\n  \"sources\": [");

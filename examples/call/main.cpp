@@ -8,10 +8,14 @@
 //    makes a real call (wzp_call): sends a tone, a WAV file or silence, records what
 //    it hears, prints live stats once a second and, optionally, writes them as JSON,
 //    over a network it can make worse on purpose (--loss, --burst, --jitter),
+//    end-to-end encrypted with --e2e / --e2e-preferred (keys only for --members; key
+//    events on stderr, the safety words on stdout),
 // until --duration passes, the relay closes the connection, or SIGINT.
 #include <wzp.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -38,6 +42,26 @@ bool parse_hex(const std::string& text, std::vector<uint8_t>& out, size_t expect
     if (std::sscanf(text.c_str() + 2 * i, "%2x", &value) != 1) return false;
     out[i] = static_cast<uint8_t>(value);
   }
+  return true;
+}
+
+// A --members entry: 32 hex digits, alone or grouped with ':', '-' or spaces (the display form
+// 1a2b:3c4d:...). Stricter than the library's parser, which skips any other character and
+// truncates: a typo must not silently name someone else. `display` gets the display form.
+bool member_fingerprint(const std::string& text, std::string& display) {
+  size_t digits = 0;
+  for (const char c : text) {
+    if (std::isxdigit(static_cast<unsigned char>(c)))
+      ++digits;
+    else if (c != ':' && c != '-' && c != ' ')
+      return false;
+  }
+  uint8_t fp[WZP_FINGERPRINT_BYTES];
+  char out[WZP_FINGERPRINT_STR_LEN + 1];
+  if (digits != 2 * WZP_FINGERPRINT_BYTES || wzp_fingerprint_parse(text.c_str(), fp) != WZP_OK ||
+      wzp_fingerprint_format(fp, out, sizeof out) != WZP_OK)
+    return false;
+  display = out;
   return true;
 }
 
@@ -117,13 +141,55 @@ int main(int argc, char** argv) {
                  "call: send with this quality profile and keep it (good, degraded, catastrophic); default: "
                  "start good and adapt to what the receivers report")
       ->check(CLI::IsMember({"good", "degraded", "catastrophic"}));
+  bool e2e_required = false, e2e_preferred = false;
+  std::vector<std::string> members;
+  app.add_flag("--e2e", e2e_required,
+               "call: encrypt the media end to end (SFrame): the relay forwards what it cannot read, only "
+               "--members get the key; never clear (a member without keys is not heard; fails on a relay "
+               "that forwards no room signals)");
+  app.add_flag("--e2e-preferred", e2e_preferred,
+               "call: like --e2e, but send and hear clear media (said on stderr) when a member or the relay "
+               "shows no end-to-end support")
+      ->excludes("--e2e");
+  app.add_option(
+         "--members", members,
+         "call, with --e2e/--e2e-preferred: the fingerprints allowed to receive this call's key (comma-"
+         "separated or repeated): the group's member list; default: every member of the room, including "
+         "anyone the relay adds (a warning says so)")
+      ->delimiter(',')
+      ->type_name("FP,FP,...");
   app.get_option("--send-tone")->excludes("--send-wav")->excludes("--send-silence");
   app.get_option("--send-wav")->excludes("--send-silence");
   CLI11_PARSE(app, argc, argv);
-  audio.call = !app.get_option("--send-tone")->empty() || !audio.wav_path.empty() || audio.silence ||
-               !audio.record_path.empty() || !audio.stats_json_path.empty() ||
-               !app.get_option("--loss")->empty() || !app.get_option("--burst")->empty() ||
-               !app.get_option("--jitter")->empty() || !audio.profile.empty();
+  audio.e2e = e2e_required ? WZP_E2E_REQUIRED : e2e_preferred ? WZP_E2E_PREFERRED : WZP_E2E_OFF;
+  audio.members_given = !app.get_option("--members")->empty();
+  if (audio.members_given) {
+    if (audio.e2e == WZP_E2E_OFF) {
+      std::fprintf(stderr, "wzp-call: --members needs --e2e or --e2e-preferred\n");
+      return 2;
+    }
+    for (const auto& m : members) {
+      std::string display;
+      if (!member_fingerprint(m, display)) {
+        std::fprintf(stderr,
+                     "wzp-call: --members: '%s' is not a fingerprint (32 hex digits, e.g. "
+                     "1a2b:3c4d:5e6f:7a8b:9c0d:1e2f:3a4b:5c6d)\n",
+                     m.c_str());
+        return 2;
+      }
+      if (std::find(audio.members.begin(), audio.members.end(), display) == audio.members.end())
+        audio.members.push_back(display);
+    }
+    if (audio.members.empty()) {
+      std::fprintf(stderr, "wzp-call: --members names no fingerprint\n");
+      return 2;
+    }
+  }
+  audio.call = audio.e2e != WZP_E2E_OFF || !app.get_option("--send-tone")->empty() ||
+               !audio.wav_path.empty() || audio.silence || !audio.record_path.empty() ||
+               !audio.stats_json_path.empty() || !app.get_option("--loss")->empty() ||
+               !app.get_option("--burst")->empty() || !app.get_option("--jitter")->empty() ||
+               !audio.profile.empty();
   const bool duration_given = !app.get_option("--duration")->empty();
   // --seed: a short decimal number is the emulated network's; 64 hex digits the identity's.
   if (!seed_hex.empty() && seed_hex.size() <= 20 &&
@@ -203,6 +269,11 @@ int main(int argc, char** argv) {
   }
   char fp[WZP_FINGERPRINT_STR_LEN + 1], sni[256];
   wzp_identity_fingerprint_str(identity, fp, sizeof fp);
+  audio.self_fingerprint = fp;
+  if (audio.e2e != WZP_E2E_OFF && !audio.members_given)
+    std::fprintf(stderr,
+                 "wzp-call: warning: no --members: every member of the room gets this call's key, including "
+                 "anyone the relay adds; pass the group's member list\n");
   wzp_client_sni(client, sni, sizeof sni);
   std::printf("wzp-call: %s joining %s (SNI %s)\n", fp, room.empty() ? "the default room" : room.c_str(),
               sni);
@@ -263,6 +334,7 @@ int main(int argc, char** argv) {
         break;
       }
       case WZP_EVENT_CALL_PROFILE: call.on_profile_event(ev); break;
+      case WZP_EVENT_CALL_E2E: call.on_e2e_event(ev); break;
       case WZP_EVENT_MEDIA: {
         ++received;
         wzp_media_header h;
@@ -279,9 +351,11 @@ int main(int argc, char** argv) {
       }
       case WZP_EVENT_SIGNAL: std::printf("signal: %s\n", reinterpret_cast<const char*>(ev.data)); break;
       case WZP_EVENT_PEER_JOINED:
+        call.on_peer_event(ev);
         std::printf("peer joined: %s%s%s\n", ev.fingerprint, ev.alias ? " " : "", ev.alias ? ev.alias : "");
         break;
       case WZP_EVENT_PEER_LEFT:
+        call.on_peer_event(ev);
         std::printf("peer left: %s (%s)\n", ev.fingerprint, ev.close_reason ? ev.close_reason : "");
         break;
       case WZP_EVENT_PEER_SIGNAL:
