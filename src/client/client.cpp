@@ -5,6 +5,7 @@
 #include "client/close_status.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "crypto/e2e_key_share.hpp"
 #include "wire/close_codes.hpp"
 #include "wire/sni.hpp"
 #include "wire/trunk_frame.hpp"
@@ -224,6 +225,12 @@ void Client::emit_peer(ClientEventType type, const wire::PeerEntry& peer, Bytes 
   {
     std::lock_guard lock(room_observer_mutex_);
     if (room_observer_ && room_observer_(type, peer, data)) return;
+  }
+  if (type == ClientEventType::peer_signal && crypto::e2e::classify(data)) {
+    // An end-to-end key message with no encrypted call here to take it (yet): the sender
+    // greets again when our call starts. Not the application's.
+    WZP_LOG(debug, kLog, "dropping an end-to-end key message from " + peer.fingerprint + ": no encrypted call");
+    return;
   }
   if (!sink_) return;
   ClientEvent event{type, ClientState::joined, std::move(data), std::move(close), {}, {}, {}};
