@@ -132,6 +132,20 @@ void add_source(wzp_call_stats& s, const media::CallEngine::SourceStats& src) {
 
 }  // namespace
 
+int wzp::capi::attach_pair_encryption(wzp_client* client, wzp_call* call, int policy, e2e::PairKeys keys,
+                                      const std::string& peer) {
+  if (client == nullptr || call == nullptr || !call->call) return fail(Errc::invalid_argument, "no call");
+  std::lock_guard lock(client->call_link->mutex);
+  capi::EventChannel* events = client->events.get();
+  auto encryption = e2e::CallEncryption::attach_pair(
+      *client->client, *call->call, static_cast<e2e::Policy>(policy), std::move(keys), peer,
+      [events](const e2e::E2eChange& change) { events->deliver(e2e_event(change)); });
+  if (!encryption) return fail(encryption.error());
+  call->e2e = std::move(*encryption);
+  client->call_link->e2e = call->e2e.get();
+  return WZP_OK;
+}
+
 extern "C" {
 
 int wzp_call_profile_preset(int preset, wzp_call_profile* out) {

@@ -20,12 +20,14 @@
 #include <vector>
 
 #include "capi/capi_support.hpp"
+#include "capi/client_handle.hpp"
 #include "capi/handles.hpp"
 #include "core/c_boundary.hpp"
 #include "core/event_queue.hpp"
 #include "core/log.hpp"
 #include "core/wipe.hpp"
 #include "crypto/fingerprint.hpp"
+#include "e2e/pair_keys.hpp"
 #include "featherchat/call_manager.hpp"
 #include "featherchat/call_signal_json.hpp"
 #include "featherchat/host_port.hpp"
@@ -197,6 +199,58 @@ wzp_fc_event c_event(const FcEvent& e, bool owned) {
   return out;
 }
 
+// The state of the handshakes between the two users of each call, kept for the end-to-end
+// keys of its media (e2e::pair_keys): our CallOffer's ephemeral until the answer comes, then
+// the keys until the call's media start. Bounded: the oldest calls' entries go first.
+class CallHandshakes {
+ public:
+  static constexpr size_t kMax = 64;
+
+  void offered(const std::string& call_id, handshake::Caller caller) {
+    std::lock_guard lock(mutex_);
+    callers_.insert_or_assign(call_id, std::move(caller));
+    trim(callers_);
+  }
+  /// The caller's side: the answer (already checked) completes our offer's handshake.
+  void answered(const std::string& call_id, const wire::CallAnswer& answer) {
+    std::lock_guard lock(mutex_);
+    auto it = callers_.find(call_id);
+    if (it == callers_.end()) return;
+    auto session = it->second.accept(wire::SignalMessage{answer});
+    callers_.erase(it);
+    if (session) keep(call_id, e2e::pair_keys(*session, true));
+  }
+  /// The callee's side: the session we derived while answering.
+  void accepted(const std::string& call_id, const handshake::CallSession& session) {
+    std::lock_guard lock(mutex_);
+    keep(call_id, e2e::pair_keys(session, false));
+  }
+  std::optional<e2e::PairKeys> take(const std::string& call_id) {
+    std::lock_guard lock(mutex_);
+    auto it = keys_.find(call_id);
+    if (it == keys_.end()) return std::nullopt;
+    auto keys = std::move(it->second);
+    keys_.erase(it);
+    return keys;
+  }
+
+ private:
+  void keep(const std::string& call_id, Result<e2e::PairKeys> keys) {
+    // A reference-mode session has no keys to give: the call's media then exchange keys in
+    // the relay room instead.
+    if (!keys) return;
+    keys_.insert_or_assign(call_id, std::move(*keys));
+    trim(keys_);
+  }
+  template <class Map>
+  static void trim(Map& map) {
+    while (map.size() > kMax) map.erase(map.begin());
+  }
+  std::mutex mutex_;
+  std::map<std::string, handshake::Caller> callers_;
+  std::map<std::string, e2e::PairKeys> keys_;
+};
+
 }  // namespace
 
 struct wzp_fc_manager {
@@ -210,6 +264,7 @@ struct wzp_fc_manager {
   std::optional<std::array<uint8_t, 16>> pin_relay;
   wzp_call_config call_config{};
   bool has_call_config = false;
+  std::shared_ptr<CallHandshakes> handshakes = std::make_shared<CallHandshakes>();
 
   mutable std::mutex mutex;  // calls, media, now_ms, stats, pending
   std::optional<fc::CallManager> calls;
@@ -382,11 +437,25 @@ void wzp_fc_manager::joined(const std::string& call_id) {
   wzp_call* engine = nullptr;
   wzp_call_config config = call_config;
   if (!has_call_config) wzp_call_config_init(&config);
-  // An end-to-end encrypted 1:1 call: the peer is the only member who gets our key.
+  // An end-to-end encrypted 1:1 call: keyed by the two users' own handshake when it made a
+  // libwzp session (nothing crosses the relay), else by a key exchange in the room with the
+  // peer as the only member who gets our key.
+  const int policy = config.e2e;
+  std::optional<e2e::PairKeys> pair = policy != WZP_E2E_OFF ? handshakes->take(call_id) : std::nullopt;
   const char* peer_list[1] = {call->peer.c_str()};
+  config.e2e = pair ? WZP_E2E_OFF : policy;
   config.e2e_members = config.e2e != WZP_E2E_OFF ? peer_list : nullptr;  // never the config's (copied) pointer
   config.e2e_member_count = config.e2e != WZP_E2E_OFF ? 1 : 0;
-  const int rc = wzp_call_new(it->second.client.get(), &config, &engine);
+  int rc = wzp_call_new(it->second.client.get(), &config, &engine);
+  if (rc == WZP_OK && pair) {
+    rc = capi::attach_pair_encryption(it->second.client.get(), engine, policy, std::move(*pair), call->peer);
+    if (rc != WZP_OK) {
+      const std::string why = wzp_last_error();
+      wzp_call_free(engine);
+      engine = nullptr;
+      wzp::capi::fail(static_cast<Errc>(rc), why);  // keeps wzp_last_error for the message below
+    }
+  }
   if (rc != WZP_OK) {
     ++media_failed;
     (void)calls->media_failed(call_id, std::string("cannot start the call engine: ") + wzp_last_error(),
@@ -467,16 +536,24 @@ namespace {
 // offer must be signed by the key whose fingerprint sent it, an answer by the key we called.
 fc::CallKeys call_keys(const wzp_fc_manager* m) {
   fc::CallKeys keys;
-  keys.offer = [m] { return handshake::Caller(m->identity->identity).offer(); };
-  keys.answer = [m](const wire::CallOffer& offer, const std::string& peer) -> Result<wire::CallAnswer> {
+  keys.offer = [m](const std::string& call_id) {
+    handshake::Caller caller(m->identity->identity);
+    wire::CallOffer offer = caller.offer();
+    m->handshakes->offered(call_id, std::move(caller));
+    return offer;
+  };
+  keys.answer = [m](const std::string& call_id, const wire::CallOffer& offer,
+                    const std::string& peer) -> Result<wire::CallAnswer> {
     if (crypto::Fingerprint::of(offer.identity_pub).to_display() != peer)
       return make_error(Errc::bad_signature,
                         "the offer's identity key is not the caller's fingerprint " + peer);
     auto answered = handshake::answer_offer(m->identity->identity, wire::SignalMessage{offer});
     if (!answered) return std::move(answered).error();
+    m->handshakes->accepted(call_id, answered->session);
     return std::move(answered->answer);
   };
-  keys.check_answer = [](const wire::CallAnswer& answer, const std::string& peer) -> Status {
+  keys.check_answer = [m](const std::string& call_id, const wire::CallAnswer& answer,
+                          const std::string& peer) -> Status {
     if (crypto::Fingerprint::of(answer.identity_pub).to_display() != peer)
       return make_error(Errc::bad_signature,
                         "the answer's identity key is not the callee's fingerprint " + peer);
@@ -484,6 +561,7 @@ fc::CallKeys call_keys(const wzp_fc_manager* m) {
     signed_text.insert(signed_text.end(), crypto::kAnswerLabel.begin(), crypto::kAnswerLabel.end());
     if (!crypto::verify(answer.identity_pub, signed_text, answer.signature))
       return make_error(Errc::bad_signature, "callee signature verification failed");
+    m->handshakes->answered(call_id, answer);
     return {};
   };
   return keys;

@@ -20,6 +20,11 @@ struct CallLink {
   e2e::CallEncryption* e2e = nullptr;  // its end-to-end encryption, if any
 };
 
+/// Encrypt `call` (attached to `client`, created with e2e off) end to end with keys from the
+/// users' own handshake (the featherChat call manager's 1:1 calls). Returns a WZP_* code.
+int attach_pair_encryption(wzp_client* client, wzp_call* call, int policy, e2e::PairKeys keys,
+                           const std::string& peer);
+
 }  // namespace wzp::capi
 
 // A loop shared by clients (wzp_client_config.loop); `clients` counts those on it, so that it is

@@ -122,4 +122,8 @@ Status MediaSession::complete_rekey(const X25519Public& peer_public) {
   return {};
 }
 
+Secret<32> MediaSession::export_secret(std::string_view label) const {
+  return hkdf::derive32({}, rekey_.current_key().view(), label);
+}
+
 }  // namespace wzp::crypto

@@ -115,6 +115,11 @@ class MediaSession {
   Status complete_rekey(const X25519Public& peer_public);
   bool should_rekey() const noexcept { return sealed_under_key_ >= options_.rekey_interval; }
 
+  /// A secret for another use of the same handshake (e.g. end-to-end media keys), independent
+  /// of the media keys: HKDF-SHA256(salt = none, ikm = the current session key, info = label, 32).
+  /// Both peers get the same value for the same label.
+  Secret<32> export_secret(std::string_view label) const;
+
   Role role() const noexcept { return role_; }
   /// Number of completed rekeys.
   uint64_t key_generation() const noexcept { return generation_; }

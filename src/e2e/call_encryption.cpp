@@ -76,12 +76,31 @@ Result<std::shared_ptr<CallEncryption>> CallEncryption::attach(client::Client& c
   return self;
 }
 
+Result<std::shared_ptr<CallEncryption>> CallEncryption::attach_pair(client::Client& client, media::LiveCall& call,
+                                                                    Policy policy, PairKeys keys,
+                                                                    const std::string& peer, ChangeSink on_change) {
+  if (policy == Policy::off) return make_error(Errc::invalid_argument, "end-to-end policy is off");
+  auto protection = std::make_shared<FrameProtection>(policy);
+  WZP_TRY(protection->set_send_key(keys.send));
+  WZP_TRY(protection->add_receive_key(peer, keys.receive.kid(), keys.receive.base, false));
+  std::shared_ptr<CallEncryption> self(new CallEncryption(client, call, protection, std::move(on_change)));
+  self->pair_ = std::move(keys);
+  self->pair_peer_ = peer;
+  call.set_protection(protection);
+  std::weak_ptr<CallEncryption> weak = self;
+  call.set_after_hook([weak] {
+    if (auto s = weak.lock()) s->after_media();
+  });
+  WZP_LOG(info, kLog,
+          "end-to-end encryption " + std::string(policy_name(policy)) + " with " + peer +
+              ", keys from the call's own handshake");
+  return self;
+}
+
 void CallEncryption::detach() {
   if (detached_.exchange(true)) return;
-  if (keys_) {
-    client_->set_room_observer({});
-    call_->set_after_hook({});
-  }
+  if (keys_) client_->set_room_observer({});
+  if (keys_ || pair_) call_->set_after_hook({});
 }
 
 void CallEncryption::send(std::vector<RoomKeys::Outgoing> out) {
@@ -174,6 +193,7 @@ void CallEncryption::after_media() {
 
 Status CallEncryption::set_members(std::optional<std::set<std::string>> members) {
   if (detached_.load()) return make_error(Errc::closed, "the call was released from its client");
+  if (pair_) return make_error(Errc::invalid_state, "a 1:1 call keyed by its handshake has no member list");
   std::vector<RoomKeys::Outgoing> out;
   {
     std::lock_guard lock(mutex_);
@@ -186,6 +206,7 @@ Status CallEncryption::set_members(std::optional<std::set<std::string>> members)
 }
 
 std::vector<std::string> CallEncryption::safety_words() const {
+  if (pair_) return pair_->safety_words;
   std::lock_guard lock(mutex_);
   if (!keys_) return {};
   return keys_->safety_words();
@@ -201,6 +222,7 @@ std::string CallEncryption::state_json() const {
   j["policy"] = std::string(policy_name(protection_->policy()));
   const bool clear = protection_->sending_clear();
   j["sending"] = clear ? "clear" : "encrypted";
+  j["keys_from"] = pair_ ? "handshake" : (keys_ ? "room" : "none");
   std::map<std::string, bool> present;
   {
     std::lock_guard lock(mutex_);
@@ -225,6 +247,12 @@ std::string CallEncryption::state_json() const {
                    {"ratchets", s.ratchets},
                    {"rotations", s.rotations}};
     }
+  }
+  if (pair_) {
+    j["send_kid"] = pair_->send.kid();
+    j["safety_words"] = join_words(pair_->safety_words);
+    j["members"] = nlohmann::ordered_json::array({pair_peer_});
+    present[pair_peer_] = true;
   }
   auto participants = nlohmann::ordered_json::array();
   std::set<std::string> listed;

@@ -155,13 +155,13 @@ Result<std::string> CallManager::place_call(std::string_view peer_text, CallRout
   call.room = route.room.value_or(call.call_id);
   call.offered_ms = now_ms;
   auto& stored = calls_.emplace(call.call_id, std::move(call)).first->second;
-  send(keys_.offer(), stored);
+  send(keys_.offer(stored.call_id), stored);
   transition(stored, CallState::offering, now_ms);
   return stored.call_id;
 }
 
 Status CallManager::answer(CallRecord& call, int64_t now_ms) {
-  auto answer = keys_.answer(*call.remote_offer, call.peer);
+  auto answer = keys_.answer(call.call_id, *call.remote_offer, call.peer);
   if (!answer) {
     // The offer cannot be answered (a forged or broken signature): the call fails here. No signal goes
     // out: the fingerprint it claims may never have called.
@@ -348,7 +348,7 @@ void CallManager::on_call_signal(CallRecord& call, CallSignalType tag, const wir
     if (tag == CallSignalType::reject) return finish(call, CallEnd::rejected, false, now_ms);
     if (const auto* answer = std::get_if<wire::CallAnswer>(&signal)) {
       if (keys_.check_answer) {
-        if (auto st = keys_.check_answer(*answer, call.peer); !st) {
+        if (auto st = keys_.check_answer(call.call_id, *answer, call.peer); !st) {
           send(wire::Hangup{wire::HangupReason::error}, call);
           return finish(call, CallEnd::failed, true, now_ms, "the answer is refused: " + st.error().message);
         }

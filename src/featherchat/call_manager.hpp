@@ -55,14 +55,16 @@ struct CallManagerConfig {
   size_t max_history = 256;             // ended calls kept in history()
 };
 
-/// The handshake signals of a call (its keys): a fresh CallOffer for a call we place, the
-/// CallAnswer to an offer we accept (an error, e.g. a bad signature or an offer whose identity
-/// is not the peer's fingerprint, fails the call), and optionally a check of the answer to a
-/// call we placed (an error fails the call: the answer is not from the peer we called).
+/// The handshake signals of a call (its keys), each given the call's id: a fresh CallOffer for a
+/// call we place, the CallAnswer to an offer we accept (an error, e.g. a bad signature or an offer
+/// whose identity is not the peer's fingerprint, fails the call), and optionally a check of the
+/// answer to a call we placed (an error fails the call: the answer is not from the peer we
+/// called). The call id lets the keys keep the handshake's state (end-to-end media keys).
 struct CallKeys {
-  std::function<wire::CallOffer()> offer;
-  std::function<Result<wire::CallAnswer>(const wire::CallOffer&, const std::string& peer)> answer;
-  std::function<Status(const wire::CallAnswer&, const std::string& peer)> check_answer;
+  std::function<wire::CallOffer(const std::string& call_id)> offer;
+  std::function<Result<wire::CallAnswer>(const std::string& call_id, const wire::CallOffer&, const std::string& peer)>
+      answer;
+  std::function<Status(const std::string& call_id, const wire::CallAnswer&, const std::string& peer)> check_answer;
 };
 
 struct CallManagerSinks {

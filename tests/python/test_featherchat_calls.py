@@ -274,8 +274,8 @@ def test_call_through_an_auth_relay_with_media():
 
 
 def test_an_end_to_end_encrypted_call_through_the_manager():
-    """e2e="required": the two users' media are sealed with keys only they hold (the peer is the only
-    member), and both read the same safety words."""
+    """e2e="required": the two users' media are sealed with keys derived from their own CallOffer and
+    CallAnswer (carried by featherChat, not the relay), and both read the same safety words."""
     alice, bob = wzp.Identity.generate(), wzp.Identity.generate()
     with wzp.Relay() as relay:
         addr = f"127.0.0.1:{relay.port}"
@@ -297,8 +297,10 @@ def test_an_end_to_end_encrypted_call_through_the_manager():
         assert rx["e2e_decrypted"] >= 30 and rx["e2e_decrypt_failed"] == 0 and rx["played"] > 0
         state = b.media(call_id).e2e_state()
         assert state["members"] == [alice.fingerprint_str] and state["sending"] == "encrypted"
+        assert state["keys_from"] == "handshake"  # the users' own CallOffer/CallAnswer: nothing crossed the relay
         assert [p["state"] for p in state["participants"] if p["fingerprint"] == alice.fingerprint_str] == ["ok"]
         assert a.media(call_id).safety_words() == b.media(call_id).safety_words()
+        assert relay.stats()["peer_signals_forwarded"] == 0  # no key message crossed the relay
         b.hangup(call_id)
         pump(managers, seen, lambda s: last_state(s, alice.fingerprint_str, call_id) == ("ENDED", "HANGUP"))
         a.close()

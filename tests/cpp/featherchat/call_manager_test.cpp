@@ -47,13 +47,13 @@ struct Channel {
     config.self = fp;
     CallKeys keys;
     const uint8_t tag = static_cast<uint8_t>(fp[0]);
-    keys.offer = [tag] {
+    keys.offer = [tag](const std::string&) {
       wire::CallOffer o;
       o.identity_pub.fill(tag);
       o.supported_profiles = {wire::kProfileGood};
       return o;
     };
-    keys.answer = [tag](const wire::CallOffer&, const std::string&) -> Result<wire::CallAnswer> {
+    keys.answer = [tag](const std::string&, const wire::CallOffer&, const std::string&) -> Result<wire::CallAnswer> {
       wire::CallAnswer a;
       a.identity_pub.fill(tag);
       a.chosen_profile = wire::kProfileGood;
