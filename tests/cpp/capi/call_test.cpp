@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "capi_test.hpp"
+#include "common/tone_power.hpp"
 
 namespace wzp_capi_test {
 namespace {
@@ -49,16 +50,7 @@ std::array<int16_t, kFrame> tone(double hz, uint64_t& n) {
   return out;
 }
 
-double tone_power(const std::vector<int16_t>& pcm, double hz) {
-  const double w = 2 * std::numbers::pi * hz / 48000, c = 2 * std::cos(w);
-  double s1 = 0, s2 = 0;
-  for (int16_t x : pcm) {
-    const double s0 = x + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - c * s1 * s2) / double(pcm.size()) / double(pcm.size());
-}
+using wzp::test::tone_power;
 
 TEST(CapiCall, DefaultsAndPresets) {
   wzp_call_config c;

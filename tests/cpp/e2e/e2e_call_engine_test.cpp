@@ -17,6 +17,7 @@
 #include "e2e/sender_key.hpp"
 #include "media/call/call_engine.hpp"
 #include "media/pcm.hpp"
+#include "common/tone_power.hpp"
 
 namespace wzp::e2e {
 namespace {
@@ -45,18 +46,7 @@ class Tone {
   uint64_t n_ = 0;
 };
 
-// Power of `hz` in `pcm` (Goertzel), normalised by length.
-double tone_power(std::span<const int16_t> pcm, double hz) {
-  const double w = 2 * std::numbers::pi * hz / media::kSampleRate, c = 2 * std::cos(w);
-  double s1 = 0, s2 = 0;
-  for (int16_t x : pcm) {
-    const double s0 = x + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const double p = s1 * s1 + s2 * s2 - c * s1 * s2;
-  return p / double(pcm.size()) / double(pcm.size());
-}
+using wzp::test::tone_power;
 
 struct Endpoint {
   std::unique_ptr<CallEngine> engine;
