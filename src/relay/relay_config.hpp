@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bytes.hpp"
 #include "crypto/identity.hpp"
 #include "crypto/seed.hpp"
 #include "relay/access_list.hpp"
@@ -115,6 +116,14 @@ struct RelayConfig {
   /// (at most 10 packets, within its datagram limit, flushed every 5 ms). Clients
   /// that did not offer it (reference clients) get plain datagrams as always.
   bool trunking = false;
+
+  /// Test and diagnostic hook, never needed to run a relay: when set, called on the relay's
+  /// loop thread with every media datagram it forwards, once per datagram (not per receiver),
+  /// as forwarded (byte 1 rewritten), before the fan-out. The view is the relay's forwarding
+  /// buffer, valid until the observer returns. It runs on the forwarding path, so it must be
+  /// quick and must not call back into the relay. Unset (the default) it costs one branch per
+  /// datagram.
+  std::function<void(ByteView datagram)> forward_observer;
 };
 
 }  // namespace wzp::relay

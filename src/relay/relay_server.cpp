@@ -727,6 +727,7 @@ void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
   // (what the reference's parse-and-reserialize does).
   forward_buffer_.assign(datagram.begin(), datagram.end());
   forward_buffer_[1] &= 0xFC;
+  if (config_.forward_observer) config_.forward_observer(forward_buffer_);  // tests only (relay_config.hpp)
   for (uint64_t id : fanout_scratch_) {
     if (config_.trunking) {
       if (const Peer* receiver = find_peer(id); receiver != nullptr && receiver->trunking) {
