@@ -76,9 +76,10 @@ Result<std::shared_ptr<CallEncryption>> CallEncryption::attach(client::Client& c
   return self;
 }
 
-Result<std::shared_ptr<CallEncryption>> CallEncryption::attach_pair(client::Client& client, media::LiveCall& call,
-                                                                    Policy policy, PairKeys keys,
-                                                                    const std::string& peer, ChangeSink on_change) {
+Result<std::shared_ptr<CallEncryption>> CallEncryption::attach_pair(client::Client& client,
+                                                                    media::LiveCall& call, Policy policy,
+                                                                    PairKeys keys, const std::string& peer,
+                                                                    ChangeSink on_change) {
   if (policy == Policy::off) return make_error(Errc::invalid_argument, "end-to-end policy is off");
   auto protection = std::make_shared<FrameProtection>(policy);
   WZP_TRY(protection->set_send_key(keys.send));

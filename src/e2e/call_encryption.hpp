@@ -50,8 +50,8 @@ class CallEncryption : public std::enable_shared_from_this<CallEncryption> {
   /// A 1:1 call whose keys came from the users' own handshake (pair_keys): nothing is
   /// exchanged through the relay. Errors: invalid_argument (policy off), the key setup's.
   static Result<std::shared_ptr<CallEncryption>> attach_pair(client::Client& client, media::LiveCall& call,
-                                                             Policy policy, PairKeys keys, const std::string& peer,
-                                                             ChangeSink on_change);
+                                                             Policy policy, PairKeys keys,
+                                                             const std::string& peer, ChangeSink on_change);
   ~CallEncryption();
   /// Stop seeing the client's events and the call's (keeps the protection: media stay
   /// encrypted until the call ends). Idempotent.
@@ -62,8 +62,8 @@ class CallEncryption : public std::enable_shared_from_this<CallEncryption> {
   std::vector<std::string> safety_words() const;
   ProtectionCounters counters() const { return protection_->counters(); }
   std::vector<ParticipantKeys> participants() const { return protection_->participants(); }
-  /// The call's protection stage (the one attach() set on the call): for tests and diagnostics,
-  /// e.g. to wrap it in a decorator installed with LiveCall::set_protection before media flow.
+  /// The call's protection stage (set by attach or attach_pair): for tests and diagnostics, e.g.
+  /// to wrap it in a decorator installed with LiveCall::set_protection before media flow.
   std::shared_ptr<FrameProtection> protection() const { return protection_; }
   RoomKeysStats key_stats() const;
   /// Everything above as one JSON object (docs/SECURITY.md, "State").
@@ -84,8 +84,8 @@ class CallEncryption : public std::enable_shared_from_this<CallEncryption> {
   ChangeSink on_change_;
   mutable std::mutex mutex_;  // guards keys_ and clear_reason_
   std::unique_ptr<RoomKeys> keys_;
-  std::string relay_limitation_;              // preferred, and the relay forwards no room signals
-  std::optional<PairKeys> pair_;              // a 1:1 call keyed by the users' handshake: no keys_
+  std::string relay_limitation_;  // preferred, and the relay forwards no room signals
+  std::optional<PairKeys> pair_;  // a 1:1 call keyed by the users' handshake: no keys_
   std::string pair_peer_;
   std::mutex requests_mutex_;                 // guards requests_ (never held while sending)
   std::vector<RoomKeys::Outgoing> requests_;  // key requests waiting for the client's thread

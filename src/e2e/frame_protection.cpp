@@ -41,13 +41,14 @@ void append_trailer(Bytes& out, ByteView trailer) {
   for (const uint8_t b : trailer) out.push_back(b);
 }
 
-/// The quality report's size at the end of `datagram` (0 without one). Errors: malformed.
+/// The quality report's size at the end of `datagram` (0 without one): the header's Q bit (byte 0,
+/// bit 1). The rest of the header is the engine's to parse. Errors: malformed.
 Result<size_t> trailer_size(ByteView datagram) {
-  auto header = wire::decode_media_header(datagram);
-  if (!header) return std::move(header).error();
-  const size_t trailer = header->has_quality_report ? wire::kQualityReportSize : 0;
-  if (datagram.size() < kHeader + trailer)
+  if (datagram.size() < kHeader) return make_error(Errc::malformed, "media datagram shorter than its header");
+  const size_t trailer = (datagram[0] & 0x02) != 0 ? wire::kQualityReportSize : 0;
+  if (datagram.size() < kHeader + trailer) {
     return make_error(Errc::malformed, "media datagram shorter than its trailer");
+  }
   return trailer;
 }
 
@@ -103,6 +104,7 @@ Status FrameProtection::protect(Bytes& datagram) {
   ++send_ctr_;
   append_trailer(sealed_, tail);
   datagram.swap(sealed_);
+  crypto::wipe_bytes(sealed_);  // it now holds the plaintext datagram: none lingers
   ++counters_.encrypted;
   return {};
 }
@@ -168,7 +170,7 @@ FrameProtection::Open FrameProtection::open_locked(ByteView datagram, Bytes& out
   const uint64_t kid = parsed->header.kid;
   auto owner = by_prefix_.find(prefix_of(kid));
   if (owner == by_prefix_.end()) return Open::held;
-  Sender& sender = senders_.at(owner->second);
+  Sender& sender = *owner->second;
   const Metadata meta = metadata_of(datagram, tail);
   out.assign(datagram.begin(), datagram.begin() + kHeader);
   out[kEncryptedMarkerOffset] = 0;  // as the sender's plain header had it
@@ -284,8 +286,10 @@ Status FrameProtection::add_receive_key(const std::string& sender_fp, uint64_t k
   auto context = KeyContext::derive(kid, base);
   if (!context) return std::move(context).error();
   std::lock_guard lock(mutex_);
-  if (auto owner = by_prefix_.find(prefix); owner != by_prefix_.end() && owner->second != sender_fp) {
-    return make_error(Errc::invalid_argument, "key id prefix already belongs to " + owner->second);
+  if (auto owner = by_prefix_.find(prefix);
+      owner != by_prefix_.end() && owner->second->view.fingerprint != sender_fp) {
+    return make_error(Errc::invalid_argument,
+                      "key id prefix already belongs to " + owner->second->view.fingerprint);
   }
   Sender& sender = senders_[sender_fp];
   sender.view.fingerprint = sender_fp;
@@ -308,10 +312,10 @@ Status FrameProtection::add_receive_key(const std::string& sender_fp, uint64_t k
   sender.base = base;
   sender.epochs.push_back(Epoch{kid, std::move(*context), {}});
   if (sender.epochs.size() > kEpochsPerSender) sender.epochs.pop_front();
-  by_prefix_[prefix] = sender_fp;
+  by_prefix_[prefix] = &sender;
   // Prefixes no longer behind any kept key are released.
   for (auto it = by_prefix_.begin(); it != by_prefix_.end();) {
-    const bool kept = it->second != sender_fp || it->first == sender.prefix ||
+    const bool kept = it->second != &sender || it->first == sender.prefix ||
                       std::any_of(sender.epochs.begin(), sender.epochs.end(),
                                   [&](const Epoch& e) { return prefix_of(e.kid) == it->first; });
     it = kept ? std::next(it) : by_prefix_.erase(it);
@@ -333,7 +337,7 @@ void FrameProtection::remove_sender(const std::string& sender_fp, KeyState state
     return;
   }
   for (auto p = by_prefix_.begin(); p != by_prefix_.end();)
-    p = p->second == sender_fp ? by_prefix_.erase(p) : std::next(p);
+    p = p->second == &it->second ? by_prefix_.erase(p) : std::next(p);
   if (state == KeyState::no_key) {
     // Gone: nothing of it is kept.
     senders_.erase(it);

@@ -127,7 +127,7 @@ class FrameProtection final : public media::PayloadProtection {
   bool send_clear_ = false;
   Bytes sealed_;  // reused per frame
   std::map<std::string, Sender> senders_;
-  std::unordered_map<uint64_t, std::string> by_prefix_;  // every prefix still kept -> sender
+  std::unordered_map<uint64_t, Sender*> by_prefix_;  // every prefix still kept -> its sender (in senders_)
   std::deque<Held> held_;
   std::vector<ParticipantKeys> changes_;
   std::atomic<bool> changed_{false};

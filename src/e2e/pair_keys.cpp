@@ -21,7 +21,8 @@ SenderKey direction_key(const crypto::MediaSession& session, std::string_view di
 Result<PairKeys> pair_keys(const handshake::CallSession& session, bool caller) {
   const auto* media = std::get_if<crypto::MediaSession>(&session.session());
   if (media == nullptr) {
-    return make_error(Errc::invalid_state, "the handshake made a reference session: no end-to-end keys from it");
+    return make_error(Errc::invalid_state,
+                      "the handshake made a reference session: no end-to-end keys from it");
   }
   PairKeys keys;
   SenderKey c2s = direction_key(*media, kPairCallerToCallee);
