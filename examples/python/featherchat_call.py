@@ -1,11 +1,13 @@
 """featherChat calls in Python: alice, bob and carol each run a wzp.featherchat.CallManager, a
 relay runs in this process, and a queue stands in for featherChat's server: every SEND event's
-CallSignal goes into it and comes out at the manager of its target. Three runs:
+CallSignal goes into it and comes out at the manager of its target. Four runs:
 
   1. answered: alice calls bob, bob answers; both join the relay room, alice's voice (a tone)
      reaches bob; alice hangs up;
   2. missed:   nobody answers; after the ring timeout bob gets the 39-byte missed-call record;
-  3. busy:     bob is in a call with carol when alice calls: alice's call ends BUSY.
+  3. busy:     bob is in a call with carol when alice calls: alice's call ends BUSY;
+  4. encrypted: alice calls bob end to end (keys from their own offer and answer): bob hears her
+     through a relay that cannot, and both read the same safety words.
 
 Prints each step; exits non-zero if a run goes otherwise.
 """
@@ -123,6 +125,33 @@ def busy_call(fc, ids, relay_addr):
     fc.leave_all()
 
 
+def encrypted_call(fc, ids, relay_addr):
+    print("4. end-to-end encrypted call (the relay forwards what it cannot read)")
+    alice = fc.join("alice", ids["alice"], default_relay=relay_addr, e2e="required")
+    bob = fc.join("bob", ids["bob"], default_relay=relay_addr, e2e="required")
+    call_id = alice.place_call(ids["bob"].fingerprint_str)
+    fc.wait("bob", "RINGING")
+    bob.accept(call_id)
+    fc.wait("alice", "ACTIVE")
+    fc.wait("bob", "ACTIVE")
+    tone = array("h", (int(8000 * math.sin(i * 2 * math.pi / 96)) for i in range(960)))
+    for _ in range(50):
+        alice.media(call_id).send_pcm(tone)
+        time.sleep(0.02)
+    time.sleep(0.3)
+    heard = bob.media(call_id)
+    print(f"  bob opened {heard.stats()['e2e_decrypted']} sealed datagrams; keys from the call's "
+          f"{heard.e2e_state()['keys_from']}")
+    words = (alice.media(call_id).safety_words(), heard.safety_words())
+    print(f"  safety words: alice reads \"{words[0]}\", bob reads \"{words[1]}\"")
+    if words[0] != words[1] or heard.stats()["e2e_decrypted"] < 25:
+        sys.exit("the encrypted call did not carry alice's voice under the same keys")
+    alice.hangup(call_id)
+    fc.wait("bob", "ENDED", "HANGUP")
+    fc.wait("alice", "ENDED", "HANGUP")
+    fc.leave_all()
+
+
 def main():
     ids = {name: wzp.Identity.generate() for name in ("alice", "bob", "carol")}
     with wzp.Relay(port=0) as relay:
@@ -132,6 +161,7 @@ def main():
         answered_call(fc, ids, relay_addr)
         missed_call(fc, ids, relay_addr)
         busy_call(fc, ids, relay_addr)
+        encrypted_call(fc, ids, relay_addr)
     print("featherchat_call: done")
 
 
