@@ -327,12 +327,13 @@ def test_a_refused_token_fails_the_call_with_the_reason():
 
 
 def test_featherchat_call_example_runs():
-    """examples/python/featherchat_call.py: answered with media, missed, busy."""
+    """examples/python/featherchat_call.py: answered with media, missed, busy, encrypted."""
     out = run_example(ROOT / "examples/python/featherchat_call.py", timeout=180)
     assert "RINGING -> CONNECTING" in out and "CONNECTING -> ACTIVE" in out
     assert "missed-call record (39 bytes)" in out
     assert "ENDED BUSY" in out
     assert "bob's call with carol goes on: active" in out
+    assert "keys from the call's handshake" in out
     assert out.rstrip().endswith("featherchat_call: done")
 
 
