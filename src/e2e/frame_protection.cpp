@@ -291,6 +291,9 @@ Status FrameProtection::add_receive_key(const std::string& sender_fp, uint64_t k
     return make_error(Errc::invalid_argument,
                       "key id prefix already belongs to " + owner->second->view.fingerprint);
   }
+  if (senders_.size() >= kMaxSenders && senders_.count(sender_fp) == 0) {
+    return make_error(Errc::too_large, "too many senders with keys (" + std::to_string(kMaxSenders) + ")");
+  }
   Sender& sender = senders_[sender_fp];
   sender.view.fingerprint = sender_fp;
   // A key we hold, or an earlier step of the newest one, is old news whatever `replaces` says:
@@ -330,6 +333,7 @@ void FrameProtection::remove_sender(const std::string& sender_fp, KeyState state
   auto it = senders_.find(sender_fp);
   if (it == senders_.end()) {
     if (state != KeyState::no_key) {
+      if (senders_.size() >= kMaxSenders) return;
       Sender& s = senders_[sender_fp];
       s.view.fingerprint = sender_fp;
       set_state_locked(s, state);
@@ -354,6 +358,7 @@ void FrameProtection::remove_sender(const std::string& sender_fp, KeyState state
 
 void FrameProtection::note_state(const std::string& sender_fp, KeyState state) {
   std::lock_guard lock(mutex_);
+  if (senders_.size() >= kMaxSenders && senders_.count(sender_fp) == 0) return;  // bounded: say nothing more
   Sender& s = senders_[sender_fp];
   s.view.fingerprint = sender_fp;
   if (!s.epochs.empty() && state == KeyState::no_key) return;  // a key is here: its frames say more

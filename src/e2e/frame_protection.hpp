@@ -59,6 +59,7 @@ class FrameProtection final : public media::PayloadProtection {
   static constexpr size_t kEpochsPerSender = 4;     // keys kept per sender (in-flight frames)
   static constexpr uint16_t kMaxRatchetAhead = 64;  // steps a frame may skip forward
   static constexpr size_t kRetiredPerSender = 64;   // replaced keys remembered per sender
+  static constexpr size_t kMaxSenders = 1024;       // participants tracked (a relay may invent more)
 
   explicit FrameProtection(Policy policy);
 

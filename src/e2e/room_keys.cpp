@@ -35,6 +35,15 @@ RoomKeys::RoomKeys(const crypto::Identity& self, std::string_view room, RoomKeys
       protection_(std::move(protection)),
       key_(std::move(key)) {}
 
+RoomKeys::Member* RoomKeys::member(const std::string& fp) {
+  if (auto it = members_.find(fp); it != members_.end()) return &it->second;
+  if (members_.size() >= kMaxMembers) {
+    WZP_LOG(warn, kLog, "ignoring " + fp + ": " + std::to_string(kMaxMembers) + " members tracked already");
+    return nullptr;
+  }
+  return &members_[fp];
+}
+
 bool RoomKeys::authorised(const std::string& member) const {
   return !config_.members || config_.members->count(member) != 0;
 }
@@ -46,9 +55,10 @@ RoomKeys::Outgoing RoomKeys::hello(std::optional<std::string> to) {
 
 std::vector<RoomKeys::Outgoing> RoomKeys::start(const std::vector<std::string>& members, int64_t now_ms) {
   for (const auto& fp : members) {
-    Member& m = members_[fp];
-    m.present = true;
-    m.joined_ms = now_ms;
+    Member* m = member(fp);
+    if (m == nullptr) break;
+    m->present = true;
+    m->joined_ms = now_ms;
     if (!authorised(fp)) protection_->note_state(fp, KeyState::unauthorised);
   }
   std::vector<Outgoing> out;
@@ -72,22 +82,22 @@ void RoomKeys::admit(const std::string& fp, Member& m, int64_t now_ms, std::vect
   if (auto st = protection_->set_send_key(key_); !st)
     WZP_LOG(error, kLog, "ratchet failed: " + st.error().message);
   if (key_.prefix != prefix) {
-    for (auto& [other, member] : members_) member.shared_prefix.reset();  // out of steps: a fresh key
+    for (auto& [other, record] : members_) record.shared_prefix.reset();  // out of steps: a fresh key
   }
   m.greeted_ms = now_ms;
   out.push_back(hello(fp));
-  for (auto& [other, member] : members_) {
-    if (member.present && member.x25519 && authorised(other))
-      share_with(other, member, key_.prefix != prefix, out);
+  for (auto& [other, record] : members_) {
+    if (record.present && record.x25519 && authorised(other))
+      share_with(other, record, key_.prefix != prefix, out);
   }
 }
 
 std::vector<RoomKeys::Outgoing> RoomKeys::on_joined(const std::string& fp, int64_t now_ms) {
   std::vector<Outgoing> out;
   if (fp == self_fp_) return out;
-  Member& m = members_[fp];
-  if (m.present) return out;  // its Hello came first and was taken for its arrival
-  admit(fp, m, now_ms, out);
+  Member* m = member(fp);
+  if (m == nullptr || m->present) return out;  // its Hello came first and was taken for its arrival
+  admit(fp, *m, now_ms, out);
   return out;
 }
 
@@ -140,12 +150,13 @@ bool RoomKeys::on_signal(const std::string& from, ByteView data, int64_t now_ms,
     // Its Hello is kept (checked) in case the application authorises it later.
     if (*type == ks::MessageType::hello) {
       if (auto h = ks::decode_hello(data, ctx_); h && h->fingerprint().to_display() == from) {
-        Member& m = members_[from];
-        if (!m.present) {
-          m.present = true;
-          m.joined_ms = now_ms;
+        if (Member* m = member(from)) {
+          if (!m->present) {
+            m->present = true;
+            m->joined_ms = now_ms;
+          }
+          m->x25519 = h->x25519_pub;
         }
-        m.x25519 = h->x25519_pub;
       }
     }
     return true;
@@ -160,7 +171,9 @@ bool RoomKeys::on_signal(const std::string& from, ByteView data, int64_t now_ms,
       return true;
     }
     ++stats_.hellos_received;
-    Member& m = members_[from];
+    Member* slot = member(from);
+    if (slot == nullptr) return true;
+    Member& m = *slot;
     if (!m.present) admit(from, m, now_ms, out);  // its Hello overtook the relay's "joined"
     // A Hello means "greet me": its sender (re)started and holds none of our keys. Answer with
     // our Hello (it may have missed the one we sent before its call existed) and our key; at

@@ -96,6 +96,9 @@ class RoomKeys {
     int64_t greeted_ms = INT64_MIN / 2;          // when our Hello last went to it
   };
   static constexpr int64_t kGreetIntervalMs = 1000;
+  static constexpr size_t kMaxMembers = 1024;  // members tracked (a relay may announce more)
+  /// The member's record, or null when the table is full (a new member is then ignored).
+  Member* member(const std::string& fp);
   RoomKeys(const crypto::Identity& self, std::string_view room, RoomKeysConfig config,
            std::shared_ptr<FrameProtection> protection, SenderKey key);
   void share_with(const std::string& fp, Member& member, bool replaces, std::vector<Outgoing>& out);

@@ -767,3 +767,23 @@ TEST(FrameProtection, CounterIncrementsAndRestartsOnlyWithANewKid) {
 
 }  // namespace
 }  // namespace wzp::e2e
+
+namespace wzp::e2e {
+namespace {
+
+// A relay may invent participants without end: what the stage tracks of them stays bounded.
+TEST(FrameProtection, TrackedParticipantsAreBounded) {
+  FrameProtection p(Policy::required);
+  for (size_t i = 0; i < FrameProtection::kMaxSenders + 500; ++i) {
+    p.note_state("ghost-" + std::to_string(i), KeyState::unauthorised);
+  }
+  EXPECT_EQ(p.participants().size(), FrameProtection::kMaxSenders);
+  const SenderKey key = SenderKey::fresh();
+  auto refused = p.add_receive_key("one more", key.kid(), key.base, false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::too_large);
+  EXPECT_TRUE(p.add_receive_key("ghost-3", key.kid(), key.base, false).ok()) << "a tracked one still can";
+}
+
+}  // namespace
+}  // namespace wzp::e2e
