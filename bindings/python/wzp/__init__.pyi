@@ -6,7 +6,7 @@ Every call that fails in the library raises :class:`WzpError`; wrong argument ty
 import enum
 from array import array
 import os
-from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterator, List, Literal, Optional,
+from typing import (Any, AsyncIterator, Callable, Dict, Final, Iterable, Iterator, List, Literal, Optional,
                     Sequence, Tuple, Union)
 
 from . import wav as wav
@@ -353,9 +353,11 @@ class EventType(str, enum.Enum):
     PEER_SIGNAL = "PEER_SIGNAL"
     PRESENCE = "PRESENCE"
     CALL_PROFILE = "CALL_PROFILE"
+    CALL_E2E = "CALL_E2E"
 
 EventTypeName = Literal["NONE", "STATE", "JOINED", "LEFT", "REJECTED", "MEDIA", "SIGNAL", "CLOSED",
-                        "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL", "PRESENCE", "CALL_PROFILE"]
+                        "PEER_JOINED", "PEER_LEFT", "PEER_SIGNAL", "PRESENCE", "CALL_PROFILE", "CALL_E2E"]
+E2eState = Literal["no_key", "ok", "missing_key", "decrypt_failed", "clear", "unauthorised"]
 ClientState = Literal["IDLE", "CONNECTING", "AUTHENTICATING", "HANDSHAKING", "JOINED", "CLOSED"]
 CloseOrigin = Literal["peer", "local", "idle", "transport"]
 
@@ -366,7 +368,8 @@ class Event:
     names the room (SNI) and the relay (fingerprint); for LEFT/REJECTED/CLOSED/PEER_LEFT the
     close_* fields say why; alias: a PEER_* event's member alias (from the relay's auth server),
     else None; online and relay_addr: a PRESENCE event's transition and the relay the user is at
-    (None: this relay), else None."""
+    (None: this relay), else None; e2e_state: a CALL_E2E event's key state of the member named by
+    fingerprint (None: the call's own, "clear" or "ok" again), else None."""
     type: EventType
     connection_id: int
     state: ClientState
@@ -382,13 +385,15 @@ class Event:
     relay_addr: Optional[str]
     source: Optional[int]
     call_profile: Optional[Dict[str, Any]]
+    e2e_state: Optional[E2eState]
     def __init__(self, type: Union[EventType, EventTypeName], connection_id: int = ..., state: str = ...,
                  room: Optional[str] = ..., fingerprint: Optional[str] = ..., data: bytes = ...,
                  close_code: Optional[int] = ..., close_code_name: Optional[str] = ...,
                  close_origin: Optional[str] = ..., close_reason: Optional[str] = ...,
                  alias: Optional[str] = ..., online: Optional[bool] = ...,
                  relay_addr: Optional[str] = ..., source: Optional[int] = ...,
-                 call_profile: Optional[Dict[str, Any]] = ...) -> None: ...
+                 call_profile: Optional[Dict[str, Any]] = ...,
+                 e2e_state: Optional[str] = ...) -> None: ...
     @property
     def text(self) -> str:
         """data decoded as UTF-8 (SIGNAL events carry JSON)."""
@@ -552,12 +557,16 @@ CallProfile = Dict[str, Any]  # {"codec": "Opus24k", "fec_ratio": 0.2, "frame_ms
 class Call:
     """A voice call on a joined Client: 48 kHz mono int16 PCM in and out (numpy-free). While it is
     attached the client's MEDIA events go to the call; CALL_PROFILE events still come from the
-    client. profile: a preset name ("good", "degraded", "catastrophic") or a CallProfile dict."""
+    client. profile: a preset name ("good", "degraded", "catastrophic") or a CallProfile dict.
+    e2e: "off", "preferred" or "required" (end-to-end encryption, docs/SECURITY.md); e2e_members: the
+    fingerprints allowed to receive the call's key (None: everyone in the room)."""
     def __init__(self, client: Client, *, profile: Union[str, CallProfile] = "good", adapt: bool = True,
                  silence_suppression: bool = True, silence_threshold_rms: float = 100.0,
                  jitter_min_delay_ms: int = 40, jitter_max_delay_ms: int = 1000,
                  caller_clock: bool = False, source_timeout_ms: int = 30000, impair_loss_pct: float = 0.0,
-                 impair_burst: int = 0, impair_jitter_ms: int = 0, impair_seed: int = 0) -> None: ...
+                 impair_burst: int = 0, impair_jitter_ms: int = 0, impair_seed: int = 0,
+                 e2e: Literal["off", "preferred", "required"] = "off",
+                 e2e_members: Optional[Iterable[str]] = None) -> None: ...
     def send_pcm(self, pcm: Union[bytes, bytearray, memoryview, "array[int]"]) -> None:
         """Send samples (any count; whole frames of the current profile go out now)."""
     def read_pcm(self, source: Optional[int] = None, samples: int = 960,
@@ -575,6 +584,12 @@ class Call:
     @property
     def profile(self) -> CallProfile:
         """The current send profile."""
+    def e2e_state(self) -> Dict[str, Any]:
+        """The end-to-end state: policy, sending, keys_from, safety_words, participants, frames, keys."""
+    def safety_words(self) -> str:
+        """Five words from the keys every member holds now: compare them by voice."""
+    def set_members(self, members: Optional[Iterable[str]]) -> None:
+        """The application's member list changed (None: everyone)."""
     def close(self) -> None:
         """Detach and release (idempotent)."""
     def __enter__(self) -> "Call": ...
