@@ -116,7 +116,19 @@ void LiveCall::on_media(std::optional<uint16_t> source, ByteView packet) {
 }
 
 void LiveCall::flush_deferred() {
-  std::lock_guard order(flush_mutex_);
+  bool on_client_thread = false;
+  {
+    std::lock_guard lock(mutex_);
+    on_client_thread = client_ != nullptr && client_->in_client_thread();
+  }
+  // On the client's thread, never wait for another flush: it may be sending a signal, which
+  // waits for this very thread (a deadlock). What is queued now goes out with the next flush.
+  std::unique_lock order(flush_mutex_, std::defer_lock);
+  if (on_client_thread) {
+    if (!order.try_lock()) return;
+  } else {
+    order.lock();
+  }
   std::vector<wire::SignalMessage> signals;
   std::vector<ProfileChange> changes;
   client::Client* client = nullptr;
