@@ -219,7 +219,7 @@ int wzp_call_new(wzp_client* client, const wzp_call_config* config, wzp_call** o
     if (client->call_link->call != nullptr) return fail(Errc::invalid_state, "the client already has a call");
     capi::EventChannel* events = client->events.get();
     auto live = media::LiveCall::attach(
-        *client->client, std::move(lc),
+        *client->client, lc,
         [events](const media::ProfileChange& change) { events->deliver(profile_event(change)); });
     if (!live) return fail(live.error());
     auto handle = std::make_unique<wzp_call>();

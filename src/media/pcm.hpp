@@ -13,7 +13,7 @@ inline constexpr uint32_t kSampleRate = 48000;
 /// The longest frame any profile uses (40 ms); decode buffers hold at least this many samples.
 inline constexpr size_t kMaxFrameSamples = 1920;
 
-constexpr size_t samples_per_frame(uint32_t frame_ms) { return kSampleRate / 1000 * frame_ms; }
+constexpr size_t samples_per_frame(uint32_t frame_ms) { return size_t{kSampleRate / 1000} * frame_ms; }
 
 using PcmView = std::span<const int16_t>;
 using PcmSpan = std::span<int16_t>;
