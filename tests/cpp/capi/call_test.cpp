@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "capi_test.hpp"
-#include "common/tone_power.hpp"
+#include "common/tones.hpp"
 
 namespace wzp_capi_test {
 namespace {

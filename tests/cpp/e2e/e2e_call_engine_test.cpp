@@ -12,12 +12,12 @@
 #include <span>
 #include <vector>
 
+#include "common/tones.hpp"
 #include "e2e/frame_protection.hpp"
 #include "e2e/policy.hpp"
 #include "e2e/sender_key.hpp"
 #include "media/call/call_engine.hpp"
 #include "media/pcm.hpp"
-#include "common/tone_power.hpp"
 
 namespace wzp::e2e {
 namespace {
@@ -28,24 +28,7 @@ using media::kPlayoutSamples;
 constexpr int64_t kTick = 20;
 constexpr uint16_t kFromA = 1, kFromB = 2;  // source ids as each side sees the other
 
-// A continuous tone (no silence: every frame is sent).
-class Tone {
- public:
-  explicit Tone(double hz, double amplitude = 8000) : hz_(hz), amplitude_(amplitude) {}
-  std::array<int16_t, kPlayoutSamples> next() {
-    std::array<int16_t, kPlayoutSamples> out{};
-    for (auto& s : out) {
-      s = static_cast<int16_t>(amplitude_ *
-                               std::sin(2 * std::numbers::pi * hz_ * double(n_++) / media::kSampleRate));
-    }
-    return out;
-  }
-
- private:
-  double hz_, amplitude_;
-  uint64_t n_ = 0;
-};
-
+using wzp::test::Tone;
 using wzp::test::tone_power;
 
 struct Endpoint {

@@ -23,6 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/tones.hpp"
 #include "e2e/call_encryption.hpp"
 #include "e2e/policy.hpp"
 #include "live_harness.hpp"
@@ -128,23 +129,7 @@ size_t windows_found(const std::unordered_set<uint64_t>& windows, ByteView bytes
   return found;
 }
 
-// A tone, one 20 ms frame at a time (phase continuous).
-class Tone {
- public:
-  explicit Tone(double hz) : hz_(hz) {}
-  std::array<int16_t, media::kPlayoutSamples> next() {
-    std::array<int16_t, media::kPlayoutSamples> out{};
-    for (auto& s : out) {
-      s = static_cast<int16_t>(8000 *
-                               std::sin(2 * std::numbers::pi * hz_ * double(n_++) / media::kSampleRate));
-    }
-    return out;
-  }
-
- private:
-  double hz_;
-  uint64_t n_ = 0;
-};
+using wzp::test::Tone;
 
 struct Member {
   std::unique_ptr<TestClient> client;  // declared first: outlives its call and encryption

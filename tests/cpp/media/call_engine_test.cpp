@@ -10,33 +10,16 @@
 #include <numbers>
 #include <vector>
 
+#include "common/tones.hpp"
 #include "media/call/network_impairment.hpp"
 #include "wire/media_packet.hpp"
-#include "common/tone_power.hpp"
 
 namespace wzp::media {
 namespace {
 
 constexpr int64_t kTick = 20;
 
-// A continuous tone (no silence: every frame is sent).
-class Tone {
- public:
-  explicit Tone(double hz, double amplitude = 8000) : hz_(hz), amplitude_(amplitude) {}
-  std::array<int16_t, kPlayoutSamples> next() {
-    std::array<int16_t, kPlayoutSamples> out{};
-    for (auto& s : out) {
-      s = static_cast<int16_t>(amplitude_ *
-                               std::sin(2 * std::numbers::pi * hz_ * double(n_++) / kSampleRate));
-    }
-    return out;
-  }
-
- private:
-  double hz_, amplitude_;
-  uint64_t n_ = 0;
-};
-
+using wzp::test::Tone;
 using wzp::test::tone_power;
 
 struct Side {
