@@ -52,16 +52,13 @@ grep -q "loss .*recovered .*concealed .*jitter .*delay .*profile" "$work/listene
   || fail "no live stats on stderr: $(cat "$work/listener.err")"
 grep -q "recorded .* to $work/heard.wav" "$work/listener.out" || fail "no recording reported: $(cat "$work/listener.out")"
 
+assert_audible "$work/heard.wav"
 "$py" - "$work" <<'PYEOF' || fail "the recording or the stats are wrong (listener: $(cat "$work/listener.out"))"
 import array, json, math, sys, wave
 work = sys.argv[1]
 with wave.open(f"{work}/heard.wav") as w:
     assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (48000, 1, 2), w.getparams()
     pcm = array.array("h", w.readframes(w.getnframes()))
-assert len(pcm) >= 2 * 48000, f"only {len(pcm)} samples recorded"
-# The loudest second is clearly not silence (the tone is sent at amplitude 9000).
-loudest = max(math.sqrt(sum(v * v for v in pcm[i:i + 48000]) / 48000) for i in range(0, len(pcm) - 47999, 24000))
-assert loudest > 1000, f"the recording is near-silent: loudest second RMS {loudest:.0f}"
 
 listener = json.load(open(f"{work}/listener.json"))
 talker = json.load(open(f"{work}/talker.json"))

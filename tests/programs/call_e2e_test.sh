@@ -81,16 +81,11 @@ words_b=$(grep -m1 "^safety words: " "$work/listener.out")
 grep -q "^wzp-call: end-to-end required: .* opened, 0 failed to authenticate" "$work/listener.out" \
   || fail "no end-to-end summary: $(cat "$work/listener.out")"
 
+assert_audible "$work/heard.wav"
 "$py" - "$work" "$fp_a" "$fp_b" "${words_a#safety words: }" <<'PYEOF' \
   || fail "the recording or the reports are wrong (listener: $(cat "$work/listener.out" "$work/listener.err"))"
-import array, json, math, sys, wave
+import json, sys
 work, fp_a, fp_b, words = sys.argv[1:]
-with wave.open(f"{work}/heard.wav") as w:
-    pcm = array.array("h", w.readframes(w.getnframes()))
-assert len(pcm) >= 2 * 48000, f"only {len(pcm)} samples recorded"
-# The loudest second is clearly not silence (the tone is sent at amplitude 8000).
-loudest = max(math.sqrt(sum(v * v for v in pcm[i:i + 48000]) / 48000) for i in range(0, len(pcm) - 47999, 24000))
-assert loudest > 1000, f"the recording is near-silent: loudest second RMS {loudest:.0f}"
 
 listener = json.load(open(f"{work}/listener.json"))
 talker = json.load(open(f"{work}/talker.json"))

@@ -33,3 +33,17 @@ stop_relay() {
   wait "$relay_pid" || fail "wzp-relay exited non-zero after SIGTERM"
   relay_pid=""
 }
+
+# assert_audible WAV: a 48 kHz mono 16-bit recording of at least 2 s whose loudest second is
+# clearly not silence (the tests send tones at amplitude 8000-9000).
+assert_audible() {
+  /usr/bin/python3 - "$1" <<'PYEOF' || fail "the recording $1 is not what a call heard"
+import array, math, sys, wave
+with wave.open(sys.argv[1]) as w:
+    assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (48000, 1, 2), w.getparams()
+    pcm = array.array("h", w.readframes(w.getnframes()))
+assert len(pcm) >= 2 * 48000, f"only {len(pcm)} samples recorded"
+loudest = max(math.sqrt(sum(v * v for v in pcm[i:i + 48000]) / 48000) for i in range(0, len(pcm) - 47999, 24000))
+assert loudest > 1000, f"the recording is near-silent: loudest second RMS {loudest:.0f}"
+PYEOF
+}
