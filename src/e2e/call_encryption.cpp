@@ -255,30 +255,29 @@ std::string CallEncryption::state_json() const {
     j["members"] = nlohmann::ordered_json::array({pair_peer_});
     present[pair_peer_] = true;
   }
+  // Every participant the stage knows, then those present that it does not (no key yet).
+  auto entry = [&present](const ParticipantKeys& p) {
+    return nlohmann::ordered_json{
+        {"fingerprint", p.fingerprint},
+        {"state", std::string(key_state_name(p.state))},
+        {"present", present.count(p.fingerprint) != 0},
+        {"decrypted", p.decrypted},
+        {"decrypt_failed", p.decrypt_failed},
+        {"replayed", p.replayed},
+        {"missing_key", p.missing_key},
+        {"kid", p.kid ? nlohmann::ordered_json(*p.kid) : nlohmann::ordered_json(nullptr)}};
+  };
   auto participants = nlohmann::ordered_json::array();
   std::set<std::string> listed;
   for (const auto& p : protection_->participants()) {
     listed.insert(p.fingerprint);
-    nlohmann::ordered_json e{{"fingerprint", p.fingerprint},
-                             {"state", std::string(key_state_name(p.state))},
-                             {"present", present.count(p.fingerprint) != 0},
-                             {"decrypted", p.decrypted},
-                             {"decrypt_failed", p.decrypt_failed},
-                             {"replayed", p.replayed},
-                             {"missing_key", p.missing_key}};
-    e["kid"] = p.kid ? nlohmann::ordered_json(*p.kid) : nlohmann::ordered_json(nullptr);
-    participants.push_back(std::move(e));
+    participants.push_back(entry(p));
   }
   for (const auto& [fp, hello] : present) {
     if (listed.count(fp) != 0) continue;
-    participants.push_back({{"fingerprint", fp},
-                            {"state", "no_key"},
-                            {"present", true},
-                            {"decrypted", 0},
-                            {"decrypt_failed", 0},
-                            {"replayed", 0},
-                            {"missing_key", 0},
-                            {"kid", nullptr}});
+    ParticipantKeys unknown;
+    unknown.fingerprint = fp;
+    participants.push_back(entry(unknown));
   }
   j["participants"] = std::move(participants);
   const auto c = protection_->counters();
