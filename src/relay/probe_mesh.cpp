@@ -143,6 +143,7 @@ void ProbeMesh::schedule_reconnect(Link& link) {
   uint32_t wait = link.backoff_ms;
   link.backoff_ms = std::min(config_.backoff_max_ms, std::max<uint32_t>(1, link.backoff_ms) * 2);
   link.timer = loop_.add_timer(clock::now_ns() + uint64_t{wait} * 1'000'000, [this, l = &link] {
+    auto lock = hold();
     l->timer.reset();
     connect(*l);
   });
@@ -183,7 +184,10 @@ void ProbeMesh::tick(Link& link) {
   if (link.session_pings % config_.gossip_every_pings == 0) send_gossip(link);
   publish_status(link);
   link.timer = loop_.add_timer(clock::now_ns() + uint64_t{config_.ping_interval_ms} * 1'000'000,
-                               [this, l = &link] { tick(*l); });
+                               [this, l = &link] {
+                                 auto lock = hold();
+                                 tick(*l);
+                               });
 }
 
 void ProbeMesh::send_gossip(Link& link) {
@@ -209,6 +213,7 @@ wire::PresenceUpdate ProbeMesh::local_update(const std::string& addr) const {
 void ProbeMesh::local_changed() {
   if (stopped_ || debounce_) return;
   debounce_ = loop_.add_timer(clock::now_ns() + uint64_t{config_.gossip_debounce_ms} * 1'000'000, [this] {
+    auto lock = hold();
     debounce_.reset();
     for (auto& link : links_) send_gossip(*link);
   });

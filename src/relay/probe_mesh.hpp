@@ -77,6 +77,9 @@ class ProbeMesh {
   ProbeMesh(EventLoop& loop, const crypto::Identity& identity, PresenceRegistry& presence, MeshConfig config,
             MeshCounters& counters);
   ~ProbeMesh();
+  /// A lock its timers take before touching the mesh (the relay's control lock,
+  /// since connections on other loops reach the mesh too); before start().
+  void set_guard(std::recursive_mutex* guard) noexcept { guard_ = guard; }
   ProbeMesh(const ProbeMesh&) = delete;
   ProbeMesh& operator=(const ProbeMesh&) = delete;
 
@@ -112,6 +115,10 @@ class ProbeMesh {
  private:
   struct Link;
   struct Inbound;
+  [[nodiscard]] std::unique_lock<std::recursive_mutex> hold() const {
+    return guard_ != nullptr ? std::unique_lock(*guard_) : std::unique_lock<std::recursive_mutex>();
+  }
+  std::recursive_mutex* guard_ = nullptr;
   void connect(Link& link);
   void schedule_reconnect(Link& link);
   void tick(Link& link);

@@ -124,6 +124,12 @@ struct RelayConfig {
   /// quick and must not call back into the relay. Unset (the default) it costs one branch per
   /// datagram.
   std::function<void(ByteView datagram)> forward_observer;
+  /// Event loops (threads), each with its own SO_REUSEPORT socket on the port,
+  /// its own connections and their media path; rooms span loops. 0: one per
+  /// core. At most kMaxRelayThreads.
+  size_t threads = 1;
 };
+
+inline constexpr size_t kMaxRelayThreads = 64;
 
 }  // namespace wzp::relay

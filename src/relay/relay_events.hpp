@@ -76,6 +76,11 @@ struct RelayCounters {
   /// datagrams_dropped when its connection refuses it or its receiver left first.
   std::atomic<uint64_t> trunk_frames_sent{0};
   std::atomic<uint64_t> trunk_packets_batched{0};
+  /// Multi-loop relays (RelayConfig::threads > 1): media handed from the loop
+  /// that received it to the loop of a receiver, in batches (one per loop and
+  /// receive batch); datagrams dropped because the receiver's loop had too
+  /// many batches waiting (also counted in datagrams_dropped).
+  std::atomic<uint64_t> cross_loop_batches{0}, cross_loop_datagrams{0}, cross_loop_dropped{0};
   /// Joined participants closed with WZP_CLOSE_ACL_DENIED because an access-list
   /// change stopped admitting them.
   std::atomic<uint64_t> acl_evicted{0};

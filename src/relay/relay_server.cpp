@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <thread>
 
 #include "core/clock.hpp"
 #include "core/hex.hpp"
@@ -53,9 +54,10 @@ struct RelayServer::Peer {
   std::optional<handshake::SessionMode> media_session;  // chosen by the handshake
   bool room_peers = false;                              // agreed to the room extension ("wzp_peers")
   bool trunking = false;                                // receives TrunkFrames ("wzp_trunk")
-  bool counted = false;                  // holds one of max_sessions (handshake completed, not refused)
-  std::optional<SenderPolicer> policer;  // from joining on
-  uint64_t datagrams_rate_limited = 0;
+  bool counted = false;  // holds one of max_sessions (handshake completed, not refused)
+  uint8_t shard = 0;     // the loop that runs its connection
+  // This sender's datagrams over its rate limit, counted by its shard's media path.
+  std::shared_ptr<std::atomic<uint64_t>> rate_limited = std::make_shared<std::atomic<uint64_t>>(0);
   std::optional<std::string> presence_fp;  // registered in presence while joined
   std::string session_id;                  // 32 hex digits, the per-session metrics' label, from joining on
   std::optional<crypto::Fingerprint> acl_fp;  // the fingerprint the access list checked (see handle_offer)
@@ -83,8 +85,17 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     if (!generated) return std::move(generated).error();
     config.credentials = *generated;
   }
+  size_t threads = config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
+  if (threads > kMaxRelayThreads) {
+    return make_error(Errc::invalid_argument, "threads: " + std::to_string(threads) + " is over the maximum of " +
+                                                  std::to_string(kMaxRelayThreads));
+  }
   std::unique_ptr<RelayServer> relay(new RelayServer(std::move(config), std::move(sink)));
   RelayServer* self = relay.get();
+  self->config_.threads = threads;
+  ShardContext context{&self->config_, &self->counters_, &self->session_metrics_, &self->shards_, threads};
+  for (size_t i = 0; i < threads; ++i)
+    self->shards_.push_back(std::make_unique<RelayShard>(static_cast<uint8_t>(i), context));
   self->cert_sha256_ = self->config_.credentials->certificate_sha256();
   self->acl_ = self->config_.acl;  // rooms whose entries were all revoked stay listed
   self->registry_.set_max_per_room(self->config_.max_room_size);
@@ -101,51 +112,24 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
                          self->config_.max_auth_pending, self->config_.max_auth_pending_per_address});
   }
 
-  transport::EndpointCallbacks callbacks;
-  callbacks.on_new_connection = [self](transport::Connection& c) { self->on_new_connection(c); };
-  callbacks.on_handshake_completed = [self](transport::Connection& c) { self->on_handshake_completed(c); };
-  callbacks.on_signal = [self](transport::Connection& c, ByteView p) { self->on_signal(c, p); };
-  callbacks.on_signal_error = [self](transport::Connection& c, const Error& e) {
-    self->on_signal_error(c, e);
-  };
-  callbacks.on_datagram = [self](transport::Connection& c, ByteView d) { self->on_datagram(c, d); };
-  callbacks.on_closed = [self](transport::Connection& c, const transport::CloseInfo& i) {
-    self->on_closed(c, i);
-  };
-  callbacks.on_handshake_refused = [self](const transport::HandshakeRefusal& r) {
-    self->on_handshake_refused(r);
-  };
-
-  transport::ServerConfig server;
-  server.bind_address = *address;
-  server.credentials = self->config_.credentials;
-  server.transport = self->config_.transport;
-  // Refuse names a reference relay's TLS stack refuses, during the TLS handshake.
-  server.sni_filter = [](const std::optional<std::string>& sni) { return !sni || wire::is_valid_sni(*sni); };
-  // Half-open handshakes get their own budget; only completed ones count
-  // against max_sessions (on_handshake_completed).
-  server.max_handshakes = self->config_.max_handshakes != 0
-                              ? self->config_.max_handshakes
-                              : std::max<size_t>(16, self->config_.max_sessions / 4);
-  server.handshake_timeout_ms = self->config_.handshake_timeout_ms;
-  server.stateless_reset_secret = derive_endpoint_secret(self->config_.identity, kStatelessResetLabel);
-  server.retry_token_secret = derive_endpoint_secret(self->config_.identity, kRetryTokenLabel);
-  auto endpoint = transport::Endpoint::create_server(self->loop_, std::move(server), std::move(callbacks));
-  if (!endpoint) return std::move(endpoint).error();
-  self->endpoint_ = std::move(*endpoint);
-  self->port_ = self->endpoint_->local_address().port();
-  self->address_ = self->endpoint_->local_address().to_string();
-  if (self->config_.advertise.empty() && !is_wildcard(*address)) self->advertised_ = self->address_;
+  if (auto opened = self->open_shards(*address); !opened) return std::move(opened).error();
   self->presence_->set_listener([self](const PresenceChange& change) {
-    // Changes made off the loop (a presence backend's thread) hop onto it.
-    if (self->loop_.in_loop_thread()) {
+    // The mesh lives on the first loop: changes made elsewhere (another loop,
+    // a presence backend's thread) hop onto it.
+    RelayShard& first = *self->shards_.front();
+    if (first.loop().in_loop_thread()) {
+      auto lock = self->control();
       self->on_presence_change(change);
     } else {
-      self->loop_.post([self, change] { self->on_presence_change(change); });
+      first.loop().post([self, change] {
+        auto lock = self->control();
+        self->on_presence_change(change);
+      });
     }
   });
   self->mesh_->set_advertise(self->advertised_);
-  self->mesh_->start(*self->endpoint_);
+  self->mesh_->set_guard(&self->control_);
+  self->mesh_->start(*self->shards_.front()->endpoint());
   self->schedule_presence_expiry();
   if (redis_url) {
     RedisPresenceOptions options;
@@ -157,10 +141,10 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
     self->redis_presence_ = std::move(*sync);
     self->redis_counters_ = self->redis_presence_->shared_counters();
   }
-  self->trunk_send_ = [self](transport::ConnectionId receiver, Bytes frame) {
-    self->send_trunk_frame(receiver, std::move(frame));
-  };
-  self->loop_.start();
+  for (auto& shard : self->shards_) {
+    shard->start_stats_refresh();
+    shard->loop().start();
+  }
   if (self->config_.metrics_port) {
     HttpApiConfig http{self->config_.metrics_bind, *self->config_.metrics_port, self->config_.http_token,
                        self->config_.http_admin_token, 4};
@@ -174,7 +158,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
           "listening on " + address->to_string().substr(0, address->to_string().rfind(':')) + ":" +
               std::to_string(self->port_) + ", identity " +
               self->config_.identity.fingerprint().to_display() + ", " + auth + ", max " +
-              std::to_string(self->config_.max_sessions) + " sessions, ACL " +
+              std::to_string(self->config_.max_sessions) + " sessions, " + std::to_string(threads) +
+              (threads == 1 ? " thread" : " threads") + ", ACL " +
               (!self->acl_.enabled()       ? "off"
                : self->acl_.default_deny() ? "on (unlisted rooms denied)"
                                            : "on"));
@@ -203,6 +188,121 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
             "address) and Redis the wildcard; set --advertise HOST:PORT");
   }
   return relay;
+}
+
+transport::EndpointCallbacks RelayServer::shard_callbacks(uint8_t index) {
+  transport::EndpointCallbacks callbacks;
+  // The control plane takes the relay's lock; the media path (on_datagram) is the shard's own.
+  callbacks.on_new_connection = [this, index](transport::Connection& c) {
+    auto lock = control();
+    on_new_connection(c, index);
+  };
+  callbacks.on_handshake_completed = [this](transport::Connection& c) {
+    auto lock = control();
+    on_handshake_completed(c);
+  };
+  callbacks.on_signal = [this](transport::Connection& c, ByteView p) {
+    auto lock = control();
+    on_signal(c, p);
+  };
+  callbacks.on_signal_error = [this](transport::Connection& c, const Error& e) {
+    auto lock = control();
+    on_signal_error(c, e);
+  };
+  RelayShard* shard = shards_[index].get();
+  callbacks.on_datagram = [shard](transport::Connection& c, ByteView d) { shard->on_datagram(c, d); };
+  callbacks.on_closed = [this](transport::Connection& c, const transport::CloseInfo& i) {
+    auto lock = control();
+    on_closed(c, i);
+  };
+  callbacks.on_handshake_refused = [this](const transport::HandshakeRefusal& r) {
+    auto lock = control();
+    on_handshake_refused(r);
+  };
+  return callbacks;
+}
+
+Status RelayServer::open_shards(const transport::SocketAddress& address) {
+  const size_t count = shards_.size();
+  transport::SocketAddress bind = address;
+  for (size_t i = 0; i < count; ++i) {
+    transport::ServerConfig server;
+    server.bind_address = bind;
+    server.credentials = config_.credentials;
+    server.transport = config_.transport;
+    // Refuse names a reference relay's TLS stack refuses, during the TLS handshake.
+    server.sni_filter = [](const std::optional<std::string>& sni) { return !sni || wire::is_valid_sni(*sni); };
+    // Half-open handshakes get their own budget, shared out between the loops;
+    // only completed ones count against max_sessions (on_handshake_completed).
+    const size_t handshakes =
+        config_.max_handshakes != 0 ? config_.max_handshakes : std::max<size_t>(16, config_.max_sessions / 4);
+    server.max_handshakes = std::max<size_t>(count == 1 ? 1 : 16, handshakes / count);
+    server.handshake_timeout_ms = config_.handshake_timeout_ms;
+    // Every loop answers for every connection alike: one reset and one Retry key.
+    server.stateless_reset_secret = derive_endpoint_secret(config_.identity, kStatelessResetLabel);
+    server.retry_token_secret = derive_endpoint_secret(config_.identity, kRetryTokenLabel);
+    if (count > 1) {
+      server.reuse_port = true;
+      server.shard.index = static_cast<uint8_t>(i);
+      server.shard.count = static_cast<uint8_t>(count);
+      server.shard.hand_over = [this](uint8_t owner, const transport::SocketAddress& from, ByteView packet) {
+        RelayShard& target = *shards_[owner];
+        target.loop().post([&target, from, bytes = Bytes(packet.begin(), packet.end())] {
+          if (auto* endpoint = target.endpoint()) endpoint->receive_handed_over(from, bytes);
+        });
+      };
+    }
+    auto endpoint = transport::Endpoint::create_server(shards_[i]->loop(), std::move(server), shard_callbacks(i));
+    if (!endpoint) return std::move(endpoint).error();
+    shards_[i]->set_endpoint(std::move(*endpoint));
+    if (i == 0) {
+      bind = shards_[0]->endpoint()->local_address();  // the port picked, for the other loops
+      port_ = bind.port();
+      address_ = bind.to_string();
+      if (config_.advertise.empty() && !is_wildcard(address)) advertised_ = address_;
+    }
+  }
+  return {};
+}
+
+RelayShard* RelayServer::current_shard() const {
+  for (const auto& shard : shards_) {
+    if (shard->loop().in_loop_thread()) return shard.get();
+  }
+  return nullptr;
+}
+
+RelayShard& RelayServer::shard_of(const Peer& peer) const { return *shards_[peer.shard]; }
+
+transport::Connection* RelayServer::connection(const Peer& peer) const {
+  RelayShard& shard = shard_of(peer);
+  auto* endpoint = shard.endpoint();
+  return endpoint != nullptr && (shard.loop().in_loop_thread() || !shard.loop().running()) ? endpoint->find(peer.id)
+                                                                                           : nullptr;
+}
+
+void RelayServer::post_to_shards(const std::function<void(RelayShard&)>& task) {
+  for (auto& shard : shards_) {
+    RelayShard* target = shard.get();
+    target->loop().post([target, task] { task(*target); });
+  }
+}
+
+void RelayServer::publish_room(const std::string& room) {
+  auto key = room_keys_.find(room);
+  if (key == room_keys_.end()) return;
+  std::vector<MediaRoute> members;
+  if (auto it = registry_.rooms().find(room); it != registry_.rooms().end()) {
+    for (const auto& p : it->second) {
+      const Peer* peer = find_peer(p.connection);
+      members.push_back(MediaRoute{p.connection, peer != nullptr ? peer->shard : uint8_t{0},
+                                   peer != nullptr && peer->trunking});
+    }
+  }
+  const uint64_t id = key->second;
+  if (members.empty()) room_keys_.erase(key);
+  auto shared = std::make_shared<const std::vector<MediaRoute>>(std::move(members));
+  post_to_shards([id, shared](RelayShard& shard) { shard.set_room(id, *shared); });
 }
 
 Status RelayServer::configure_mesh() {
@@ -235,7 +335,7 @@ Status RelayServer::configure_mesh() {
   mesh.gossip_debounce_ms = config_.gossip_debounce_ms;
   mesh.reference_sni = config_.reference_probe_sni;
   if (config_.presence_ttl_s == 0) config_.presence_ttl_s = 30;
-  mesh_ = std::make_unique<ProbeMesh>(loop_, config_.identity, *presence_, std::move(mesh), counters_.mesh);
+  mesh_ = std::make_unique<ProbeMesh>(shards_.front()->loop(), config_.identity, *presence_, std::move(mesh), counters_.mesh);
   return {};
 }
 
@@ -243,7 +343,8 @@ void RelayServer::schedule_presence_expiry() {
   uint64_t ttl_ms = uint64_t{config_.presence_ttl_s} * 1000;
   uint64_t period_ms = config_.presence_expiry_interval_ms != 0 ? config_.presence_expiry_interval_ms
                                                                 : std::clamp<uint64_t>(ttl_ms / 4, 100, 5000);
-  expiry_timer_ = loop_.add_timer(clock::now_ns() + period_ms * 1'000'000, [this, ttl_ms] {
+  expiry_timer_ = shards_.front()->loop().add_timer(clock::now_ns() + period_ms * 1'000'000, [this, ttl_ms] {
+    auto lock = control();
     expiry_timer_.reset();
     if (stopped_) return;
     size_t expired = presence_->expire_stale(std::chrono::milliseconds(ttl_ms));
@@ -288,31 +389,44 @@ RelayServer::~RelayServer() { stop(); }
 
 void RelayServer::stop() {
   if (http_) http_->stop();  // before anything its routes read goes away
-  bool already = loop_.run_sync([this] {
+  if (shards_.empty()) return;
+  RelayShard& first = *shards_.front();
+  bool already = first.loop().run_sync([this, &first] {
+    auto lock = control();
     if (stopped_) return true;
     stopped_ = true;
     if (mesh_) mesh_->stop();
-    if (expiry_timer_) loop_.cancel_timer(*expiry_timer_);
+    if (expiry_timer_) first.loop().cancel_timer(*expiry_timer_);
     expiry_timer_.reset();
-    if (trunk_timer_) loop_.cancel_timer(*trunk_timer_);
-    trunk_timer_.reset();
-    // Every connection gets WZP_CLOSE_SHUTDOWN and an on_closed (LEFT events).
-    if (endpoint_) endpoint_->shutdown(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
     return false;
   });
   if (already) return;
-  loop_.run_sync([this] {
-    if (endpoint_) stopped_transport_stats_ = endpoint_->stats();  // still reported once stopped
-    endpoint_.reset();
-  });
+  // Every connection gets WZP_CLOSE_SHUTDOWN and an on_closed (LEFT events), loop by loop.
+  for (auto& shard : shards_) {
+    shard->loop().run_sync([&shard] {
+      shard->stop();
+      if (auto* endpoint = shard->endpoint())
+        endpoint->shutdown(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
+    });
+  }
+  for (auto& shard : shards_) shard->loop().run_sync([&shard] { shard->release_endpoint(); });
   auth_.reset();            // joins the auth thread; late results find no peer
   redis_presence_.reset();  // after every connection left: withdraws this relay's users
-  loop_.stop();
+  for (auto& shard : shards_) shard->loop().stop();
   WZP_LOG(info, kLog, "stopped");
 }
 
 transport::EndpointStats RelayServer::transport_stats() const {
-  return loop_.run_sync([this] { return endpoint_ ? endpoint_->stats() : stopped_transport_stats_; });
+  transport::EndpointStats total;
+  const RelayShard* here = current_shard();
+  for (const auto& shard : shards_) {
+    // A loop never waits for another: from a loop thread the others' last snapshot.
+    transport::EndpointStats s = here == nullptr     ? shard->loop().run_sync([&] { return shard->transport_stats(); })
+                                 : here == shard.get() ? shard->transport_stats()
+                                                       : shard->stats_snapshot();
+    total += s;
+  }
+  return total;
 }
 
 RelayServer::Peer* RelayServer::find_peer(transport::ConnectionId id) {
@@ -324,7 +438,7 @@ void RelayServer::emit(RelayEvent event) {
   if (sink_) sink_(std::move(event));
 }
 
-void RelayServer::on_new_connection(transport::Connection& conn) {
+void RelayServer::on_new_connection(transport::Connection& conn, uint8_t shard) {
   counters_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
   if (stopped_) {
     conn.close(wire::code_value(wire::CloseCode::shutdown), "relay is shutting down");
@@ -335,6 +449,7 @@ void RelayServer::on_new_connection(transport::Connection& conn) {
   auto peer = std::make_unique<Peer>();
   peer->id = conn.id();
   peer->remote = conn.remote_address().to_string();
+  peer->shard = shard;
   peers_.emplace(conn.id(), std::move(peer));
 }
 
@@ -395,14 +510,16 @@ void RelayServer::arm_phase_deadline(Peer& peer, const std::string& awaited) {
 }
 
 void RelayServer::arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason) {
-  if (peer.deadline) loop_.cancel_timer(*peer.deadline);
+  EventLoop& loop = shard_of(peer).loop();
+  if (peer.deadline) loop.cancel_timer(*peer.deadline);
   uint64_t deadline = clock::now_ns() + uint64_t{timeout_ms} * 1'000'000;
-  peer.deadline = loop_.add_timer(deadline, [this, id = peer.id, code, reason = std::move(reason)] {
+  peer.deadline = loop.add_timer(deadline, [this, id = peer.id, code, reason = std::move(reason)] {
+    auto lock = control();
     Peer* p = find_peer(id);
     if (p == nullptr) return;
     p->deadline.reset();
     if (p->phase == Peer::Phase::joined || p->phase == Peer::Phase::closing) return;
-    if (auto* conn = endpoint_ ? endpoint_->find(id) : nullptr) {
+    if (auto* conn = connection(*p)) {
       reject(*p, *conn, code, reason,
              code == wire::CloseCode::auth_unavailable ? counters_.auth_unavailable
                                                        : counters_.rejected_timeout);
@@ -415,7 +532,7 @@ void RelayServer::reject(Peer& peer, transport::Connection& conn, wire::CloseCod
   if (peer.phase == Peer::Phase::closing) return;
   peer.phase = Peer::Phase::closing;
   if (peer.deadline) {
-    loop_.cancel_timer(*peer.deadline);
+    shard_of(peer).loop().cancel_timer(*peer.deadline);
     peer.deadline.reset();
   }
   counter.fetch_add(1, std::memory_order_relaxed);
@@ -517,13 +634,14 @@ void RelayServer::handle_auth_token(Peer& peer, const std::string& token) {
                "auth server unavailable: no answer within " + std::to_string(auth_deadline_ms) + " ms");
   uint64_t generation = ++peer.auth_generation;
   // Bounded per source IP, so one host's slow checks cannot fill the queue.
-  auto* conn = endpoint_->find(peer.id);
+  auto* conn = connection(peer);
   std::string source = conn != nullptr ? conn->remote_address().ip_string() : std::string();
   peer.auth_check = auth_->validate(
       token,
-      [this, id = peer.id, generation](Result<AuthIdentity> result) {
-        // Runs on the auth thread (or here, when refused at once): hop back onto the loop.
-        loop_.post([this, id, generation, result = std::move(result)]() mutable {
+      [this, id = peer.id, loop = &shard_of(peer).loop(), generation](Result<AuthIdentity> result) {
+        // Runs on the auth thread (or here, when refused at once): hop back onto the peer's loop.
+        loop->post([this, id, generation, result = std::move(result)]() mutable {
+          auto lock = control();
           finish_auth(id, generation, std::move(result));
         });
       },
@@ -535,7 +653,7 @@ void RelayServer::finish_auth(transport::ConnectionId id, uint64_t generation, R
   if (peer == nullptr || peer->auth_generation != generation) return;
   peer->auth_check = 0;
   if (peer->phase != Peer::Phase::authenticating) return;
-  auto* conn = endpoint_ ? endpoint_->find(id) : nullptr;
+  auto* conn = connection(*peer);
   if (conn == nullptr) return;
   if (!result) {
     const Error& e = result.error();
@@ -647,18 +765,27 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   randombytes_buf(session_id.data(), session_id.size());
   peer.session_id = to_hex(session_id);
   if (peer.deadline) {
-    loop_.cancel_timer(*peer.deadline);
+    shard_of(peer).loop().cancel_timer(*peer.deadline);
     peer.deadline.reset();
   }
   peer.phase = Peer::Phase::joined;
   peer.participant = *joined;
-  if (config_.trunking) trunks_.add_sender(peer.room, peer.id);
+  // The media path: the sender on its own loop, the room's new routes on every loop.
+  auto [room_key, created] = room_keys_.try_emplace(peer.room, next_room_key_);
+  if (created) ++next_room_key_;
+  shard_of(peer).loop().post([shard = &shard_of(peer), id = peer.id, room = room_key->second,
+                              session = peer.session_id, counter = peer.rate_limited] {
+    shard->add_sender(id, room, session, counter);
+  });
+  if (config_.trunking) {
+    post_to_shards([room = peer.room, id = peer.id](RelayShard& shard) { shard.trunk_add_sender(room, id); });
+  }
+  publish_room(peer.room);
 
   peer.media_session = answered->session.mode();
   (*peer.media_session == handshake::SessionMode::v2 ? counters_.media_sessions_v2
                                                      : counters_.media_sessions_reference)
       .fetch_add(1, std::memory_order_relaxed);
-  peer.policer.emplace(config_.sender_rate, clock::now_ns());
   conn.set_signal_limits(config_.joined_signal_limits);
   counters_.participants.fetch_add(1, std::memory_order_relaxed);
   counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
@@ -695,63 +822,13 @@ void RelayServer::on_signal_error(transport::Connection& conn, const Error& erro
          counters_.rejected_malformed);
 }
 
-void RelayServer::on_datagram(transport::Connection& conn, ByteView datagram) {
-  counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
-  Peer* peer = find_peer(conn.id());
-  if (peer == nullptr || peer->phase != Peer::Phase::joined) {
-    counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  // Policed before anything else: a flood costs as little as possible.
-  if (!peer->policer->admit(clock::now_ns(), datagram.size())) {
-    ++peer->datagrams_rate_limited;
-    counters_.datagrams_rate_limited.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  auto packet = wire::parse_media_packet(datagram);
-  if (!packet) {
-    counters_.datagrams_malformed.fetch_add(1, std::memory_order_relaxed);
-    WZP_LOG(trace, kLog, "dropping malformed datagram from " + peer->remote + ": " + packet.error().message);
-    return;
-  }
-  if (packet->quality_report) session_metrics_.report(peer->session_id, *packet->quality_report);
-  registry_.others(peer->room, peer->participant, fanout_scratch_);
-  counters_.fanout_packets.fetch_add(fanout_scratch_.size(), std::memory_order_relaxed);
-  counters_.fanout_bytes.fetch_add(packet->payload.size() * fanout_scratch_.size(),
-                                   std::memory_order_relaxed);
-  if (fanout_scratch_.empty()) {
-    counters_.datagrams_no_recipient.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  // Forwarded as received, except that byte 1's two unused bits are cleared
-  // (what the reference's parse-and-reserialize does).
-  forward_buffer_.assign(datagram.begin(), datagram.end());
-  forward_buffer_[1] &= 0xFC;
-  if (config_.forward_observer) config_.forward_observer(forward_buffer_);  // tests only (relay_config.hpp)
-  for (uint64_t id : fanout_scratch_) {
-    if (config_.trunking) {
-      if (const Peer* receiver = find_peer(id); receiver != nullptr && receiver->trunking) {
-        trunk_packet(peer->id, id, forward_buffer_, packet->payload.size());
-        continue;
-      }
-    }
-    auto* target = endpoint_->find(id);
-    if (target != nullptr && target->send_datagram(forward_buffer_)) {
-      counters_.datagrams_forwarded.fetch_add(1, std::memory_order_relaxed);
-      counters_.bytes_forwarded.fetch_add(packet->payload.size(), std::memory_order_relaxed);
-    } else {
-      counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
-}
-
 void RelayServer::on_closed(transport::Connection& conn, const transport::CloseInfo& info) {
   if (!conn.is_server() || (mesh_ && mesh_->owns(conn.id()))) mesh_->on_closed(conn, info);
   auto it = peers_.find(conn.id());
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);
   peers_.erase(it);
-  if (peer->deadline) loop_.cancel_timer(*peer->deadline);
+  if (peer->deadline) shard_of(*peer).loop().cancel_timer(*peer->deadline);
   // Nobody waits for its token check any more: free the slot it holds.
   if (peer->auth_check != 0 && auth_ && auth_->cancel(peer->auth_check))
     counters_.auth_cancelled.fetch_add(1, std::memory_order_relaxed);
@@ -783,7 +860,9 @@ void RelayServer::on_handshake_refused(const transport::HandshakeRefusal& refusa
 void RelayServer::leave_room(Peer& peer, const transport::CloseInfo& why) {
   registry_.leave(peer.room, peer.participant);
   session_metrics_.remove(peer.session_id);
-  if (config_.trunking) trunk_forget(peer.id);
+  shard_of(peer).loop().post([shard = &shard_of(peer), id = peer.id] { shard->remove_sender(id); });
+  if (config_.trunking) post_to_shards([id = peer.id](RelayShard& shard) { shard.trunk_forget(id); });
+  publish_room(peer.room);
   counters_.participants.fetch_sub(1, std::memory_order_relaxed);
   counters_.rooms.store(registry_.room_count(), std::memory_order_relaxed);
   WZP_LOG(info, kLog,
@@ -818,8 +897,16 @@ wire::PeerEntry RelayServer::peer_entry(const Peer& peer) const {
 }
 
 bool RelayServer::send_to_member(transport::ConnectionId id, const std::string& json) {
-  auto* conn = endpoint_ ? endpoint_->find(id) : nullptr;
-  return conn != nullptr && conn->send_signal(as_bytes(json)).ok();
+  const Peer* member = find_peer(id);
+  if (member == nullptr) return false;
+  RelayShard& shard = shard_of(*member);
+  if (auto* conn = connection(*member)) return conn->send_signal(as_bytes(json)).ok();
+  // On another loop: queued there. A refusal there is not seen here (counted as sent).
+  return shard.loop().post([&shard, id, json] {
+    auto* endpoint = shard.endpoint();
+    auto* conn = endpoint != nullptr ? endpoint->find(id) : nullptr;
+    if (conn != nullptr) (void)conn->send_signal(as_bytes(json));
+  });
 }
 
 Status RelayServer::send_member_list(const Peer& peer, transport::Connection& conn,
@@ -897,22 +984,28 @@ void RelayServer::handle_room_message(Peer& peer, wire::RoomMessage message) {
 }
 
 size_t RelayServer::update_acl(const std::function<void(AccessList&)>& change) {
-  if (loop_.in_loop_thread()) {
+  if (current_shard() != nullptr) {
+    // On a loop (an event callback): the evictions follow in tasks, one per loop.
+    auto lock = control();
     change(acl_);
-    loop_.post([this] { evict_unadmitted(); });
+    post_to_shards([this](RelayShard& shard) { evict_unadmitted(shard); });
     return 0;
   }
-  return loop_.run_sync([&] {
+  {
+    auto lock = control();
     change(acl_);
-    return evict_unadmitted();
-  });
+  }
+  size_t evicted = 0;
+  for (auto& shard : shards_) evicted += shard->loop().run_sync([&] { return evict_unadmitted(*shard); });
+  return evicted;
 }
 
-size_t RelayServer::evict_unadmitted() {
-  if (stopped_ || !endpoint_) return 0;
+size_t RelayServer::evict_unadmitted(RelayShard& shard) {
+  auto lock = control();
+  if (stopped_ || shard.endpoint() == nullptr) return 0;
   std::vector<std::pair<transport::ConnectionId, std::string>> evicted;
   for (const auto& [id, peer] : peers_) {
-    if (peer->phase != Peer::Phase::joined) continue;
+    if (peer->phase != Peer::Phase::joined || peer->shard != shard.index()) continue;
     if (auto admitted = acl_.admit(peer->room, peer->acl_fp); !admitted)
       evicted.emplace_back(id, "access list changed: " + admitted.error().message);
   }
@@ -920,8 +1013,8 @@ size_t RelayServer::evict_unadmitted() {
   size_t closed = 0;
   for (auto& [id, reason] : evicted) {
     Peer* peer = find_peer(id);
-    auto* conn = endpoint_->find(id);
     if (peer == nullptr || peer->phase != Peer::Phase::joined) continue;
+    auto* conn = connection(*peer);
     const uint64_t code = wire::code_value(wire::CloseCode::acl_denied);
     WZP_LOG(info, kLog,
             "evicting " + peer->fingerprint.value_or("?") + " from " +
@@ -936,7 +1029,8 @@ size_t RelayServer::evict_unadmitted() {
 }
 
 AccessList RelayServer::acl() const {
-  return loop_.run_sync([this] { return acl_; });
+  auto lock = control();
+  return acl_;
 }
 
 void RelayServer::set_acl_enabled(bool enabled) {
@@ -956,8 +1050,10 @@ void RelayServer::acl_replace(AccessList::Rooms rooms) {
 }
 
 std::vector<RoomInfo> RelayServer::rooms() const {
-  return loop_.run_sync([&] {
-    std::vector<RoomInfo> out;
+  std::vector<RoomInfo> out;
+  std::vector<std::pair<ParticipantInfo*, uint8_t>> on_shard;  // whose connection figures to read, where
+  {
+    auto lock = control();
     for (const auto& [name, members] : registry_.rooms()) {
       RoomInfo room{name, {}};
       for (const auto& m : members) {
@@ -967,18 +1063,38 @@ std::vector<RoomInfo> RelayServer::rooms() const {
           info.fingerprint = it->second->fingerprint.value_or("");
           info.remote = it->second->remote;
           info.media_session = it->second->media_session;
-          info.datagrams_rate_limited = it->second->datagrams_rate_limited;
+          info.datagrams_rate_limited = it->second->rate_limited->load(std::memory_order_relaxed);
           info.trunking = it->second->trunking;
-          if (auto* conn = endpoint_ ? endpoint_->find(m.connection) : nullptr) {
-            info.signal_bytes_buffered = conn->stats().signal_bytes_buffered;
-          }
         }
         room.participants.push_back(std::move(info));
       }
       out.push_back(std::move(room));
     }
-    return out;
-  });
+    for (auto& room : out) {
+      for (auto& info : room.participants) {
+        auto it = peers_.find(info.connection);
+        if (it != peers_.end()) on_shard.emplace_back(&info, it->second->shard);
+      }
+    }
+  }
+  // Connection figures are read on each connection's loop; from a loop thread
+  // (an event callback) only that loop's, since a loop never waits for another.
+  const RelayShard* here = current_shard();
+  for (const auto& shard : shards_) {
+    if (here != nullptr && here != shard.get()) continue;
+    auto fill = [&] {
+      auto* endpoint = shard->endpoint();
+      if (endpoint == nullptr) return;
+      for (auto& [info, index] : on_shard) {
+        if (index != shard->index()) continue;
+        if (auto* conn = endpoint->find(info->connection)) {
+          info->signal_bytes_buffered = conn->stats().signal_bytes_buffered;
+        }
+      }
+    };
+    shard->loop().run_sync(fill);
+  }
+  return out;
 }
 
 }  // namespace wzp::relay

@@ -7,14 +7,21 @@
 // complete, since only then can an application close carry code and reason. Malformed datagrams are dropped
 // and counted; they never end a session (the reference ends it).
 //
-// Threading: the relay owns one event-loop thread that runs every connection.
-// Public methods are thread-safe (they hop onto the loop); the event sink runs
-// on the loop thread.
+// Threading: the relay owns RelayConfig::threads event loops (RelayShard), each
+// running the connections that reached its socket. The media path of each loop
+// runs without locks (relay_shard.hpp); everything else (handshakes, signals,
+// rooms, the access list, presence, the mesh) is the control plane: it runs on
+// the loop of the connection concerned, under one relay-wide lock. A loop never
+// waits for another loop (it posts to it), so the lock cannot deadlock.
+// Public methods are thread-safe; the event sink runs on a loop thread, under
+// the lock, one call at a time.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,6 +40,7 @@
 #include "relay/refusal_counters.hpp"
 #include "relay/relay_config.hpp"
 #include "relay/relay_events.hpp"
+#include "relay/relay_shard.hpp"
 #include "relay/room_registry.hpp"
 #include "relay/session_metrics.hpp"
 #include "relay/trunk_batcher.hpp"
@@ -79,9 +87,13 @@ class RelayServer {
   const crypto::Identity& identity() const noexcept { return config_.identity; }
   const ByteArray<32>& certificate_sha256() const noexcept { return cert_sha256_; }
   const RelayCounters& counters() const noexcept { return counters_; }
-  /// The QUIC endpoint's counters (handshakes refused, Retry, resets...);
-  /// hops onto the loop thread (inline when called on it or once stopped).
+  /// The QUIC endpoints' counters (handshakes refused, Retry, resets...), summed
+  /// over the loops. Off the loops it hops onto each; on a loop thread (an event
+  /// callback) it reads that loop's live figures and the others' as of their last
+  /// second, since a loop never waits for another.
   transport::EndpointStats transport_stats() const;
+  /// The number of event loops.
+  size_t thread_count() const noexcept { return shards_.size(); }
 
   /// Runs `change` on the access list, on the loop thread (inline when called on it),
   /// before returning. Joins decided afterwards see the change, and every joined
@@ -121,8 +133,24 @@ class RelayServer {
   struct Peer;
   RelayServer(RelayConfig config, EventSink sink);
 
+  using ControlLock = std::unique_lock<std::recursive_mutex>;
+  [[nodiscard]] ControlLock control() const { return ControlLock(control_); }
+  /// Binds every loop's socket (the first picks the port) and starts nothing.
+  Status open_shards(const transport::SocketAddress& address);
+  transport::EndpointCallbacks shard_callbacks(uint8_t shard);
+  /// The shard whose loop runs the calling thread; nullptr off the loops.
+  RelayShard* current_shard() const;
+  RelayShard& shard_of(const Peer& peer) const;
+  /// The peer's connection: only on its shard's loop (nullptr elsewhere, or once gone).
+  transport::Connection* connection(const Peer& peer) const;
+  /// Gives every shard the room's members now (posted, in order); forgets an empty room's key.
+  void publish_room(const std::string& room);
+  void post_to_shards(const std::function<void(RelayShard&)>& task);
+  /// Close the joined peers of `shard` the access list no longer admits; on that shard's loop.
+  size_t evict_unadmitted(RelayShard& shard);
+
   // transport callbacks (loop thread)
-  void on_new_connection(transport::Connection& conn);
+  void on_new_connection(transport::Connection& conn, uint8_t shard);
   void on_handshake_completed(transport::Connection& conn);
   void on_signal(transport::Connection& conn, ByteView payload);
   void on_signal_error(transport::Connection& conn, const Error& error);
@@ -139,8 +167,6 @@ class RelayServer {
   void arm_deadline(Peer& peer, uint32_t timeout_ms, wire::CloseCode code, std::string reason);
   /// Remove a joined peer from its room and report LEFT.
   void leave_room(Peer& peer, const transport::CloseInfo& why);
-  /// Close every joined peer the access list no longer admits (loop thread); how many.
-  size_t evict_unadmitted();
   /// The HTTP API's /acl routes (relay_server_acl.cpp); run on its threads.
   AclAnswer acl_route(const AclRequest& request);
   /// Mesh setup from the config (start). Errors: invalid_argument.
@@ -160,16 +186,6 @@ class RelayServer {
   /// Queue `json` to member `id`; false (not counted) when its connection cannot take it.
   bool send_to_member(transport::ConnectionId id, const std::string& json);
   wire::PeerEntry peer_entry(const Peer& peer) const;
-  // Trunked forwarding (relay_server_trunk.cpp), for receivers that agreed to it.
-  /// Batch `packet` (as forwarded) from `sender` for the trunking receiver `receiver`.
-  void trunk_packet(transport::ConnectionId sender, transport::ConnectionId receiver, ByteView packet,
-                    size_t payload_bytes);
-  /// Hand one TrunkFrame to its receiver's connection; counted.
-  void send_trunk_frame(transport::ConnectionId receiver, Bytes frame);
-  /// The 5 ms flush: armed while batches wait.
-  void arm_trunk_flush();
-  /// The connection left: its last batches go out, those meant for it are dropped.
-  void trunk_forget(transport::ConnectionId id);
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, const std::string& reason,
               std::atomic<uint64_t>& counter);
   void emit(RelayEvent event);
@@ -196,8 +212,9 @@ class RelayServer {
   RefusalCounters refusals_;
   std::unique_ptr<HttpApi> http_;  // stopped first: its routes read this relay
 
-  // loop-thread state (declared before loop_ so the loop thread stops first)
-  std::unique_ptr<ProbeMesh> mesh_;
+  // Control-plane state, under control_ (declared before shards_ so the loops stop first).
+  mutable std::recursive_mutex control_;
+  std::unique_ptr<ProbeMesh> mesh_;  // on shard 0's loop (its timers and links)
   std::optional<EventLoop::TimerId> expiry_timer_;
   std::unique_ptr<AuthClient> auth_;
   AccessList acl_;
@@ -206,15 +223,11 @@ class RelayServer {
   ThrottledLog full_log_{log::Level::warn, "relay"};    // refusals anyone can cause by connecting
   ThrottledLog reject_log_{log::Level::warn, "relay"};  // rejections of clients that have not joined
   std::vector<uint64_t> fanout_scratch_;
-  Bytes forward_buffer_;
-  TrunkBatchers trunks_;
-  TrunkBatchers::Send trunk_send_;  // send_trunk_frame, bound once
-  std::optional<EventLoop::TimerId> trunk_timer_;
+  std::unordered_map<std::string, uint64_t> room_keys_;  // the media path's name for each room
+  uint64_t next_room_key_ = 1;
   bool stopped_ = false;
 
-  mutable EventLoop loop_;  // mutable: const queries hop onto it too
-  std::unique_ptr<transport::Endpoint> endpoint_;
-  transport::EndpointStats stopped_transport_stats_;  // the endpoint's last stats, once stopped
+  std::vector<std::unique_ptr<RelayShard>> shards_;  // declared last: their loops stop first
 };
 
 }  // namespace wzp::relay

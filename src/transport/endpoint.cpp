@@ -109,14 +109,18 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   void request_flush(QuicConnection& conn) override;
   void connection_timer(QuicConnection& conn) override;
   void connection_finished(QuicConnection& conn) override;
+  std::optional<uint8_t> cid_tag() const override {
+    return server_ && shard_.count > 1 ? std::optional<uint8_t>(shard_.index) : std::nullopt;
+  }
   ThrottledLog& unauthenticated_log() override { return unauthenticated_log_; }
   void handshake_refused(QuicConnection& conn, const std::string& reason) override;
 
-  Status open_socket(const SocketAddress& address);
+  Status open_socket(const SocketAddress& address, bool reuse_port = false);
   Result<size_t> socket_for(const SocketAddress& remote);
   Status ensure_client_credentials();
   Result<ConnectionId> connect(const SocketAddress& remote, const ConnectOptions& options);
   void shutdown(uint64_t code, std::string_view reason);
+  void receive_handed_over(const SocketAddress& from, ByteView data);
   QuicConnection* live(ConnectionId id);
   size_t live_count() const;
   void add_table_stats(EndpointStats& out) const;
@@ -130,6 +134,7 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   ByteArray<32> retry_secret_{};
   TlsSession::SniFilter sni_filter_;
   std::optional<SocketAddress> client_bind_;
+  ServerShard shard_;
 
   std::vector<std::unique_ptr<UdpSocket>> sockets_;
   std::unordered_map<ConnectionId, std::unique_ptr<QuicConnection>> connections_;
@@ -154,7 +159,9 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   };
 
   void on_readable(size_t socket_index);
-  void handle_packet(size_t socket_index, const SocketAddress& from, ByteView data);
+  void handle_packet(size_t socket_index, const SocketAddress& from, ByteView data, bool handed_over = false);
+  /// Server shard: true when `data` belongs to another shard and was passed on.
+  bool hand_over(const ngtcp2_version_cid& vc, const SocketAddress& from, ByteView data);
   void accept(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& from, ByteView data);
   void send_version_negotiation(size_t socket_index, const SocketAddress& to, const ngtcp2_version_cid& vc);
   void send_retry(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& to);
@@ -298,8 +305,16 @@ void Endpoint::Impl::forget_cids(const QuicConnection* conn) {
 // ---------------------------------------------------------------------------
 // Sockets and packets
 
-Status Endpoint::Impl::open_socket(const SocketAddress& address) {
-  auto socket = UdpSocket::bind(address);
+Status Endpoint::Impl::open_socket(const SocketAddress& address, bool reuse_port) {
+  if (reuse_port && address.port() != 0 && shard_.index == 0) {
+    // SO_REUSEPORT would let the first shard join another server's group on
+    // the port: prove the port free first, with a plain socket.
+    auto probe = UdpSocket::bind(address);
+    if (!probe) return std::move(probe).error();
+  }
+  UdpSocketOptions options;
+  options.reuse_port = reuse_port;
+  auto socket = UdpSocket::bind(address, options);
   if (!socket) return std::move(socket).error();
   size_t index = sockets_.size();
   sockets_.push_back(std::make_unique<UdpSocket>(std::move(socket.value())));
@@ -353,7 +368,28 @@ void Endpoint::Impl::on_readable(size_t socket_index) {
   }
 }
 
-void Endpoint::Impl::handle_packet(size_t socket_index, const SocketAddress& from, ByteView data) {
+bool Endpoint::Impl::hand_over(const ngtcp2_version_cid& vc, const SocketAddress& from, ByteView data) {
+  if (shard_.count <= 1 || !shard_.hand_over || vc.dcidlen != kConnectionIdLength) return false;
+  // Every ID this server chose names its shard (our clients' IDs too: the
+  // mesh's links leave from this socket). A client's own first choice of ID
+  // may look the same, and is handed over to that shard just as consistently,
+  // which then accepts the connection as well as this one would.
+  const uint8_t owner = vc.dcid[0];
+  if (owner >= shard_.count || owner == shard_.index) return false;
+  ++stats_.packets_handed_over;
+  shard_.hand_over(owner, from, data);
+  return true;
+}
+
+void Endpoint::Impl::receive_handed_over(const SocketAddress& from, ByteView data) {
+  if (shut_down_ || sockets_.empty()) return;
+  Dispatch dispatch(*this);
+  ++stats_.packets_taken_over;
+  handle_packet(0, from, data, true);
+}
+
+void Endpoint::Impl::handle_packet(size_t socket_index, const SocketAddress& from, ByteView data,
+                                   bool handed_over) {
   ++stats_.packets_received;
   stats_.bytes_received += data.size();
   ngtcp2_version_cid vc{};
@@ -377,6 +413,7 @@ void Endpoint::Impl::handle_packet(size_t socket_index, const SocketAddress& fro
     it->second->on_packet(from, data);
     return;
   }
+  if (server_ && !handed_over && hand_over(vc, from, data)) return;
   if (vc.version == 0) {
     // A short header for no connection of ours: a late packet of a freed
     // connection, a peer's stateless reset, or a packet of a connection we
@@ -483,7 +520,7 @@ void Endpoint::Impl::send_version_negotiation(size_t socket_index, const SocketA
 void Endpoint::Impl::send_retry(size_t socket_index, const ngtcp2_pkt_hd& header, const SocketAddress& to) {
   ngtcp2_cid retry_scid{};
   retry_scid.datalen = kConnectionIdLength;
-  gnutls_rnd(GNUTLS_RND_NONCE, retry_scid.data, retry_scid.datalen);
+  make_connection_id(retry_scid.data, retry_scid.datalen, cid_tag());
   uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
   ngtcp2_ssize tokenlen =
       ngtcp2_crypto_generate_retry_token(token, retry_secret_.data(), retry_secret_.size(), header.version,
@@ -634,6 +671,31 @@ Endpoint::Endpoint(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Endpoint::~Endpoint() { impl_->teardown(); }
 
+EndpointStats& operator+=(EndpointStats& total, const EndpointStats& more) noexcept {
+  total.packets_received += more.packets_received;
+  total.bytes_received += more.bytes_received;
+  total.invalid_packets += more.invalid_packets;
+  total.unknown_connection_packets += more.unknown_connection_packets;
+  total.version_negotiations_sent += more.version_negotiations_sent;
+  total.connections_accepted += more.connections_accepted;
+  total.connections_refused += more.connections_refused;
+  total.connections_opened += more.connections_opened;
+  total.connections_closed += more.connections_closed;
+  total.connections_in_memory += more.connections_in_memory;
+  total.handshakes_in_progress += more.handshakes_in_progress;
+  total.handshakes_refused += more.handshakes_refused;
+  total.tls_handshakes_refused += more.tls_handshakes_refused;
+  total.handshake_timeouts += more.handshake_timeouts;
+  total.retries_sent += more.retries_sent;
+  total.invalid_retry_tokens += more.invalid_retry_tokens;
+  total.stateless_resets_sent += more.stateless_resets_sent;
+  total.stateless_resets_received += more.stateless_resets_received;
+  total.cid_table_buckets += more.cid_table_buckets;
+  total.packets_handed_over += more.packets_handed_over;
+  total.packets_taken_over += more.packets_taken_over;
+  return total;
+}
+
 Result<std::unique_ptr<Endpoint>> Endpoint::create_server(EventLoop& loop, ServerConfig config,
                                                           EndpointCallbacks callbacks) {
   if (config.handshake_timeout_ms != 0) {
@@ -653,7 +715,8 @@ Result<std::unique_ptr<Endpoint>> Endpoint::create_server(EventLoop& loop, Serve
   take_secret(config.stateless_reset_secret, impl->reset_secret_);
   take_secret(config.retry_token_secret, impl->retry_secret_);
   impl->sni_filter_ = std::move(config.sni_filter);
-  WZP_TRY(impl->open_socket(config.bind_address));
+  impl->shard_ = std::move(config.shard);
+  WZP_TRY(impl->open_socket(config.bind_address, config.reuse_port));
   WZP_LOG(info, kLog, "QUIC server listening on " + impl->sockets_.front()->local_address().to_string());
   return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
@@ -702,6 +765,10 @@ EndpointStats Endpoint::stats() const {
 
 void Endpoint::shutdown(uint64_t app_error_code, std::string_view reason) {
   impl_->shutdown(app_error_code, reason);
+}
+
+void Endpoint::receive_handed_over(const SocketAddress& from, ByteView packet) {
+  impl_->receive_handed_over(from, packet);
 }
 
 }  // namespace wzp::transport

@@ -73,6 +73,21 @@
 
 namespace wzp::transport {
 
+/// One shard of a multi-core server: several endpoints, each on its own event
+/// loop with its own SO_REUSEPORT socket on one shared port. The kernel picks a
+/// socket by the packet's address and port, so a connection's packets reach the
+/// shard that accepted it until the client's address changes (a NAT rebinding);
+/// every connection ID a shard issues starts with its index, so a packet that
+/// reaches another shard is recognised and handed over.
+struct ServerShard {
+  uint8_t index = 0;
+  uint8_t count = 1;  ///< 1: not sharded (connection IDs fully random)
+  /// Called on this endpoint's loop with a packet for shard `shard`; the
+  /// application gives it to that shard's Endpoint::receive_handed_over on that
+  /// shard's loop. Without it such packets are treated as unknown.
+  std::function<void(uint8_t shard, const SocketAddress& from, ByteView packet)> hand_over;
+};
+
 struct ServerConfig {
   /// Port 0 picks a free port; local_address() reports it.
   SocketAddress bind_address = SocketAddress::ipv4_any(0);
@@ -100,6 +115,11 @@ struct ServerConfig {
   /// before the handshake goes on; false aborts it with the TLS alert
   /// illegal_parameter (the client sees transport error 0x12f).
   std::function<bool(const std::optional<std::string>& sni)> sni_filter;
+  /// Sets SO_REUSEPORT on the socket, for the shards of one server. A port
+  /// other than 0 is first checked to be free, so that two servers never
+  /// share a port by mistake.
+  bool reuse_port = false;
+  ServerShard shard;
 };
 
 struct ClientConfig {
@@ -137,7 +157,12 @@ struct EndpointStats {
   uint64_t stateless_resets_sent = 0;   ///< server: resets for packets of unknown connections
   uint64_t stateless_resets_received = 0;  ///< client: connections ended by a peer's reset
   uint64_t cid_table_buckets = 0;          ///< size of the connection-ID routing table (memory check)
+  uint64_t packets_handed_over = 0;        ///< server shard: packets for another shard's connection, passed on
+  uint64_t packets_taken_over = 0;         ///< server shard: packets another shard passed to this one
 };
+
+/// Adds every counter of `more` (the shards of one server).
+EndpointStats& operator+=(EndpointStats& total, const EndpointStats& more) noexcept;
 
 class Endpoint {
  public:
@@ -175,6 +200,11 @@ class Endpoint {
   /// and opens nothing afterwards. Called from inside a callback of this
   /// endpoint, it runs as soon as that callback's dispatch returns.
   void shutdown(uint64_t app_error_code, std::string_view reason);
+
+  /// Server shard: a packet another shard received for one of this shard's
+  /// connections (ServerShard::hand_over). Processed as if received here, and
+  /// never handed over again. Loop thread.
+  void receive_handed_over(const SocketAddress& from, ByteView packet);
 
   class Impl;
 

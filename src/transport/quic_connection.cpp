@@ -97,6 +97,11 @@ void QuicConnection::fill_settings(ngtcp2_settings& settings, ngtcp2_transport_p
   params.max_udp_payload_size = 1472;     // as the reference; the endpoint's receive slots rely on it
 }
 
+void make_connection_id(uint8_t* out, size_t len, std::optional<uint8_t> tag) {
+  random_bytes(out, len);
+  if (tag && len > 0) out[0] = *tag;
+}
+
 void QuicConnection::register_cid(const ngtcp2_cid& cid) {
   cids_.emplace_back(cid.data, cid.data + cid.datalen);
   host_.add_cid(cids_.back(), *this);
@@ -118,7 +123,7 @@ Status QuicConnection::init_client(const ClientParams& p) {
   dcid.datalen = kInitialDcidLength;
   random_bytes(dcid.data, dcid.datalen);
   scid.datalen = kConnectionIdLength;
-  random_bytes(scid.data, scid.datalen);
+  make_connection_id(scid.data, scid.datalen, host_.cid_tag());
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
   fill_settings(settings, params);
@@ -144,7 +149,7 @@ Status QuicConnection::init_server(const ServerParams& p) {
   const ngtcp2_pkt_hd& hd = *p.initial_header;
   ngtcp2_cid scid{};
   scid.datalen = kConnectionIdLength;
-  random_bytes(scid.data, scid.datalen);
+  make_connection_id(scid.data, scid.datalen, host_.cid_tag());
   ngtcp2_settings settings;
   ngtcp2_transport_params params;
   fill_settings(settings, params);

@@ -54,6 +54,10 @@ class ConnectionHost {
   /// For lines about peers that have not completed a handshake (anybody can
   /// cause them): throttled.
   virtual ThrottledLog& unauthenticated_log() = 0;
+  /// Byte 0 of every connection ID the endpoint's connections issue, naming
+  /// its shard (so a packet that reaches another shard's socket can be handed
+  /// over); nullopt: fully random IDs.
+  [[nodiscard]] virtual std::optional<uint8_t> cid_tag() const = 0;
 
  protected:
   ~ConnectionHost() = default;
@@ -61,6 +65,9 @@ class ConnectionHost {
 
 /// Length of the connection IDs this side issues.
 inline constexpr size_t kConnectionIdLength = 16;
+
+/// A fresh connection ID of this side: random, with byte 0 = `tag` when given.
+void make_connection_id(uint8_t* out, size_t len, std::optional<uint8_t> tag);
 
 class QuicConnection {
  public:

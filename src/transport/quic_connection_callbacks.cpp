@@ -143,7 +143,7 @@ int QuicConnection::on_get_new_connection_id(ngtcp2_conn* /*conn*/, ngtcp2_cid* 
   return c_boundary("ngtcp2 get_new_connection_id", int{NGTCP2_ERR_CALLBACK_FAILURE}, [&]() -> int {
     auto& self = *static_cast<QuicConnection*>(user_data);
     cid->datalen = cidlen;
-    random_bytes(cid->data, cidlen);
+    make_connection_id(cid->data, cidlen, self.host_.cid_tag());
     // A server derives the token from its static secret, so that it can
     // reset this connection after losing its state (e.g. a restart); a
     // client never sends resets, so its token only has to be unguessable.

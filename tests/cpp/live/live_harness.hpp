@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -100,10 +101,13 @@ class EventLog {
 // Relay
 
 /// A relay on 127.0.0.1, any free port, short enough deadlines for tests.
+/// WZP_TEST_RELAY_THREADS runs it on that many event loops (the live suite
+/// runs again that way: tests/CMakeLists.txt, "live_loops").
 inline relay::RelayConfig relay_config() {
   relay::RelayConfig config;
   config.listen_host = "127.0.0.1";
   config.listen_port = 0;
+  if (const char* threads = std::getenv("WZP_TEST_RELAY_THREADS")) config.threads = std::strtoul(threads, nullptr, 10);
   return config;
 }
 
