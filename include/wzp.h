@@ -53,9 +53,9 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 #define WZP_VERSION_MAJOR 0
-#define WZP_VERSION_MINOR 9
+#define WZP_VERSION_MINOR 10
 #define WZP_VERSION_PATCH 0
-#define WZP_VERSION_STRING "0.9.0"
+#define WZP_VERSION_STRING "0.10.0"
 
 /** The library's version string, e.g. "0.8.0". Never NULL. Thread-safe. */
 WZP_API const char* wzp_version(void);
@@ -614,8 +614,8 @@ typedef struct wzp_close_info {
 /** Zero a close info and set its struct_size. NULL is ignored. Thread-safe. */
 WZP_API void wzp_close_info_init(wzp_close_info* info);
 
-/** Event callback: runs on the relay's or client's event-loop thread, one call at a time per
- *  handle, with no library lock held. It must return quickly. It may call any other function of
+/** Event callback: runs on the relay's or client's event-loop thread (a relay with threads > 1: any
+ *  of its loop threads), one call at a time per handle, with no library lock held. It must return quickly. It may call any other function of
  *  the library, including every call on its own handle (ACL changes, rooms_json, stats, send,
  *  hangup, ...), except these, which it must not call on its own handle: wzp_relay_stop (refused
  *  with WZP_ERR_INVALID_STATE), wzp_relay_free / wzp_client_free (refused: an error is logged and
@@ -728,6 +728,11 @@ typedef struct wzp_relay_config {
                                          wzp_relay_new (the caller keeps ownership). A string that is not
                                          a fingerprint: INVALID_ARGUMENT */
   size_t trusted_bridge_count;
+  /* Since 0.10.0: */
+  uint32_t threads; /* event loops (threads): each has its own SO_REUSEPORT socket on the port and runs the
+                       connections that reach it; rooms span loops. 1 (default): one loop; 0: one per core;
+                       over 64: INVALID_ARGUMENT. With more than one, the callback runs on any of the loop
+                       threads, still one call at a time (docs/PERFORMANCE.md, "Relay capacity") */
 } wzp_relay_config;
 
 typedef struct wzp_relay_stats {
@@ -783,6 +788,14 @@ typedef struct wzp_relay_stats {
                            access-list change stopped admitting them */
   /* Since 0.8.0: */
   uint64_t bridged_sessions; /* sessions admitted from a trusted bridge with a token of another identity */
+  /* Since 0.10.0 (relays with threads > 1): */
+  uint64_t cross_loop_datagrams; /* media datagrams passed from the loop that received them to a receiver's
+                                    loop (batched: one task per loop and receive batch) */
+  uint64_t cross_loop_dropped;   /* of those, dropped because the receiver's loop had too many batches
+                                    waiting (also counted in datagrams_dropped) */
+  uint64_t packets_handed_over;  /* QUIC packets that reached another loop's socket (a client whose address
+                                    changed) and were passed to their connection's loop */
+  uint32_t threads;              /* the relay's event loops */
 } wzp_relay_stats;
 
 /** Fill the first `size` bytes of a config (the caller's sizeof) with the documented defaults

@@ -155,7 +155,8 @@ void bind_live(py::module_& m) {
                              "http_token",
                              "http_admin_token",
                              "trusted_bridges",
-                             "trunking"});
+                             "trunking",
+                             "threads"});
         wzp_relay_config c;
         wzp_relay_config_init(&c);
         auto host = get_or<std::string>(cfg, "host", "127.0.0.1");
@@ -191,6 +192,7 @@ void bind_live(py::module_& m) {
         c.sender_burst_datagrams = get_or<uint32_t>(cfg, "sender_burst_datagrams", c.sender_burst_datagrams);
         c.sender_bytes_per_s = get_or<uint32_t>(cfg, "sender_bytes_per_s", c.sender_bytes_per_s);
         c.max_handshakes = get_or<uint32_t>(cfg, "max_handshakes", c.max_handshakes);
+        c.threads = get_or<uint32_t>(cfg, "threads", c.threads);
         c.handshake_timeout_ms = get_or<uint32_t>(cfg, "handshake_timeout_ms", c.handshake_timeout_ms);
         c.auth_max_pending = get_or<uint32_t>(cfg, "auth_max_pending", c.auth_max_pending);
         c.auth_max_pending_per_address =
@@ -330,6 +332,10 @@ void bind_live(py::module_& m) {
              WZP_STAT(trunk_packets_batched);
              WZP_STAT(acl_evicted);
              WZP_STAT(bridged_sessions);
+             WZP_STAT(cross_loop_datagrams);
+             WZP_STAT(cross_loop_dropped);
+             WZP_STAT(packets_handed_over);
+             WZP_STAT(threads);
 #undef WZP_STAT
              return d;
            })

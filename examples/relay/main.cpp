@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
   bool allow_mismatch = false, require_v2 = false, acl_default_deny = false, trunking = false;
   uint32_t sender_pps = 200, sender_burst = 100, sender_bps = 256 * 1024;
   uint32_t max_handshakes = 0, handshake_timeout = 3000, auth_pending = 256, auth_pending_per_address = 4;
+  uint32_t threads = 0;
   std::vector<std::string> probes, mesh_peers, trusted_bridges;
   std::string advertise;
   bool mesh_open = false;
@@ -195,6 +196,11 @@ int main(int argc, char** argv) {
   app.add_option("--sender-bytes-per-s", sender_bps,
                  "media bytes per second each participant may send (0 = no limit); bursts of half a second")
       ->capture_default_str();
+  app.add_option("--threads", threads,
+                 "event loops (threads), each with its own SO_REUSEPORT socket on the port; rooms span them "
+                 "(0 = one per core)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   app.add_option("--max-handshakes", max_handshakes,
                  "QUIC handshakes in progress at once; over half of it clients must answer a Retry "
                  "(0 = max(16, max-sessions / 4))")
@@ -349,6 +355,7 @@ int main(int argc, char** argv) {
   config.http_token = http_token.empty() ? nullptr : http_token.c_str();
   config.http_admin_token = admin_token.empty() ? nullptr : admin_token.c_str();
   config.trunking = trunking ? 1 : 0;
+  config.threads = threads;
 
   wzp_relay* relay = nullptr;
   int rc = wzp_relay_new(&config, &relay);

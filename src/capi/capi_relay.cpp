@@ -131,6 +131,7 @@ wzp_relay_config relay_defaults() {
   c.auth_max_pending_per_address = static_cast<uint32_t>(defaults.max_auth_pending_per_address);
   c.presence_ttl_s = defaults.presence_ttl_s;
   c.metrics_bind = "127.0.0.1";
+  c.threads = 1;
   return c;
 }
 
@@ -321,6 +322,11 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
       rc.presence_redis = c.presence_redis;
     }
     rc.trunking = c.trunking != 0;
+    if (c.threads > relay::kMaxRelayThreads) {
+      return fail(Errc::invalid_argument, "threads: " + std::to_string(c.threads) + " is over the maximum of " +
+                                              std::to_string(relay::kMaxRelayThreads));
+    }
+    rc.threads = c.threads;
     relay->events = std::make_unique<capi::EventChannel>(c.callback, c.user_data, c.event_queue_capacity);
     // The channel outlives the server (wzp_relay_free stops the server first).
     rc.events_dropped = [events = relay->events.get()] { return events->dropped(); };
@@ -512,6 +518,10 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.trunk_packets_batched = get(c.trunk_packets_batched);
     s.acl_evicted = get(c.acl_evicted);
     s.bridged_sessions = get(c.bridged_sessions);
+    s.cross_loop_datagrams = get(c.cross_loop_datagrams);
+    s.cross_loop_dropped = get(c.cross_loop_dropped);
+    s.packets_handed_over = t.packets_handed_over;
+    s.threads = static_cast<uint32_t>(server->thread_count());
   }
   s.events_dropped = relay->events->dropped();
   capi::write_prefix(out, out->struct_size, s);

@@ -94,6 +94,12 @@ std::string RelayServer::metrics_text() const {
   add("wzp_relay_acl_evicted_total",
       "Participants closed with WZP_CLOSE_ACL_DENIED because an access-list change stopped admitting them",
       c.acl_evicted);
+  add("wzp_relay_cross_loop_datagrams_total",
+      "Media datagrams passed from the event loop that received them to a receiver's loop", c.cross_loop_datagrams);
+  add("wzp_relay_cross_loop_batches_total", "Batches of media passed between event loops", c.cross_loop_batches);
+  add("wzp_relay_cross_loop_dropped_total",
+      "Media datagrams dropped because the receiver's event loop had too many batches waiting",
+      c.cross_loop_dropped);
   return render_relay_metrics(s);
 }
 
@@ -104,6 +110,7 @@ std::string RelayServer::health_json() const {
   health["fingerprint"] = config_.identity.fingerprint().to_display();
   health["sessions"] = counters_.participants.load(std::memory_order_relaxed);
   health["rooms"] = counters_.rooms.load(std::memory_order_relaxed);
+  health["threads"] = shards_.size();
   health["presence_local"] = presence_->local_count();
   health["presence_remote"] = presence_->remote_count();
   return health.dump();

@@ -567,8 +567,39 @@ static void test_v08_call(void) {
   wzp_relay_free(relay);
 }
 
+/* A 0.9.0 program's relay config and stats end where 0.10.0's threads begin: garbage past them
+ * (0xA5...: over 64 loops, which would be refused) is not read, the relay runs on one loop, and
+ * no counter is written past the stats it knows. */
+static void test_v09_relay(void) {
+  const size_t config_v09 = offsetof(wzp_relay_config, threads);
+  wzp_relay_config rc;
+  memset(&rc, GUARD, sizeof rc);
+  wzp_relay_config_init_sized(&rc, config_v09);
+  CHECK(rc.struct_size == config_v09);
+  CHECK(bytes_are((const char*)&rc + config_v09, sizeof rc - config_v09, GUARD));
+  rc.listen_host = "127.0.0.1";
+  rc.listen_port = 0;
+  wzp_relay* relay = NULL;
+  CHECK(wzp_relay_new(&rc, &relay) == WZP_OK);
+  if (relay == NULL) return;
+  CHECK(wzp_relay_start(relay) == WZP_OK);
+  const size_t stats_v09 = offsetof(wzp_relay_stats, cross_loop_datagrams);
+  wzp_relay_stats st;
+  memset(&st, GUARD, sizeof st);
+  wzp_relay_stats_init_sized(&st, stats_v09);
+  CHECK(wzp_relay_stats_get(relay, &st) == WZP_OK);
+  CHECK(st.struct_size == stats_v09);
+  CHECK(bytes_are((const char*)&st + stats_v09, sizeof st - stats_v09, GUARD));
+  wzp_relay_stats now;
+  wzp_relay_stats_init_sized(&now, sizeof now);
+  CHECK(wzp_relay_stats_get(relay, &now) == WZP_OK);
+  CHECK(now.threads == 1);
+  wzp_relay_free(relay);
+}
+
 int main(void) {
   test_sized_init();
+  test_v09_relay();
   test_v06_relay();
   test_v07_relay();
   test_v06_client();

@@ -291,7 +291,8 @@ class Relay(_EventSource):
     on /presence and /peers), http_admin_token (the bearer token of the access-list routes, /acl...;
     without it they answer 403); trunking (batch media into TrunkFrames for clients that accept
     them); trusted_bridges (fingerprints of web bridges whose sessions may carry their users'
-    tokens; counted in stats()["bridged_sessions"]). An unknown keyword or a wrong type raises TypeError naming it;
+    tokens; counted in stats()["bridged_sessions"]); threads (event loops, each with its own
+    SO_REUSEPORT socket; rooms span them; 0: one per core; default 1). An unknown keyword or a wrong type raises TypeError naming it;
     a value out of range raises ValueError.
     """
 
@@ -311,7 +312,7 @@ class Relay(_EventSource):
                  metrics_port: Optional[int] = None,
                  metrics_bind: str = "127.0.0.1", http_token: Optional[str] = None,
                  trunking: bool = False, http_admin_token: Optional[str] = None,
-                 trusted_bridges: Sequence[str] = ()) -> None:
+                 trusted_bridges: Sequence[str] = (), threads: int = 1) -> None:
         o = "Relay"
         config: Dict[str, Any] = dict(
             host=_text(o, "host", host), port=_uint(o, "port", port, 0xFFFF), identity=_identity(o, identity),
@@ -348,6 +349,7 @@ class Relay(_EventSource):
         config["trunking"] = _flag(o, "trunking", trunking)
         config["http_admin_token"] = _text(o, "http_admin_token", http_admin_token)
         config["trusted_bridges"] = _texts(o, "trusted_bridges", trusted_bridges)
+        config["threads"] = _uint(o, "threads", threads, 64)
         self._dispatchers = _dispatch.Dispatchers()
         self._handle = _wzp._Relay(config)
         self._started = False

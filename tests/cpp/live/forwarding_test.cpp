@@ -20,16 +20,6 @@ Bytes hex(std::string_view text) {
   return bytes.ok() ? *bytes : Bytes{};
 }
 
-std::vector<Bytes> sorted(std::vector<Bytes> v) {
-  // Shortest first, then bytewise: vector's operator< makes GCC 12 at -O3 warn about its
-  // inlined memcmp (-Wstringop-overread, a false positive on the length it cannot bound).
-  std::sort(v.begin(), v.end(), [](const Bytes& a, const Bytes& b) {
-    if (a.size() != b.size()) return a.size() < b.size();
-    return !a.empty() && std::memcmp(a.data(), b.data(), a.size()) < 0;
-  });
-  return v;
-}
-
 using Room = std::vector<TestClient*>;
 
 // Every member sends `per_sender` packets (odd ones with byte 1's unused bits

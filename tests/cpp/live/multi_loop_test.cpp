@@ -1,0 +1,195 @@
+// The relay on several event loops (RelayConfig::threads): rooms span loops,
+// a client whose address changes (a NAT rebinding) reaches another loop's
+// socket and is handed over to its connection's loop, and the loops' shared
+// port is not shared with anyone else.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "live_harness.hpp"
+
+namespace wzp::live_testing {
+namespace {
+
+relay::RelayConfig loops(size_t threads) {
+  auto config = relay_config();
+  config.threads = threads;
+  return config;
+}
+
+TEST(MultiLoop, RoomsSpanLoopsAndEveryMemberHearsEveryOtherExactlyOnce) {
+  constexpr size_t kMembers = 12;
+  constexpr int kPerSender = 10;
+  auto setup = RoomSetup::start("span", kMembers, loops(4));
+  ASSERT_TRUE(setup.ok());
+  EXPECT_EQ(setup.relay->server->thread_count(), 4u);
+  std::vector<std::vector<Bytes>> expected(kMembers);
+  for (size_t s = 0; s < kMembers; ++s) {
+    for (int i = 0; i < kPerSender; ++i) {
+      Bytes packet = media_packet(static_cast<uint8_t>(s), static_cast<uint16_t>(i));
+      ASSERT_TRUE(setup[s].send(packet).ok());
+      for (size_t r = 0; r < kMembers; ++r) {
+        if (r != s) expected[r].push_back(as_forwarded(packet));
+      }
+    }
+  }
+  for (size_t r = 0; r < kMembers; ++r) {
+    ASSERT_TRUE(setup[r].wait_media_count(expected[r].size())) << "member " << r;
+    EXPECT_EQ(sorted(setup[r].media()), sorted(expected[r])) << "member " << r;
+  }
+  const auto& c = setup.relay->counters();
+  EXPECT_EQ(c.datagrams_forwarded.load(), kMembers * (kMembers - 1) * kPerSender);
+  EXPECT_EQ(c.datagrams_dropped.load(), 0u);
+  // Twelve connections over four loops by the kernel's hash: some receivers are elsewhere.
+  EXPECT_GT(c.cross_loop_datagrams.load(), 0u);
+  EXPECT_GT(c.cross_loop_batches.load(), 0u);
+  EXPECT_EQ(c.cross_loop_dropped.load(), 0u);
+}
+
+// A UDP relay between one client and the relay whose upstream socket can be
+// replaced, as a NAT that rebinds the client to a new port.
+class RebindingNat {
+ public:
+  explicit RebindingNat(uint16_t relay_port) {
+    relay_.sin_family = AF_INET;
+    relay_.sin_port = htons(relay_port);
+    relay_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    downstream_ = bound_socket();
+    upstream_.store(bound_socket());
+    thread_ = std::thread([this] { run(); });
+  }
+  ~RebindingNat() {
+    stop_ = true;
+    thread_.join();
+    ::close(downstream_);
+    ::close(upstream_.load());
+    for (int fd : retired_) ::close(fd);
+  }
+  RebindingNat(const RebindingNat&) = delete;
+  RebindingNat& operator=(const RebindingNat&) = delete;
+
+  uint16_t port() const { return port_of(downstream_); }
+  /// From now on the client's packets leave from a new port (the old one still
+  /// takes the relay's answers, as a NAT's mapping lingers).
+  void rebind() {
+    std::lock_guard lock(mutex_);
+    retired_.push_back(upstream_.exchange(bound_socket()));
+  }
+
+ private:
+  static int bound_socket() {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_in any{};
+    any.sin_family = AF_INET;
+    any.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+    return fd;
+  }
+  static uint16_t port_of(int fd) {
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    return ntohs(address.sin_port);
+  }
+  void run() {
+    uint8_t buffer[2048];
+    while (!stop_) {
+      std::vector<pollfd> fds{{downstream_, POLLIN, 0}};
+      {
+        std::lock_guard lock(mutex_);
+        fds.push_back({upstream_.load(), POLLIN, 0});
+        for (int fd : retired_) fds.push_back({fd, POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+      for (const auto& p : fds) {
+        if ((p.revents & POLLIN) == 0) continue;
+        sockaddr_in from{};
+        socklen_t length = sizeof from;
+        ssize_t n = ::recvfrom(p.fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&from), &length);
+        if (n <= 0) continue;
+        if (p.fd == downstream_) {
+          client_ = from;
+          ::sendto(upstream_.load(), buffer, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&relay_),
+                   sizeof relay_);
+        } else if (client_.sin_port != 0) {
+          ::sendto(downstream_, buffer, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&client_),
+                   sizeof client_);
+        }
+      }
+    }
+  }
+
+  sockaddr_in relay_{};
+  sockaddr_in client_{};  // the poll thread's only
+  int downstream_ = -1;
+  std::atomic<int> upstream_{-1};
+  std::mutex mutex_;
+  std::vector<int> retired_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(MultiLoop, AClientWhoseAddressChangesIsHandedOverAndKeepsTalking) {
+  auto relay = TestRelay::start(loops(4));
+  ASSERT_TRUE(relay);
+  RebindingNat nat(relay->port());
+  auto behind = TestClient::join(client_config_to(nat.port(), "rebind"));
+  auto direct = TestClient::join(client_config(*relay, "rebind"));
+  ASSERT_TRUE(behind && direct);
+  size_t to_direct = 0, to_behind = 0;
+  uint16_t seq = 0;
+  auto exchange = [&] {
+    ++seq;
+    EXPECT_TRUE(behind->send(media_packet(1, seq)).ok());
+    EXPECT_TRUE(direct->send(media_packet(2, seq)).ok());
+    return direct->wait_media_count(++to_direct) && behind->wait_media_count(++to_behind);
+  };
+  ASSERT_TRUE(exchange());
+  // Each new port lands on one of four sockets by the kernel's hash: within a
+  // few rebindings one reaches a loop that does not own the connection.
+  for (int i = 0; i < 32 && relay->server->transport_stats().packets_handed_over == 0; ++i) {
+    nat.rebind();
+    ASSERT_TRUE(exchange()) << "after rebinding " << i + 1;
+  }
+  ASSERT_GT(relay->server->transport_stats().packets_handed_over, 0u);
+  // Every packet passed on arrives (read once none is in flight between the loops).
+  EXPECT_TRUE(eventually([&] {
+    const auto stats = relay->server->transport_stats();
+    return stats.packets_taken_over == stats.packets_handed_over;
+  }));
+  // And the call goes on from the new address, both ways.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(exchange());
+  EXPECT_EQ(relay->counters().datagrams_dropped.load(), 0u);
+  EXPECT_EQ(behind->media().size(), to_behind);
+  EXPECT_EQ(direct->media().size(), to_direct);
+}
+
+TEST(MultiLoop, ThePortIsNotSharedWithAnotherRelay) {
+  auto first = TestRelay::start(loops(2));
+  ASSERT_TRUE(first);
+  auto config = loops(2);
+  config.listen_port = first->port();
+  auto second = relay::RelayServer::start(std::move(config), nullptr);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("in use"), std::string::npos) << second.error().message;
+}
+
+TEST(MultiLoop, ThreadCountsAreCheckedAndZeroMeansOnePerCore) {
+  auto config = loops(relay::kMaxRelayThreads + 1);
+  auto refused = relay::RelayServer::start(std::move(config), nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::invalid_argument);
+  auto automatic = TestRelay::start(loops(0));
+  ASSERT_TRUE(automatic);
+  EXPECT_EQ(automatic->server->thread_count(), std::max(1U, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+}  // namespace wzp::live_testing
