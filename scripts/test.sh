@@ -5,7 +5,7 @@
 #   scripts/test.sh              normal: Release build (GCC), C++ tests, examples, install test, Python tests
 #   scripts/test.sh --sanitize   C++ tests under AddressSanitizer + UBSan (GCC, Debug), and the Python
 #                                tests against an ASan + UBSan build of the extension
-#   scripts/test.sh --tsan       clang + ThreadSanitizer: the core, transport, live, C ABI and stress tests,
+#   scripts/test.sh --tsan       clang + ThreadSanitizer: the core, transport, live (on one and four relay loops), C ABI and stress tests,
 #                                and the web bridge (wzp-web) under its operator tests
 #   scripts/test.sh --fuzz [S]   build the libFuzzer targets with clang and run each S seconds (default 20)
 #
@@ -90,7 +90,7 @@ case "$mode" in
   tsan)
     # The tests that run threads: the event loop and queue, QUIC transport, live relay and
     # client, the C ABI and the stress tests. Only their executables are built.
-    layers="core transport live capi stress"
+    layers="core transport live live_loops capi stress"
     targets=""
     for layer in $layers; do
       if compgen -G "tests/cpp/$layer/*.cpp" >/dev/null; then targets="$targets wzp_${layer}_tests"; fi
