@@ -57,7 +57,7 @@ using transport::UdpReceiveBatch;
 using transport::UdpSocket;
 using transport::UdpSocketOptions;
 
-constexpr size_t kBatch = 64;          // recvmmsg slots, as the endpoint's
+constexpr size_t kBatch = 64;  // recvmmsg slots, as the endpoint's
 constexpr size_t kMaxParticipants = 256;
 constexpr size_t kSlotSize = 2048;
 
@@ -78,10 +78,10 @@ struct Shape {
   std::string name;
   size_t rooms = 1;
   size_t members = 4;
-  size_t talkers = 4;      // per room: members 0..talkers-1 talk
-  size_t min_size = 160;   // datagram size, uniform in [min_size, max_size]
+  size_t talkers = 4;     // per room: members 0..talkers-1 talk
+  size_t min_size = 160;  // datagram size, uniform in [min_size, max_size]
   size_t max_size = 160;
-  size_t wakeup = 0;       // datagrams queued per forwarder wakeup; 0 = the whole tick
+  size_t wakeup = 0;  // datagrams queued per forwarder wakeup; 0 = the whole tick
 
   size_t participants() const { return rooms * members; }
   size_t inputs_per_tick() const { return rooms * talkers; }
@@ -309,15 +309,16 @@ double median(std::vector<double> values) {
 struct Figures {
   double ns_per_datagram = 0;  // median over the reps
   double syscalls_per_datagram = 0;
-  double avg_run = 0;          // datagrams per GSO send
-  double coalesced = 0;        // share of the datagrams sent in GSO runs
+  double avg_run = 0;    // datagrams per GSO send
+  double coalesced = 0;  // share of the datagrams sent in GSO runs
   uint64_t forwarded = 0, lost = 0, corrupt = 0;
 };
 
 bool run_shape(const Shape& shape, size_t target, size_t reps, std::string* markdown) {
   Bench bench(shape);
   if (!bench.setup()) return false;
-  const size_t ticks = std::max<size_t>(1, (target + shape.outputs_per_tick() - 1) / shape.outputs_per_tick());
+  const size_t ticks =
+      std::max<size_t>(1, (target + shape.outputs_per_tick() - 1) / shape.outputs_per_tick());
   char sizes[64];
   if (shape.max_size != shape.min_size) {
     std::snprintf(sizes, sizeof sizes, "%zu-%zu", shape.min_size, shape.max_size);
@@ -330,8 +331,9 @@ bool run_shape(const Shape& shape, size_t target, size_t reps, std::string* mark
   } else {
     std::snprintf(arrivals, sizeof arrivals, "%zu datagram(s) per wakeup", shape.wakeup);
   }
-  std::printf("== %s: %zu room(s) x %zu members, %zu talking, %s-byte datagrams, %s; %zu ticks x %zu reps ==\n",
-              shape.name.c_str(), shape.rooms, shape.members, shape.talkers, sizes, arrivals, ticks, reps);
+  std::printf(
+      "== %s: %zu room(s) x %zu members, %zu talking, %s-byte datagrams, %s; %zu ticks x %zu reps ==\n",
+      shape.name.c_str(), shape.rooms, shape.members, shape.talkers, sizes, arrivals, ticks, reps);
   // Warm-up: page in the buffers, settle the socket memory.
   for (Strategy s : kStrategies) bench.run(s, std::max<size_t>(1, ticks / 10));
 
@@ -361,15 +363,15 @@ bool run_shape(const Shape& shape, size_t target, size_t reps, std::string* mark
     f[i].forwarded = totals[i].forwarded;
     f[i].lost = totals[i].lost;
     f[i].corrupt = totals[i].corrupt;
-    f[i].avg_run = totals[i].gso_batches
-                       ? static_cast<double>(totals[i].gso_segments) / static_cast<double>(totals[i].gso_batches)
-                       : 0;
+    f[i].avg_run = totals[i].gso_batches ? static_cast<double>(totals[i].gso_segments) /
+                                               static_cast<double>(totals[i].gso_batches)
+                                         : 0;
     f[i].coalesced = totals[i].forwarded ? static_cast<double>(totals[i].gso_segments) /
                                                static_cast<double>(totals[i].forwarded)
                                          : 0;
   }
-  std::printf("  %-24s %12s %10s %12s %10s %10s %9s\n", "strategy", "CPU ns/dgram", "vs (a)", "syscalls/dgram",
-              "vs (a)", "in GSO", "avg run");
+  std::printf("  %-24s %12s %10s %12s %10s %10s %9s\n", "strategy", "CPU ns/dgram", "vs (a)",
+              "syscalls/dgram", "vs (a)", "in GSO", "avg run");
   for (size_t i = 0; i < 4; ++i) {
     std::printf("  %-24s %12.0f %9.2fx %14.3f %9.2fx %9.0f%% %9.1f\n", strategy_name(kStrategies[i]),
                 f[i].ns_per_datagram, f[i].ns_per_datagram / f[0].ns_per_datagram, f[i].syscalls_per_datagram,
@@ -380,10 +382,12 @@ bool run_shape(const Shape& shape, size_t target, size_t reps, std::string* mark
     lost += x.lost;
     corrupt += x.corrupt;
   }
-  if (!bench.gso_available()) std::printf("  (no GSO: WZP_UDP_GSO=0 or the kernel lacks it; (c) ran without it)\n");
-  std::printf("  checked: %llu datagrams forwarded per strategy and rep, %llu lost, %llu wrong; load average %s\n\n",
-              static_cast<unsigned long long>(f[0].forwarded / reps), static_cast<unsigned long long>(lost),
-              static_cast<unsigned long long>(corrupt), load_average().c_str());
+  if (!bench.gso_available())
+    std::printf("  (no GSO: WZP_UDP_GSO=0 or the kernel lacks it; (c) ran without it)\n");
+  std::printf(
+      "  checked: %llu datagrams forwarded per strategy and rep, %llu lost, %llu wrong; load average %s\n\n",
+      static_cast<unsigned long long>(f[0].forwarded / reps), static_cast<unsigned long long>(lost),
+      static_cast<unsigned long long>(corrupt), load_average().c_str());
   std::fflush(stdout);
   if (markdown != nullptr) {
     char line[512];
@@ -391,7 +395,8 @@ bool run_shape(const Shape& shape, size_t target, size_t reps, std::string* mark
       std::snprintf(line, sizeof line, "| %s | %s | %.0f | %.2fx | %.3f | %.2fx | %.0f%% | %.1f |\n",
                     i == 0 ? shape.name.c_str() : "", strategy_name(kStrategies[i]), f[i].ns_per_datagram,
                     f[i].ns_per_datagram / f[0].ns_per_datagram, f[i].syscalls_per_datagram,
-                    f[i].syscalls_per_datagram / f[0].syscalls_per_datagram, 100 * f[i].coalesced, f[i].avg_run);
+                    f[i].syscalls_per_datagram / f[0].syscalls_per_datagram, 100 * f[i].coalesced,
+                    f[i].avg_run);
       *markdown += line;
     }
   }
@@ -400,8 +405,8 @@ bool run_shape(const Shape& shape, size_t target, size_t reps, std::string* mark
 
 std::vector<Shape> default_shapes() {
   std::vector<Shape> shapes;
-  auto add = [&](std::string name, size_t rooms, size_t members, size_t talkers, size_t min_size, size_t max_size,
-                 size_t wakeup) {
+  auto add = [&](std::string name, size_t rooms, size_t members, size_t talkers, size_t min_size,
+                 size_t max_size, size_t wakeup) {
     shapes.push_back({std::move(name), rooms, members, talkers, min_size, max_size, wakeup});
   };
   add("rooms of 4, CBR", 16, 4, 4, 160, 160, 0);
@@ -457,7 +462,8 @@ int main(int argc, char** argv) {
   std::printf("bench_udp_batching: a bare forwarder on 127.0.0.1, one thread; load average %s\n\n",
               load_average().c_str());
   std::string table =
-      "| shape | strategy | CPU ns/datagram | vs (a) | syscalls/datagram | vs (a) | sent in GSO runs | avg run |\n"
+      "| shape | strategy | CPU ns/datagram | vs (a) | syscalls/datagram | vs (a) | sent in GSO runs | avg "
+      "run |\n"
       "|---|---|---:|---:|---:|---:|---:|---:|\n";
   bool ok = true;
   for (const Shape& shape : default_shapes()) {

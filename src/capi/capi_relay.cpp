@@ -323,7 +323,8 @@ int wzp_relay_new(const wzp_relay_config* config, wzp_relay** out) {
     }
     rc.trunking = c.trunking != 0;
     if (c.threads > relay::kMaxRelayThreads) {
-      return fail(Errc::invalid_argument, "threads: " + std::to_string(c.threads) + " is over the maximum of " +
+      return fail(Errc::invalid_argument, "threads: " + std::to_string(c.threads) +
+                                              " is over the maximum of " +
                                               std::to_string(relay::kMaxRelayThreads));
     }
     rc.threads = c.threads;

@@ -183,11 +183,11 @@ void ProbeMesh::tick(Link& link) {
   }
   if (link.session_pings % config_.gossip_every_pings == 0) send_gossip(link);
   publish_status(link);
-  link.timer = loop_.add_timer(clock::now_ns() + uint64_t{config_.ping_interval_ms} * 1'000'000,
-                               [this, l = &link] {
-                                 auto lock = hold();
-                                 tick(*l);
-                               });
+  link.timer =
+      loop_.add_timer(clock::now_ns() + uint64_t{config_.ping_interval_ms} * 1'000'000, [this, l = &link] {
+        auto lock = hold();
+        tick(*l);
+      });
 }
 
 void ProbeMesh::send_gossip(Link& link) {

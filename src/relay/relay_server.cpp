@@ -87,7 +87,8 @@ Result<std::unique_ptr<RelayServer>> RelayServer::start(RelayConfig config, Even
   }
   size_t threads = config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
   if (threads > kMaxRelayThreads) {
-    return make_error(Errc::invalid_argument, "threads: " + std::to_string(threads) + " is over the maximum of " +
+    return make_error(Errc::invalid_argument, "threads: " + std::to_string(threads) +
+                                                  " is over the maximum of " +
                                                   std::to_string(kMaxRelayThreads));
   }
   std::unique_ptr<RelayServer> relay(new RelayServer(std::move(config), std::move(sink)));
@@ -231,7 +232,9 @@ Status RelayServer::open_shards(const transport::SocketAddress& address) {
     server.credentials = config_.credentials;
     server.transport = config_.transport;
     // Refuse names a reference relay's TLS stack refuses, during the TLS handshake.
-    server.sni_filter = [](const std::optional<std::string>& sni) { return !sni || wire::is_valid_sni(*sni); };
+    server.sni_filter = [](const std::optional<std::string>& sni) {
+      return !sni || wire::is_valid_sni(*sni);
+    };
     // Half-open handshakes get their own budget, shared out between the loops;
     // only completed ones count against max_sessions (on_handshake_completed).
     const size_t handshakes =
@@ -252,7 +255,8 @@ Status RelayServer::open_shards(const transport::SocketAddress& address) {
         });
       };
     }
-    auto endpoint = transport::Endpoint::create_server(shards_[i]->loop(), std::move(server), shard_callbacks(i));
+    auto endpoint =
+        transport::Endpoint::create_server(shards_[i]->loop(), std::move(server), shard_callbacks(i));
     if (!endpoint) return std::move(endpoint).error();
     shards_[i]->set_endpoint(std::move(*endpoint));
     if (i == 0) {
@@ -277,8 +281,9 @@ RelayShard& RelayServer::shard_of(const Peer& peer) const { return *shards_[peer
 transport::Connection* RelayServer::connection(const Peer& peer) const {
   RelayShard& shard = shard_of(peer);
   auto* endpoint = shard.endpoint();
-  return endpoint != nullptr && (shard.loop().in_loop_thread() || !shard.loop().running()) ? endpoint->find(peer.id)
-                                                                                           : nullptr;
+  return endpoint != nullptr && (shard.loop().in_loop_thread() || !shard.loop().running())
+             ? endpoint->find(peer.id)
+             : nullptr;
 }
 
 void RelayServer::post_to_shards(const std::function<void(RelayShard&)>& task) {
@@ -335,7 +340,8 @@ Status RelayServer::configure_mesh() {
   mesh.gossip_debounce_ms = config_.gossip_debounce_ms;
   mesh.reference_sni = config_.reference_probe_sni;
   if (config_.presence_ttl_s == 0) config_.presence_ttl_s = 30;
-  mesh_ = std::make_unique<ProbeMesh>(shards_.front()->loop(), config_.identity, *presence_, std::move(mesh), counters_.mesh);
+  mesh_ = std::make_unique<ProbeMesh>(shards_.front()->loop(), config_.identity, *presence_, std::move(mesh),
+                                      counters_.mesh);
   return {};
 }
 
@@ -421,7 +427,8 @@ transport::EndpointStats RelayServer::transport_stats() const {
   const RelayShard* here = current_shard();
   for (const auto& shard : shards_) {
     // A loop never waits for another: from a loop thread the others' last snapshot.
-    transport::EndpointStats s = here == nullptr     ? shard->loop().run_sync([&] { return shard->transport_stats(); })
+    transport::EndpointStats s = here == nullptr
+                                     ? shard->loop().run_sync([&] { return shard->transport_stats(); })
                                  : here == shard.get() ? shard->transport_stats()
                                                        : shard->stats_snapshot();
     total += s;
@@ -773,10 +780,9 @@ void RelayServer::handle_offer(Peer& peer, transport::Connection& conn, const wi
   // The media path: the sender on its own loop, the room's new routes on every loop.
   auto [room_key, created] = room_keys_.try_emplace(peer.room, next_room_key_);
   if (created) ++next_room_key_;
-  shard_of(peer).loop().post([shard = &shard_of(peer), id = peer.id, room = room_key->second,
-                              session = peer.session_id, counter = peer.rate_limited] {
-    shard->add_sender(id, room, session, counter);
-  });
+  shard_of(peer).loop().post(
+      [shard = &shard_of(peer), id = peer.id, room = room_key->second, session = peer.session_id,
+       counter = peer.rate_limited] { shard->add_sender(id, room, session, counter); });
   if (config_.trunking) {
     post_to_shards([room = peer.room, id = peer.id](RelayShard& shard) { shard.trunk_add_sender(room, id); });
   }

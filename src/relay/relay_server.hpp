@@ -21,9 +21,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/event_loop.hpp"
@@ -202,7 +202,7 @@ class RelayServer {
   std::string address_;
 
   std::string advertised_;
-  std::set<std::string> trusted_bridges_;  // display fingerprints, fixed at create
+  std::set<std::string> trusted_bridges_;       // display fingerprints, fixed at create
   std::unique_ptr<PresenceRegistry> presence_;  // thread-safe; outlives the mesh, the loop and Redis
   std::unique_ptr<RedisPresenceSync> redis_presence_;
   std::shared_ptr<const RedisPresenceCounters> redis_counters_;  // set once at start; read by scrapes

@@ -95,8 +95,10 @@ std::string RelayServer::metrics_text() const {
       "Participants closed with WZP_CLOSE_ACL_DENIED because an access-list change stopped admitting them",
       c.acl_evicted);
   add("wzp_relay_cross_loop_datagrams_total",
-      "Media datagrams passed from the event loop that received them to a receiver's loop", c.cross_loop_datagrams);
-  add("wzp_relay_cross_loop_batches_total", "Batches of media passed between event loops", c.cross_loop_batches);
+      "Media datagrams passed from the event loop that received them to a receiver's loop",
+      c.cross_loop_datagrams);
+  add("wzp_relay_cross_loop_batches_total", "Batches of media passed between event loops",
+      c.cross_loop_batches);
   add("wzp_relay_cross_loop_dropped_total",
       "Media datagrams dropped because the receiver's event loop had too many batches waiting",
       c.cross_loop_dropped);

@@ -94,11 +94,13 @@ void RelayShard::on_datagram(transport::Connection& conn, ByteView datagram) {
   auto packet = wire::parse_media_packet(datagram);
   if (!packet) {
     counters_.datagrams_malformed.fetch_add(1, std::memory_order_relaxed);
-    WZP_LOG(trace, kLog, "dropping malformed datagram from " + conn.remote_address().to_string() + ": " +
-                             packet.error().message);
+    WZP_LOG(trace, kLog,
+            "dropping malformed datagram from " + conn.remote_address().to_string() + ": " +
+                packet.error().message);
     return;
   }
-  if (packet->quality_report) context_.session_metrics->report(sender->second.session_id, *packet->quality_report);
+  if (packet->quality_report)
+    context_.session_metrics->report(sender->second.session_id, *packet->quality_report);
   auto room = rooms_.find(sender->second.room);
   const size_t receivers = room == rooms_.end() || room->second.empty() ? 0 : room->second.size() - 1;
   const size_t payload_bytes = packet->payload.size();
@@ -201,8 +203,8 @@ void RelayShard::trunk_add_sender(const std::string& room, transport::Connection
   trunks_.add_sender(room, sender);
 }
 
-void RelayShard::trunk_packet(transport::ConnectionId sender, transport::ConnectionId receiver, ByteView packet,
-                              size_t payload_bytes) {
+void RelayShard::trunk_packet(transport::ConnectionId sender, transport::ConnectionId receiver,
+                              ByteView packet, size_t payload_bytes) {
   auto* target = endpoint_ ? endpoint_->find(receiver) : nullptr;
   if (target == nullptr) {
     counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);

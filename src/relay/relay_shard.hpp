@@ -120,7 +120,8 @@ class RelayShard {
     std::vector<Entry> entries;
   };
 
-  void deliver(transport::ConnectionId sender, const MediaRoute& receiver, ByteView packet, size_t payload_bytes);
+  void deliver(transport::ConnectionId sender, const MediaRoute& receiver, ByteView packet,
+               size_t payload_bytes);
   void deliver_batch(const Batch& batch);
   void queue_for_shard(transport::ConnectionId sender, const MediaRoute& receiver, ByteView packet,
                        size_t payload_bytes, bool first_for_shard);
@@ -138,8 +139,8 @@ class RelayShard {
   std::unordered_map<transport::ConnectionId, Sender> senders_;
   std::unordered_map<uint64_t, std::vector<MediaRoute>> rooms_;
   Bytes forward_buffer_;
-  std::vector<Batch> outgoing_;               // by shard index
-  std::vector<uint32_t> outgoing_marks_;      // by shard index: offset of the current datagram, +1 (0: none)
+  std::vector<Batch> outgoing_;           // by shard index
+  std::vector<uint32_t> outgoing_marks_;  // by shard index: offset of the current datagram, +1 (0: none)
   std::atomic<uint32_t> batches_in_flight_{0};  // batches other shards posted here, not yet delivered
   bool send_posted_ = false;
   TrunkBatchers trunks_;

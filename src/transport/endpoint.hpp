@@ -157,8 +157,8 @@ struct EndpointStats {
   uint64_t stateless_resets_sent = 0;   ///< server: resets for packets of unknown connections
   uint64_t stateless_resets_received = 0;  ///< client: connections ended by a peer's reset
   uint64_t cid_table_buckets = 0;          ///< size of the connection-ID routing table (memory check)
-  uint64_t packets_handed_over = 0;        ///< server shard: packets for another shard's connection, passed on
-  uint64_t packets_taken_over = 0;         ///< server shard: packets another shard passed to this one
+  uint64_t packets_handed_over = 0;  ///< server shard: packets for another shard's connection, passed on
+  uint64_t packets_taken_over = 0;   ///< server shard: packets another shard passed to this one
 };
 
 /// Adds every counter of `more` (the shards of one server).

@@ -125,7 +125,8 @@ Result<UdpSocket> UdpSocket::bind(const SocketAddress& address, const UdpSocketO
   }
   sock.gso_supported_ = options.gso && gso_allowed_by_environment() && probe_gso(sock.fd_);
   sock.gso_ = sock.gso_supported_;
-  if (options.gso && !sock.gso_supported_) WZP_LOG(debug, kLog, "UDP GSO off (WZP_UDP_GSO=0 or no UDP_SEGMENT)");
+  if (options.gso && !sock.gso_supported_)
+    WZP_LOG(debug, kLog, "UDP GSO off (WZP_UDP_GSO=0 or no UDP_SEGMENT)");
   if (::bind(sock.fd_, address.data(), address.length()) != 0) {
     return io_error("UDP bind to " + address.to_string());
   }
@@ -279,7 +280,8 @@ void UdpSocket::refuse_gso(int error) {
   gso_supported_ = false;
   gso_ = false;
   WZP_LOG(debug, kLog,
-          "UDP GSO refused on " + local_.to_string() + " (" + std::strerror(error) + "): sending datagrams one by one");
+          "UDP GSO refused on " + local_.to_string() + " (" + std::strerror(error) +
+              "): sending datagrams one by one");
 }
 
 bool UdpSocket::send_to(const SocketAddress& to, ByteView data) {

@@ -11,9 +11,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -108,7 +108,8 @@ inline relay::RelayConfig relay_config() {
   relay::RelayConfig config;
   config.listen_host = "127.0.0.1";
   config.listen_port = 0;
-  if (const char* threads = std::getenv("WZP_TEST_RELAY_THREADS")) config.threads = std::strtoul(threads, nullptr, 10);
+  if (const char* threads = std::getenv("WZP_TEST_RELAY_THREADS"))
+    config.threads = std::strtoul(threads, nullptr, 10);
   return config;
 }
 

@@ -43,9 +43,9 @@ std::vector<Planned> mixed_plan() {
   auto add = [&](size_t receiver, size_t size, size_t count) {
     for (size_t i = 0; i < count; ++i) plan.push_back({receiver, size});
   };
-  add(0, 120, 5);   // a run of 5
-  add(1, 120, 1);   // another destination
-  add(0, 200, 3);   // a run of 4 ending with a shorter datagram
+  add(0, 120, 5);  // a run of 5
+  add(1, 120, 1);  // another destination
+  add(0, 200, 3);  // a run of 4 ending with a shorter datagram
   add(0, 50, 1);
   add(0, 300, 1);   // a shorter datagram ends a run: this one starts alone
   add(2, 80, 2);    // a run of 2 to another destination
