@@ -8,7 +8,7 @@ packages=(
   clang libclang-rt-14-dev
   libsodium-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
   libopus-dev libcodec2-dev libspeexdsp-dev libisal-dev libsndfile1-dev nlohmann-json3-dev libcurl4-gnutls-dev
-  libcpp-httplib-dev libcli11-dev libhiredis-dev redis-server
+  libcpp-httplib-dev libcli11-dev libhiredis-dev redis-server curl
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-prometheus-client espeak-ng python3-numpy python3-scipy
   libboost-dev libssl-dev chromium chromium-driver python3-selenium python3-websocket

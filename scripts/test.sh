@@ -2,7 +2,8 @@
 # Runs every libwzp test: installs dependencies, builds, runs the C++ tests (ctest)
 # and the Python tests (pytest against the pip-installed package).
 #
-#   scripts/test.sh              normal: Release build (GCC), C++ tests, examples, install test, Python tests
+#   scripts/test.sh              normal: Release build (GCC), C++ tests, examples, install test, a 30 s
+#                                relay soak (scripts/soak.sh, ctest programs.soak_short), Python tests
 #   scripts/test.sh --sanitize   C++ tests under AddressSanitizer + UBSan (GCC, Debug), and the Python
 #                                tests against an ASan + UBSan build of the extension
 #   scripts/test.sh --tsan       clang + ThreadSanitizer: the core, transport, live (on one and four relay loops), C ABI and stress tests,
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --sanitize) mode=sanitize ;;
     --tsan) mode=tsan ;;
     --fuzz) mode=fuzz; if [[ "${2:-}" =~ ^[0-9]+$ ]]; then fuzz_seconds=$2; shift; fi ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
