@@ -2,11 +2,14 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -18,10 +21,12 @@
 namespace wzp {
 namespace {
 
-// Registration ids 1 and 2 are reserved for the loop's own descriptors.
+// Registration id 1 is reserved for the loop's own eventfd.
 constexpr uint64_t kWakeRegistration = 1;
-constexpr uint64_t kTimerRegistration = 2;
 constexpr int kMaxEventsPerWait = 64;
+// epoll_pwait2 (Linux 5.11) waits to the nanosecond; older kernels get
+// epoll_wait with the timeout rounded up to the millisecond.
+std::atomic<bool> g_epoll_pwait2_missing{false};
 
 int checked(int fd, const char* what) {
   if (fd < 0) throw std::system_error(errno, std::generic_category(), what);
@@ -42,11 +47,9 @@ Status epoll_control(int epoll_fd, int op, int fd, uint32_t events, uint64_t reg
 
 EventLoop::EventLoop() {
   epoll_fd_ = checked(epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
-  timer_fd_ = checked(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC), "timerfd_create");
   wake_fd_ = checked(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
-  next_registration_ = kTimerRegistration + 1;
-  if (!epoll_control(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, EPOLLIN, kWakeRegistration).ok() ||
-      !epoll_control(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, EPOLLIN, kTimerRegistration).ok()) {
+  next_registration_ = kWakeRegistration + 1;
+  if (!epoll_control(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, EPOLLIN, kWakeRegistration).ok()) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
 }
@@ -54,7 +57,6 @@ EventLoop::EventLoop() {
 EventLoop::~EventLoop() {
   stop();
   ::close(wake_fd_);
-  ::close(timer_fd_);
   ::close(epoll_fd_);
 }
 
@@ -161,7 +163,9 @@ EventLoop::TimerId EventLoop::add_timer(uint64_t deadline_ns, Task callback) {
   TimerId id = next_timer_id_++;
   auto position = timer_order_.emplace(std::make_pair(deadline_ns, id), id).first;
   timers_.emplace(id, TimerEntry{std::move(callback), position});
-  if (armed_deadline_ == 0 || deadline_ns < armed_deadline_) rearm_timerfd();
+  // No system call here: the loop's wait ends at the earliest deadline
+  // (connections move their timers on nearly every packet, and a timerfd
+  // re-armed each time cost a relay half its CPU in a virtual machine).
   return id;
 }
 
@@ -174,21 +178,22 @@ bool EventLoop::cancel_timer(TimerId id) {
   return true;
 }
 
-void EventLoop::rearm_timerfd() {
-  itimerspec spec{};
-  if (timer_order_.empty()) {
-    armed_deadline_ = 0;
-  } else {
-    uint64_t deadline = timer_order_.begin()->first.first;
-    uint64_t now = clock::now_ns();
-    // Relative arming keeps working when tests replace the clock source;
-    // 1 ns is the smallest non-disarming value.
-    uint64_t delay = deadline > now ? deadline - now : 1;
-    spec.it_value.tv_sec = static_cast<time_t>(delay / 1'000'000'000ULL);
-    spec.it_value.tv_nsec = static_cast<long>(delay % 1'000'000'000ULL);
-    armed_deadline_ = deadline == 0 ? 1 : deadline;
+int EventLoop::wait(epoll_event* events, bool tasks_pending) {
+  if (tasks_pending) return epoll_wait(epoll_fd_, events, kMaxEventsPerWait, 0);
+  if (timer_order_.empty()) return epoll_wait(epoll_fd_, events, kMaxEventsPerWait, -1);
+  // Relative to now, so it keeps working when tests replace the clock source.
+  const uint64_t earliest = timer_order_.begin()->first.first;
+  const uint64_t now = clock::now_ns();
+  const uint64_t delay = earliest > now ? earliest - now : 0;
+  if (!g_epoll_pwait2_missing.load(std::memory_order_relaxed)) {
+    timespec timeout{static_cast<time_t>(delay / 1'000'000'000ULL),
+                     static_cast<long>(delay % 1'000'000'000ULL)};
+    const int n = epoll_pwait2(epoll_fd_, events, kMaxEventsPerWait, &timeout, nullptr);
+    if (n >= 0 || errno != ENOSYS) return n;
+    g_epoll_pwait2_missing.store(true, std::memory_order_relaxed);
   }
-  timerfd_settime(timer_fd_, 0, &spec, nullptr);
+  const uint64_t ms = (delay + 999'999) / 1'000'000;
+  return epoll_wait(epoll_fd_, events, kMaxEventsPerWait, static_cast<int>(std::min<uint64_t>(ms, INT_MAX)));
 }
 
 void EventLoop::wake() {
@@ -200,35 +205,29 @@ void EventLoop::wake() {
 void EventLoop::loop_body() {
   std::vector<epoll_event> events(kMaxEventsPerWait);
   while (!stop_requested_.load()) {
-    int timeout_ms = -1;
+    bool tasks_pending = false;
     {
       std::lock_guard lock(mutex_);
-      if (!tasks_.empty()) timeout_ms = 0;
+      tasks_pending = !tasks_.empty();
     }
-    int n = epoll_wait(epoll_fd_, events.data(), kMaxEventsPerWait, timeout_ms);
+    int n = wait(events.data(), tasks_pending);
     if (n < 0) {
       if (errno == EINTR) continue;
       WZP_LOG(error, "event_loop", std::string("epoll_wait failed: ") + std::strerror(errno));
       break;
     }
-    bool timer_fired = false;
     for (int i = 0; i < n && !stop_requested_.load(); ++i) {
       uint64_t registration = events[i].data.u64;
       if (registration == kWakeRegistration) {
         uint64_t value = 0;
         ssize_t r = ::read(wake_fd_, &value, sizeof value);
         (void)r;
-      } else if (registration == kTimerRegistration) {
-        uint64_t expirations = 0;
-        ssize_t r = ::read(timer_fd_, &expirations, sizeof expirations);
-        (void)r;
-        timer_fired = true;
       } else {
         dispatch_fd(registration, events[i].events);
       }
     }
     if (stop_requested_.load()) break;
-    if (timer_fired || (!timer_order_.empty() && timer_order_.begin()->first.first <= clock::now_ns())) {
+    if (!timer_order_.empty() && timer_order_.begin()->first.first <= clock::now_ns()) {
       run_due_timers();
     }
     if (stop_requested_.load()) break;
@@ -272,7 +271,6 @@ void EventLoop::run_due_timers() {
     timers_.erase(it);
     c_boundary_void("event loop timer", callback);
   }
-  rearm_timerfd();
 }
 
 void EventLoop::run_posted_tasks() {

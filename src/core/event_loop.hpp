@@ -1,5 +1,6 @@
-// One thread per loop: epoll for file descriptors, one timerfd armed to the
-// earliest timer deadline, one eventfd to wake the loop for posted tasks.
+// One thread per loop: epoll for file descriptors, a wait that ends at the
+// earliest timer deadline (no timer descriptor), one eventfd to wake the loop
+// for posted tasks.
 //
 // Threading rules:
 // - post(), stop(), in_loop_thread(), running() and run_sync() are thread-safe.
@@ -23,6 +24,8 @@
 #include <unordered_map>
 
 #include "core/result.hpp"
+
+struct epoll_event;
 
 namespace wzp {
 
@@ -96,13 +99,13 @@ class EventLoop {
   void dispatch_fd(uint64_t registration, uint32_t epoll_events);
   void run_due_timers();
   void run_posted_tasks();
-  void rearm_timerfd();
+  /// epoll_wait until an fd is ready or the earliest timer is due (at once with tasks pending).
+  int wait(epoll_event* events, bool tasks_pending);
   void wake();
   /// Once the loop has exited, waits until its thread has run its last task.
   void wait_finished_if_exited();
 
   int epoll_fd_ = -1;
-  int timer_fd_ = -1;
   int wake_fd_ = -1;
 
   // Held by run_sync() callers that run a task inline off the loop thread, and by
@@ -124,7 +127,6 @@ class EventLoop {
   TimerId next_timer_id_ = 1;
   std::map<std::pair<uint64_t, TimerId>, TimerId> timer_order_;  // (deadline, id) -> id
   std::unordered_map<TimerId, TimerEntry> timers_;
-  uint64_t armed_deadline_ = 0;  // 0 = timerfd disarmed
 };
 
 template <class F>
