@@ -2,18 +2,21 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-#include <malloc.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include "core/clock.hpp"
+#include "core/free_memory.hpp"
 #include "core/log.hpp"
 #include "core/throttled_log.hpp"
 #include "core/token_bucket.hpp"
@@ -46,6 +49,8 @@ constexpr uint64_t kRetryTokenLifetimeNs = 10ULL * NGTCP2_SECONDS;
 // their peak (after a flood), if the peak was at least this many.
 constexpr size_t kShrinkPeak = 256;
 constexpr size_t kSmallTable = 64;
+// At most this often, connections that finished give freed memory back (malloc_trim).
+constexpr uint64_t kTrimInterval = 10'000'000'000;
 
 std::atomic<ConnectionId> g_next_connection_id{1};
 
@@ -60,9 +65,14 @@ void take_secret(std::optional<ByteArray<32>>& secret, ByteArray<32>& out) {
   gnutls_memset(secret->data(), 0, secret->size());
 }
 
-std::string cid_key(ByteView cid) {
-  return std::string(reinterpret_cast<const char*>(cid.data()), cid.size());
-}
+std::string_view cid_key(ByteView cid) { return {reinterpret_cast<const char*>(cid.data()), cid.size()}; }
+
+// Looks connection IDs up by view: no allocation per received packet (a 16-byte
+// ID is longer than std::string's inline buffer).
+struct CidHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view cid) const noexcept { return std::hash<std::string_view>{}(cid); }
+};
 
 struct ClientCredentialsDeleter {
   void operator()(gnutls_certificate_credentials_t creds) const {
@@ -104,8 +114,10 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   // ConnectionHost
   EventLoop& loop() override { return loop_; }
   const EndpointCallbacks& callbacks() override { return callbacks_; }
-  void add_cid(ByteView cid, QuicConnection& conn) override { by_cid_[cid_key(cid)] = &conn; }
-  void remove_cid(ByteView cid) override { by_cid_.erase(cid_key(cid)); }
+  void add_cid(ByteView cid, QuicConnection& conn) override { by_cid_[std::string(cid_key(cid))] = &conn; }
+  void remove_cid(ByteView cid) override {
+    if (auto it = by_cid_.find(cid_key(cid)); it != by_cid_.end()) by_cid_.erase(it);
+  }
   void request_flush(QuicConnection& conn) override;
   void connection_timer(QuicConnection& conn) override;
   void connection_finished(QuicConnection& conn) override;
@@ -179,7 +191,7 @@ class Endpoint::Impl final : public ConnectionHost, public std::enable_shared_fr
   const TransportSettings settings_;
   ClientCredentials client_credentials_;
   UdpReceiveBatch batch_;
-  std::unordered_map<std::string, QuicConnection*> by_cid_;
+  std::unordered_map<std::string, QuicConnection*, CidHash, std::equal_to<>> by_cid_;
   std::vector<ConnectionId> dirty_;
   std::vector<std::unique_ptr<QuicConnection>> finished_;
   std::unordered_set<ConnectionId> handshaking_;  // server: accepted, handshake not completed
@@ -271,7 +283,13 @@ void Endpoint::Impl::give_back_memory() {
   // before the flood.
   const bool large_drop = peak_in_memory_ >= kShrinkPeak && connections_.size() * 4 <= peak_in_memory_;
   const bool emptied = connections_.empty() && by_cid_.bucket_count() > kSmallTable;
-  if (!large_drop && !emptied) return;
+  if (!large_drop && !emptied) {
+    // Connections come and go: now and then give back the pages their freed
+    // state left between live allocations (a relay under churn otherwise
+    // grows its RSS by a few kB per connection with a flat heap).
+    return_free_memory(kTrimInterval);
+    return;
+  }
   // A flood is over: shrink the tables it grew and return freed pages to
   // the system (glibc keeps them otherwise).
   by_cid_.rehash(0);
@@ -279,7 +297,7 @@ void Endpoint::Impl::give_back_memory() {
   handshaking_.rehash(0);
   finished_.shrink_to_fit();
   dirty_.shrink_to_fit();
-  malloc_trim(0);
+  return_free_memory(0);
   peak_in_memory_ = connections_.size();
 }
 
