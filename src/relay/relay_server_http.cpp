@@ -102,6 +102,13 @@ std::string RelayServer::metrics_text() const {
   add("wzp_relay_cross_loop_dropped_total",
       "Media datagrams dropped because the receiver's event loop had too many batches waiting",
       c.cross_loop_dropped);
+  // QUIC connection state held, closing and draining ones included (each loop's last 1-s
+  // snapshot): what the relay's memory follows, where sessions count only those who joined.
+  uint64_t in_memory = 0;
+  for (const auto& shard : shards_) in_memory += shard->stats_snapshot().connections_in_memory;
+  s.extra.push_back(Extra{"wzp_relay_connections_in_memory",
+                          "QUIC connections whose state the relay holds, closing and draining ones included",
+                          MetricType::gauge, static_cast<double>(in_memory)});
   return render_relay_metrics(s);
 }
 

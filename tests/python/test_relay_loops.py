@@ -1,7 +1,8 @@
 """A relay on several event loops (Relay(threads=N)): a room whose members landed on different
-loops hears every datagram exactly once, the stats and /healthz say how many loops there are, and
-bad thread counts are refused."""
+loops hears every datagram exactly once, the stats and /healthz say how many loops there are,
+/metrics counts the connections held until they end, and bad thread counts are refused."""
 import json
+import time
 import urllib.request
 
 import pytest
@@ -14,6 +15,23 @@ TIMEOUT = 15.0
 def packet(sender, seq):
     return wzp.build_media_packet(wzp.MediaHeader(codec=0, seq=seq, timestamp=20 * seq),
                                   bytes([sender, seq]) * 10)
+
+
+def in_memory(relay):
+    with urllib.request.urlopen(f"http://127.0.0.1:{relay.http_port}/metrics", timeout=5) as answer:
+        for line in answer.read().decode().splitlines():
+            if line.startswith("wzp_relay_connections_in_memory "):
+                return float(line.split()[1])
+    raise AssertionError("no wzp_relay_connections_in_memory in /metrics")
+
+
+def eventually(condition, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
 
 
 def test_a_room_spread_over_four_loops_hears_everything_once():
@@ -41,8 +59,11 @@ def test_a_room_spread_over_four_loops_hears_everything_once():
         with urllib.request.urlopen(f"http://127.0.0.1:{relay.http_port}/metrics", timeout=5) as answer:
             metrics = answer.read().decode()
         assert "wzp_relay_cross_loop_datagrams_total" in metrics
+        # The connections' state is counted on every loop (a 1-s snapshot), and freed once they end.
+        assert eventually(lambda: in_memory(relay) >= 10)
         for m in members:
             m.hangup()
+        assert eventually(lambda: in_memory(relay) == 0)
 
 
 def test_thread_counts_are_checked():
