@@ -64,12 +64,14 @@ void Churn::run(uint64_t start_ns, uint64_t end_ns) {
     if (now >= end_ns) break;
     if (now >= next_leave) {
       next_leave += period_ns;
-      // A random participant in the room now, joined and not already leaving.
+      // A random participant in the room now, joined and not already leaving; never a room's
+      // first member, so that every room keeps one who stays the whole run (whose losses and
+      // memory are what a long run is about).
       std::uniform_int_distribution<size_t> pick(0, slots_.size() - 1);
       for (size_t attempt = 0; attempt < 2 * slots_.size(); ++attempt) {
         const size_t slot = pick(rng);
         Participant* p = slots_[slot];
-        if (p == nullptr || p->state.load(std::memory_order_acquire) != JoinState::joined) continue;
+        if (p == nullptr || p->slot == 0 || p->state.load(std::memory_order_acquire) != JoinState::joined) continue;
         pacer_.set(slot, nullptr);  // it sends no more
         p->left_ns.store(now);
         p->count_until_ns.store(now);  // and counts only what was sent before

@@ -1,4 +1,5 @@
-// Churn during the sending window: C times a second a random joined participant leaves (it
+// Churn during the sending window: C times a second a random joined participant (never a
+// room's first member: each room keeps one who stays) leaves (it
 // stops sending and counting at once, hangs up after a grace period so that what it sent
 // arrives first), and a new participant takes its place (same room, slot and send slot).
 #pragma once

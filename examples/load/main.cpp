@@ -186,8 +186,9 @@ int main(int argc, char** argv) {
   app.add_option(
          "--churn", o.churn_per_s,
          "during the sending window, this many participants per second leave (they stop sending, hang "
-         "up after --leave-grace-ms) and new ones join the rooms they left; those that stayed the whole "
-         "time are reported apart (stayed, stayed_lost)")
+         "up after --leave-grace-ms) and new ones join the rooms they left; a room's first member never "
+         "leaves, so each room keeps one that stays the whole time; those are reported apart (stayed, "
+         "stayed_lost)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10000.0));
   app.add_option("--leave-grace-ms", o.leave_grace_ms,
