@@ -89,12 +89,7 @@ void raise_fd_limit() {
   }
 }
 
-std::string fmt(const char* format, double v) {
-  if (!std::isfinite(v)) return "-";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
+std::string fmt(const char* format, double v) { return load::format_figure(format, v); }
 
 }  // namespace
 

@@ -27,14 +27,16 @@ nlohmann::ordered_json closes_json(const std::map<std::string, Tally::Closes>& c
   return out;
 }
 
-std::string fmt(const char* format, double v) {
+std::string fmt(const char* format, double v) { return format_figure(format, v); }
+
+}  // namespace
+
+std::string format_figure(const char* format, double v) {
   if (!std::isfinite(v)) return "-";
   char buf[64];
   std::snprintf(buf, sizeof buf, format, v);
   return buf;
 }
-
-}  // namespace
 
 bool generator_saturated(const RunResult& r) {
   const bool busy =

@@ -90,6 +90,9 @@ struct RunResult {
 
 /// The generator used (nearly) all the CPU it may use, or its pacer fell behind: the figures may
 /// say more about the generator than about the relay.
+/// `v` printed with `format` (one double), or "-" when it is not finite.
+std::string format_figure(const char* format, double v);
+
 bool generator_saturated(const RunResult& r);
 /// Judges the result against the limits (sets ok and verdict).
 void judge(RunResult& r, double max_loss_pct, double max_p99_ms);
