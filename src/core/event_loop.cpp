@@ -28,6 +28,18 @@ constexpr int kMaxEventsPerWait = 64;
 // epoll_wait with the timeout rounded up to the millisecond.
 std::atomic<bool> g_epoll_pwait2_missing{false};
 
+int epoll_wait_ns(int epoll_fd, epoll_event* events, uint64_t timeout_ns) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+  timespec timeout{static_cast<time_t>(timeout_ns / 1'000'000'000ULL),
+                   static_cast<long>(timeout_ns % 1'000'000'000ULL)};
+  return epoll_pwait2(epoll_fd, events, kMaxEventsPerWait, &timeout, nullptr);
+#else
+  (void)epoll_fd, (void)events, (void)timeout_ns;  // a C library without epoll_pwait2
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
 int checked(int fd, const char* what) {
   if (fd < 0) throw std::system_error(errno, std::generic_category(), what);
   return fd;
@@ -186,10 +198,10 @@ int EventLoop::wait(epoll_event* events, bool tasks_pending) {
   const uint64_t now = clock::now_ns();
   const uint64_t delay = earliest > now ? earliest - now : 0;
   if (!g_epoll_pwait2_missing.load(std::memory_order_relaxed)) {
-    timespec timeout{static_cast<time_t>(delay / 1'000'000'000ULL),
-                     static_cast<long>(delay % 1'000'000'000ULL)};
-    const int n = epoll_pwait2(epoll_fd_, events, kMaxEventsPerWait, &timeout, nullptr);
-    if (n >= 0 || errno != ENOSYS) return n;
+    const int n = epoll_wait_ns(epoll_fd_, events, delay);
+    // ENOSYS: a kernel before 5.11; EPERM: a seccomp filter that does not know it (older
+    // container runtimes). Either way, epoll_wait from now on.
+    if (n >= 0 || (errno != ENOSYS && errno != EPERM)) return n;
     g_epoll_pwait2_missing.store(true, std::memory_order_relaxed);
   }
   const uint64_t ms = (delay + 999'999) / 1'000'000;
