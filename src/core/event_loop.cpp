@@ -228,6 +228,11 @@ void EventLoop::loop_body() {
       WZP_LOG(error, "event_loop", std::string("epoll_wait failed: ") + std::strerror(errno));
       break;
     }
+    // Tasks posted before this wakeup run before the input that woke it: what
+    // another loop published (a room's new member) precedes datagrams sent
+    // after it, even when this loop was late to wake.
+    run_posted_tasks();
+    if (stop_requested_.load()) break;
     for (int i = 0; i < n && !stop_requested_.load(); ++i) {
       uint64_t registration = events[i].data.u64;
       if (registration == kWakeRegistration) {
