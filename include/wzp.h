@@ -791,7 +791,7 @@ typedef struct wzp_relay_stats {
   /* Since 0.10.0 (relays with threads > 1): */
   uint64_t cross_loop_datagrams; /* media datagrams passed from the loop that received them to a receiver's
                                     loop (batched: one task per loop and receive batch) */
-  uint64_t cross_loop_dropped;   /* of those, dropped because the receiver's loop had too many batches
+  uint64_t cross_loop_dropped;   /* of those, dropped because the receiver's loop had too many datagrams
                                     waiting (also counted in datagrams_dropped) */
   uint64_t packets_handed_over;  /* QUIC packets that reached another loop's socket (a client whose address
                                     changed) and were passed to their connection's loop */

@@ -100,7 +100,7 @@ std::string RelayServer::metrics_text() const {
   add("wzp_relay_cross_loop_batches_total", "Batches of media passed between event loops",
       c.cross_loop_batches);
   add("wzp_relay_cross_loop_dropped_total",
-      "Media datagrams dropped because the receiver's event loop had too many batches waiting",
+      "Media datagrams dropped because the receiver's event loop had too many datagrams waiting (8192)",
       c.cross_loop_dropped);
   // QUIC connection state held, closing and draining ones included (each loop's last 1-s
   // snapshot): what the relay's memory follows, where sessions count only those who joined.

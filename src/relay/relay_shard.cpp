@@ -175,12 +175,13 @@ void RelayShard::send_batches() {
     batch = Batch{};
     batch.bytes.reserve(shared->bytes.size());
     batch.entries.reserve(count);
-    if (target.batches_in_flight_.fetch_add(1, std::memory_order_acq_rel) >= kMaxBatchesInFlight ||
-        !target.loop_.post([&target, shared] {
-          target.batches_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    if (target.datagrams_in_flight_.fetch_add(count, std::memory_order_acq_rel) + count >
+            kMaxDatagramsInFlight ||
+        !target.loop_.post([&target, shared, count] {
+          target.datagrams_in_flight_.fetch_sub(count, std::memory_order_acq_rel);
           target.deliver_batch(*shared);
         })) {
-      target.batches_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+      target.datagrams_in_flight_.fetch_sub(count, std::memory_order_acq_rel);
       counters_.datagrams_dropped.fetch_add(count, std::memory_order_relaxed);
       counters_.cross_loop_dropped.fetch_add(count, std::memory_order_relaxed);
       continue;

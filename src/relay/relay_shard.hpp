@@ -57,9 +57,12 @@ class RelayShard {
   /// Datagrams one outgoing batch to another shard may hold; the rest of the
   /// receive batch's datagrams for that shard are dropped and counted.
   static constexpr size_t kMaxBatchDatagrams = 4096;
-  /// Batches on their way to one shard at once (posted, not yet delivered):
-  /// a stalled shard costs bounded memory, the excess is dropped and counted.
-  static constexpr uint32_t kMaxBatchesInFlight = 64;
+  /// Datagrams on their way to one shard at once (posted in batches, not yet
+  /// delivered): a stalled shard costs bounded memory, the excess is dropped
+  /// and counted. A bound on datagrams, not batches: a busy shard sends many
+  /// small batches, and 64 of them were only a few milliseconds of a loop
+  /// waiting for a core (the soak lost media that way).
+  static constexpr uint64_t kMaxDatagramsInFlight = 8192;
 
   RelayShard(uint8_t index, ShardContext context);
   ~RelayShard();
@@ -141,7 +144,7 @@ class RelayShard {
   Bytes forward_buffer_;
   std::vector<Batch> outgoing_;           // by shard index
   std::vector<uint32_t> outgoing_marks_;  // by shard index: offset of the current datagram, +1 (0: none)
-  std::atomic<uint32_t> batches_in_flight_{0};  // batches other shards posted here, not yet delivered
+  std::atomic<uint64_t> datagrams_in_flight_{0};  // in batches other shards posted here, not yet delivered
   bool send_posted_ = false;
   TrunkBatchers trunks_;
   TrunkBatchers::Send trunk_send_;
