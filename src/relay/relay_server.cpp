@@ -307,7 +307,7 @@ void RelayServer::publish_room(const std::string& room) {
   const uint64_t id = key->second;
   if (members.empty()) room_keys_.erase(key);
   auto shared = std::make_shared<const std::vector<MediaRoute>>(std::move(members));
-  post_to_shards([id, shared](RelayShard& shard) { shard.set_room(id, *shared); });
+  for (auto& shard : shards_) shard->publish_room(id, shared);
 }
 
 Status RelayServer::configure_mesh() {

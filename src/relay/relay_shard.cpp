@@ -62,11 +62,29 @@ void RelayShard::add_sender(transport::ConnectionId id, uint64_t room, std::stri
 
 void RelayShard::remove_sender(transport::ConnectionId id) { senders_.erase(id); }
 
-void RelayShard::set_room(uint64_t room, std::vector<MediaRoute> members) {
-  if (members.empty()) {
-    rooms_.erase(room);
-  } else {
-    rooms_.insert_or_assign(room, std::move(members));
+void RelayShard::publish_room(uint64_t room, std::shared_ptr<const std::vector<MediaRoute>> members) {
+  {
+    std::lock_guard lock(published_mutex_);
+    published_.emplace_back(room, std::move(members));
+    rooms_published_.store(true, std::memory_order_release);
+  }
+  // Applied by the next datagram or this task, whichever comes first.
+  loop_.post([this] { apply_published_rooms(); });
+}
+
+void RelayShard::apply_published_rooms() {
+  decltype(published_) published;
+  {
+    std::lock_guard lock(published_mutex_);
+    published.swap(published_);
+    rooms_published_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& [room, members] : published) {
+    if (members == nullptr || members->empty()) {
+      rooms_.erase(room);
+    } else {
+      rooms_.insert_or_assign(room, std::move(members));
+    }
   }
 }
 
@@ -80,6 +98,7 @@ void RelayShard::stop() {
 
 void RelayShard::on_datagram(transport::Connection& conn, ByteView datagram) {
   counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
+  if (rooms_published_.load(std::memory_order_acquire)) apply_published_rooms();
   auto sender = senders_.find(conn.id());
   if (sender == senders_.end()) {  // not joined (yet, or any more)
     counters_.datagrams_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -102,7 +121,7 @@ void RelayShard::on_datagram(transport::Connection& conn, ByteView datagram) {
   if (packet->quality_report)
     context_.session_metrics->report(sender->second.session_id, *packet->quality_report);
   auto room = rooms_.find(sender->second.room);
-  const size_t receivers = room == rooms_.end() || room->second.empty() ? 0 : room->second.size() - 1;
+  const size_t receivers = room == rooms_.end() || room->second->empty() ? 0 : room->second->size() - 1;
   const size_t payload_bytes = packet->payload.size();
   counters_.fanout_packets.fetch_add(receivers, std::memory_order_relaxed);
   counters_.fanout_bytes.fetch_add(payload_bytes * receivers, std::memory_order_relaxed);
@@ -116,7 +135,7 @@ void RelayShard::on_datagram(transport::Connection& conn, ByteView datagram) {
   forward_buffer_[1] &= 0xFC;
   if (context_.config->forward_observer) context_.config->forward_observer(forward_buffer_);  // tests only
   std::fill(outgoing_marks_.begin(), outgoing_marks_.end(), 0);
-  for (const MediaRoute& member : room->second) {
+  for (const MediaRoute& member : *room->second) {
     if (member.connection == conn.id()) continue;
     if (member.shard == index_) {
       deliver(conn.id(), member, forward_buffer_, payload_bytes);

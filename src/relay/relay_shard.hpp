@@ -88,8 +88,12 @@ class RelayShard {
   void add_sender(transport::ConnectionId id, uint64_t room, std::string session_id,
                   std::shared_ptr<std::atomic<uint64_t>> rate_limited);
   void remove_sender(transport::ConnectionId id);
-  /// The members of `room` now (empty: the room is gone).
-  void set_room(uint64_t room, std::vector<MediaRoute> members);
+  /// The members of `room` now (empty: the room is gone). Any thread. In force
+  /// for every datagram the shard handles once this returns, even one its loop
+  /// read before the task that would apply it ran: a member told of a join may
+  /// send to the newcomer at once, and its loop may be between its task queue
+  /// and its socket.
+  void publish_room(uint64_t room, std::shared_ptr<const std::vector<MediaRoute>> members);
   /// Trunking: the sender's tag in its room (every shard computes the same
   /// tags from the same sequence of calls), and its removal.
   void trunk_add_sender(const std::string& room, transport::ConnectionId sender);
@@ -135,12 +139,19 @@ class RelayShard {
   void arm_trunk_flush();
 
   void refresh_snapshot();
+  /// Applies the rooms published since the last call, in order (loop thread).
+  void apply_published_rooms();
 
   const uint8_t index_;
   ShardContext context_;
   RelayCounters& counters_;
   std::unordered_map<transport::ConnectionId, Sender> senders_;
-  std::unordered_map<uint64_t, std::vector<MediaRoute>> rooms_;
+  std::unordered_map<uint64_t, std::shared_ptr<const std::vector<MediaRoute>>> rooms_;
+  // Published by the control plane, not applied yet; the flag spares the hot
+  // path the mutex (one load per datagram).
+  std::mutex published_mutex_;
+  std::vector<std::pair<uint64_t, std::shared_ptr<const std::vector<MediaRoute>>>> published_;
+  std::atomic<bool> rooms_published_{false};
   Bytes forward_buffer_;
   std::vector<Batch> outgoing_;           // by shard index
   std::vector<uint32_t> outgoing_marks_;  // by shard index: offset of the current datagram, +1 (0: none)

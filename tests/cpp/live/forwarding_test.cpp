@@ -155,8 +155,10 @@ TEST(LiveForwarding, UndeliverableToOneReceiverStillReachesTheOthers) {
   Bytes packet = media_packet(5, 5);
   ASSERT_TRUE(sender->send(packet).ok());
   expect_media(*listener, {packet});
+  // The deaf member may sit on another loop, which counts its drop after the listener has
+  // the datagram.
+  ASSERT_TRUE(eventually([&] { return relay->counters().datagrams_dropped.load() == 1; }));
   EXPECT_EQ(relay->counters().datagrams_forwarded.load(), 1u);
-  EXPECT_EQ(relay->counters().datagrams_dropped.load(), 1u);
   EXPECT_EQ(deaf->client->state(), client::ClientState::joined);
 }
 
