@@ -902,17 +902,25 @@ wire::PeerEntry RelayServer::peer_entry(const Peer& peer) const {
   return entry;
 }
 
-bool RelayServer::send_to_member(transport::ConnectionId id, const std::string& json) {
+void RelayServer::send_to_member(transport::ConnectionId id, std::string json,
+                                 std::function<void(bool)> done) {
   const Peer* member = find_peer(id);
-  if (member == nullptr) return false;
+  if (member == nullptr) {
+    done(false);
+    return;
+  }
+  if (auto* conn = connection(*member)) {
+    done(conn->send_signal(as_bytes(json)).ok());
+    return;
+  }
+  // On another loop: queued there, and counted there once its connection took it or refused it.
   RelayShard& shard = shard_of(*member);
-  if (auto* conn = connection(*member)) return conn->send_signal(as_bytes(json)).ok();
-  // On another loop: queued there. A refusal there is not seen here (counted as sent).
-  return shard.loop().post([&shard, id, json] {
+  auto send = [&shard, id, json = std::move(json), done] {
     auto* endpoint = shard.endpoint();
     auto* conn = endpoint != nullptr ? endpoint->find(id) : nullptr;
-    if (conn != nullptr) (void)conn->send_signal(as_bytes(json));
-  });
+    done(conn != nullptr && conn->send_signal(as_bytes(json)).ok());
+  };
+  if (!shard.loop().post(std::move(send))) done(false);
 }
 
 Status RelayServer::send_member_list(const Peer& peer, transport::Connection& conn,
@@ -935,7 +943,7 @@ void RelayServer::announce_join(const Peer& peer) {
     const Peer* other = find_peer(id);
     if (other == nullptr || !other->room_peers) continue;
     if (json.empty()) json = wire::encode_json(wire::RoomMessage(wire::PeerJoined{peer_entry(peer)}));
-    if (send_to_member(id, json)) counters_.membership_messages_sent.fetch_add(1, std::memory_order_relaxed);
+    send_to_member(id, json, count_membership_message());
   }
 }
 
@@ -951,7 +959,7 @@ void RelayServer::announce_leave(const Peer& peer, const transport::CloseInfo& w
       json = wire::encode_json(wire::RoomMessage(
           wire::PeerLeft{peer_entry(peer), why.code, std::string(origin_word(why.kind)), why.reason}));
     }
-    if (send_to_member(id, json)) counters_.membership_messages_sent.fetch_add(1, std::memory_order_relaxed);
+    send_to_member(id, json, count_membership_message());
   }
 }
 
@@ -970,23 +978,48 @@ void RelayServer::handle_room_message(Peer& peer, wire::RoomMessage message) {
   // The sender is who the handshake says it is, whatever it wrote.
   wire::PeerSignal out{peer.fingerprint, std::move(signal->to), std::move(signal->data)};
   registry_.others(peer.room, peer.participant, fanout_scratch_);
-  std::string json;
-  uint64_t delivered = 0;
+  std::vector<transport::ConnectionId> recipients;
   for (uint64_t id : fanout_scratch_) {
     const Peer* other = find_peer(id);
     if (other == nullptr || !other->room_peers) continue;
     if (out.to && other->fingerprint != out.to) continue;
-    if (json.empty()) json = wire::encode_json(wire::RoomMessage(out));
-    if (send_to_member(id, json)) ++delivered;
+    recipients.push_back(id);
   }
-  if (delivered == 0) {
+  std::string about = "peer signal from " + peer.fingerprint.value_or("?") + " to " +
+                      out.to.value_or("the room") + " reached nobody";
+  if (recipients.empty()) {
     counters_.peer_signals_dropped.fetch_add(1, std::memory_order_relaxed);
-    WZP_LOG(debug, kLog,
-            "peer signal from " + peer.fingerprint.value_or("?") + " to " + out.to.value_or("the room") +
-                " reached nobody");
+    WZP_LOG(debug, kLog, about);
     return;
   }
-  counters_.peer_signals_forwarded.fetch_add(delivered, std::memory_order_relaxed);
+  // Recipients on other loops answer from there: the signal is judged once all of them did.
+  struct Tally {
+    std::atomic<size_t> pending;
+    std::atomic<uint64_t> delivered{0};
+    std::string about;
+  };
+  auto tally = std::make_shared<Tally>();
+  tally->pending.store(recipients.size(), std::memory_order_relaxed);
+  tally->about = std::move(about);
+  auto done = [counters = &counters_, tally](bool queued) {
+    if (queued) {
+      tally->delivered.fetch_add(1, std::memory_order_relaxed);
+      counters->peer_signals_forwarded.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (tally->pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (tally->delivered.load(std::memory_order_relaxed) == 0) {
+      counters->peer_signals_dropped.fetch_add(1, std::memory_order_relaxed);
+      WZP_LOG(debug, kLog, tally->about);
+    }
+  };
+  const std::string json = wire::encode_json(wire::RoomMessage(out));
+  for (transport::ConnectionId id : recipients) send_to_member(id, json, done);
+}
+
+std::function<void(bool)> RelayServer::count_membership_message() {
+  return [counter = &counters_.membership_messages_sent](bool queued) {
+    if (queued) counter->fetch_add(1, std::memory_order_relaxed);
+  };
 }
 
 size_t RelayServer::update_acl(const std::function<void(AccessList&)>& change) {

@@ -175,7 +175,7 @@ class RelayServer {
   void on_presence_change(const PresenceChange& change);
   void schedule_presence_expiry();
 
-  // The room extension (relay_server_peers.cpp), for members that agreed to it.
+  // The room extension, for members that agreed to it.
   /// Send a member that just joined (as `participant`) the list of the others. Errors: as send_signal.
   Status send_member_list(const Peer& peer, transport::Connection& conn, ParticipantId participant);
   /// Tell the other members that `peer` joined.
@@ -183,8 +183,12 @@ class RelayServer {
   /// Tell the remaining members that `peer` left, and why.
   void announce_leave(const Peer& peer, const transport::CloseInfo& why);
   void handle_room_message(Peer& peer, wire::RoomMessage message);
-  /// Queue `json` to member `id`; false (not counted) when its connection cannot take it.
-  bool send_to_member(transport::ConnectionId id, const std::string& json);
+  /// Queues `json` to member `id`, then calls `done(queued)`: false when its connection is gone
+  /// or refuses it. At once for a member of this loop; from a task on its loop otherwise, so
+  /// `done` may run on any loop thread.
+  void send_to_member(transport::ConnectionId id, std::string json, std::function<void(bool)> done);
+  /// send_to_member's `done` for member lists and notices: counts those queued.
+  std::function<void(bool)> count_membership_message();
   wire::PeerEntry peer_entry(const Peer& peer) const;
   void reject(Peer& peer, transport::Connection& conn, wire::CloseCode code, const std::string& reason,
               std::atomic<uint64_t>& counter);
