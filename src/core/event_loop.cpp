@@ -103,6 +103,7 @@ void EventLoop::stop() {
       state_ = State::exited;
       finished_ = true;
       tasks_.clear();
+      tasks_posted_.store(false, std::memory_order_relaxed);
       return;
     }
   }
@@ -124,6 +125,7 @@ bool EventLoop::post(Task task) {
     if (state_ == State::exited) return false;
     was_empty = tasks_.empty();
     tasks_.push_back(std::move(task));
+    tasks_posted_.store(true, std::memory_order_release);
   }
   // The loop drains its queue before every wait, so a post from the loop
   // thread, or onto a non-empty queue, needs no wakeup.
@@ -217,12 +219,7 @@ void EventLoop::wake() {
 void EventLoop::loop_body() {
   std::vector<epoll_event> events(kMaxEventsPerWait);
   while (!stop_requested_.load()) {
-    bool tasks_pending = false;
-    {
-      std::lock_guard lock(mutex_);
-      tasks_pending = !tasks_.empty();
-    }
-    int n = wait(events.data(), tasks_pending);
+    int n = wait(events.data(), tasks_posted_.load(std::memory_order_acquire));
     if (n < 0) {
       if (errno == EINTR) continue;
       WZP_LOG(error, "event_loop", std::string("epoll_wait failed: ") + std::strerror(errno));
@@ -291,10 +288,12 @@ void EventLoop::run_due_timers() {
 }
 
 void EventLoop::run_posted_tasks() {
+  if (!tasks_posted_.load(std::memory_order_acquire)) return;  // no lock, no deque to build
   std::deque<Task> batch;
   {
     std::lock_guard lock(mutex_);
     batch.swap(tasks_);
+    tasks_posted_.store(false, std::memory_order_relaxed);
   }
   for (auto& task : batch) {
     if (task) c_boundary_void("event loop task", task);

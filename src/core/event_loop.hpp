@@ -116,6 +116,10 @@ class EventLoop {
   State state_ = State::idle;
   bool finished_ = false;  // loop_body() has returned
   std::deque<Task> tasks_;
+  // Whether tasks_ may be non-empty: set under mutex_ by post(), read without it,
+  // so an iteration with nothing posted takes no lock (the loop still runs
+  // every task posted before a wakeup: post() wakes it after setting this).
+  std::atomic<bool> tasks_posted_{false};
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::thread::id> loop_thread_id_{};
   std::thread thread_;
