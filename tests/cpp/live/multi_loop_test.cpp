@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -125,6 +128,140 @@ TEST(MultiLoop, ANewcomerHearsEverythingSentAfterItJoined) {
   }
   EXPECT_EQ(send_failures.load(), 0u);
   EXPECT_EQ(setup.relay->counters().cross_loop_dropped.load(), 0u);
+}
+
+// A loop that stops taking the others' datagrams (here: held inside the
+// forwarding hook) costs bounded memory: once RelayShard::kMaxDatagramsInFlight
+// wait for it, the rest are dropped and counted, exactly; members of the other
+// loop hear everything meanwhile, and the held loop's members hear again once
+// it runs.
+TEST(MultiLoop, AStalledLoopCostsBoundedMemoryAndTheOthersGoOn) {
+  constexpr uint16_t kHoldSeq = 0xFFFE;
+  auto config = loops(2);
+  config.sender_rate = relay::SenderRateLimit{0, 0, 0};
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::map<uint8_t, std::thread::id> loop_of;  // member (a packet's fec_block) -> its loop's thread
+  bool held = false;
+  bool released = false;
+  config.forward_observer = [&](ByteView datagram) {
+    auto packet = wire::parse_media_packet(datagram);
+    if (!packet) return;
+    std::unique_lock lock(mutex);
+    loop_of.emplace(packet->header.fec_block, std::this_thread::get_id());
+    changed.notify_all();
+    if (packet->header.seq != kHoldSeq) return;
+    held = true;
+    changed.wait(lock, [&] { return released; });
+  };
+  auto relay = TestRelay::start(config);
+  ASSERT_TRUE(relay);
+  // Declared after the relay: the held loop is let go before the relay stops, however the test ends.
+  auto release = [&] {
+    std::lock_guard lock(mutex);
+    released = true;
+    changed.notify_all();
+  };
+  struct LetGo {
+    std::function<void()> release;
+    ~LetGo() { release(); }
+  } let_go{release};
+
+  // Members join until one loop has two (a speaker and a listener) and the other one.
+  std::vector<std::unique_ptr<TestClient>> members;
+  std::map<std::thread::id, std::vector<size_t>> by_loop;
+  auto placed = [&] {
+    if (by_loop.size() < 2) return false;
+    return std::any_of(by_loop.begin(), by_loop.end(), [](const auto& l) { return l.second.size() >= 2; });
+  };
+  while (!placed()) {
+    ASSERT_LT(members.size(), 16u) << "the kernel put every member on one loop";
+    members.push_back(TestClient::join(client_config(*relay, "stall")));
+    ASSERT_TRUE(members.back());
+    if (members.size() < 2) continue;  // a datagram is observed once somebody can receive it
+    std::unique_lock lock(mutex);
+    for (uint8_t who = 0; who < members.size(); ++who) {
+      if (loop_of.count(who) == 1) continue;
+      lock.unlock();
+      ASSERT_TRUE(members[who]->send(media_packet(who, 0)).ok());
+      lock.lock();
+      ASSERT_TRUE(changed.wait_for(lock, kWait, [&] { return loop_of.count(who) == 1; }))
+          << "member " << +who;
+    }
+    by_loop.clear();
+    for (const auto& [who, thread] : loop_of) by_loop[thread].push_back(who);
+  }
+  auto& [speaker_loop, speakers] =
+      *std::find_if(by_loop.begin(), by_loop.end(), [](const auto& l) { return l.second.size() >= 2; });
+  const size_t speaker = speakers[0];
+  const size_t listener = speakers[1];
+  std::vector<size_t> held_members;
+  for (const auto& [thread, list] : by_loop) {
+    if (thread != speaker_loop) held_members = list;
+  }
+  ASSERT_FALSE(held_members.empty());
+  const size_t holder = held_members[0];
+
+  // Hold the other loop inside its forwarding of one datagram.
+  ASSERT_TRUE(members[holder]->send(media_packet(static_cast<uint8_t>(holder), kHoldSeq)).ok());
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, kWait, [&] { return held; }));
+  }
+  const uint64_t dropped_before = relay->counters().cross_loop_dropped.load();
+  // The speaker talks past the bound, in steps the listener (on the speaker's loop) is seen to
+  // hear in full, so every datagram reached the relay.
+  constexpr uint64_t kBound = relay::RelayShard::kMaxDatagramsInFlight;
+  const size_t flood = kBound / held_members.size() + 300;
+  constexpr size_t kStep = 500;
+  auto heard_of_flood = [&](const std::vector<client::ClientEvent>& events) {
+    size_t count = 0;
+    for (const auto& e : events) {
+      if (e.type != client::ClientEventType::media) continue;
+      auto packet = wire::parse_media_packet(e.data);
+      count += packet && packet->header.fec_block == speaker && packet->header.seq >= 1 &&
+               packet->header.seq <= flood;
+    }
+    return count;
+  };
+  for (size_t sent = 0; sent < flood;) {
+    const size_t n = std::min(kStep, flood - sent);
+    for (size_t i = 0; i < n; ++i) {
+      ++sent;
+      ASSERT_TRUE(members[speaker]
+                      ->send(media_packet(static_cast<uint8_t>(speaker), static_cast<uint16_t>(sent)))
+                      .ok());
+    }
+    ASSERT_TRUE(members[listener]->events.wait([&](const auto& events) {
+      return heard_of_flood(events) >= sent;
+    })) << "after "
+        << sent;
+  }
+  EXPECT_EQ(heard_of_flood(members[listener]->events.snapshot()), flood);
+  // At most the bound waits for the held loop: the rest was dropped (whole batches, so a
+  // few more than the excess), counted by the speaker's loop as it hands each batch over,
+  // which may follow the listener's copy.
+  const uint64_t for_held = flood * held_members.size();
+  auto dropped = [&] { return relay->counters().cross_loop_dropped.load() - dropped_before; };
+  EXPECT_TRUE(eventually([&] { return dropped() >= for_held - kBound; }))
+      << dropped() << " dropped of " << for_held;
+  EXPECT_LT(dropped(), for_held);
+
+  // Let go: what waited reaches the held loop's members, and with what was dropped it is
+  // everything the speaker sent them; then they hear the speaker as before.
+  release();
+  auto held_heard = [&] {
+    size_t count = 0;
+    for (size_t who : held_members) count += heard_of_flood(members[who]->events.snapshot());
+    return count;
+  };
+  EXPECT_TRUE(eventually([&] { return held_heard() + dropped() == for_held; }))
+      << held_heard() << " heard + " << dropped() << " dropped of " << for_held;
+  const Bytes after = media_packet(static_cast<uint8_t>(speaker), 0xFFF0);
+  ASSERT_TRUE(members[speaker]->send(after).ok());
+  EXPECT_TRUE(members[holder]->events.wait_for([&](const client::ClientEvent& e) {
+    return e.type == client::ClientEventType::media && e.data == as_forwarded(after);
+  }));
 }
 
 // A UDP relay between one client and the relay whose upstream socket can be
