@@ -192,6 +192,15 @@ bool EventLoop::cancel_timer(TimerId id) {
   return true;
 }
 
+bool EventLoop::reschedule_timer(TimerId id, uint64_t deadline_ns) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return false;
+  auto node = timer_order_.extract(it->second.position);
+  node.key().first = deadline_ns;
+  it->second.position = timer_order_.insert(std::move(node)).position;
+  return true;
+}
+
 int EventLoop::wait(epoll_event* events, bool tasks_pending) {
   if (tasks_pending) return epoll_wait(epoll_fd_, events, kMaxEventsPerWait, 0);
   if (timer_order_.empty()) return epoll_wait(epoll_fd_, events, kMaxEventsPerWait, -1);

@@ -75,6 +75,10 @@ class EventLoop {
   TimerId add_timer(uint64_t deadline_ns, Task callback);
   /// Returns false if the timer already fired or was cancelled.
   bool cancel_timer(TimerId id);
+  /// Moves a pending timer to `deadline_ns`, keeping its id and callback and
+  /// allocating nothing (a QUIC connection moves its timer on nearly every
+  /// packet). Returns false if the timer already fired or was cancelled.
+  bool reschedule_timer(TimerId id, uint64_t deadline_ns);
 
   /// Runs `fn` on the loop thread and returns its result. Runs inline when
   /// called on the loop thread or when the loop is not running, so it never

@@ -196,8 +196,8 @@ void QuicConnection::update_timer() {
     return;
   }
   if (timer_id_ != 0 && timer_deadline_ == expiry) return;
-  cancel_timer();
   timer_deadline_ = expiry;
+  if (timer_id_ != 0 && host_.loop().reschedule_timer(timer_id_, expiry)) return;
   timer_id_ = host_.loop().add_timer(expiry, [this] {
     timer_id_ = 0;
     host_.connection_timer(*this);

@@ -150,6 +150,36 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndCancelWorks) {
   loop.stop();
 }
 
+TEST(EventLoop, ARescheduledTimerKeepsItsIdAndFiresInItsNewPlace) {
+  EventLoop loop;
+  loop.start();
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<int> fired;
+  auto record = [&](int tag) {
+    return [&, tag] {
+      std::lock_guard lock(mutex);
+      fired.push_back(tag);
+      cv.notify_all();
+    };
+  };
+  loop.run_sync([&] {
+    uint64_t now = clock::now_ns();
+    auto later = loop.add_timer(now + 10'000'000, record(3));  // moved last
+    loop.add_timer(now + 20'000'000, record(2));
+    auto earlier = loop.add_timer(now + 40'000'000, record(1));  // moved first
+    auto gone = loop.add_timer(now + 30'000'000, record(99));
+    EXPECT_TRUE(loop.reschedule_timer(later, now + 50'000'000));
+    EXPECT_TRUE(loop.reschedule_timer(earlier, now + 5'000'000));
+    EXPECT_TRUE(loop.cancel_timer(gone));
+    EXPECT_FALSE(loop.reschedule_timer(gone, now));
+    EXPECT_TRUE(loop.reschedule_timer(later, now + 60'000'000));  // the same id after a move
+  });
+  ASSERT_TRUE(wait_until(mutex, cv, [&] { return fired.size() == 3; }));
+  EXPECT_EQ(fired, (std::vector<int>{1, 2, 3}));
+  loop.stop();
+}
+
 TEST(EventLoop, TimerCallbackCanCancelAnotherDueTimer) {
   EventLoop loop;
   loop.start();
