@@ -29,6 +29,29 @@ bool wait_until(std::mutex& mutex, std::condition_variable& cv, Predicate predic
   return cv.wait_for(lock, 10s, predicate);
 }
 
+/// The tags of the timers that fired, in order, from the loop thread.
+class FiredTimers {
+ public:
+  EventLoop::Task record(int tag) {
+    return [this, tag] {
+      std::lock_guard lock(mutex_);
+      fired_.push_back(tag);
+      cv_.notify_all();
+    };
+  }
+  /// Once `count` fired (empty after the bound).
+  std::vector<int> wait_for(size_t count) {
+    if (!wait_until(mutex_, cv_, [&] { return fired_.size() >= count; })) return {};
+    std::lock_guard lock(mutex_);
+    return fired_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<int> fired_;
+};
+
 TEST(EventLoop, PostRunsOnLoopThreadInOrder) {
   EventLoop loop;
   loop.start();
@@ -125,16 +148,8 @@ TEST(EventLoop, RunOnCallerThreadUntilStop) {
 TEST(EventLoop, TimersFireInDeadlineOrderAndCancelWorks) {
   EventLoop loop;
   loop.start();
-  std::mutex mutex;
-  std::condition_variable cv;
-  std::vector<int> fired;
-  auto record = [&](int tag) {
-    return [&, tag] {
-      std::lock_guard lock(mutex);
-      fired.push_back(tag);
-      cv.notify_all();
-    };
-  };
+  FiredTimers timers;
+  auto record = [&](int tag) { return timers.record(tag); };
   loop.run_sync([&] {
     uint64_t now = clock::now_ns();
     loop.add_timer(now + 30'000'000, record(3));
@@ -145,24 +160,15 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndCancelWorks) {
     EXPECT_FALSE(loop.cancel_timer(cancelled));
     loop.add_timer(now - 1, record(0));  // already due
   });
-  ASSERT_TRUE(wait_until(mutex, cv, [&] { return fired.size() == 4; }));
-  EXPECT_EQ(fired, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(timers.wait_for(4), (std::vector<int>{0, 1, 2, 3}));
   loop.stop();
 }
 
 TEST(EventLoop, ARescheduledTimerKeepsItsIdAndFiresInItsNewPlace) {
   EventLoop loop;
   loop.start();
-  std::mutex mutex;
-  std::condition_variable cv;
-  std::vector<int> fired;
-  auto record = [&](int tag) {
-    return [&, tag] {
-      std::lock_guard lock(mutex);
-      fired.push_back(tag);
-      cv.notify_all();
-    };
-  };
+  FiredTimers timers;
+  auto record = [&](int tag) { return timers.record(tag); };
   loop.run_sync([&] {
     uint64_t now = clock::now_ns();
     auto later = loop.add_timer(now + 10'000'000, record(3));  // moved last
@@ -175,8 +181,7 @@ TEST(EventLoop, ARescheduledTimerKeepsItsIdAndFiresInItsNewPlace) {
     EXPECT_FALSE(loop.reschedule_timer(gone, now));
     EXPECT_TRUE(loop.reschedule_timer(later, now + 60'000'000));  // the same id after a move
   });
-  ASSERT_TRUE(wait_until(mutex, cv, [&] { return fired.size() == 3; }));
-  EXPECT_EQ(fired, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(timers.wait_for(3), (std::vector<int>{1, 2, 3}));
   loop.stop();
 }
 
