@@ -795,6 +795,8 @@ typedef struct wzp_relay_stats {
                                     waiting (also counted in datagrams_dropped) */
   uint64_t packets_handed_over;  /* QUIC packets that reached another loop's socket (a client whose address
                                     changed) and were passed to their connection's loop */
+  uint64_t handover_dropped;     /* of those, dropped because that loop had 4096 waiting (a flood of packets
+                                    whose connection IDs name a loop) */
   uint32_t threads;              /* the relay's event loops */
 } wzp_relay_stats;
 

@@ -335,6 +335,7 @@ void bind_live(py::module_& m) {
              WZP_STAT(cross_loop_datagrams);
              WZP_STAT(cross_loop_dropped);
              WZP_STAT(packets_handed_over);
+             WZP_STAT(handover_dropped);
              WZP_STAT(threads);
 #undef WZP_STAT
              return d;

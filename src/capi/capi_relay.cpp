@@ -522,6 +522,7 @@ int wzp_relay_stats_get(const wzp_relay* relay, wzp_relay_stats* out) {
     s.cross_loop_datagrams = get(c.cross_loop_datagrams);
     s.cross_loop_dropped = get(c.cross_loop_dropped);
     s.packets_handed_over = t.packets_handed_over;
+    s.handover_dropped = get(c.handover_dropped);
     s.threads = static_cast<uint32_t>(server->thread_count());
   }
   s.events_dropped = relay->events->dropped();

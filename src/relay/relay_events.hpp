@@ -79,8 +79,11 @@ struct RelayCounters {
   /// Multi-loop relays (RelayConfig::threads > 1): media handed from the loop
   /// that received it to the loop of a receiver, in batches (one per loop and
   /// receive batch); datagrams dropped because the receiver's loop had too
-  /// many batches waiting (also counted in datagrams_dropped).
+  /// many datagrams waiting (also counted in datagrams_dropped).
   std::atomic<uint64_t> cross_loop_batches{0}, cross_loop_datagrams{0}, cross_loop_dropped{0};
+  /// QUIC packets that reached one loop's socket for a connection ID naming
+  /// another, dropped because that loop had too many such packets waiting.
+  std::atomic<uint64_t> handover_dropped{0};
   /// Joined participants closed with WZP_CLOSE_ACL_DENIED because an access-list
   /// change stopped admitting them.
   std::atomic<uint64_t> acl_evicted{0};

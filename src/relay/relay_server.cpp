@@ -249,10 +249,7 @@ Status RelayServer::open_shards(const transport::SocketAddress& address) {
       server.shard.index = static_cast<uint8_t>(i);
       server.shard.count = static_cast<uint8_t>(count);
       server.shard.hand_over = [this](uint8_t owner, const transport::SocketAddress& from, ByteView packet) {
-        RelayShard& target = *shards_[owner];
-        target.loop().post([&target, from, bytes = Bytes(packet.begin(), packet.end())] {
-          if (auto* endpoint = target.endpoint()) endpoint->receive_handed_over(from, bytes);
-        });
+        shards_[owner]->take_over(from, packet);
       };
     }
     auto endpoint =

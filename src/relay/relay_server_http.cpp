@@ -105,10 +105,22 @@ std::string RelayServer::metrics_text() const {
   // QUIC connection state held, closing and draining ones included (each loop's last 1-s
   // snapshot): what the relay's memory follows, where sessions count only those who joined.
   uint64_t in_memory = 0;
-  for (const auto& shard : shards_) in_memory += shard->stats_snapshot().connections_in_memory;
+  uint64_t handed_over = 0;
+  for (const auto& shard : shards_) {
+    const auto snapshot = shard->stats_snapshot();
+    in_memory += snapshot.connections_in_memory;
+    handed_over += snapshot.packets_handed_over;
+  }
   s.extra.push_back(Extra{"wzp_relay_connections_in_memory",
                           "QUIC connections whose state the relay holds, closing and draining ones included",
                           MetricType::gauge, static_cast<double>(in_memory)});
+  s.extra.push_back(Extra{"wzp_relay_packets_handed_over_total",
+                          "QUIC packets that reached another event loop's socket and were passed to the loop "
+                          "their connection ID names",
+                          MetricType::counter, static_cast<double>(handed_over)});
+  add("wzp_relay_handover_dropped_total",
+      "Packets passed between event loops that were dropped: the loop named had 4096 waiting",
+      c.handover_dropped);
   return render_relay_metrics(s);
 }
 

@@ -88,6 +88,17 @@ void RelayShard::apply_published_rooms() {
   }
 }
 
+void RelayShard::take_over(const transport::SocketAddress& from, ByteView packet) {
+  if (handovers_in_flight_.fetch_add(1, std::memory_order_acq_rel) >= kMaxHandoversInFlight ||
+      !loop_.post([this, from, bytes = Bytes(packet.begin(), packet.end())] {
+        handovers_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+        if (endpoint_) endpoint_->receive_handed_over(from, bytes);
+      })) {
+    handovers_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    counters_.handover_dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void RelayShard::stop() {
   stopped_ = true;
   if (trunk_timer_) loop_.cancel_timer(*trunk_timer_);

@@ -63,6 +63,10 @@ class RelayShard {
   /// small batches, and 64 of them were only a few milliseconds of a loop
   /// waiting for a core (the soak lost media that way).
   static constexpr uint64_t kMaxDatagramsInFlight = 8192;
+  /// QUIC packets other shards' sockets received for this one, waiting to be
+  /// taken in: anyone can send packets whose connection ID names a loop, so a
+  /// flood of them while this loop is busy costs bounded memory.
+  static constexpr uint64_t kMaxHandoversInFlight = 4096;
 
   RelayShard(uint8_t index, ShardContext context);
   ~RelayShard();
@@ -100,6 +104,11 @@ class RelayShard {
   void trunk_forget(transport::ConnectionId id);
   /// The relay stops: no more timers.
   void stop();
+  /// A packet another shard's socket received for a connection ID naming this
+  /// shard (a client whose address changed, or anyone's forgery): passed to
+  /// this shard's endpoint in a task. Any thread. Dropped and counted when
+  /// kMaxHandoversInFlight already wait.
+  void take_over(const transport::SocketAddress& from, ByteView packet);
 
   /// A datagram from one of this shard's connections (the hot path).
   void on_datagram(transport::Connection& conn, ByteView datagram);
@@ -156,6 +165,7 @@ class RelayShard {
   std::vector<Batch> outgoing_;           // by shard index
   std::vector<uint32_t> outgoing_marks_;  // by shard index: offset of the current datagram, +1 (0: none)
   std::atomic<uint64_t> datagrams_in_flight_{0};  // in batches other shards posted here, not yet delivered
+  std::atomic<uint64_t> handovers_in_flight_{0};  // packets other shards posted here, not yet taken in
   bool send_posted_ = false;
   TrunkBatchers trunks_;
   TrunkBatchers::Send trunk_send_;

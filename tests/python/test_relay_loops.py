@@ -54,11 +54,13 @@ def test_a_room_spread_over_four_loops_hears_everything_once():
         assert stats["datagrams_forwarded"] == 10 * 9 * 5
         assert stats["datagrams_dropped"] == 0
         assert stats["cross_loop_datagrams"] > 0 and stats["cross_loop_dropped"] == 0
+        assert stats["handover_dropped"] == 0
         with urllib.request.urlopen(f"http://127.0.0.1:{relay.http_port}/healthz", timeout=5) as answer:
             assert json.load(answer)["threads"] == 4
         with urllib.request.urlopen(f"http://127.0.0.1:{relay.http_port}/metrics", timeout=5) as answer:
             metrics = answer.read().decode()
         assert "wzp_relay_cross_loop_datagrams_total" in metrics
+        assert "wzp_relay_handover_dropped_total 0" in metrics
         # The connections' state is counted on every loop (a 1-s snapshot), and freed once they end.
         assert eventually(lambda: in_memory(relay) >= 10)
         for m in members:

@@ -14,7 +14,9 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -130,66 +132,102 @@ TEST(MultiLoop, ANewcomerHearsEverythingSentAfterItJoined) {
   EXPECT_EQ(setup.relay->counters().cross_loop_dropped.load(), 0u);
 }
 
-// A loop that stops taking the others' datagrams (here: held inside the
-// forwarding hook) costs bounded memory: once RelayShard::kMaxDatagramsInFlight
-// wait for it, the rest are dropped and counted, exactly; members of the other
-// loop hear everything meanwhile, and the held loop's members hear again once
-// it runs.
-TEST(MultiLoop, AStalledLoopCostsBoundedMemoryAndTheOthersGoOn) {
-  constexpr uint16_t kHoldSeq = 0xFFFE;
-  auto config = loops(2);
-  config.sender_rate = relay::SenderRateLimit{0, 0, 0};
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::map<uint8_t, std::thread::id> loop_of;  // member (a packet's fec_block) -> its loop's thread
-  bool held = false;
-  bool released = false;
-  config.forward_observer = [&](ByteView datagram) {
-    auto packet = wire::parse_media_packet(datagram);
-    if (!packet) return;
-    std::unique_lock lock(mutex);
-    loop_of.emplace(packet->header.fec_block, std::this_thread::get_id());
-    changed.notify_all();
-    if (packet->header.seq != kHoldSeq) return;
-    held = true;
-    changed.wait(lock, [&] { return released; });
-  };
-  auto relay = TestRelay::start(config);
-  ASSERT_TRUE(relay);
-  // Declared after the relay: the held loop is let go before the relay stops, however the test ends.
-  auto release = [&] {
-    std::lock_guard lock(mutex);
-    released = true;
-    changed.notify_all();
-  };
-  struct LetGo {
-    std::function<void()> release;
-    ~LetGo() { release(); }
-  } let_go{release};
+// A relay whose loops can be held inside the forwarding hook
+// (RelayConfig::forward_observer): the loop that forwards a datagram numbered
+// kHoldSeq stops there until release(), so the others run on while it takes
+// nothing in. It also tells which loop forwarded each member's datagrams (the
+// packet's fec_block: media_packet()'s sender).
+class HoldableRelay {
+ public:
+  static constexpr uint16_t kHoldSeq = 0xFFFE;
 
+  explicit HoldableRelay(relay::RelayConfig config) {
+    config.forward_observer = [state = state_](ByteView datagram) { state->observe(datagram); };
+    relay_ = TestRelay::start(std::move(config));
+  }
+  ~HoldableRelay() {
+    release();  // before the relay stops its loops
+    relay_.reset();
+  }
+  HoldableRelay(const HoldableRelay&) = delete;
+  HoldableRelay& operator=(const HoldableRelay&) = delete;
+
+  explicit operator bool() const { return relay_ != nullptr; }
+  TestRelay& operator*() { return *relay_; }
+  TestRelay* operator->() { return relay_.get(); }
+
+  bool wait_held() {
+    std::unique_lock lock(state_->mutex);
+    return state_->changed.wait_for(lock, kWait, [&] { return state_->held; });
+  }
+  void release() {
+    std::lock_guard lock(state_->mutex);
+    state_->released = true;
+    state_->changed.notify_all();
+  }
+  /// Until a datagram of `member` was forwarded; its loop's thread.
+  std::optional<std::thread::id> wait_loop_of(uint8_t member) {
+    std::unique_lock lock(state_->mutex);
+    if (!state_->changed.wait_for(lock, kWait, [&] { return state_->loop_of.count(member) == 1; }))
+      return std::nullopt;
+    return state_->loop_of.at(member);
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::map<uint8_t, std::thread::id> loop_of;
+    bool held = false;
+    bool released = false;
+
+    void observe(ByteView datagram) {
+      auto packet = wire::parse_media_packet(datagram);
+      if (!packet) return;
+      std::unique_lock lock(mutex);
+      loop_of.emplace(packet->header.fec_block, std::this_thread::get_id());
+      changed.notify_all();
+      if (packet->header.seq != kHoldSeq) return;
+      held = true;
+      changed.wait(lock, [&] { return released; });
+    }
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::unique_ptr<TestRelay> relay_;
+};
+
+relay::RelayConfig unpoliced_loops(size_t threads) {
+  auto config = loops(threads);
+  config.sender_rate = relay::SenderRateLimit{0, 0, 0};
+  return config;
+}
+
+// A loop that stops taking the others' datagrams costs bounded memory: once
+// RelayShard::kMaxDatagramsInFlight wait for it, the rest are dropped and
+// counted; members of the other loop hear everything meanwhile, and the held
+// loop's members hear again once it runs.
+TEST(MultiLoop, AStalledLoopCostsBoundedMemoryAndTheOthersGoOn) {
+  HoldableRelay relay(unpoliced_loops(2));
+  ASSERT_TRUE(relay);
   // Members join until one loop has two (a speaker and a listener) and the other one.
   std::vector<std::unique_ptr<TestClient>> members;
   std::map<std::thread::id, std::vector<size_t>> by_loop;
   auto placed = [&] {
-    if (by_loop.size() < 2) return false;
-    return std::any_of(by_loop.begin(), by_loop.end(), [](const auto& l) { return l.second.size() >= 2; });
+    return by_loop.size() == 2 &&
+           std::any_of(by_loop.begin(), by_loop.end(), [](const auto& l) { return l.second.size() >= 2; });
   };
   while (!placed()) {
     ASSERT_LT(members.size(), 16u) << "the kernel put every member on one loop";
     members.push_back(TestClient::join(client_config(*relay, "stall")));
     ASSERT_TRUE(members.back());
-    if (members.size() < 2) continue;  // a datagram is observed once somebody can receive it
-    std::unique_lock lock(mutex);
-    for (uint8_t who = 0; who < members.size(); ++who) {
-      if (loop_of.count(who) == 1) continue;
-      lock.unlock();
-      ASSERT_TRUE(members[who]->send(media_packet(who, 0)).ok());
-      lock.lock();
-      ASSERT_TRUE(changed.wait_for(lock, kWait, [&] { return loop_of.count(who) == 1; }))
-          << "member " << +who;
-    }
+    if (members.size() < 2) continue;  // a datagram is forwarded once somebody can receive it
     by_loop.clear();
-    for (const auto& [who, thread] : loop_of) by_loop[thread].push_back(who);
+    for (uint8_t who = 0; who < members.size(); ++who) {
+      ASSERT_TRUE(members[who]->send(media_packet(who, 0)).ok());
+      auto loop = relay.wait_loop_of(who);
+      ASSERT_TRUE(loop) << "member " << +who;
+      by_loop[*loop].push_back(who);
+    }
   }
   auto& [speaker_loop, speakers] =
       *std::find_if(by_loop.begin(), by_loop.end(), [](const auto& l) { return l.second.size() >= 2; });
@@ -199,15 +237,12 @@ TEST(MultiLoop, AStalledLoopCostsBoundedMemoryAndTheOthersGoOn) {
   for (const auto& [thread, list] : by_loop) {
     if (thread != speaker_loop) held_members = list;
   }
-  ASSERT_FALSE(held_members.empty());
-  const size_t holder = held_members[0];
+  const size_t holder = held_members.at(0);
 
   // Hold the other loop inside its forwarding of one datagram.
-  ASSERT_TRUE(members[holder]->send(media_packet(static_cast<uint8_t>(holder), kHoldSeq)).ok());
-  {
-    std::unique_lock lock(mutex);
-    ASSERT_TRUE(changed.wait_for(lock, kWait, [&] { return held; }));
-  }
+  ASSERT_TRUE(
+      members[holder]->send(media_packet(static_cast<uint8_t>(holder), HoldableRelay::kHoldSeq)).ok());
+  ASSERT_TRUE(relay.wait_held());
   const uint64_t dropped_before = relay->counters().cross_loop_dropped.load();
   // The speaker talks past the bound, in steps the listener (on the speaker's loop) is seen to
   // hear in full, so every datagram reached the relay.
@@ -249,7 +284,7 @@ TEST(MultiLoop, AStalledLoopCostsBoundedMemoryAndTheOthersGoOn) {
 
   // Let go: what waited reaches the held loop's members, and with what was dropped it is
   // everything the speaker sent them; then they hear the speaker as before.
-  release();
+  relay.release();
   auto held_heard = [&] {
     size_t count = 0;
     for (size_t who : held_members) count += heard_of_flood(members[who]->events.snapshot());
@@ -261,6 +296,58 @@ TEST(MultiLoop, AStalledLoopCostsBoundedMemoryAndTheOthersGoOn) {
   ASSERT_TRUE(members[speaker]->send(after).ok());
   EXPECT_TRUE(members[holder]->events.wait_for([&](const client::ClientEvent& e) {
     return e.type == client::ClientEventType::media && e.data == as_forwarded(after);
+  }));
+}
+
+// Anyone can send packets whose connection ID names a loop. A flood of them
+// reaching one loop's socket while the loop they name takes nothing in costs
+// bounded memory: past RelayShard::kMaxHandoversInFlight waiting, they are
+// dropped and counted; every packet handed over is taken in or counted, and the
+// members talk on.
+TEST(MultiLoop, AFloodOfPacketsNamingABusyLoopCostsBoundedMemory) {
+  HoldableRelay relay(unpoliced_loops(2));
+  ASSERT_TRUE(relay);
+  auto first = TestClient::join(client_config(*relay, "flood"));
+  auto second = TestClient::join(client_config(*relay, "flood"));
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->send(media_packet(0, HoldableRelay::kHoldSeq)).ok());
+  ASSERT_TRUE(relay.wait_held());
+
+  // Short-header packets for connection IDs naming loop 0 or 1, each socket's from a new
+  // port: the kernel spreads the ports over both loops' sockets, and the loop that runs
+  // hands those naming the held one over.
+  const relay::RelayCounters& counters = relay->counters();
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(relay->port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Bytes packet(60, 0x5A);
+  packet[0] = 0x40;  // short header, fixed bit
+  for (int round = 0; round < 256 && counters.handover_dropped.load() == 0; ++round) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_GE(fd, 0);
+    for (int i = 0; i < 200; ++i) {
+      packet[1] = static_cast<uint8_t>(i % 2);  // the connection ID's first byte: a loop
+      packet[2] = static_cast<uint8_t>(i);
+      packet[3] = static_cast<uint8_t>(round);
+      (void)::sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    }
+    ::close(fd);
+  }
+  EXPECT_TRUE(eventually([&] { return counters.handover_dropped.load() > 0; }));
+
+  relay.release();
+  EXPECT_TRUE(eventually([&] {
+    const auto stats = relay->server->transport_stats();
+    return stats.packets_handed_over == stats.packets_taken_over + counters.handover_dropped.load();
+  }));
+  const auto stats = relay->server->transport_stats();
+  EXPECT_GT(stats.packets_taken_over, 0u);
+  EXPECT_EQ(first->client->state(), client::ClientState::joined);
+  const Bytes hello = media_packet(1, 7);
+  ASSERT_TRUE(second->send(hello).ok());
+  EXPECT_TRUE(first->events.wait_for([&](const client::ClientEvent& e) {
+    return e.type == client::ClientEventType::media && e.data == as_forwarded(hello);
   }));
 }
 
