@@ -2,16 +2,17 @@
 // socket of the relay's SO_REUSEPORT group), the connections it accepted, and
 // the media path of the joined participants among them.
 //
-// The media path never takes a lock: each shard keeps its own copy of the
-// routes of the rooms (who is in them, on which shard), and forwards a
+// The media path takes no lock per datagram: each shard keeps its own copy of
+// the routes of the rooms (who is in them, on which shard), and forwards a
 // datagram to the members it owns directly; for the members of another shard
 // it appends the datagram to that shard's outgoing batch, and every batch
 // leaves as one posted task once the current receive batch is handled. The
-// control plane (RelayServer, under its lock) changes the copies through tasks
-// posted to each loop, so every shard sees joins and leaves in the same order.
+// control plane (RelayServer, under its lock) publishes each room's members to
+// every shard in order (publish_room: applied before the next datagram), and
+// changes the rest through tasks posted to each loop.
 //
 // Threading: every method runs on the shard's loop thread, except the
-// constructor, loop() and index().
+// constructor, loop(), index(), publish_room() and take_over().
 #pragma once
 
 #include <atomic>
