@@ -344,10 +344,18 @@ TEST(MultiLoop, AFloodOfPacketsNamingABusyLoopCostsBoundedMemory) {
   const auto stats = relay->server->transport_stats();
   EXPECT_GT(stats.packets_taken_over, 0u);
   EXPECT_EQ(first->client->state(), client::ClientState::joined);
-  const Bytes hello = media_packet(1, 7);
-  ASSERT_TRUE(second->send(hello).ok());
-  EXPECT_TRUE(first->events.wait_for([&](const client::ClientEvent& e) {
-    return e.type == client::ClientEventType::media && e.data == as_forwarded(hello);
+  // Media is unreliable, and a loop's socket may still hold flood packets when the first
+  // datagram arrives (the kernel drops what does not fit): the speaker repeats until heard.
+  const Bytes hello = as_forwarded(media_packet(1, 7));
+  auto heard_hello = [&] {
+    for (const auto& media : first->media()) {
+      if (media == hello) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(eventually([&] {
+    (void)second->send(media_packet(1, 7));
+    return heard_hello();
   }));
 }
 
