@@ -80,7 +80,7 @@ void RelayShard::apply_published_rooms() {
     rooms_published_.store(false, std::memory_order_relaxed);
   }
   for (auto& [room, members] : published) {
-    if (members == nullptr || members->empty()) {
+    if (members->empty()) {
       rooms_.erase(room);
     } else {
       rooms_.insert_or_assign(room, std::move(members));

@@ -25,7 +25,9 @@ uint16_t start_relay(RelayOwner& relay, const wzp_relay_config* config = nullptr
   return start_loopback_relay(relay, config);
 }
 
-wzp_client_config client_config(uint16_t port, const char* room) { return loopback_client_config(port, room); }
+wzp_client_config client_config(uint16_t port, const char* room) {
+  return loopback_client_config(port, room);
+}
 
 void join(ClientOwner& client, const wzp_client_config& config) {
   ASSERT_EQ(wzp_client_new(&config, &client.h), WZP_OK) << wzp_last_error();
@@ -133,6 +135,24 @@ TEST(CapiLive, TrunkingIsNegotiatedAndUnpacked) {
   ASSERT_EQ(wzp_client_stats_get(trunked.h, &cs), WZP_OK);
   EXPECT_EQ(st.trunk_frames_sent, cs.trunk_frames_received);
   EXPECT_EQ(st.datagrams_forwarded, 2u * kPackets);
+}
+
+// The multi-loop fields of wzp_relay_stats (0.10.0) come through the ABI: a relay on two
+// loops reports them, nothing dropped or handed over while nobody talks.
+TEST(CapiLive, MultiLoopStatsComeThroughTheAbi) {
+  wzp_relay_config rc;
+  wzp_relay_config_init(&rc);
+  rc.threads = 2;
+  RelayOwner relay;
+  start_loopback_relay(relay, &rc);
+  wzp_relay_stats st;
+  wzp_relay_stats_init(&st);
+  st.cross_loop_dropped = st.packets_handed_over = st.handover_dropped = 77;  // overwritten
+  ASSERT_EQ(wzp_relay_stats_get(relay.h, &st), WZP_OK);
+  EXPECT_EQ(st.threads, 2u);
+  EXPECT_EQ(st.cross_loop_dropped, 0u);
+  EXPECT_EQ(st.packets_handed_over, 0u);
+  EXPECT_EQ(st.handover_dropped, 0u);
 }
 
 TEST(CapiLive, ArgumentErrorsAreClear) {

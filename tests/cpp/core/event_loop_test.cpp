@@ -149,16 +149,15 @@ TEST(EventLoop, TimersFireInDeadlineOrderAndCancelWorks) {
   EventLoop loop;
   loop.start();
   FiredTimers timers;
-  auto record = [&](int tag) { return timers.record(tag); };
   loop.run_sync([&] {
     uint64_t now = clock::now_ns();
-    loop.add_timer(now + 30'000'000, record(3));
-    loop.add_timer(now + 10'000'000, record(1));
-    auto cancelled = loop.add_timer(now + 20'000'000, record(99));
-    loop.add_timer(now + 20'000'000, record(2));
+    loop.add_timer(now + 30'000'000, timers.record(3));
+    loop.add_timer(now + 10'000'000, timers.record(1));
+    auto cancelled = loop.add_timer(now + 20'000'000, timers.record(99));
+    loop.add_timer(now + 20'000'000, timers.record(2));
     EXPECT_TRUE(loop.cancel_timer(cancelled));
     EXPECT_FALSE(loop.cancel_timer(cancelled));
-    loop.add_timer(now - 1, record(0));  // already due
+    loop.add_timer(now - 1, timers.record(0));  // already due
   });
   EXPECT_EQ(timers.wait_for(4), (std::vector<int>{0, 1, 2, 3}));
   loop.stop();
@@ -168,13 +167,12 @@ TEST(EventLoop, ARescheduledTimerKeepsItsIdAndFiresInItsNewPlace) {
   EventLoop loop;
   loop.start();
   FiredTimers timers;
-  auto record = [&](int tag) { return timers.record(tag); };
   loop.run_sync([&] {
     uint64_t now = clock::now_ns();
-    auto later = loop.add_timer(now + 10'000'000, record(3));  // moved last
-    loop.add_timer(now + 20'000'000, record(2));
-    auto earlier = loop.add_timer(now + 40'000'000, record(1));  // moved first
-    auto gone = loop.add_timer(now + 30'000'000, record(99));
+    auto later = loop.add_timer(now + 10'000'000, timers.record(3));  // moved last
+    loop.add_timer(now + 20'000'000, timers.record(2));
+    auto earlier = loop.add_timer(now + 40'000'000, timers.record(1));  // moved first
+    auto gone = loop.add_timer(now + 30'000'000, timers.record(99));
     EXPECT_TRUE(loop.reschedule_timer(later, now + 50'000'000));
     EXPECT_TRUE(loop.reschedule_timer(earlier, now + 5'000'000));
     EXPECT_TRUE(loop.cancel_timer(gone));
